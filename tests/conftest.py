@@ -1,0 +1,88 @@
+"""Shared fixtures. Every test gets its own index dir (never the repo's .index);
+the real-corpus index is built once per session with the real bundled model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_index(tmp_path, monkeypatch):
+    monkeypatch.setenv("YTTRA_INDEX_DIR", str(tmp_path / "index"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory):
+    """Settings pointing at a session index over the real corpus (built once)."""
+    from index.pipeline import ingest
+    from index.settings import Settings
+
+    root = tmp_path_factory.mktemp("real")
+    settings = Settings(corpus_dir=CORPUS, index_dir=root / "index")
+    report = ingest(settings, progress=False)
+    assert report.ok, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_retriever(real_settings):
+    from index.retriever import Retriever
+
+    return Retriever(real_settings)
+
+
+def write_corpus(root: Path, files: dict[str, str], metadata: str | None = None) -> Path:
+    """A tiny corpus in tmp_path: {name: text}, plus optional metadata.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    if metadata is not None:
+        (root / "metadata.yaml").write_text(metadata, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path):
+    """Two short Swedish yttranden with å/ä/ö, compounds and headings."""
+    files = {
+        "a_sdn.txt": (
+            " Spånga-Tensta stadsdelsnämnd\n\nFörslag till beslut\nSpånga-Tensta stadsdelsnämnd godkänner "
+            "förvaltningens tjänsteutlåtande.\n\nSammanfattning\nFörvaltningen är positiv till ordningsvakternas "
+            "roll som komplement i offentliga miljöer.\n\n Ärendet\nTrygghetsprogrammet 2020-2023 gäller alla "
+            "nämnder och bolagsstyrelser. Det brottsförebyggande arbetet ska följas upp.\n"
+        ),
+        "b_kyrk.txt": (
+            "Till\nKyrkogårdsnämnden\n\nSammanfattning\nFörvaltningen ställer sig positiv till det reviderade "
+            "trygghetsprogrammet. Kommunikation är en metod för att öka tryggheten.\n\nBakgrund\n"
+            "Kommunstyrelsen har remitterat ärendet. Begravningsplatser ska vara trygga att besöka.\n"
+        ),
+    }
+    meta = (
+        "a_sdn:\n  namnd: Spånga-Tensta stadsdelsnämnd\n  doc_type: yttrande\n  period: 2020-2023\n"
+        "  year: 2021\n  title: Trygghetsprogrammet – svar på remiss\n  dnr: KS 2019/1939\n  date: ''\n"
+        "b_kyrk:\n  namnd: Kyrkogårdsnämnden\n  doc_type: yttrande\n  period: 2024-2027\n  year: 2023\n"
+        "  title: Trygghetsprogram 2024–2027\n  dnr: KS 2023/739\n  date: '2023-12-13'\n"
+    )
+    return write_corpus(tmp_path / "corpus", files, meta)
+
+
+@pytest.fixture
+def tiny_settings(tiny_corpus, tmp_path):
+    from index.settings import Settings
+
+    return Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A writable copy of the real corpus."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst

