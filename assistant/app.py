@@ -5,8 +5,11 @@ Swedish messages. Document text is untrusted and always HTML-escaped."""
 from __future__ import annotations
 
 import html
+import os
 
-import gradio as gr
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the machine is offline
+
+import gradio as gr  # noqa: E402
 
 from index.retriever import Retriever
 from index.search import FilterError
@@ -79,8 +82,8 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
             k = gr.Slider(1, 20, value=settings.search.k, step=1, label="Antal träffar")
         results = gr.HTML(elem_id="yttra-results")
         inputs = [query, namnd, doc_type, period, year, k]
-        button.click(on_search, inputs, results)
-        query.submit(on_search, inputs, results)
+        button.click(on_search, inputs, results, api_name="search")
+        query.submit(on_search, inputs, results, api_name=False)
     return demo
 
 

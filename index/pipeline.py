@@ -25,7 +25,7 @@ from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
 from .store import IndexStoreError, ingest_lock, read_current, write_generation
-from .textnorm import analyze
+from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 
 CODE_VERSION = "1"  # bump when chunking/cleaning changes what a document turns into
@@ -171,6 +171,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                    else np.zeros((0, dim), np.float32))
 
         unchanged = (prev is not None and same_model and not report.embedded and
+                     prev.manifest.get("analyzer") == settings.search.analyzer and
                      [c.id for c in prev.chunks] == [c.id for c in chunks] and
                      prev.manifest.get("documents") == {d: new_docs[d].record for d in ordered})
         if not unchanged:
@@ -180,9 +181,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 "code_version": CODE_VERSION,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "hnsw_threshold": settings.search.hnsw_threshold,
+                "analyzer": settings.search.analyzer,
                 "documents": {d: new_docs[d].record for d in ordered},
             }
-            write_generation(index_dir, manifest, chunks, keys, vectors, [analyze(t) for t in texts])
+            write_generation(index_dir, manifest, chunks, keys, vectors, [lexical_tokens(t, settings.search.analyzer) for t in texts])
 
     report.documents = len(new_docs)
     report.chunks = len(chunks)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .embed import Embedder
 from .store import Generation, IndexMismatchError, read_current
-from .textnorm import analyze, fold
+from .textnorm import fold, lexical_tokens
 from .types import Chunk, Hit
 
 FILTER_FIELDS = ("namnd", "doc_type", "period", "year")
@@ -46,7 +46,7 @@ def build_faiss(vectors: np.ndarray, hnsw_threshold: int, path: Path) -> str:
 def build_bm25(token_lists: list[list[str]], path: Path) -> None:
     import bm25s
 
-    retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
+    retriever = bm25s.BM25(k1=1.2, b=0.75)  # Lucene variant
     # An empty document still needs a token so bm25s can index it.
     retriever.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
     retriever.save(str(path))
@@ -159,7 +159,8 @@ class SearchIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def bm25_scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        tokens = [t for t in analyze(query) if t in self.bm25.vocab_dict]
+        analyzer = self.manifest.get("analyzer", "stem")
+        tokens = [t for t in lexical_tokens(query, analyzer) if t in self.bm25.vocab_dict]
         if not tokens or not len(self.chunks):
             return np.zeros(len(self.chunks), dtype=np.float32)
         weight = None if mask is None else mask.astype(np.float32)

@@ -52,6 +52,9 @@ class SearchSettings(_Section):
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the dense list.")
     bm25_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the BM25 list.")
+    analyzer: Literal["stem", "ngram", "stem+ngram"] = Field(
+        "ngram", description="BM25 tokens: Snowball Swedish stems of folded words, character 4-grams of "
+        "folded words (compound-aware), or both. Fixed when the index is built.")
     candidates: int = Field(50, ge=1, le=10000, description="Candidates taken from each list before fusion.")
     hnsw_threshold: int = Field(
         200_000, ge=1000, description="Use an HNSW FAISS index above this many chunks, exact flat below.")

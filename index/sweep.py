@@ -47,6 +47,7 @@ class SweepRow:
     size: int
     overlap: int
     context: str
+    analyzer: str
     mode: str
     rrf_k: int
     candidates: int
@@ -56,27 +57,29 @@ class SweepRow:
 
 def sweep(base: Settings, questions: list[ev.Question], embedder: Embedder, *,
           sizes=(300, 500, 800, 1200), overlaps=(0, 50), contexts=("none", "namnd", "namnd_section"),
+          analyzers=("stem", "ngram", "stem+ngram"),
           rrf_ks=(5, 20, 60), candidates=(10, 30, 100), dense_weights=(1.0, 1.5), log=print) -> list[SweepRow]:
     cached = CachedEmbedder(embedder)
     rows: list[SweepRow] = []
     with tempfile.TemporaryDirectory(prefix="yttra-sweep-") as tmp:
-        for size, overlap, context in itertools.product(sizes, overlaps, contexts):
+        for size, overlap, context, analyzer in itertools.product(sizes, overlaps, contexts, analyzers):
             if overlap >= size:
                 continue
-            s = base.with_overrides(index_dir=Path(tmp) / f"{size}-{overlap}-{context}",
-                                    chunk__size=size, chunk__overlap=overlap, embed__context=context)
+            s = base.with_overrides(index_dir=Path(tmp) / f"{size}-{overlap}-{context}-{analyzer}",
+                                    chunk__size=size, chunk__overlap=overlap, embed__context=context,
+                                    search__analyzer=analyzer)
             rep = ingest(s, embedder=cached, progress=False)
             r = Retriever(s, embedder=cached)
             for mode in ("dense", "bm25"):
                 res = ev.run(lambda q: r.index.search(q, cached, k=10, mode=mode, candidates=100), questions)
-                rows.append(SweepRow(size, overlap, context, mode, 0, 0, 0.0, res["all"]))
+                rows.append(SweepRow(size, overlap, context, analyzer, mode, 0, 0, 0.0, res["all"]))
             for rk, cand, dw in itertools.product(rrf_ks, candidates, dense_weights):
                 res = ev.run(lambda q: r.index.search(q, cached, k=10, mode="hybrid", candidates=cand,
                                                       rrf_k=rk, weights=(dw, 1.0)), questions)
-                rows.append(SweepRow(size, overlap, context, "hybrid", rk, cand, dw, res["all"]))
-            best = max((x for x in rows if x.size == size and x.overlap == overlap and x.context == context),
+                rows.append(SweepRow(size, overlap, context, analyzer, "hybrid", rk, cand, dw, res["all"]))
+            best = max((x for x in rows if (x.size, x.overlap, x.context, x.analyzer) == (size, overlap, context, analyzer)),
                        key=lambda x: (x.metrics["MRR@10"], x.metrics["R@2000ch"]))
-            log(f"size={size} overlap={overlap} context={context} chunks={rep.chunks}: best {best.mode} "
+            log(f"size={size} overlap={overlap} context={context} analyzer={analyzer} chunks={rep.chunks}: best {best.mode} "
                 f"rrf_k={best.rrf_k} cand={best.candidates} w={best.dense_weight} "
                 f"MRR={best.metrics['MRR@10']:.3f} R@2000ch={best.metrics['R@2000ch']:.3f}")
     return rows
@@ -87,10 +90,10 @@ def format_rows(rows: list[SweepRow], top: int | None = None) -> str:
     if top:
         rows = rows[:top]
     cols = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "R@2000ch")
-    out = ["| size | overlap | context | mode | rrf_k | cand | w_dense | " + " | ".join(cols) + " |",
-           "|" + "---|" * (7 + len(cols))]
+    out = ["| size | overlap | context | analyzer | mode | rrf_k | cand | w_dense | " + " | ".join(cols) + " |",
+           "|" + "---|" * (8 + len(cols))]
     for x in rows:
         fusion = (str(x.rrf_k), str(x.candidates), f"{x.dense_weight:g}") if x.mode == "hybrid" else ("", "", "")
-        out.append(f"| {x.size} | {x.overlap} | {x.context} | {x.mode} | " + " | ".join(fusion) + " | "
+        out.append(f"| {x.size} | {x.overlap} | {x.context} | {x.analyzer} | {x.mode} | " + " | ".join(fusion) + " | "
                    + " | ".join(f"{x.metrics[c]:.3f}" for c in cols) + " |")
     return "\n".join(out)

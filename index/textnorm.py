@@ -59,3 +59,33 @@ def analyze(text: str, *, stem: bool = True, stopwords: bool = True) -> list[str
     if stem and out:
         out = _stemmer().stemWords(out)
     return out
+
+
+def char_ngrams(text: str, n: int = 4) -> list[str]:
+    """Character n-grams of each folded word, with '_' marking word edges:
+    'trygghetsskapande' shares grams with 'trygghet' and 'skapa', so Swedish
+    compounds match their parts ('vakter' finds 'ordningsvakternas')."""
+    out: list[str] = []
+    for w in words(fold(text)):
+        w = f"_{w}_"
+        out.extend([w] if len(w) <= n else [w[i:i + n] for i in range(len(w) - n + 1)])
+    return out
+
+
+ANALYZERS = ("stem", "ngram", "stem+ngram")
+
+
+def lexical_tokens(text: str, analyzer: str = "ngram") -> list[str]:
+    """Tokens for the BM25 index and its queries.
+
+    stem:       folded words, stopwords dropped, Snowball Swedish stems
+    ngram:      character 4-grams of folded words (compound-aware)
+    stem+ngram: both
+    """
+    if analyzer == "stem":
+        return analyze(text)
+    if analyzer == "ngram":
+        return char_ngrams(text)
+    if analyzer == "stem+ngram":
+        return analyze(text) + char_ngrams(text)
+    raise ValueError(f"unknown analyzer {analyzer!r}; valid: {', '.join(ANALYZERS)}")

@@ -1,0 +1,80 @@
+import json
+
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+runner = CliRunner()
+FIELDS = {"rank", "score", "chunk_id", "doc_id", "source", "title", "namnd", "doc_type", "period", "year",
+          "page", "section", "text"}
+
+
+def _ingest(tiny_settings, *extra):
+    return runner.invoke(app, ["ingest", "-q", "--corpus-dir", str(tiny_settings.corpus_dir),
+                               "--index-dir", str(tiny_settings.index_dir), *extra])
+
+
+def test_ingest_then_search_human_and_json(tiny_settings):
+    res = _ingest(tiny_settings)
+    assert res.exit_code == 0, res.output
+    assert "Indexerade 2 dokument" in res.output
+    res = runner.invoke(app, ["search", "ordningsvakter", "-k", "2", "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0, res.output
+    assert "1. Spånga-Tensta stadsdelsnämnd (2021)" in res.output and "s. " in res.output
+    assert "Sammanfattning" in res.output
+    res = runner.invoke(app, ["search", "ordningsvakter", "--json", "-k", "2", "--index-dir", str(tiny_settings.index_dir)])
+    obj = json.loads(res.output)
+    assert obj["query"] == "ordningsvakter" and len(obj["results"]) == 2
+    assert FIELDS <= set(obj["results"][0])
+    assert obj["results"][0]["rank"] == 1 and obj["results"][0]["namnd"] == "Spånga-Tensta stadsdelsnämnd"
+
+
+def test_batch_json_one_object_per_line_in_order(tiny_settings, tmp_path):
+    _ingest(tiny_settings)
+    qfile = tmp_path / "q.txt"
+    qfile.write_text("ordningsvakter\n\nbegravningsplatser\nkommunikation och trygghet\n", encoding="utf-8")
+    res = runner.invoke(app, ["search", "--batch", str(qfile), "--json", "-k", "3",
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.splitlines()]
+    assert [x["query"] for x in lines] == ["ordningsvakter", "begravningsplatser", "kommunikation och trygghet"]
+    for x in lines:
+        assert 1 <= len(x["results"]) <= 3
+        assert [r["rank"] for r in x["results"]] == list(range(1, len(x["results"]) + 1))
+        for r in x["results"]:
+            assert FIELDS <= set(r)
+            assert r["source"].endswith(f"{r['doc_id']}.txt")
+    assert lines[1]["results"][0]["doc_id"] == "b_kyrk"
+
+
+def test_unknown_filter_value_lists_valid_ones(tiny_settings):
+    _ingest(tiny_settings)
+    res = runner.invoke(app, ["search", "trygghet", "--namnd", "Trafiknämnden", "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 2
+    assert "Kyrkogårdsnämnden" in res.output and "Spånga-Tensta stadsdelsnämnd" in res.output
+
+
+def test_modes_and_filters_from_the_cli(tiny_settings):
+    _ingest(tiny_settings)
+    for mode in ("dense", "bm25", "hybrid"):
+        res = runner.invoke(app, ["search", "trygghet", "--mode", mode, "--namnd", "Kyrkogård", "--json",
+                                  "--index-dir", str(tiny_settings.index_dir)])
+        assert res.exit_code == 0, res.output
+        assert {r["doc_id"] for r in json.loads(res.output)["results"]} == {"b_kyrk"}
+
+
+def test_ingest_with_a_broken_file_exits_nonzero_but_indexes_the_rest(tiny_settings):
+    (tiny_settings.corpus_dir / "trasig.pdf").write_bytes(b"%PDF-1.4 garbage")
+    res = _ingest(tiny_settings)
+    assert res.exit_code == 1
+    assert "trasig.pdf" in res.output and "Indexerade 2 dokument" in res.output
+
+
+def test_search_without_index_says_how_to_build(tmp_path):
+    res = runner.invoke(app, ["search", "trygghet", "--index-dir", str(tmp_path / "none")])
+    assert res.exit_code == 2 and "yttra ingest" in res.output
+
+
+def test_question_or_batch_required(tiny_settings):
+    res = runner.invoke(app, ["search", "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 2 and "--batch" in res.output
