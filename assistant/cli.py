@@ -97,8 +97,8 @@ def _filters(namnd, doc_type, period, year) -> dict:
 
 @app.command()
 def search(query: Optional[str] = typer.Argument(None, help="Frågan / the question."),
-           k: int = typer.Option(5, "-k", min=1, max=1000, help="Number of results."),
-           mode: str = typer.Option("hybrid", help="dense | bm25 | hybrid"),
+           k: Optional[int] = typer.Option(None, "-k", min=1, max=1000, help="Number of results (default 5)."),
+           mode: Optional[str] = typer.Option(None, help="dense | bm25 | hybrid (default hybrid)."),
            namnd: list[str] = typer.Option(None, "--namnd", help="Filter on nämnd (repeatable; substring ok)."),
            doc_type: list[str] = typer.Option(None, "--doc-type", help="Filter on document type."),
            period: list[str] = typer.Option(None, "--period", help="Filter on programme period, e.g. 2020-2023."),

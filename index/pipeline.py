@@ -31,7 +31,7 @@ from .types import Chunk, IngestReport
 CODE_VERSION = "1"  # bump when chunking/cleaning changes what a document turns into
 
 
-def passage_text(c: Chunk, context: str = "namnd_section") -> str:
+def passage_text(c: Chunk, context: str = "namnd") -> str:
     """What the embedder and BM25 see for a chunk: optional context (the
     nämnd, and the section heading), then the passage with hyphenation and
     line breaks normalised."""

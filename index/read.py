@@ -37,6 +37,8 @@ class ReadError(Exception):
 
 # --------------------------------------------------------------------------- pages
 
+_LETTERHEAD_BREAK = re.compile(r"\n(?:[ \t]*\n){3,}(?=(?:(?!\n[ \t]*\n[ \t]*\n[ \t]*\n).){0,600}?Sida \d+ \(\d+\))", re.S)
+
 
 def page_starts_from_text(text: str) -> tuple[int, ...]:
     """Page boundaries of a plain-text PDF extraction.
@@ -46,11 +48,16 @@ def page_starts_from_text(text: str) -> tuple[int, ...]:
     page right after it. Runs of two or more consecutive marker lines are
     bullet lists whose bullet glyphs were lost, not page breaks, and are
     ignored. A marker at offset 0 is ignored. Always starts with 0.
+
+    A page letterhead carrying "Sida N (M)" that follows a run of three or
+    more blank lines also starts a page (at the letterhead).
     """
     starts = {0}
     for m in re.finditer("\f", text):
         if m.end() < len(text):
             starts.add(m.end())
+    for m in _LETTERHEAD_BREAK.finditer(text):
+        starts.add(m.end())
     offsets, marker = [], []
     pos = 0
     for line in text.split("\n"):

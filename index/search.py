@@ -177,7 +177,7 @@ class SearchIndex:
 
     # -- public entry point
     def search(self, query: str, embedder: Embedder | None, *, k: int = 5, mode: str = "hybrid",
-               filters: dict | None = None, candidates: int = 50, rrf_k: int = 60,
+               filters: dict | None = None, candidates: int = 50, rrf_k: int = 5,
                weights: tuple[float, float] = (1.0, 1.0)) -> list[Hit]:
         """Top-k hits for `query`. An empty index or query returns []."""
         if mode not in MODES:

@@ -42,14 +42,14 @@ class EmbedSettings(_Section):
     passage_prompt: str = Field("passage: ", description="Prefix for passages (sentence-transformers backend).")
     batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per batch.")
     context: Literal["none", "namnd", "namnd_section"] = Field(
-        "namnd_section", description="Context prefixed to each passage before embedding and BM25 indexing: "
+        "namnd", description="Context prefixed to each passage before embedding and BM25 indexing: "
         "nothing, the nämnd, or the nämnd and the section heading.")
 
 
 class SearchSettings(_Section):
     mode: Literal["dense", "bm25", "hybrid"] = Field("hybrid", description="Retrieval mode.")
     k: int = Field(5, ge=1, le=1000, description="Results returned.")
-    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(5, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the dense list.")
     bm25_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the BM25 list.")
     analyzer: Literal["stem", "ngram", "stem+ngram"] = Field(

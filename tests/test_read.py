@@ -282,3 +282,12 @@ def test_iter_corpus_files(tmp_path):
     assert iter_corpus_files(REPO / "corpus") == CORPUS_FILES
     with pytest.raises(ReadError):
         iter_corpus_files(tmp_path / "nope")
+
+
+def test_letterhead_with_sida_marker_starts_its_page():
+    """001's letterhead says 'Sida 8 (9)': that text must land on page 8 of 9."""
+    from index.read import read_document
+
+    doc = read_document(Path(__file__).resolve().parent.parent / "corpus" / "001_2da92ff9d07e789e.txt")
+    assert doc.n_pages == 9
+    assert doc.page_of(doc.text.index("Sida 8 (9)")) == 8
