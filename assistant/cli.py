@@ -143,6 +143,8 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
              questions: Path = typer.Option(Path("eval/questions.jsonl"), help="Question set (JSONL)."),
              k: int = typer.Option(10, "-k", min=10, help="Results per question."),
              as_json: bool = typer.Option(False, "--json", help="JSON output."),
+             results_file: Optional[Path] = typer.Option(None, "--results", help="Write a Markdown report (e.g. eval/RESULTS.md)."),
+             do_sweep: bool = typer.Option(False, "--sweep", help="Also sweep chunking, context, analyzer and fusion (slow)."),
              index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Mät sökkvaliteten på frågesetet / measure retrieval quality on the question set."""
     from index import evaluate as ev
@@ -158,6 +160,17 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         results = {m: ev.run(lambda q, m=m: retriever.search(q, k=k, mode=m), qs) for m in modes}
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
+    rows = None
+    if do_sweep:
+        from index.sweep import sweep as run_sweep
+
+        rows = run_sweep(s, qs, retriever.embedder, log=lambda m: typer.echo(m, err=True))
+    if results_file is not None:
+        from index.sweep import results_markdown
+
+        cmd = "yttra eval --results " + str(results_file) + (" --sweep" if do_sweep else "")
+        results_file.write_text(results_markdown(s, results, rows, len(qs), cmd), encoding="utf-8")
+        typer.echo(f"Wrote {results_file}", err=True)
     if as_json:
         typer.echo(json.dumps({m: {kk: v for kk, v in r.items() if kk != "rows"} for m, r in results.items()},
                               ensure_ascii=False, indent=1))

@@ -134,3 +134,46 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: the chunk and the verbatim quote
+    (one or more whole sentences of chunk.text) that supports the claim."""
+
+    n: int
+    chunk: Chunk
+    quote: str
+    score: float = 0.0
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {"n": self.n, "quote": self.quote, "score": round(self.score, 6), "chunk_id": c.id,
+                "doc_id": c.doc_id, "source": c.source, "title": c.title, "namnd": c.namnd,
+                "doc_type": c.doc_type, "period": c.period, "year": c.year, "date": c.date,
+                "page": c.page, "page_end": c.page_end, "section": c.section, "label": c.label,
+                "text": c.text}
+
+
+@dataclass
+class Answer:
+    """A Swedish answer whose every claim points at a Citation by [n]."""
+
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    mode: str = "extractive"  # extractive | llm
+    related: list[Hit] = field(default_factory=list)  # low-relevance passages shown when abstaining
+    warnings: list[str] = field(default_factory=list)
+    query: str = ""  # the retrieval query actually used (after follow-up rewriting)
+    filters: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "mode": self.mode, "query": self.query, "filters": self.filters,
+                "citations": [c.to_dict() for c in self.citations],
+                "related": [{"rank": h.rank, "score": round(h.score, 6), "source": h.chunk.source,
+                             "namnd": h.chunk.namnd, "page": h.chunk.page, "section": h.chunk.section,
+                             "text": h.chunk.text} for h in self.related],
+                "warnings": list(self.warnings)}

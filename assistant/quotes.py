@@ -1,0 +1,49 @@
+"""Sentences and verbatim quotes: the guarantee that every displayed quote
+exists in its source (after whitespace normalisation) is enforced here."""
+
+from __future__ import annotations
+
+import re
+
+from index.textnorm import normalize_ws
+from index.types import Chunk
+
+# A sentence ends at . ! ? (or a colon before a list) followed by whitespace and
+# an upper-case letter, digit, bullet or quote; a blank line also ends one.
+_BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n")
+_ABBREV = re.compile(r"(?:\b(?:t\.ex|bl\.a|m\.m|s\.k|dvs|osv|ca|kap|nr|s|Bitr)\.|\b[A-ZÅÄÖ]\.)$")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`, stripped of surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if _ABBREV.search(text[start:m.start()]):
+            continue  # 't.ex. Polisen' is not a sentence end
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        if b - trail > a + lead:
+            out.append((a + lead, b - trail))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def quote_in_source(quote: str, source_text: str) -> bool:
+    """True when `quote` occurs verbatim in `source_text` after collapsing whitespace."""
+    q = normalize_ws(quote)
+    return bool(q) and q in normalize_ws(source_text)
+
+
+def verify_quote(quote: str, chunk: Chunk) -> bool:
+    """A quote is valid when it is verbatim in the chunk's displayed text."""
+    return quote_in_source(quote, chunk.text)
