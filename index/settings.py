@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,18 @@ class AppSettings(_Section):
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
 
 
+class LLMSettings(_Section):
+    base_url: str = Field(
+        "", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama). "
+        "Empty = LLM answer mode off.")
+    model: str = Field("", description="Model name sent to the endpoint, e.g. qwen2.5:7b-instruct.")
+    api_key: SecretStr = Field(SecretStr(""), description="Bearer token, if the endpoint needs one (never printed).")
+    timeout_s: float = Field(60.0, ge=1, le=600, description="Seconds to wait for the endpoint before giving up.")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(800, ge=16, le=8000, description="Most tokens the model may generate per answer.")
+    max_passages: int = Field(8, ge=1, le=20, description="Retrieved passages given to the model as numbered sources.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="YTTRA_", env_nested_delimiter="__", extra="forbid", frozen=True)
@@ -76,6 +88,7 @@ class Settings(BaseSettings):
     embed: EmbedSettings = EmbedSettings()
     search: SearchSettings = SearchSettings()
     app: AppSettings = AppSettings()
+    llm: LLMSettings = LLMSettings()
 
     def with_overrides(self, **kw) -> "Settings":
         """A copy with some top-level fields or `section__field` keys replaced (None = keep)."""

@@ -1,0 +1,283 @@
+"""Extractive answers (default, no LLM): pick the sentences that answer the
+question from the top passages, group them by document/nämnd, cite each
+with [n], and abstain with a fixed phrase when the evidence is weak.
+
+Every quote shown is a contiguous, verbatim span of its chunk's displayed
+text; `compose` checks that with `verify_quote` before returning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.retriever import Retriever
+from index.textnorm import STOPWORDS_SV, char_ngrams, fold, normalize_ws, words
+from index.types import Answer, Citation, Hit
+
+from .quotes import sentence_spans, verify_quote
+
+NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
+
+# Words that make a question about amounts: the answer must contain a number.
+_QUANTITY = re.compile(r"^\s*(hur (många|mycket|stor|stort|lång|länge|ofta)|vad kostar|vilken summa|hur hög)", re.I)
+_NUMBER = re.compile(r"(?<![\d/\-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d/\-])|\b(halv|halvera\w*|dubbl\w*|hälften|"
+                     r"tredjedel|fjärdedel|procent|miljon\w*|kronor|två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
+                     r"tjugo|hundra|tusen)\b", re.I)  # a year or a dnr is not an amount
+_DNR_QUESTION = re.compile(r"\b(dnr|diarienummer|diarienumret)\b", re.I)
+MIN_TOPIC_OVERLAP = 0.01  # at least one topic word must occur; calibrated on eval/questions.jsonl (eval/RESULTS.md)
+# "Vad tyckte/svarade X om …": a question about what a named body said.
+_SAID = re.compile(r"\b(tyckte|tycker|svarade|svarar|ansåg|anser|skrev|skriver|yttrade|föreslog|sa|sade|menade)\b", re.I)
+_BODY = re.compile(r"\b([A-ZÅÄÖ][\wåäöé\-]*?(?:s stadsdelsnämnd|nämnden|nämnds|förvaltningen|styrelsen)|"
+                   r"[a-zåäö]+nämnden|Polisregion \w+|[A-ZÅÄÖ][\wåäöé\-]+s stadsdelsförvaltning)\b")
+_PERIOD = re.compile(r"\b(20\d\d)\s*[-–—]\s*(20\d\d)\b")
+_FOLLOWUP = re.compile(r"^\s*(och|men|samt|även|också)\b|\b(det|detta|dem|dessa|denna|den frågan|samma)\b\s*\??\s*$", re.I)
+_GENERIC = {"stadsdelsnamnd", "stadsdelsnamnden", "namnd", "namnden", "och", "stadsarkivet", "forvaltning",
+            "forvaltningen", "stadsdelsforvaltning", "styrelse", "styrelsen"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence: where it is, and how well it matches."""
+
+    hit: Hit
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start:self.end]
+
+
+# ------------------------------------------------------------- question analysis
+
+# Question words that say nothing about the topic ("Vad tyckte nämnden om …").
+_NON_TOPIC = re.compile(
+    r"^(sag|tyck|ans[aå]g|anser|skriv|skrev|svar|men[ae]|ser|nämnd|namnd|stadsdelsn|förvaltning|forvaltning|"
+    r"program|trygghetsprogram|yttrand|remiss|hur|vilk|finns|står|star|handl|gäll|gall|olika|beskriv)", re.I)
+
+
+def _content_grams(text: str) -> set[str]:
+    kept = " ".join(w for w in words(text.lower()) if w not in STOPWORDS_SV and len(w) > 2)
+    return set(char_ngrams(kept))
+
+
+def topic_grams(question: str, known: list[str]) -> list[set[str]]:
+    """The question's topic words, each as its set of 4-grams: without
+    stopwords, question verbs, generic document words and the names of
+    nämnder (those become filters)."""
+    keys = [k for n in known for k in namnd_keys(n)]
+    kept = dict.fromkeys(w for w in words(question.lower())
+                         if w not in STOPWORDS_SV and len(w) > 2 and not _NON_TOPIC.match(w)
+                         and not any(fold(w).startswith(k) for k in keys) and not w.isdigit())
+    return [set(char_ngrams(w)) for w in kept]
+
+
+def topic_overlap(topic: list[set[str]], sentence: str) -> float:
+    """Share of topic words found in the sentence. A topic word is found when
+    most of its 4-grams occur in one sentence word ('vakter' is in
+    'ordningsvakternas'), so compounds and inflections match but stray
+    4-grams shared with unrelated words do not."""
+    if not topic:
+        return 1.0
+    sent = [set(char_ngrams(w)) for w in words(sentence.lower()) if len(w) > 2]
+    found = sum(1 for g in topic if any(len(g & s) >= 0.6 * len(g) for s in sent))
+    return found / len(topic)
+
+
+def namnd_keys(namnd: str) -> list[str]:
+    """Distinctive folded word prefixes of a nämnd name ('Kyrkogårdsnämnden' -> ['kyrkog'])."""
+    keys = []
+    for w in re.split(r"[\s\-]+", fold(namnd)):
+        w = re.sub(r"(namnden|namnd|s)$", "", w) if w not in _GENERIC else ""
+        if len(w) >= 4 and w not in _GENERIC:
+            keys.append(w[:6])
+    return keys
+
+
+def mentioned_namnder(question: str, known: list[str]) -> list[str]:
+    """Nämnder from the index that the question names (folded prefix match)."""
+    qwords = [fold(w) for w in re.split(r"[\s\-,.?!:;()]+", question) if w]
+    return [n for n in known if any(qw.startswith(k) for k in namnd_keys(n) for qw in qwords)]
+
+
+def unknown_body(question: str, known: list[str]) -> str | None:
+    """A body the question asks the opinion of that has no document in the index."""
+    if not _SAID.search(question):
+        return None
+    for m in _BODY.finditer(question):
+        name = m.group(1)
+        folded = fold(name)
+        if folded in ("stadsdelsnamnden", "facknamnden", "namnden", "kommunstyrelsen") or \
+                re.match(r"^(berorda|olika|alla|respektive) ", folded):
+            continue  # generic, not a named body
+        if not mentioned_namnder(name, known):
+            return name
+    return None
+
+
+def is_followup(question: str) -> bool:
+    return bool(_FOLLOWUP.search(question)) and len(words(question)) <= 14
+
+
+def rewrite_query(question: str, history: list[str] | None) -> str:
+    """A follow-up ('Och vad tyckte Kyrkogårdsnämnden om det?') is searched
+    together with the previous question so 'det' gets its topic back."""
+    if history and is_followup(question):
+        return f"{history[-1]} {question}"
+    return question
+
+
+# ------------------------------------------------------------- evidence
+
+def rank_sentences(question: str, hits: list[Hit], per_hit: int = 3) -> list[Evidence]:
+    """Score every sentence of the hits by lexical overlap with the question
+    (character 4-grams of content words, so compounds and inflections match)
+    plus the hit's retrieval rank."""
+    q = _content_grams(question)
+    out: list[Evidence] = []
+    for h in hits:
+        scored = []
+        for a, b in sentence_spans(h.chunk.text):
+            sent = h.chunk.text[a:b]
+            if len(words(sent)) < 4:
+                continue  # headings, signatures, list stubs
+            s = _content_grams(sent)
+            overlap = len(q & s) / (len(q) or 1)
+            scored.append(Evidence(h, a, b, overlap + 0.5 / (h.rank + 1)))
+        scored.sort(key=lambda e: -e.score)
+        out.extend(scored[:per_hit])
+    return sorted(out, key=lambda e: -e.score)
+
+
+def _merge_adjacent(evs: list[Evidence]) -> list[tuple[Hit, int, int]]:
+    """Join sentences of the same chunk that follow each other into one quote span."""
+    spans = sorted(((e.hit, e.start, e.end) for e in evs), key=lambda t: (t[0].chunk.id, t[1]))
+    merged: list[tuple[Hit, int, int]] = []
+    for hit, a, b in spans:
+        if merged and merged[-1][0].chunk.id == hit.chunk.id and not hit.chunk.text[merged[-1][2]:a].strip():
+            merged[-1] = (hit, merged[-1][1], b)
+        else:
+            merged.append((hit, a, b))
+    return merged
+
+
+# ------------------------------------------------------------- composition
+
+def _source_phrase(h: Hit) -> str:
+    c = h.chunk
+    bits = [str(c.year)] if c.year else []
+    if c.period:
+        bits.append(f"om programmet {c.period.replace('-', '–')}")
+    return f"{c.namnd or c.doc_id}" + (f" ({', '.join(bits)})" if bits else "")
+
+
+def compose(question: str, hits: list[Hit], *, topic: list[set[str]] | None = None, max_docs: int = 3,
+            per_doc: int = 2) -> tuple[str, list[Citation], list[str]]:
+    """Answer text with [n] markers, its citations and warnings. With a
+    `topic`, sentences far below the best topical match are left out."""
+    evidence = rank_sentences(question, hits)
+    if topic:
+        overlaps = {id(e): topic_overlap(topic, e.text) for e in evidence}
+        floor = max(MIN_TOPIC_OVERLAP, 0.5 * max(overlaps.values(), default=0.0))
+        evidence = [e for e in evidence if overlaps[id(e)] >= floor]
+    by_doc: dict[str, list[Evidence]] = {}
+    order: list[str] = []
+    for e in evidence:
+        d = e.hit.chunk.doc_id
+        if d not in by_doc:
+            if len(order) >= max_docs:
+                continue
+            by_doc[d] = []
+            order.append(d)
+        if len(by_doc[d]) < per_doc:
+            by_doc[d].append(e)
+    order.sort(key=lambda d: min(e.hit.rank for e in by_doc[d]))
+    citations: list[Citation] = []
+    paragraphs: list[str] = []
+    warnings: list[str] = []
+    for d in order:
+        quotes = []
+        for hit, a, b in sorted(_merge_adjacent(by_doc[d]), key=lambda t: (t[0].rank, t[1])):
+            quote = normalize_ws(hit.chunk.text[a:b])
+            if not verify_quote(quote, hit.chunk):  # the guarantee: never show an unverifiable quote
+                warnings.append(f"Citat kunde inte verifieras och togs bort ({hit.chunk.source}).")
+                continue
+            n = len(citations) + 1
+            citations.append(Citation(n, hit.chunk, quote, hit.score))
+            quotes.append(f"»{quote}« [{n}]")
+        if quotes:
+            paragraphs.append(f"**{_source_phrase(by_doc[d][0].hit)}** skriver: " + " … ".join(quotes))
+    if not paragraphs:
+        return NO_ANSWER, [], warnings
+    intro = ("Underlaget tar upp frågan i ett dokument:" if len(paragraphs) == 1
+             else f"Underlaget tar upp frågan i {len(paragraphs)} dokument:")
+    return intro + "\n\n" + "\n\n".join(paragraphs), citations, warnings
+
+
+def abstain_reason(question: str, hits: list[Hit], known: list[str], topic: list[set[str]]) -> str | None:
+    """Why the corpus cannot answer, or None. Rules, each measured on the eval
+    set's `none` questions (see eval/RESULTS.md):
+      1. nothing was retrieved;
+      2. the question asks what a body said that has no document here;
+      3. it names a nämnd and a programme period that none of its documents concern;
+      4. it asks for an amount and no retrieved sentence on the topic contains one;
+      5. no retrieved sentence shares enough of the question's topic words."""
+    if not hits:
+        return "Inga passager matchade frågan."
+    body = unknown_body(question, known)
+    if body:
+        return f"Underlaget innehåller inget yttrande från {body}."
+    period = _PERIOD.search(question)
+    named = mentioned_namnder(question, known)
+    if period and named:
+        wanted = f"{period.group(1)}-{period.group(2)}"
+        docs = {(h.chunk.namnd, h.chunk.period) for h in hits}
+        if not any(n == nn and p == wanted for n in named for nn, p in docs):
+            have = sorted({p for nn, p in docs if nn in named and p})
+            return (f"Underlaget innehåller {named[0]}s yttrande om programmet "
+                    f"{', '.join(have) or 'en annan period'}, men inget om {wanted.replace('-', '–')}.")
+    ranked = rank_sentences(question, hits[:5])
+    if _QUANTITY.search(question):
+        if not any(_NUMBER.search(e.text) for e in ranked[:6]):
+            return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
+    if topic:
+        best = max((topic_overlap(topic, e.text) for e in ranked), default=0.0)
+        if best < MIN_TOPIC_OVERLAP:
+            return "De närmaste passagerna handlar inte om frågans ämne."
+    return None
+
+
+def answer(retriever: Retriever, question: str, *, history: list[str] | None = None,
+           filters: dict | None = None, k: int = 8, llm=None) -> Answer:
+    """Answer a Swedish question from the index, extractively or (when an
+    enabled LLM client is given) with the LLM, always with citations."""
+    question = (question or "").strip()
+    if not question:
+        return Answer(question="", text="Skriv en fråga.", abstained=True)
+    question = question[:2000]
+    index = retriever.index
+    known = index.filter_values().get("namnd", [])
+    filters = dict(filters or {})
+    query = rewrite_query(question, history)
+    named = mentioned_namnder(question, known)
+    if named and not filters.get("namnd"):
+        filters["namnd"] = named  # "Vad tyckte Kyrkogårdsnämnden …" searches that nämnd's documents
+    hits = retriever.search(query, k=k, filters=filters)
+    topic = [] if _DNR_QUESTION.search(question) else topic_grams(query, known)
+    reason = abstain_reason(question, hits, known, topic)
+    if reason:
+        return Answer(question, NO_ANSWER, abstained=True, related=hits[:3], warnings=[reason],
+                      query=query, filters=filters)
+    if llm is not None and getattr(llm, "enabled", False):
+        from .llm import llm_answer
+
+        ans = llm_answer(llm, question, hits)
+        ans.query, ans.filters = query, filters
+        if ans.abstained:
+            ans.related = hits[:3]
+        return ans
+    text, citations, warnings = compose(query, hits, topic=topic)
+    return Answer(question, text, citations, abstained=not citations, related=[] if citations else hits[:3],
+                  warnings=warnings, query=query, filters=filters)

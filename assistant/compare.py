@@ -1,0 +1,378 @@
+"""Jämför nämnder: one row per document saying whether, and how, it addresses a
+topic. Transparent and deterministic, no language model.
+
+How a row is decided (also returned, in Swedish, as `Comparison.method`):
+
+1. Evidence per sentence. Every sentence s of every chunk c of the document gets
+       relevance(s) = LEX_WEIGHT * L(s) + DENSE_WEIGHT * D(c)
+   L(s)  lexical coverage: the IDF-weighted share of the topic's content words
+         (folded, stopwords dropped, Swedish stems) that occur in s. A stem
+         matches a word that contains it (compounds: 'ordningsvak' matches
+         'ordningsvakternas'); stems shorter than 5 letters must start the word.
+         IDF is computed over all chunks of the index, so rare, specific words
+         ('polis') weigh more than common ones ('samverkan').
+   D(c)  dense support: the cosine between topic and chunk (multilingual-e5)
+         as a z-score against all chunks of the index for this topic,
+         clipped to [0, Z_FULL] and divided by Z_FULL. Cosines alone are not
+         comparable between topics; the z-score is, and it is the same yardstick
+         for every document.
+2. The document's relevance is the maximum over its sentences. At or above
+   THRESHOLD the topic counts as addressed; below it the row says "ej berört"
+   and shows no passage (a weak passage would suggest a position the
+   document does not take).
+3. Key passage: among the sentences above the threshold, the one with the
+   highest lexical coverage (then: whole sentences before fragments cut at a
+   chunk edge, sentences with a cue phrase first, relevance), plus its neighbour in the same chunk when that one
+   also names the topic; quoted verbatim (whitespace collapsed).
+4. Stance: cue phrases (POSITIVE_CUES / CRITICAL_CUES) searched in the
+   document's most relevant sentences above the threshold, on diacritic-folded
+   text: positive only -> positiv, critical only -> kritisk, both -> blandad,
+   none -> neutral. The cues found are returned with the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.store import IndexMismatchError
+from index.textnorm import _stemmer, analyze, fold, normalize_ws, words
+from index.types import Chunk, Citation
+
+from .quotes import sentence_spans, verify_quote
+
+STANCES = ("positiv", "kritisk", "blandad", "neutral", "ej berört")
+
+# Calibrated on the real corpus (see tests/test_compare.py and the module
+# docstring): topics a document names get >= 0.6 from the lexical part alone;
+# a dense-only passage needs z >= 5 (boilerplate chunks such as "Attesterat av"
+# reach z ~ 4).
+LEX_WEIGHT = 0.6
+DENSE_WEIGHT = 0.4
+Z_FULL = 5.0
+THRESHOLD = 0.4
+MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
+STANCE_SENTENCES = 5  # most relevant sentences read for cue phrases
+MAX_QUOTE_CHARS = 450
+
+# label -> folded regex alternatives (matched at word boundaries)
+POSITIVE_CUES: dict[str, tuple[str, ...]] = {
+    "positiv": ("positiv", "positivt", "positiva"),
+    "bra att": ("bra att", "bra med", "bra satt"),
+    "välkomnar": ("valkomnar",),
+    "ställer sig bakom": ("staller sig bakom",),
+    "instämmer": ("instammer",),
+    "stöder": ("stoder", "stodjer"),
+    "ser fördelar": (r"ser (?:\w+ ){0,2}fordelar",),
+    "viktigt komplement": ("viktigt komplement",),
+    "ser positivt": ("ser positivt",),
+}
+CRITICAL_CUES: dict[str, tuple[str, ...]] = {
+    "saknar": ("saknar",),
+    "otydlig": ("otydlig", "otydligt", "otydliga"),
+    "oklart": ("oklart",),
+    "behöver förtydligas": (r"behover (?:\w+ )?fortydligas",),
+    "önskar ett förtydligande": ("onskar ett fortydligande",),
+    "bör framgå tydligare": (r"bor (?:det )?framga tydligare",),
+    "kritisk": ("kritisk", "kritiska"),
+    "brist": ("brist", "brister", "bristen", "bristerna"),
+    "utmaningar": ("utmaningar",),
+    "kan bli mycket bättre": ("kan bli mycket battre",),
+    "dock": ("dock",),
+}
+
+
+def _compile(cues: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern]]:
+    return [(label, re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")) for label, alts in cues.items()]
+
+
+_POS = _compile(POSITIVE_CUES)
+_CRIT = _compile(CRITICAL_CUES)
+
+METHOD = (
+    "Varje mening i dokumentet får en relevans = {lw} × ordtäckning + {dw} × semantiskt stöd. "
+    "Ordtäckning är den IDF-viktade andelen av ämnets innehållsord (utan diakritiska tecken, "
+    "ordstammar, delar av sammansättningar räknas) som finns i meningen; semantiskt stöd är "
+    "avsnittets cosinuslikhet med ämnet (multilingual-e5) som z-värde mot alla avsnitt i indexet, "
+    "begränsat till 0–{zf:g} och delat med {zf:g}. Dokumentets relevans är dess bästa menings. "
+    "Under {th} räknas ämnet som ”ej berört” och inget citat visas. Nyckelcitatet är den bästa "
+    "meningen (ev. med grannmeningen), ordagrant. Ställningstagandet avgörs av signalord i de "
+    "{ns} mest relevanta meningarna över tröskeln: bara positiva signalord ger ”positiv”, bara "
+    "kritiska ”kritisk”, båda ”blandad”, inga ”neutral”. Signalorden visas i tabellen."
+).format(lw=LEX_WEIGHT, dw=DENSE_WEIGHT, zf=Z_FULL, th=THRESHOLD, ns=STANCE_SENTENCES)
+
+
+@dataclass
+class CompareRow:
+    doc_id: str
+    namnd: str
+    title: str
+    year: int | None
+    date: str
+    period: str
+    stance: str  # one of STANCES
+    cues: list[str] = field(default_factory=list)  # cue phrases that decided the stance
+    citation: Citation | None = None  # key passage; None when "ej berört"
+    relevance: float = 0.0  # evidence score behind the addressed / not-addressed decision
+
+    @property
+    def addressed(self) -> bool:
+        return self.stance != "ej berört"
+
+
+@dataclass
+class Comparison:
+    topic: str
+    rows: list[CompareRow]
+    method: str = METHOD
+
+
+# ---------------------------------------------------------------- stance
+
+def find_cues(text: str) -> tuple[list[str], list[str]]:
+    """(positive, critical) cue labels found in `text` (diacritic-folded, word
+    boundaries; a cue inside a longer cue's match, e.g. 'positivt' inside
+    'ser positivt', is not counted twice)."""
+    t = normalize_ws(fold(text))
+    found: list[tuple[int, int, str, bool]] = []
+    for cues, positive in ((_POS, True), (_CRIT, False)):
+        for label, rx in cues:
+            for m in rx.finditer(t):
+                found.append((m.start(), m.end(), label, positive))
+    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+    taken: list[tuple[int, int]] = []
+    pos: list[str] = []
+    crit: list[str] = []
+    for a, b, label, positive in found:
+        if any(a < y and x < b for x, y in taken):
+            continue
+        taken.append((a, b))
+        out = pos if positive else crit
+        if label not in out:
+            out.append(label)
+    return pos, crit
+
+
+def detect_stance(sentences: list[str]) -> tuple[str, list[str]]:
+    """Stance of a list of sentences and the cues that decided it."""
+    pos: list[str] = []
+    crit: list[str] = []
+    for s in sentences:
+        p, c = find_cues(s)
+        pos += [x for x in p if x not in pos]
+        crit += [x for x in c if x not in crit]
+    if pos and crit:
+        return "blandad", pos + crit
+    if pos:
+        return "positiv", pos
+    if crit:
+        return "kritisk", crit
+    return "neutral", []
+
+
+# ---------------------------------------------------------------- evidence
+
+def topic_terms(topic: str) -> list[str]:
+    """Content words of the topic: folded, stopwords dropped, Swedish stems, unique."""
+    return list(dict.fromkeys(analyze(topic)))
+
+
+class _WordIndex:
+    """Folded words and their stems per chunk, for term matching."""
+
+    def __init__(self, chunks: list[Chunk]):
+        self.words = [set(fold(w) for w in words(c.text)) for c in chunks]
+        vocab = sorted(set().union(*self.words)) if self.words else []
+        stems = _stemmer().stemWords(vocab) if vocab else []
+        self.stem = dict(zip(vocab, stems))
+
+    def match(self, term: str, ws) -> bool:
+        for w in ws:
+            if w.startswith(term) or (len(term) >= 5 and term in w) or self.stem.get(w) == term:
+                return True
+        return False
+
+    def idf(self, term: str) -> float:
+        n = len(self.words)
+        df = sum(self.match(term, ws) for ws in self.words)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """sentence_spans, with lines broken mid-sentence joined again (a span that
+    does not end in . ! ? : ; followed by one starting in lower case)."""
+    spans = sentence_spans(text)
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and not re.search(r"[.!?:;]\W*$", text[out[-1][0]:out[-1][1]]) and text[a:a + 1].islower():
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+@dataclass
+class _Sent:
+    chunk_i: int
+    span: tuple[int, int]
+    text: str
+    lex: float
+    dense: float
+    cos: float
+
+    @property
+    def rel(self) -> float:
+        return LEX_WEIGHT * self.lex + DENSE_WEIGHT * self.dense
+
+
+def _doc_sentences(idxs: list[int], chunks: list[Chunk], wi: _WordIndex, terms: list[str],
+                   idf: dict[str, float], dense: np.ndarray, cos: np.ndarray) -> list[_Sent]:
+    total = sum(idf.values())
+    out: list[_Sent] = []
+    for i in idxs:
+        text = chunks[i].text
+        for a, b in _sentence_spans(text):
+            sw = words(text[a:b])
+            if len(sw) < MIN_SENTENCE_WORDS:
+                continue
+            ws = {fold(w) for w in sw}
+            lex = sum(idf[t] for t in terms if wi.match(t, ws)) / total if total else 0.0
+            out.append(_Sent(i, (a, b), text[a:b], lex, float(dense[i]), float(cos[i])))
+    return out
+
+
+def _quote(best: _Sent, sents: list[_Sent], chunk: Chunk) -> str:
+    """The best sentence, with its neighbour in the same chunk when that one
+    also names the topic and the quote stays short."""
+    same = [s for s in sents if s.chunk_i == best.chunk_i]
+    same.sort(key=lambda s: s.span)
+    k = next(j for j, s in enumerate(same) if s is best)
+    a, b = best.span
+    for j in (k + 1, k - 1):
+        if 0 <= j < len(same) and same[j].lex > 0:
+            na, nb = same[j].span
+            if max(b, nb) - min(a, na) <= MAX_QUOTE_CHARS:
+                a, b = min(a, na), max(b, nb)
+                break
+    q = normalize_ws(chunk.text[a:b])
+    if not verify_quote(q, chunk):  # cannot happen: q is a slice of chunk.text
+        raise RuntimeError(f"quote not verbatim in {chunk.id}")
+    return q
+
+
+# ---------------------------------------------------------------- compare
+
+def compare(retriever, topic: str, *, filters: dict | None = None) -> Comparison:
+    """One row per document (those passing `filters`), ordered by year."""
+    if not topic or not topic.strip():
+        raise ValueError("ämnet är tomt / the topic is empty")
+    index = retriever.index
+    chunks: list[Chunk] = index.chunks
+    mask = index.mask(filters)  # raises FilterError on unknown fields/values
+    keep = [i for i in range(len(chunks)) if mask is None or mask[i]]
+
+    # dense: cosine of every chunk, z-scored against the whole index
+    cos = np.zeros(len(chunks), dtype=np.float32)
+    if chunks:
+        embedder = retriever.embedder
+        if embedder.model_id != index.model_id:
+            raise IndexMismatchError(
+                f"the index was built with {index.model_id!r} but the query model is {embedder.model_id!r}; "
+                "re-index with `yttra ingest --rebuild` (or set the embedding model back)")
+        qvec = embedder.embed_queries([topic])[0]
+        for i, s in index.dense_ranking(qvec, len(chunks)):
+            cos[i] = s
+    sd = float(cos.std()) if len(cos) > 1 else 0.0
+    z = (cos - float(cos.mean())) / sd if sd > 1e-9 else np.zeros_like(cos)
+    dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
+
+    # lexical: IDF over all chunks of the index
+    terms = topic_terms(topic)
+    wi = _WordIndex(chunks)
+    idf = {t: wi.idf(t) for t in terms}
+
+    by_doc: dict[str, list[int]] = {}
+    for i in keep:
+        by_doc.setdefault(chunks[i].doc_id, []).append(i)
+
+    rows: list[CompareRow] = []
+    for doc_id, idxs in by_doc.items():
+        first = chunks[idxs[0]]
+        sents = _doc_sentences(idxs, chunks, wi, terms, idf, dense, cos)
+        ranked = sorted(sents, key=lambda s: (-s.rel, -s.lex, -s.cos, s.chunk_i, s.span))
+        relevance = ranked[0].rel if ranked else 0.0
+        row = CompareRow(doc_id=doc_id, namnd=first.namnd, title=first.title, year=first.year,
+                         date=first.date, period=first.period, stance="ej berört", relevance=round(relevance, 4))
+        if ranked and relevance >= THRESHOLD:
+            # quote: most topic words first, then whole sentences before fragments cut at a
+            # chunk edge, then sentences that carry a cue phrase (they show the position)
+            best = min((s for s in ranked if s.rel >= THRESHOLD),
+                       key=lambda s: (-s.lex, s.text[:1].islower(), not any(find_cues(s.text)),
+                                      -s.rel, s.chunk_i, s.span))
+            chunk = chunks[best.chunk_i]
+            quote = _quote(best, sents, chunk)
+            top: list[str] = []
+            for s in ranked:
+                if s.rel < THRESHOLD or len(top) >= STANCE_SENTENCES:
+                    break
+                t = normalize_ws(s.text)
+                if t not in top:  # neighbouring chunks overlap
+                    top.append(t)
+            row.stance, row.cues = detect_stance(top)
+            row.citation = Citation(0, chunk, quote, round(relevance, 4))
+        rows.append(row)
+
+    rows.sort(key=lambda r: (r.year is None, r.year or 0, r.date or "9999", r.namnd, r.doc_id))
+    n = 0
+    for r in rows:  # number the citations in table order
+        if r.citation is not None:
+            n += 1
+            r.citation = Citation(n, r.citation.chunk, r.citation.quote, r.citation.score)
+    return Comparison(topic=topic.strip(), rows=rows, method=METHOD)
+
+
+# ---------------------------------------------------------------- output
+
+CSV_HEADER = ["nämnd", "år", "datum", "programversion", "ställningstagande", "nyckelcitat", "källa", "signalord"]
+
+
+def source_of(c: Citation) -> str:
+    ch = c.chunk
+    return f"{ch.source}, s. {ch.pages}, {ch.section}" if ch.section else f"{ch.source}, s. {ch.pages}"
+
+
+def to_csv(c: Comparison) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_HEADER)
+    for r in c.rows:
+        w.writerow([r.namnd, r.year or "", r.date, r.period, r.stance,
+                    r.citation.quote if r.citation else "", source_of(r.citation) if r.citation else "",
+                    "; ".join(r.cues)])
+    return buf.getvalue()
+
+
+def _cell(x) -> str:
+    return normalize_ws(str(x)).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def to_markdown(c: Comparison) -> str:
+    lines = [f"### Jämförelse: {_cell(c.topic)}", "",
+             "| Nämnd | År | Programversion | Ställningstagande | Nyckelcitat | Signalord |",
+             "|---|---|---|---|---|---|"]
+    for r in c.rows:
+        quote = f"”{_cell(r.citation.quote)}” [{r.citation.n}]" if r.citation else "–"
+        lines.append(f"| {_cell(r.namnd)} | {r.year or ''} | {_cell(r.period)} | {r.stance} | {quote} | "
+                     f"{_cell(', '.join(r.cues)) or '–'} |")
+    cites = [r.citation for r in c.rows if r.citation]
+    if cites:
+        lines += ["", "**Källor**", ""]
+        for ct in cites:
+            lines.append(f"[{ct.n}] {_cell(ct.chunk.label)}: {_cell(source_of(ct))}")
+    lines += ["", f"*Metod:* {c.method}"]
+    return "\n".join(lines) + "\n"
