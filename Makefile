@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 7860
 
-.PHONY: run test install ingest serve clean-index
+.PHONY: run test install browser-deps ingest serve clean-index
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml Makefile
 
 install: $(STAMP)
 
+# Browser tests drive Debian's Chromium with Playwright (Playwright's own browser download fails offline).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "WARNING: could not install chromium; browser tests will be skipped"; \
+	  else echo "WARNING: chromium missing and not root; browser tests will be skipped"; fi; \
+	fi
+
 ingest: install
 	$(VENV)/bin/yttra ingest
 
@@ -29,7 +39,7 @@ run: install
 	$(VENV)/bin/yttra ingest || echo "ingest reported problems (see above); serving what was indexed"
 	$(VENV)/bin/yttra serve --port $(PORT)
 
-test: install
+test: install browser-deps
 	$(PY) -m pytest
 
 clean-index:

@@ -174,13 +174,13 @@ def _source_phrase(h: Hit) -> str:
 
 
 def compose(question: str, hits: list[Hit], *, topic: list[set[str]] | None = None, max_docs: int = 3,
-            per_doc: int = 2) -> tuple[str, list[Citation], list[str]]:
+            per_doc: int = 2, min_topic: float = MIN_TOPIC_OVERLAP) -> tuple[str, list[Citation], list[str]]:
     """Answer text with [n] markers, its citations and warnings. With a
     `topic`, sentences far below the best topical match are left out."""
     evidence = rank_sentences(question, hits)
     if topic:
         overlaps = {id(e): topic_overlap(topic, e.text) for e in evidence}
-        floor = max(MIN_TOPIC_OVERLAP, 0.5 * max(overlaps.values(), default=0.0))
+        floor = max(min_topic, 0.5 * max(overlaps.values(), default=0.0))
         evidence = [e for e in evidence if overlaps[id(e)] >= floor]
     by_doc: dict[str, list[Evidence]] = {}
     order: list[str] = []
@@ -216,7 +216,8 @@ def compose(question: str, hits: list[Hit], *, topic: list[set[str]] | None = No
     return intro + "\n\n" + "\n\n".join(paragraphs), citations, warnings
 
 
-def abstain_reason(question: str, hits: list[Hit], known: list[str], topic: list[set[str]]) -> str | None:
+def abstain_reason(question: str, hits: list[Hit], known: list[str], topic: list[set[str]],
+                   min_topic: float = MIN_TOPIC_OVERLAP) -> str | None:
     """Why the corpus cannot answer, or None. Rules, each measured on the eval
     set's `none` questions (see eval/RESULTS.md):
       1. nothing was retrieved;
@@ -244,13 +245,13 @@ def abstain_reason(question: str, hits: list[Hit], known: list[str], topic: list
             return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
     if topic:
         best = max((topic_overlap(topic, e.text) for e in ranked), default=0.0)
-        if best < MIN_TOPIC_OVERLAP:
+        if best < min_topic:
             return "De närmaste passagerna handlar inte om frågans ämne."
     return None
 
 
 def answer(retriever: Retriever, question: str, *, history: list[str] | None = None,
-           filters: dict | None = None, k: int = 8, llm=None) -> Answer:
+           filters: dict | None = None, k: int = 8, llm=None, min_topic: float = MIN_TOPIC_OVERLAP) -> Answer:
     """Answer a Swedish question from the index, extractively or (when an
     enabled LLM client is given) with the LLM, always with citations."""
     question = (question or "").strip()
@@ -266,7 +267,7 @@ def answer(retriever: Retriever, question: str, *, history: list[str] | None = N
         filters["namnd"] = named  # "Vad tyckte Kyrkogårdsnämnden …" searches that nämnd's documents
     hits = retriever.search(query, k=k, filters=filters)
     topic = [] if _DNR_QUESTION.search(question) else topic_grams(query, known)
-    reason = abstain_reason(question, hits, known, topic)
+    reason = abstain_reason(question, hits, known, topic, min_topic)
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=hits[:3], warnings=[reason],
                       query=query, filters=filters)
@@ -278,6 +279,26 @@ def answer(retriever: Retriever, question: str, *, history: list[str] | None = N
         if ans.abstained:
             ans.related = hits[:3]
         return ans
-    text, citations, warnings = compose(query, hits, topic=topic)
+    text, citations, warnings = compose(query, hits, topic=topic, min_topic=min_topic)
     return Answer(question, text, citations, abstained=not citations, related=[] if citations else hits[:3],
                   warnings=warnings, query=query, filters=filters)
+
+
+def abstention_tradeoff(retriever: Retriever, questions, thresholds=(0.0, MIN_TOPIC_OVERLAP, 0.15, 0.3)) -> list[dict]:
+    """Abstention on the eval set per topic-overlap threshold: precision and
+    recall on `none` questions, and the share of answerable questions that
+    were wrongly refused (0.0 = the rules alone)."""
+    rows = []
+    for th in thresholds:
+        tp = fp = fn = 0
+        for q in questions:
+            abstained = answer(retriever, q.question, min_topic=th).abstained
+            none = q.job == "none"
+            tp += abstained and none
+            fp += abstained and not none
+            fn += none and not abstained
+        n_none = sum(1 for q in questions if q.job == "none")
+        rows.append({"min_topic": th, "precision": tp / (tp + fp) if tp + fp else 1.0,
+                     "recall": tp / n_none if n_none else 0.0,
+                     "false_abstain": fp / (len(questions) - n_none), "tp": tp, "fp": fp, "fn": fn})
+    return rows

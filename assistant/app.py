@@ -1,93 +1,418 @@
-"""Gradio web app (thin layer): a Swedish question in, the top passages with
-their citations out. Handlers call library functions; domain errors become
-Swedish messages. Document text is untrusted and always HTML-escaped."""
+"""Gradio web app in Swedish: Fråga, Jämför nämnder, Skriv yttrande, Dokument.
+
+A thin layer: handlers call library functions (assistant.answer/compare/
+draft/documents) and turn domain errors into Swedish messages. Document
+text is untrusted: everything derived from it is HTML- and Markdown-escaped
+before it reaches the page.
+"""
 
 from __future__ import annotations
 
 import html
 import os
+import re
+import tempfile
+import urllib.parse
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the machine is offline
 
 import gradio as gr  # noqa: E402
 
-from index.retriever import Retriever
-from index.search import FilterError
-from index.settings import Settings
-from index.store import IndexStoreError
-from index.embed import EmbedderError
-from index.types import Hit
+from index.embed import EmbedderError  # noqa: E402
+from index.retriever import Retriever  # noqa: E402
+from index.search import FilterError  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.store import IndexStoreError  # noqa: E402
+from index.types import Answer, Citation, Hit  # noqa: E402
 
 CSS = """
 .yttra-hit {border:1px solid #d0d7de; border-radius:8px; padding:10px 14px; margin:8px 0;}
+.yttra-low {opacity:0.75; border-style:dashed;}
 .yttra-cite {font-size:0.9em; color:#444; margin-bottom:6px;}
 .yttra-passage {white-space:pre-wrap; font-family:inherit; margin:0;}
+.yttra-passage mark {background:#fff3a3;}
+.yttra-page {white-space:pre-wrap; font-family:inherit; border:1px solid #d0d7de; padding:12px; border-radius:8px;}
+.yttra-note {color:#8a5a00;}
+table.yttra-cmp td, table.yttra-cmp th {border:1px solid #d0d7de; padding:6px; vertical-align:top;}
 """
 
 ALL = "Alla"
+USER_ERRORS = (IndexStoreError, FilterError, EmbedderError, ValueError, KeyError, OSError)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
-def render_hits(hits: list[Hit]) -> str:
-    """HTML for a list of hits; every piece of document text is escaped."""
-    if not hits:
-        return "<p>Jag hittar inget i underlaget som matchar frågan.</p>"
+# ------------------------------------------------------------------ escaping
+
+def esc(text) -> str:
+    return html.escape(str(text if text is not None else ""), quote=True)
+
+
+def md_escape(text: str) -> str:
+    """Document text made inert for a Markdown renderer: HTML entities and
+    backslash-escaped Markdown syntax (no links, images, HTML or headings)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_markdown(a: Answer) -> str:
+    """The answer for the chat: escaped, then our own bold and [n] markers restored."""
+    body = md_escape(a.text).replace(r"\*\*", "**")
+    body = re.sub(r"\\\[(\d+)\\\]", r"[\1]", body)
+    if a.abstained and a.warnings:
+        body += "\n\n_" + md_escape(a.warnings[0]) + "_"
+    if a.mode == "llm":
+        body += "\n\n_(Svar från språkmodell, kontrollerat mot källorna.)_"
+    return body
+
+
+def _doc_link(doc_id: str, page: int) -> str:
+    # not "page": gradio reserves that query parameter for its own multi-page routing
+    q = urllib.parse.urlencode({"dok": doc_id, "sida": page})
+    return f'<a href="?{q}" target="_blank" rel="noopener">Öppna dokumentet, s. {page}</a>'
+
+
+def _highlight(text: str, quote: str) -> str:
+    """Escaped passage with the quoted sentences marked (whitespace-tolerant match)."""
+    words = quote.split()
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text) if words else None
+    if not m:
+        return esc(text)
+    return esc(text[:m.start()]) + "<mark>" + esc(text[m.start():m.end()]) + "</mark>" + esc(text[m.end():])
+
+
+def _cite_head(c, n: int | None) -> str:
+    when = c.date or (str(c.year) if c.year else "")
+    parts = [f"<b>{esc(c.namnd or c.doc_id)}</b>" + (f" ({esc(when)})" if when else ""), esc(c.title)]
+    meta = [f"s. {esc(c.pages)}", esc(c.section)]
+    if c.period:
+        meta.append(f"program {esc(c.period)}")
+    prefix = f"[{n}] " if n is not None else ""
+    return f'{prefix}{" · ".join(parts)}<br>{" · ".join(meta)} · <code>{esc(c.source)}</code> · {_doc_link(c.doc_id, c.page)}'
+
+
+def render_citations(citations: list[Citation]) -> str:
     out = []
-    for h in hits:
-        c = h.chunk
-        cite = (f"[{h.rank}] <b>{html.escape(c.namnd or c.doc_id)}</b>"
-                f"{' (' + str(c.year) + ')' if c.year else ''} · {html.escape(c.title)}<br>"
-                f"s. {html.escape(c.pages)} · {html.escape(c.section)} · "
-                f"<code>{html.escape(c.source)}</code>")
-        out.append(f'<div class="yttra-hit"><div class="yttra-cite">{cite}</div>'
-                   f'<pre class="yttra-passage">{html.escape(c.text.strip())}</pre></div>')
+    for cit in citations:
+        c = cit.chunk
+        out.append(f'<div class="yttra-hit" id="cite-{cit.n}"><div class="yttra-cite">{_cite_head(c, cit.n)}</div>'
+                   f'<pre class="yttra-passage">{_highlight(c.text.strip(), cit.quote)}</pre></div>')
     return "\n".join(out)
 
 
+def render_hits(hits: list[Hit], low: bool = False) -> str:
+    """HTML for plain hits; every piece of document text is escaped."""
+    if not hits:
+        return "<p>Jag hittar inget i underlaget som matchar frågan.</p>"
+    cls = "yttra-hit yttra-low" if low else "yttra-hit"
+    return "\n".join(f'<div class="{cls}"><div class="yttra-cite">{_cite_head(h.chunk, h.rank)}</div>'
+                     f'<pre class="yttra-passage">{esc(h.chunk.text.strip())}</pre></div>' for h in hits)
+
+
+def render_sources(a: Answer) -> str:
+    if a.citations:
+        return "<h3>Källor</h3>" + render_citations(a.citations)
+    if a.related:
+        return ('<h3>Närmaste passager (låg relevans)</h3><p class="yttra-note">Passagerna nedan besvarar '
+                'inte frågan men är det närmaste underlaget innehåller.</p>' + render_hits(a.related, low=True))
+    return ""
+
+
+def render_comparison(c) -> str:
+    rows = []
+    for i, r in enumerate(c.rows):
+        cit = r.citation
+        quote = (f'”{esc(cit.quote)}” <br><small>{esc(cit.chunk.source)}, s. {esc(cit.chunk.pages)}, '
+                 f'{esc(cit.chunk.section)} · {_doc_link(cit.chunk.doc_id, cit.chunk.page)}</small>') if cit else "–"
+        rows.append(f"<tr><td>{esc(r.namnd)}</td><td>{esc(r.date or r.year or '')}</td><td>{esc(r.period)}</td>"
+                    f"<td><b>{esc(r.stance)}</b></td><td>{quote}</td><td>{esc(', '.join(r.cues)) or '–'}</td></tr>")
+    head = ("<tr><th>Nämnd</th><th>Datum/år</th><th>Programversion</th><th>Ställningstagande</th>"
+            "<th>Nyckelcitat</th><th>Signalord</th></tr>")
+    return (f'<h3>Jämförelse: {esc(c.topic)}</h3><table class="yttra-cmp">{head}{"".join(rows)}</table>'
+            f'<p class="yttra-note"><small>Metod: {esc(c.method)}</small></p>')
+
+
+def render_page(page: dict, show_original: bool) -> str:
+    text = page["original"] if show_original else page["text"]
+    note = ""
+    if page.get("repaired") and not show_original:
+        note = '<p class="yttra-note">⚠ OCR-reparerad text (å/ä/ö återställda). Kryssa i ”Visa original” för källtexten.</p>'
+    return f'{note}<div class="yttra-page" id="page-{page["page"]}">{esc(text)}</div>'
+
+
+# ------------------------------------------------------------------ app
+
+def _filters(namnd, doc_type, period, year) -> dict:
+    return {"namnd": None if namnd in (None, ALL) else namnd,
+            "doc_type": None if doc_type in (None, ALL) else doc_type,
+            "period": None if period in (None, ALL) else period,
+            "year": None if year in (None, ALL) else int(year)}
+
+
 def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Blocks:
+    from assistant import compare as cmp
+    from assistant import documents as docs
+    from assistant import draft as dr
+    from assistant.answer import answer
+    from assistant.llm import LLMClient, LLMError, llm_draft
+
     retriever = retriever or Retriever(settings)
-    try:
-        values = retriever.index.filter_values()
-        status = f"Index: {len(retriever.index)} avsnitt."
-    except IndexStoreError as e:
-        values = {"namnd": [], "doc_type": [], "period": [], "year": []}
-        status = f"Inget index ännu: {e}"
+    llm = LLMClient(settings.llm)
+    errors = USER_ERRORS + (LLMError,)
+    outdir = Path(tempfile.mkdtemp(prefix="yttra-out-"))
 
-    def on_search(query: str, namnd: str, doc_type: str, period: str, year: str, k: int):
-        query = (query or "").strip()
-        if not query:
-            return "<p>Skriv en fråga.</p>"
-        filters = {"namnd": None if namnd in (None, ALL) else namnd,
-                   "doc_type": None if doc_type in (None, ALL) else doc_type,
-                   "period": None if period in (None, ALL) else period,
-                   "year": None if year in (None, ALL) else int(year)}
+    def values() -> dict:
         try:
-            hits = retriever.search(query[:2000], k=int(k), filters=filters)
-        except (IndexStoreError, FilterError, EmbedderError, ValueError) as e:
-            return f"<p><b>Fel:</b> {html.escape(str(e))}</p>"
-        return render_hits(hits)
+            return retriever.index.filter_values()
+        except IndexStoreError:
+            return {"namnd": [], "doc_type": [], "period": [], "year": []}
 
-    with gr.Blocks(title="yttra – sök i trygghetsprogrammet") as demo:
-        gr.Markdown("# yttra\nSök i Stockholms stads trygghetsprogram och nämndernas yttranden. "
-                    "Varje träff visar nämnd, dokument, sida och avsnitt.")
-        gr.Markdown(status, elem_id="yttra-status")
-        with gr.Row():
-            query = gr.Textbox(label="Fråga", placeholder="Vad säger nämnderna om ordningsvakter?",
-                               scale=5, elem_id="yttra-query")
-            button = gr.Button("Sök", variant="primary", scale=1, elem_id="yttra-search")
-        with gr.Row():
-            namnd = gr.Dropdown([ALL] + values["namnd"], value=ALL, label="Nämnd")
-            doc_type = gr.Dropdown([ALL] + values["doc_type"], value=ALL, label="Dokumenttyp")
-            period = gr.Dropdown([ALL] + values["period"], value=ALL, label="Programversion")
-            year = gr.Dropdown([ALL] + [str(y) for y in values["year"]], value=ALL, label="År")
-            k = gr.Slider(1, 20, value=settings.search.k, step=1, label="Antal träffar")
-        results = gr.HTML(elem_id="yttra-results")
-        inputs = [query, namnd, doc_type, period, year, k]
-        button.click(on_search, inputs, results, api_name="search")
-        query.submit(on_search, inputs, results, api_name=False)
+    def status() -> str:
+        try:
+            n = len(retriever.index)
+            mode = "LLM-läge på" if llm.enabled else "LLM-läge av (svaren är extraktiva citat)"
+            return f"Index: {n} avsnitt. {mode}."
+        except IndexStoreError as e:
+            return f"Inget index ännu: {esc(e)}"
+
+    v = values()
+
+    def dropdowns(v):
+        return ([ALL] + v["namnd"], [ALL] + v["doc_type"], [ALL] + v["period"], [ALL] + [str(y) for y in v["year"]])
+
+    # ---- handlers
+    def on_ask(question, chat, history, namnd, doc_type, period, year):
+        question = (question or "").strip()
+        chat = list(chat or [])
+        history = list(history or [])
+        if not question:
+            return "", chat, history, "<p>Skriv en fråga.</p>"
+        chat.append({"role": "user", "content": md_escape(question[:2000])})
+        try:
+            a = answer(retriever, question, history=history, filters=_filters(namnd, doc_type, period, year), llm=llm)
+        except errors as e:
+            chat.append({"role": "assistant", "content": "Fel: " + md_escape(str(e))})
+            return "", chat, history, ""
+        chat.append({"role": "assistant", "content": answer_markdown(a)})
+        history.append(a.query if a.query else question)
+        return "", chat, history, render_sources(a)
+
+    def on_clear():
+        return [], [], ""
+
+    def on_compare(topic):
+        topic = (topic or "").strip()
+        if not topic:
+            return "<p>Skriv ett ämne.</p>", None, None
+        try:
+            c = cmp.compare(retriever, topic[:500])
+        except errors as e:
+            return f"<p><b>Fel:</b> {esc(e)}</p>", None, None
+        slug = re.sub(r"[^\w]+", "_", topic)[:40] or "jamforelse"
+        csv_path, md_path = outdir / f"jamforelse_{slug}.csv", outdir / f"jamforelse_{slug}.md"
+        csv_path.write_text(cmp.to_csv(c), encoding="utf-8")
+        md_path.write_text(cmp.to_markdown(c), encoding="utf-8")
+        return render_comparison(c), str(csv_path), str(md_path)
+
+    def on_draft(title, remittent, dnr, namnd, date, points):
+        inp = dr.DraftInput(title=title or "", namnd=namnd or "", remittent=remittent or "", dnr=dnr or "",
+                            date=date or "", points=points or "")
+        problems = dr.validate_input(inp)
+        if problems:
+            return "**Kan inte skapa utkast:** " + md_escape(" ".join(problems)), None, None
+        try:
+            d = dr.build_draft(retriever, inp)
+        except errors as e:
+            return "**Fel:** " + md_escape(str(e)), None, None
+        md = dr.to_markdown(d)
+        if llm.enabled:
+            try:
+                hits = [Hit(c.chunk, c.score, c.n) for c in d.citations]
+                prose, cits, warns = llm_draft(llm, inp.__dict__, hits)
+                md += "\n\n## Prosautkast (språkmodell)\n\n" + md_escape(prose) + "\n\n" + "\n".join(
+                    f"[{c.n}] {md_escape(c.chunk.label)} – ”{md_escape(c.quote)}” ({md_escape(c.chunk.source)})"
+                    for c in cits)
+            except LLMError as e:
+                md += "\n\n_Språkmodellen kunde inte nås: " + md_escape(str(e)) + "_"
+        slug = re.sub(r"[^\w]+", "_", inp.title)[:40] or "utkast"
+        docx_path, md_path = outdir / f"yttrande_{slug}.docx", outdir / f"yttrande_{slug}.md"
+        dr.to_docx(d, docx_path)
+        md_path.write_text(md, encoding="utf-8")
+        return md, str(docx_path), str(md_path)
+
+    def doc_table():
+        rows = []
+        for d in docs.list_documents(settings):
+            rows.append([d.doc_id, d.namnd, d.title, d.doc_type, d.period, d.dnr, d.date or (d.year or ""),
+                         d.pages, d.n_chunks, "ja" if d.indexed else "nej", ", ".join(d.guessed)])
+        return rows
+
+    def doc_choices():
+        return [d.doc_id for d in docs.list_documents(settings)]
+
+    def on_view(doc_id, page_no, show_original):
+        if not doc_id:
+            return "<p>Välj ett dokument.</p>", gr.update()
+        try:
+            pages = docs.document_pages(settings, doc_id)
+        except errors as e:
+            return f"<p><b>Fel:</b> {esc(e)}</p>", gr.update()
+        n = max(1, min(int(page_no or 1), len(pages)))
+        head = f"<p>Sida {n} av {len(pages)} · <code>{esc(doc_id)}</code></p>"
+        return head + render_page(pages[n - 1], bool(show_original)), gr.update(value=n, maximum=max(2, len(pages)))  # a slider needs min < max
+
+    def on_upload(files, progress=gr.Progress()):
+        if not files:
+            return "Välj filer att ladda upp.", gr.update(), gr.update(), *[gr.update()] * 4
+        payload = []
+        for f in files:
+            path = Path(f if isinstance(f, str) else getattr(f, "name", f))
+            size = path.stat().st_size
+            if size > settings.app.max_upload_mb * 1024 * 1024:
+                return (f"{esc(path.name)}: filen är för stor ({size // (1024 * 1024)} MB, högst "
+                        f"{settings.app.max_upload_mb} MB).", gr.update(), gr.update(), *[gr.update()] * 4)
+            payload.append((path.name, path.read_bytes()))
+        try:
+            saved, rep = docs.upload_and_index(settings, payload, progress=lambda f, m: progress(f, desc=m))
+        except errors as e:
+            return f"Uppladdningen avbröts: {esc(e)}", gr.update(), gr.update(), *[gr.update()] * 4
+        msg = [f"Sparade {len(saved)} fil(er): " + ", ".join(esc(p.name) for p in saved) + ".",
+               f"Indexet har {rep.documents} dokument, {rep.chunks} avsnitt ({rep.embedded} nya inbäddningar)."]
+        msg += [f"Kunde inte läsas: {esc(m)}" for _, m in rep.failed]
+        msg += [f"Gissade metadata för {esc(d)}: {esc(', '.join(f))} – rätta nedan." for d, f in rep.guessed
+                if any(p.stem == d for p in saved)]
+        nv = dropdowns(values())
+        return ("<br>".join(msg), doc_table(), gr.update(choices=doc_choices()),
+                *[gr.update(choices=c) for c in nv])
+
+    def on_meta_load(doc_id):
+        for d in docs.list_documents(settings):
+            if d.doc_id == doc_id:
+                return d.title, d.namnd, d.doc_type, d.period or "", d.dnr, d.date, str(d.year or "")
+        return "", "", "yttrande", "", "", "", ""
+
+    def on_meta_save(doc_id, title, namnd, doc_type, period, dnr, date, year):
+        if not doc_id:
+            return "Välj ett dokument.", gr.update()
+        try:
+            docs.update_metadata(settings, doc_id, {"title": title, "namnd": namnd, "doc_type": doc_type,
+                                                    "period": period or "", "dnr": dnr, "date": date,
+                                                    "year": int(year) if str(year or "").strip() else None})
+            from index.pipeline import ingest
+            rep = ingest(settings, progress=False)
+        except errors as e:
+            return f"Sparades inte: {esc(e)}", gr.update()
+        return f"Sparat och omindexerat ({rep.embedded} nya inbäddningar).", doc_table()
+
+    def on_load(request: gr.Request):
+        """?dok=ID&sida=N (a citation link) opens the document tab at that page."""
+        params = dict(request.query_params) if request else {}
+        doc_id = params.get("dok", "")
+        if doc_id and doc_id in doc_choices():
+            page = int(params.get("sida", "1")) if str(params.get("sida", "1")).isdigit() else 1
+            view, slider = on_view(doc_id, page, False)
+            return gr.Tabs(selected="dokument"), gr.update(value=doc_id, choices=doc_choices()), slider, view
+        return gr.Tabs(), gr.update(choices=doc_choices()), gr.update(), gr.update()
+
+    # ---- layout
+    with gr.Blocks(title="yttra – trygghetsprogrammet och nämndernas yttranden") as demo:
+        gr.Markdown("# yttra\nFråga, jämför och skriv yttranden utifrån Stockholms stads trygghetsprogram och "
+                    "nämndernas remissvar. Varje påstående har en källa.")
+        gr.Markdown(status(), elem_id="yttra-status")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Fråga", id="fraga"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Samtal", height=420, elem_id="yttra-chat", sanitize_html=True)
+                        with gr.Row():
+                            question = gr.Textbox(label="Fråga", placeholder="Vad säger nämnderna om ordningsvakter?",
+                                                  scale=5, elem_id="yttra-question")
+                            ask_btn = gr.Button("Fråga", variant="primary", scale=1, elem_id="yttra-ask")
+                        clear_btn = gr.Button("Nytt samtal", size="sm")
+                        with gr.Row():
+                            cn, ct, cp, cy = dropdowns(v)
+                            f_namnd = gr.Dropdown(cn, value=ALL, label="Nämnd")
+                            f_type = gr.Dropdown(ct, value=ALL, label="Dokumenttyp")
+                            f_period = gr.Dropdown(cp, value=ALL, label="Programversion")
+                            f_year = gr.Dropdown(cy, value=ALL, label="År")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(elem_id="yttra-sources")
+                history = gr.State([])
+                ask_inputs = [question, chat, history, f_namnd, f_type, f_period, f_year]
+                ask_btn.click(on_ask, ask_inputs, [question, chat, history, sources], api_name="ask")
+                question.submit(on_ask, ask_inputs, [question, chat, history, sources], api_name=False)
+                clear_btn.click(on_clear, None, [chat, history, sources], api_name=False)
+
+            with gr.Tab("Jämför nämnder", id="jamfor"):
+                with gr.Row():
+                    topic = gr.Textbox(label="Ämne", placeholder="samverkan med polisen", scale=5, elem_id="yttra-topic")
+                    cmp_btn = gr.Button("Jämför", variant="primary", scale=1, elem_id="yttra-compare")
+                cmp_out = gr.HTML(elem_id="yttra-comparison")
+                with gr.Row():
+                    cmp_csv = gr.File(label="Ladda ner CSV", interactive=False)
+                    cmp_md = gr.File(label="Ladda ner Markdown", interactive=False)
+                cmp_btn.click(on_compare, [topic], [cmp_out, cmp_csv, cmp_md], api_name="compare")
+                topic.submit(on_compare, [topic], [cmp_out, cmp_csv, cmp_md], api_name=False)
+
+            with gr.Tab("Skriv yttrande", id="skriv"):
+                with gr.Row():
+                    d_title = gr.Textbox(label="Remissens titel", elem_id="yttra-d-title")
+                    d_remittent = gr.Textbox(label="Remittent", value="kommunstyrelsen")
+                    d_dnr = gr.Textbox(label="Diarienummer")
+                with gr.Row():
+                    d_namnd = gr.Textbox(label="Egen nämnd", elem_id="yttra-d-namnd")
+                    d_date = gr.Textbox(label="Datum (ÅÅÅÅ-MM-DD)")
+                d_points = gr.Textbox(label="Det vi vill framföra (en punkt per rad)", lines=4)
+                d_btn = gr.Button("Skapa utkast", variant="primary", elem_id="yttra-draft")
+                with gr.Row():
+                    d_docx = gr.File(label="Ladda ner .docx", interactive=False, elem_id="yttra-d-docx")
+                    d_md = gr.File(label="Ladda ner Markdown", interactive=False)
+                d_out = gr.Markdown(elem_id="yttra-d-out", sanitize_html=True)
+                d_btn.click(on_draft, [d_title, d_remittent, d_dnr, d_namnd, d_date, d_points], [d_out, d_docx, d_md],
+                            api_name="draft")
+
+            with gr.Tab("Dokument", id="dokument"):
+                table = gr.Dataframe(value=doc_table(), headers=["id", "nämnd", "titel", "typ", "program", "dnr",
+                                                                 "datum/år", "sidor", "avsnitt", "indexerad", "gissat"],
+                                     interactive=False, wrap=True, label="Underlaget")
+                with gr.Row():
+                    view_doc = gr.Dropdown(doc_choices(), label="Dokument", elem_id="yttra-view-doc")
+                    view_page = gr.Slider(1, 50, value=1, step=1, label="Sida", elem_id="yttra-view-page")
+                    view_orig = gr.Checkbox(label="Visa original", value=False)
+                view_out = gr.HTML(elem_id="yttra-view")
+                for comp in (view_doc, view_page, view_orig):
+                    comp.change(on_view, [view_doc, view_page, view_orig], [view_out, view_page], api_name=False)
+                gr.Markdown(f"### Ladda upp\nPDF, DOCX eller TXT, högst {settings.app.max_upload_mb} MB per fil.")
+                upload = gr.File(file_count="multiple", file_types=[".pdf", ".docx", ".txt"], label="Filer",
+                                 elem_id="yttra-upload")
+                up_btn = gr.Button("Ladda upp och indexera", elem_id="yttra-upload-btn")
+                up_out = gr.HTML(elem_id="yttra-upload-out")
+                gr.Markdown("### Redigera metadata")
+                with gr.Row():
+                    m_doc = gr.Dropdown(doc_choices(), label="Dokument")
+                    m_title = gr.Textbox(label="Titel")
+                    m_namnd = gr.Textbox(label="Nämnd")
+                with gr.Row():
+                    m_type = gr.Dropdown(["yttrande", "program", "other"], label="Dokumenttyp")
+                    m_period = gr.Dropdown(["", "2018-2021", "2020-2023", "2024-2027"], label="Programversion")
+                    m_dnr = gr.Textbox(label="Dnr")
+                    m_date = gr.Textbox(label="Datum (ÅÅÅÅ-MM-DD)")
+                    m_year = gr.Textbox(label="År")
+                m_btn = gr.Button("Spara och omindexera")
+                m_out = gr.Markdown()
+                up_btn.click(on_upload, [upload], [up_out, table, view_doc, f_namnd, f_type, f_period, f_year],
+                             api_name=False)
+                m_doc.change(on_meta_load, [m_doc], [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year],
+                             api_name=False)
+                m_btn.click(on_meta_save, [m_doc, m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year],
+                            [m_out, table], api_name=False)
+        demo.load(on_load, None, [tabs, view_doc, view_page, view_out], api_name=False)
     return demo
 
 
 def launch(settings: Settings) -> None:
     demo = build_app(settings)
+    a = settings.app
+    auth = (a.username, a.password.get_secret_value()) if a.username and a.password.get_secret_value() else None
     demo.queue(default_concurrency_limit=4).launch(
-        server_name=settings.app.host, server_port=settings.app.port, css=CSS, show_error=False)
+        server_name=a.host, server_port=a.port, css=CSS, show_error=False, auth=auth,
+        max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.")

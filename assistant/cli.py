@@ -138,6 +138,117 @@ def search(query: Optional[str] = typer.Argument(None, help="Frågan / the quest
                 _print_hit(h)
 
 
+def _answer_human(a) -> None:
+    typer.echo(a.text)
+    for w in a.warnings:
+        typer.echo(typer.style(f"  ! {w}", fg="yellow"))
+    if a.citations:
+        typer.echo("\nKällor:")
+        for c in a.citations:
+            ch = c.chunk
+            typer.echo(f"  [{c.n}] {ch.namnd} ({ch.year}), {ch.title}, s. {ch.pages}, {ch.section} — {ch.source}")
+    elif a.related:
+        typer.echo("\nNärmaste passager (låg relevans):")
+        for h in a.related:
+            typer.echo(f"  - {h.chunk.label}, {h.chunk.section} — {h.chunk.source}")
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="Frågan på svenska."),
+        namnd: list[str] = typer.Option(None, "--namnd", help="Filter on nämnd."),
+        doc_type: list[str] = typer.Option(None, "--doc-type", help="Filter on document type."),
+        period: list[str] = typer.Option(None, "--period", help="Filter on programme period."),
+        year: list[int] = typer.Option(None, "--year", help="Filter on year."),
+        history: list[str] = typer.Option(None, "--history", help="Earlier questions in the conversation (repeatable)."),
+        as_json: bool = typer.Option(False, "--json", help="JSON output."),
+        index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Ställ en fråga och få ett citerat svar / ask a question, get a cited answer."""
+    from assistant.answer import answer
+    from assistant.llm import LLMClient, LLMError
+    from index.retriever import Retriever
+
+    s = _settings(index_dir)
+    try:
+        a = answer(Retriever(s), question, history=history or None, filters=_filters(namnd, doc_type, period, year),
+                   llm=LLMClient(s.llm))
+    except (LLMError, *_DOMAIN_ERRORS) as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps(a.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _answer_human(a)
+
+
+@app.command()
+def compare(topic: str = typer.Argument(..., help="Ämnet, t.ex. 'samverkan med polisen'."),
+            as_json: bool = typer.Option(False, "--json", help="JSON output."),
+            csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the table as CSV."),
+            md_out: Optional[Path] = typer.Option(None, "--md", help="Also write the table as Markdown."),
+            index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Jämför hur nämnderna svarat i en fråga / compare the nämnder on a topic."""
+    from assistant import compare as cmp
+    from index.retriever import Retriever
+
+    s = _settings(index_dir)
+    try:
+        c = cmp.compare(Retriever(s), topic)
+    except _DOMAIN_ERRORS as e:
+        _fail(str(e))
+    if csv_out:
+        csv_out.write_text(cmp.to_csv(c), encoding="utf-8")
+    if md_out:
+        md_out.write_text(cmp.to_markdown(c), encoding="utf-8")
+    if as_json:
+        rows = [{"doc_id": r.doc_id, "namnd": r.namnd, "title": r.title, "year": r.year, "date": r.date,
+                 "period": r.period, "stance": r.stance, "cues": r.cues, "relevance": round(r.relevance, 4),
+                 "citation": r.citation.to_dict() if r.citation else None} for r in c.rows]
+        typer.echo(json.dumps({"topic": c.topic, "method": c.method, "rows": rows}, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(cmp.to_markdown(c))
+
+
+@app.command()
+def draft(title: str = typer.Option(..., "--title", help="Remissens titel."),
+          namnd: str = typer.Option(..., "--namnd", help="Egen nämnd."),
+          remittent: str = typer.Option("kommunstyrelsen", "--remittent"),
+          dnr: str = typer.Option("", "--dnr"),
+          date: str = typer.Option("", "--date", help="YYYY-MM-DD"),
+          points: str = typer.Option("", "--points", help="Key points, one per line or prose."),
+          out: Path = typer.Option(..., "--out", help="Output file: .docx or .md"),
+          index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
+    """Skriv ett utkast till yttrande från prejudikat / draft a yttrande from precedent."""
+    from assistant import draft as dr
+    from index.retriever import Retriever
+
+    if out.suffix.lower() not in (".docx", ".md"):
+        _fail(f"--out måste sluta på .docx eller .md / --out must end in .docx or .md (got {out.name})")
+    s = _settings(index_dir)
+    inp = dr.DraftInput(title=title, namnd=namnd, remittent=remittent, dnr=dnr, date=date, points=points)
+    errors = dr.validate_input(inp)
+    if errors:
+        _fail(" ".join(errors))
+    try:
+        d = dr.build_draft(Retriever(s), inp)
+    except _DOMAIN_ERRORS as e:
+        _fail(str(e))
+    if out.suffix.lower() == ".docx":
+        dr.to_docx(d, out)
+    else:
+        out.write_text(dr.to_markdown(d), encoding="utf-8")
+    typer.echo(f"Skrev {out} ({len(d.sections)} avsnitt, {len(d.citations)} källor)")
+    for w in d.warnings:
+        typer.echo(f"  ! {w}")
+
+
+def abstention_markdown(rows: list[dict], chosen: float) -> str:
+    lines = ["## Abstention on `none` questions (assistant, extractive mode)", "",
+             "| min topic overlap | precision | recall | answerable wrongly refused | chosen |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['min_topic']:g} | {r['precision']:.3f} | {r['recall']:.3f} | {r['false_abstain']:.3f} | "
+                     f"{'✓' if r['min_topic'] == chosen else ''} |")
+    return "\n".join(lines) + "\n"
+
+
 @app.command("eval")
 def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all"),
              questions: Path = typer.Option(Path("eval/questions.jsonl"), help="Question set (JSONL)."),
@@ -160,6 +271,9 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         results = {m: ev.run(lambda q, m=m: retriever.search(q, k=k, mode=m), qs) for m in modes}
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
+    from assistant.answer import MIN_TOPIC_OVERLAP, abstention_tradeoff
+
+    abst = abstention_tradeoff(retriever, qs)
     rows = None
     if do_sweep:
         from index.sweep import sweep as run_sweep
@@ -169,13 +283,17 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         from index.sweep import results_markdown
 
         cmd = "yttra eval --results " + str(results_file) + (" --sweep" if do_sweep else "")
-        results_file.write_text(results_markdown(s, results, rows, len(qs), cmd), encoding="utf-8")
+        text = results_markdown(s, results, rows, len(qs), cmd)
+        text += "\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP)
+        results_file.write_text(text, encoding="utf-8")
         typer.echo(f"Wrote {results_file}", err=True)
     if as_json:
-        typer.echo(json.dumps({m: {kk: v for kk, v in r.items() if kk != "rows"} for m, r in results.items()},
-                              ensure_ascii=False, indent=1))
+        out = {m: {kk: v for kk, v in r.items() if kk != "rows"} for m, r in results.items()}
+        out["abstention"] = abst
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         typer.echo(ev.format_table(results))
+        typer.echo("\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP))
         for m, r in results.items():
             typer.echo(f"{m}: latency p50 {r['latency_ms']['p50']:.1f} ms, p95 {r['latency_ms']['p95']:.1f} ms")
 

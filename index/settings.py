@@ -63,6 +63,9 @@ class SearchSettings(_Section):
 class AppSettings(_Section):
     host: str = Field("127.0.0.1", description="Interface the app binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
+    username: str = Field("", max_length=200, description="Login name; with a password set, every page needs login.")
+    password: SecretStr = Field(SecretStr(""), description="Login password (never printed).")
+    max_upload_mb: int = Field(20, ge=1, le=500, description="Largest accepted upload, per file, in MB.")
 
 
 class LLMSettings(_Section):

@@ -78,3 +78,44 @@ def test_search_without_index_says_how_to_build(tmp_path):
 def test_question_or_batch_required(tiny_settings):
     res = runner.invoke(app, ["search", "--index-dir", str(tiny_settings.index_dir)])
     assert res.exit_code == 2 and "--batch" in res.output
+
+
+def test_ask_json_has_answer_markers_and_citation_sources(tiny_settings):
+    _ingest(tiny_settings)
+    res = runner.invoke(app, ["ask", "Vad tycker Spånga-Tensta om ordningsvakter?", "--json",
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.output)
+    assert "[1]" in obj["answer"] and not obj["abstained"]
+    c = obj["citations"][0]
+    assert c["source"] == f"{tiny_settings.corpus_dir.name}/a_sdn.txt" or c["source"].endswith("a_sdn.txt")
+    assert c["page"] >= 1 and c["quote"] and c["quote"] in " ".join(c["text"].split())
+
+
+def test_ask_abstains_with_the_fixed_phrase(tiny_settings):
+    _ingest(tiny_settings)
+    res = runner.invoke(app, ["ask", "Vad tyckte Skarpnäcks stadsdelsnämnd om programmet?",
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0 and "Jag hittar inget i underlaget som besvarar frågan." in res.output
+
+
+def test_compare_and_draft_from_the_cli(tiny_settings, tmp_path):
+    _ingest(tiny_settings)
+    csv_path = tmp_path / "t.csv"
+    res = runner.invoke(app, ["compare", "ordningsvakter", "--csv", str(csv_path), "--json",
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0, res.output
+    rows = {r["namnd"]: r for r in json.loads(res.output)["rows"]}
+    assert rows["Spånga-Tensta stadsdelsnämnd"]["stance"] == "positiv"
+    assert csv_path.read_text(encoding="utf-8").startswith("nämnd")
+    out = tmp_path / "utkast.docx"
+    res = runner.invoke(app, ["draft", "--title", "Trygghetsprogram 2028–2031", "--namnd", "Skarpnäcks stadsdelsnämnd",
+                              "--date", "2027-11-20", "--points", "kommunikation", "--out", str(out),
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0, res.output
+    import docx
+
+    assert "Skarpnäcks stadsdelsnämnd" in "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    res = runner.invoke(app, ["draft", "--title", "T", "--namnd", "N", "--date", "13/12/2023", "--out", str(out),
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 2 and "ÅÅÅÅ-MM-DD" in res.output

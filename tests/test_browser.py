@@ -1,0 +1,135 @@
+"""The UI driven in real headless Chromium (Debian's /usr/bin/chromium) with Playwright.
+
+Asks a question, sees citations, opens a source, switches tabs, compares
+nämnder, downloads a draft, and checks that hostile document text is shown
+as text. Screenshots go to tests/artifacts/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.app import CSS, build_app
+from index.pipeline import ingest
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    from index.settings import Settings
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    (corpus / "zz_hostile.txt").write_text(
+        "Sammanfattning\nFörvaltningen testar trygghetsvandringar. <img src=x onerror=\"window.__pwned=1\">"
+        "<script>window.__pwned=2</script> [klicka här](javascript:window.__pwned=3)\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
+    ingest(settings, progress=False)
+    demo = build_app(settings)
+    port = _free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_ask_cite_open_source_compare_and_download_draft(app_url, browser, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url, timeout=60_000)
+    page.get_by_label("Fråga", exact=True).fill("Vad säger nämnderna om ordningsvakter?")
+    page.locator("#yttra-ask").click()
+    sources = page.locator("#yttra-sources")
+    sources.get_by_text("Källor").wait_for(timeout=60_000)
+    assert "Spånga-Tensta stadsdelsnämnd" in sources.inner_text()
+    assert page.locator("#yttra-sources mark").count() >= 1
+    chat = page.locator("#yttra-chat").inner_text()
+    assert "[1]" in chat
+    page.screenshot(path=str(ARTIFACTS / "fraga.png"), full_page=True)
+
+    # Open the cited source: the link opens the document tab at that page.
+    with page.context.expect_page() as new:
+        sources.get_by_role("link", name="Öppna dokumentet").first.click()
+    doc = new.value
+    doc.wait_for_load_state()
+    doc.locator("#yttra-view").get_by_text("Sida 4 av").wait_for(timeout=60_000)
+    assert "ordningsvakternas roll" in doc.locator("#yttra-view").inner_text()
+    doc.screenshot(path=str(ARTIFACTS / "dokument.png"), full_page=True)
+    doc.close()
+
+    # Compare nämnder.
+    page.get_by_role("tab", name="Jämför nämnder").click()
+    page.get_by_label("Ämne").fill("ordningsvakter")
+    page.locator("#yttra-compare").click()
+    page.locator("#yttra-comparison").get_by_text("positiv").first.wait_for(timeout=60_000)
+    assert "ej berört" in page.locator("#yttra-comparison").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "jamfor.png"), full_page=True)
+
+    # Draft and download the .docx.
+    page.get_by_role("tab", name="Skriv yttrande").click()
+    page.get_by_label("Remissens titel").fill("Stockholms stads trygghetsprogram 2028–2031")
+    page.get_by_label("Egen nämnd").fill("Skarpnäcks stadsdelsnämnd")
+    page.get_by_label("Det vi vill framföra (en punkt per rad)").fill("samverkan med polisen")
+    page.locator("#yttra-draft").click()
+    page.locator("#yttra-d-out").get_by_text("Skarpnäcks stadsdelsnämnd godkänner").first.wait_for(timeout=120_000)
+    link = page.locator("#yttra-d-docx a[download], #yttra-d-docx a").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as dl:
+        link.click()
+    target = tmp_path / "utkast.docx"
+    dl.value.save_as(target)
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
+    assert "Skarpnäcks stadsdelsnämnd" in text and "Källor" in text
+    page.screenshot(path=str(ARTIFACTS / "skriv.png"), full_page=True)
+    page.close()
+
+
+def test_hostile_document_is_shown_as_text(app_url, browser):
+    page = browser.new_page()
+    page.goto(app_url, timeout=60_000)
+    page.get_by_label("Fråga", exact=True).fill("trygghetsvandringar onerror script klicka")
+    page.locator("#yttra-ask").click()
+    page.locator("#yttra-sources .yttra-hit").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None  # no injected script or handler ran
+    assert page.locator("#yttra-sources img").count() == 0
+    assert page.locator("#yttra-chat script, #yttra-chat img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert "<script>" in page.locator("#yttra-sources").inner_text()  # visible as text
+    page.goto(app_url + "?dok=zz_hostile&sida=1", timeout=60_000)
+    page.locator("#yttra-view").get_by_text("Sida 1 av").wait_for(timeout=60_000)
+    assert page.evaluate("window.__pwned") is None
+    assert "<img src=x" in page.locator("#yttra-view").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+    page.close()
