@@ -57,7 +57,7 @@ class SearchSettings(_Section):
         "folded words (compound-aware), or both. Fixed when the index is built.")
     candidates: int = Field(50, ge=1, le=10000, description="Candidates taken from each list before fusion.")
     hnsw_threshold: int = Field(
-        200_000, ge=1000, description="Use an HNSW FAISS index above this many chunks, exact flat below.")
+        400_000, ge=1000, description="Use an HNSW FAISS index above this many chunks, exact flat below.")
 
 
 class AppSettings(_Section):

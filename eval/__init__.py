@@ -1,0 +1,1 @@
+"""Evaluation and benchmark tooling (run from the repo root)."""
