@@ -70,7 +70,7 @@ def topic_grams(question: str, known: list[str]) -> list[set[str]]:
     keys = [k for n in known for k in namnd_keys(n)]
     kept = dict.fromkeys(w for w in words(question.lower())
                          if w not in STOPWORDS_SV and len(w) > 2 and not _NON_TOPIC.match(w)
-                         and not any(fold(w).startswith(k) for k in keys) and not w.isdigit())
+                         and not any(_names(fold(w), k) for k in keys) and not w.isdigit())
     return [set(char_ngrams(w)) for w in kept]
 
 
@@ -86,20 +86,32 @@ def topic_overlap(topic: list[set[str]], sentence: str) -> float:
     return found / len(topic)
 
 
+_KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n)?(s?namnd\w*|s?forvaltning\w*|s?stadsdel\w*)?$")
+
+
 def namnd_keys(namnd: str) -> list[str]:
-    """Distinctive folded word prefixes of a nämnd name ('Kyrkogårdsnämnden' -> ['kyrkog'])."""
+    """Distinctive folded words of a nämnd name: 'Kyrkogårdsnämnden' -> ['kyrkogard'],
+    'Enskede-Årsta-Vantörs stadsdelsnämnd' -> ['enskede', 'arsta', 'vantor']."""
     keys = []
     for w in re.split(r"[\s\-]+", fold(namnd)):
-        w = re.sub(r"(namnden|namnd|s)$", "", w) if w not in _GENERIC else ""
+        if w in _GENERIC:
+            continue
+        w = re.sub(r"s?(namnden|namnd)$", "", w)
+        w = re.sub(r"s$", "", w)
         if len(w) >= 4 and w not in _GENERIC:
-            keys.append(w[:6])
+            keys.append(w)
     return keys
 
 
+def _names(word: str, key: str) -> bool:
+    """'kyrkogårdsförvaltningen' names 'kyrkogard'; 'Årstaviken' does not name 'arsta'."""
+    return word.startswith(key) and bool(_KEY_SUFFIX.match(word[len(key):]))
+
+
 def mentioned_namnder(question: str, known: list[str]) -> list[str]:
-    """Nämnder from the index that the question names (folded prefix match)."""
-    qwords = [fold(w) for w in re.split(r"[\s\-,.?!:;()]+", question) if w]
-    return [n for n in known if any(qw.startswith(k) for k in namnd_keys(n) for qw in qwords)]
+    """Nämnder from the index that the question names."""
+    qwords = [fold(w) for w in re.split(r"[\s\-,.?!:;()»«\"']+", question) if w]
+    return [n for n in known if any(_names(qw, k) for k in namnd_keys(n) for qw in qwords)]
 
 
 def unknown_body(question: str, known: list[str]) -> str | None:

@@ -409,10 +409,19 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
     return demo
 
 
-def launch(settings: Settings) -> None:
-    demo = build_app(settings)
+QUEUE_CONCURRENCY = 4  # events run at once per handler (gradio's queue); the rest wait in line
+
+
+def launch_kwargs(settings: Settings) -> dict:
+    """Keyword arguments for gr.Blocks.launch: host, port, login (only when
+    both a username and a password are set), upload limit. The tests launch
+    with exactly these, so they exercise the same auth configuration."""
     a = settings.app
     auth = (a.username, a.password.get_secret_value()) if a.username and a.password.get_secret_value() else None
-    demo.queue(default_concurrency_limit=4).launch(
-        server_name=a.host, server_port=a.port, css=CSS, show_error=False, auth=auth,
-        max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.")
+    return dict(server_name=a.host, server_port=a.port, css=CSS, show_error=False, auth=auth,
+                max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.")
+
+
+def launch(settings: Settings) -> None:
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY).launch(**launch_kwargs(settings))

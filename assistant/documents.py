@@ -64,7 +64,9 @@ def _manifest_documents(settings: Settings) -> dict[str, dict]:
         gen = current_generation(Path(settings.index_dir))
         if gen is None:
             return {}
-        return json.loads((gen / "manifest.json").read_text(encoding="utf-8")).get("documents", {})
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        docs = manifest.get("documents") if isinstance(manifest, dict) else None
+        return docs if isinstance(docs, dict) else {}  # a damaged manifest reads as "nothing indexed"
     except (IndexStoreError, OSError, ValueError):
         return {}
 

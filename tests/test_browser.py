@@ -133,3 +133,28 @@ def test_hostile_document_is_shown_as_text(app_url, browser):
     assert "<img src=x" in page.locator("#yttra-view").inner_text()
     page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
     page.close()
+
+
+def test_upload_a_pdf_in_the_browser_and_find_it(app_url, browser, tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for text in ("Sammanfattning", "Förvaltningen föreslår fler parkvakter vid Årstaviken under sommaren."):
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.multi_cell(0, 8, text)
+    path = tmp_path / "Yttrande parkvakter.pdf"
+    pdf.output(str(path))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url, timeout=60_000)
+    page.get_by_role("tab", name="Dokument").click()
+    page.locator("#yttra-upload input[type=file]").set_input_files(str(path))
+    page.locator("#yttra-upload-btn").click()
+    page.locator("#yttra-upload-out").get_by_text("Sparade 1 fil").wait_for(timeout=120_000)
+    page.screenshot(path=str(ARTIFACTS / "uppladdning.png"), full_page=True)
+    page.get_by_role("tab", name="Fråga").click()
+    page.get_by_label("Fråga", exact=True).fill("parkvakter vid Årstaviken")
+    page.locator("#yttra-ask").click()
+    page.locator("#yttra-sources").get_by_text("Yttrande parkvakter").first.wait_for(timeout=60_000)
+    assert "s. 1–2" in page.locator("#yttra-sources").inner_text()  # heading on page 1, text on page 2
+    page.close()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+import index.search as search_mod
 from index.search import SearchIndex, build_bm25, build_faiss
 from index.textnorm import lexical_tokens, words
 
@@ -112,15 +113,15 @@ def bench_dense(X: np.ndarray, Q: np.ndarray, tmp: Path, ivf: bool = True) -> li
     t = time.perf_counter()
     build_faiss(X, 0, path)  # above the threshold: HNSW32, efConstruction 80
     build_s, size, idx = time.perf_counter() - t, path.stat().st_size, faiss.read_index(str(path))
-    default_ef = idx.hnsw.efSearch
+    app_ef = getattr(search_mod, "HNSW_EF_SEARCH", idx.hnsw.efSearch)  # what SearchIndex sets after loading
     for ef in EF_SEARCH:
         idx.hnsw.efSearch = ef
         *lat, found = _timed(lambda q: idx.search(q[None], K)[1][0], Q)
         row("hnsw32", ef, build_s, lat, found)
-    idx.hnsw.efSearch = default_ef  # what the app's unfiltered path uses: dense_ranking(q, candidates=50)
+    idx.hnsw.efSearch = app_ef  # the app's unfiltered path: dense_ranking(q, candidates=50)
     bare = _Bare(n, idx)
     *lat, found = _timed(lambda q: [i for i, _ in bare.dense_ranking(q, CANDIDATES)], Q)
-    row("hnsw32-app", default_ef, build_s, lat, found, recall50=_recall(found, truth, CANDIDATES))
+    row("hnsw32-app", app_ef, build_s, lat, found, recall50=_recall(found, truth, CANDIDATES))
     del idx, bare
 
     if ivf:
