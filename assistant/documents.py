@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Callable
 
 from index.clean import repair
-from index.metadata import FIELDS, _valid_iso, load_metadata_file, resolve_metadata
+from index.metadata import FIELDS, check_fields, load_metadata_file, resolve_metadata
 from index.read import ReadError, iter_corpus_files, read_document
 from index.settings import Settings, relative_source
 from index.store import IndexStoreError, current_generation
-from index.types import DOC_TYPES, PERIODS, IngestReport
+from index.types import IngestReport
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # per file
 MAX_UPLOAD_FILES = 10  # per upload
@@ -250,33 +250,6 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Pat
     return list(dict.fromkeys(t for t, _ in plan))
 
 
-def _check_fields(fields: dict) -> dict:
-    """Validated, normalised fields (Swedish ValueError messages)."""
-    out = {}
-    for key, value in fields.items():
-        if key not in FIELDS:
-            raise ValueError(f"Okänt fält {key!r} – giltiga fält: {', '.join(FIELDS)}")
-        if key == "year":
-            try:
-                value = None if value in ("", None) else int(str(value).strip())
-            except ValueError:
-                value = -1
-            if value is not None and not 1900 <= value <= 2100:
-                raise ValueError(f"Ogiltigt år {fields[key]!r} – skriv ett årtal som 2021 (eller lämna tomt)")
-        else:
-            value = value.isoformat() if isinstance(value, dt.date) else " ".join(str(value or "").split())
-        if key == "doc_type" and value not in DOC_TYPES:
-            raise ValueError(f"Ogiltig dokumenttyp {value!r} – välj en av: {', '.join(DOC_TYPES)}")
-        if key == "period":
-            value = re.sub(r"\s*[–—-]\s*", "-", value)
-            if value and value not in PERIODS:
-                raise ValueError(f"Ogiltig period {value!r} – välj en av: {', '.join(PERIODS)} (eller tomt)")
-        if key == "date" and value and not _valid_iso(value):
-            raise ValueError(f"Ogiltigt datum {value!r} – skriv ÅÅÅÅ-MM-DD (eller lämna tomt)")
-        out[key] = value
-    return out
-
-
 def _entry_block(doc_id: str, entry: dict) -> str:
     """One entry in the file's own style: quoted id, double-quoted strings."""
     q = lambda v: "null" if v is None else str(v) if isinstance(v, int) else json.dumps(v, ensure_ascii=False)
@@ -305,7 +278,7 @@ def update_metadata(settings: Settings, doc_id: str, fields: dict) -> dict:
     import yaml
 
     _find(settings, doc_id)
-    new = _check_fields(dict(fields))
+    new = check_fields(dict(fields))
     path = Path(settings.corpus_dir) / settings.metadata_file
     with _WRITE_LOCK:
         entries = load_metadata_file(path)

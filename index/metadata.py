@@ -70,8 +70,41 @@ def _valid_iso(value: str) -> bool:
         return False
 
 
+def check_fields(entry: dict, where: str = "") -> dict:
+    """Fields validated and normalised (period dashes, date objects, year as
+    int). Errors are ValueErrors in Swedish / English that name the valid choices."""
+    w = f"{where}: " if where else ""
+    out: dict = {}
+    for key, value in entry.items():
+        if key not in FIELDS:
+            raise ValueError(f"{w}Okänt fält {key!r} / unknown field {key!r}; valid fields: {', '.join(FIELDS)}")
+        if isinstance(value, (list, dict)):
+            raise ValueError(f"{w}{key} ska vara ett enda värde / {key} must be a single value, not a list or mapping")
+        if key == "year":
+            try:
+                value = None if value in ("", None) else int(str(value).strip())
+            except ValueError:
+                value = -1
+            if value is not None and not 1900 <= value <= 2100:
+                raise ValueError(f"{w}Ogiltigt år {entry[key]!r} / year must be a year like 2021 (or empty)")
+        else:
+            value = value.isoformat() if isinstance(value, dt.date) else " ".join(str(value or "").split())
+        if key == "date" and value and not _valid_iso(value):
+            raise ValueError(f"{w}Ogiltigt datum {value!r} – skriv ÅÅÅÅ-MM-DD / date must be YYYY-MM-DD (or empty)")
+        if key == "doc_type" and value not in DOC_TYPES:
+            raise ValueError(f"{w}Ogiltig dokumenttyp {value!r} / doc_type is not valid; choose one of: "
+                             f"{', '.join(DOC_TYPES)}")
+        if key == "period":
+            value = re.sub(r"\s*[–—-]\s*", "-", value)
+            if value and value not in PERIODS:
+                raise ValueError(f"{w}Ogiltig period {value!r} / period is not valid; choose one of: "
+                                 f"{', '.join(PERIODS)} (or empty)")
+        out[key] = value
+    return out
+
+
 def _check_entry(path: Path, doc_id, entry) -> dict:
-    """One entry's fields, validated and normalised (period dashes, date objects, year as int)."""
+    """One entry of metadata.yaml, validated (see check_fields)."""
     where = f"{path}: {doc_id!r}"
     if not isinstance(doc_id, str):
         raise ValueError(f"{where}: doc id must be a string – quote it, e.g. \"000_abc\":")
@@ -79,31 +112,7 @@ def _check_entry(path: Path, doc_id, entry) -> dict:
         return {}
     if not isinstance(entry, dict):
         raise ValueError(f"{where}: expected a mapping of fields ({', '.join(FIELDS)})")
-    out: dict = {}
-    for key, value in entry.items():
-        if key not in FIELDS:
-            raise ValueError(f"{where}: unknown field {key!r}; valid fields: {', '.join(FIELDS)}")
-        if isinstance(value, (list, dict)):
-            raise ValueError(f"{where}: {key} must be a single value, not a list or mapping")
-        if key == "year":
-            try:
-                value = None if value in ("", None) else int(value)
-            except ValueError:
-                value = -1
-            if value is not None and not 1900 <= value <= 2100:
-                raise ValueError(f"{where}: year {entry[key]!r} must be a year like 2021 (or empty)")
-        else:
-            value = value.isoformat() if isinstance(value, dt.date) else str(value or "").strip()
-        if key == "date" and value and not _valid_iso(value):
-            raise ValueError(f"{where}: date {value!r} must be YYYY-MM-DD (or empty)")
-        if key == "doc_type" and value not in DOC_TYPES:
-            raise ValueError(f"{where}: doc_type {value!r} is not valid; choose one of: {', '.join(DOC_TYPES)}")
-        if key == "period":
-            value = re.sub(r"\s*[–—-]\s*", "-", value)
-            if value and value not in PERIODS:
-                raise ValueError(f"{where}: period {value!r} is not valid; choose one of: {', '.join(PERIODS)} (or empty)")
-        out[key] = value
-    return out
+    return check_fields(entry, where)
 
 
 def load_metadata_file(path: Path) -> dict[str, dict]:
@@ -116,7 +125,7 @@ def load_metadata_file(path: Path) -> dict[str, dict]:
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: "[[[[…" nested too deep
         raise ValueError(f"{path}: invalid YAML – {' '.join(str(e).split())}") from e
     if data is None:
         return {}

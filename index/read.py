@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from index.types import Document
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx")
 MAX_FILE_BYTES = 100 * 1024 * 1024  # refuse files above 100 MB
 MAX_PDF_PAGES = 5_000
+MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuse DOCX whose parts unpack to more (zip bombs)
 PAGE_SEPARATOR = "\n\n"  # between pages of PDF/DOCX extractions
 _SKIP_NAMES = {"metadata.yaml", "metadata.yml"}
 
@@ -32,7 +34,10 @@ class ReadError(Exception):
         self.path = Path(path)
         self.sv = " ".join(sv.split())
         self.en = " ".join(en.split())
-        super().__init__(f"{relative_source(self.path)}: {self.sv} / {self.en}")
+        # a file name may hold a newline or bidi control: escape those so the message stays one honest line
+        name = "".join(ascii(c)[1:-1] if unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" else c
+                       for c in relative_source(self.path))
+        super().__init__(f"{name}: {self.sv} / {self.en}")
 
 
 # --------------------------------------------------------------------------- pages
@@ -178,6 +183,14 @@ def _docx_pages(data: bytes, path: Path) -> list[str]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ReadError(path, "DOCX-filen är inte ett giltigt Word-dokument (inte en zip-fil) – spara om som .docx",
                         "DOCX file is not a valid Word document (not a zip file) – re-save it as .docx")
+    try:  # python-docx unpacks every part into memory: check the declared sizes first
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except Exception:  # a broken zip is reported by the parse below
+        unpacked = 0
+    if unpacked > MAX_DOCX_UNPACKED_BYTES:
+        mb, limit = unpacked // (1024 * 1024), MAX_DOCX_UNPACKED_BYTES // (1024 * 1024)
+        raise ReadError(path, f"DOCX-filen packas upp till {mb} MB, max är {limit} MB (zip-bomb?) – spara om den i Word",
+                        f"DOCX file unpacks to {mb} MB, the limit is {limit} MB (zip bomb?) – re-save it in Word")
     try:
         import docx
         from docx.table import Table

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .embed import Embedder
-from .store import Generation, IndexMismatchError, read_current
+from .store import Generation, IndexMismatchError, IndexStoreError, read_current
 from .textnorm import fold, lexical_tokens
 from .types import Chunk, Hit
 
@@ -82,11 +82,18 @@ class SearchIndex:
         self.manifest = gen.manifest
         self.chunks: list[Chunk] = gen.chunks
         self.vectors = gen.vectors
-        self.faiss = faiss.read_index(str(gen.path / "faiss.index"))
+        try:  # faiss raises RuntimeError, bm25s JSON/numpy errors on damaged files
+            self.faiss = faiss.read_index(str(gen.path / "faiss.index"))
+            self.bm25 = bm25s.BM25.load(str(gen.path / "bm25"))
+            if self.faiss.ntotal != len(self.chunks):
+                raise ValueError(f"faiss.index holds {self.faiss.ntotal} vectors for {len(self.chunks)} chunks")
+        except Exception as e:
+            raise IndexStoreError(
+                f"index at {gen.path} is unreadable ({type(e).__name__}: {' '.join(str(e).split())[:200]}); "
+                "rebuild with `yttra ingest --rebuild`") from e
         if isinstance(self.faiss, faiss.IndexHNSW):
             # efSearch 16 (faiss's default) gave recall@10 of 0.34-0.85 in eval/bench; 512 gave 0.92+ at 1M chunks.
             self.faiss.hnsw.efSearch = HNSW_EF_SEARCH
-        self.bm25 = bm25s.BM25.load(str(gen.path / "bm25"))
         self._values = {f: sorted({getattr(c, f) for c in self.chunks if getattr(c, f) not in (None, "")},
                                   key=str) for f in FILTER_FIELDS}
 

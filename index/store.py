@@ -157,6 +157,8 @@ def read_generation(gen: Path) -> Generation:
     """Load manifest, chunk table and vectors of one generation."""
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError(f"manifest.json holds {type(manifest).__name__}, not an object")
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"index at {gen} has format {manifest.get('format_version')}, this yttra reads {FORMAT_VERSION}; "
@@ -171,7 +173,7 @@ def read_generation(gen: Path) -> Generation:
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
     except IndexStoreError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as e:  # np.load of an empty file: EOFError
         raise IndexStoreError(
             f"index at {gen} is unreadable ({type(e).__name__}: {e}); rebuild with `yttra ingest --rebuild`") from e
     if len(chunks) != manifest.get("n_chunks") or len(vectors) != len(chunks):

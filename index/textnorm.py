@@ -25,6 +25,8 @@ def fold(text: str) -> str:
     """Lower-case and strip diacritics: 'Förvaltningen' -> 'forvaltningen',
     'Ärendet' -> 'arendet', 'é' -> 'e'. Length is not guaranteed to be kept."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
+    # NFKD can yield capitals ('ℌ' -> 'H', 'ᴬ' -> 'A', '㎒' -> 'MHz'): lower and decompose once more
+    decomposed = unicodedata.normalize("NFKD", decomposed.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
