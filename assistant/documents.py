@@ -7,7 +7,6 @@ never over a different file (name_2.pdf instead)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import json
