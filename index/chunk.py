@@ -119,14 +119,70 @@ def _splitter(cfg: ChunkSettings) -> RecursiveCharacterTextSplitter:
     )
 
 
+_NONSPACE = re.compile(r"\S")
+
+
+def _locate(text: str, pieces: list[str], overlap: int) -> list[tuple[int, int]] | None:
+    """Where each splitter piece lies in `text`, or None if no placement fits.
+
+    The splitter's pieces appear in order, each starting after the previous
+    one's start, overlapping it by at most `overlap` characters and leaving
+    nothing but whitespace uncovered; the last one ends at the text's last
+    non-space character. In repetitive text ('0000…', '.....' leaders) a piece
+    matches at several places, so this searches (depth first, remembering dead
+    ends) for a placement that satisfies all of that."""
+    if not pieces:
+        return []
+    goal = len(text.rstrip())
+
+    def candidates(k: int, prev: tuple[int, int] | None):
+        if prev is None:
+            lo, at = 0, 0
+        else:
+            lo, at = max(prev[0] + 1, prev[1] - overlap), prev[1]
+        m = _NONSPACE.search(text, at)
+        hi = m.start() if m else len(text)  # may not skip past the next non-space character
+        s = text.find(pieces[k], lo, hi + len(pieces[k]))
+        while 0 <= s <= hi:
+            yield s
+            s = text.find(pieces[k], s + 1, hi + len(pieces[k]))
+
+    spans: list[tuple[int, int]] = []
+    stack = [candidates(0, None)]
+    dead: set[tuple[int, int]] = set()
+    while stack:
+        k = len(stack) - 1  # placing piece k after spans[:k]
+        s = next(stack[k], None)
+        if s is None:  # piece k fits nowhere after spans[k-1]: that placement was a dead end
+            stack.pop()
+            if spans:
+                dead.add((k - 1, spans.pop()[0]))
+            continue
+        if (k, s) in dead:
+            continue
+        e = s + len(pieces[k])
+        if k == len(pieces) - 1:
+            if e == goal:
+                return spans + [(s, e)]
+            dead.add((k, s))
+            continue
+        spans.append((s, e))
+        stack.append(candidates(k + 1, (s, e)))
+    return None
+
+
 def split_spans(text: str, cfg: ChunkSettings) -> list[tuple[int, int]]:
     """Split `text` into chunk spans [(start, end)] using the langchain splitter,
     locating each piece in the text so spans are exact."""
-    spans: list[tuple[int, int]] = []
+    pieces = _splitter(cfg).split_text(text)
+    located = _locate(text, pieces, cfg.overlap)
+    if located is not None:
+        return located
+    spans: list[tuple[int, int]] = []  # fallback (not seen in practice): first match after the previous start
     cursor = 0
-    for piece in _splitter(cfg).split_text(text):
+    for piece in pieces:
         start = text.find(piece, cursor)
-        if start < 0:  # should not happen with strip_whitespace; fall back to a global search
+        if start < 0:
             start = text.find(piece)
             if start < 0:
                 continue

@@ -28,7 +28,7 @@ from .store import IndexStoreError, ingest_lock, read_current, write_generation
 from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 
-CODE_VERSION = "1"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "2"  # bump when chunking/cleaning changes what a document turns into
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:

@@ -17,6 +17,9 @@ from .store import current_generation, read_generation, IndexNotFoundError
 from .types import Hit
 
 
+MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; longer queries only cost time (10k chars: ~5 s)
+
+
 class Retriever:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
@@ -45,6 +48,7 @@ class Retriever:
     def search(self, query: str, *, k: int | None = None, mode: str | None = None,
                filters: dict | None = None) -> list[Hit]:
         s = self.settings.search
+        query = (query or "")[:MAX_QUERY_CHARS]
         mode = mode or s.mode
         index = self.index
         embedder = self.embedder if mode in ("dense", "hybrid") else None
