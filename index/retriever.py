@@ -13,7 +13,7 @@ from pathlib import Path
 from .embed import Embedder, make_embedder
 from .search import SearchIndex
 from .settings import Settings
-from .store import current_generation, read_generation, IndexNotFoundError
+from .store import IndexNotFoundError, IndexStoreError, current_generation, read_generation
 from .types import Hit
 
 
@@ -37,13 +37,22 @@ class Retriever:
     def index(self) -> SearchIndex:
         """The live index, reloaded if a newer generation was switched in."""
         index_dir = Path(self.settings.index_dir)
-        gen = current_generation(index_dir)
-        if gen is None:
-            raise IndexNotFoundError(f"no index in {index_dir}; build it with `yttra ingest` (or `make run`)")
         with self._lock:
-            if self._index is None or self._index.generation.path.name != gen.name:
-                self._index = SearchIndex(read_generation(gen))
-            return self._index
+            for attempt in (1, 2):
+                gen = current_generation(index_dir)
+                if gen is None:
+                    raise IndexNotFoundError(f"no index in {index_dir}; build it with `yttra ingest` (or `make run`)")
+                if self._index is not None and self._index.generation.path.name == gen.name:
+                    return self._index
+                try:
+                    self._index = SearchIndex(read_generation(gen))
+                    return self._index
+                except IndexStoreError:
+                    # Two ingests may have switched and pruned this generation since CURRENT was read:
+                    # read CURRENT again once before reporting the index as broken.
+                    if attempt == 2 or current_generation(index_dir) == gen:
+                        raise
+        raise AssertionError("unreachable")
 
     def search(self, query: str, *, k: int | None = None, mode: str | None = None,
                filters: dict | None = None) -> list[Hit]:
