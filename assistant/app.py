@@ -123,7 +123,7 @@ def render_comparison(c) -> str:
         cit = r.citation
         quote = (f'”{esc(cit.quote)}” <br><small>{esc(cit.chunk.source)}, s. {esc(cit.chunk.pages)}, '
                  f'{esc(cit.chunk.section)} · {_doc_link(cit.chunk.doc_id, cit.chunk.page)}</small>') if cit else "–"
-        rows.append(f"<tr><td>{esc(r.namnd)}</td><td>{esc(r.date or r.year or '')}</td><td>{esc(r.period)}</td>"
+        rows.append(f"<tr><td>{esc(r.namnd or r.doc_id)}</td><td>{esc(r.date or r.year or '')}</td><td>{esc(r.period)}</td>"
                     f"<td><b>{esc(r.stance)}</b></td><td>{quote}</td><td>{esc(', '.join(r.cues)) or '–'}</td></tr>")
     head = ("<tr><th>Nämnd</th><th>Datum/år</th><th>Programversion</th><th>Ställningstagande</th>"
             "<th>Nyckelcitat</th><th>Signalord</th></tr>")

@@ -351,7 +351,7 @@ def to_csv(c: Comparison) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_HEADER)
     for r in c.rows:
-        w.writerow([r.namnd, r.year or "", r.date, r.period, r.stance,
+        w.writerow([r.namnd or r.doc_id, r.year or "", r.date, r.period, r.stance,
                     r.citation.quote if r.citation else "", source_of(r.citation) if r.citation else "",
                     "; ".join(r.cues)])
     return buf.getvalue()
@@ -367,7 +367,7 @@ def to_markdown(c: Comparison) -> str:
              "|---|---|---|---|---|---|"]
     for r in c.rows:
         quote = f"”{_cell(r.citation.quote)}” [{r.citation.n}]" if r.citation else "–"
-        lines.append(f"| {_cell(r.namnd)} | {r.year or ''} | {_cell(r.period)} | {r.stance} | {quote} | "
+        lines.append(f"| {_cell(r.namnd or r.doc_id)} | {r.year or ''} | {_cell(r.period)} | {r.stance} | {quote} | "
                      f"{_cell(', '.join(r.cues)) or '–'} |")
     cites = [r.citation for r in c.rows if r.citation]
     if cites:
