@@ -285,6 +285,11 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         cmd = "yttra eval --results " + str(results_file) + (" --sweep" if do_sweep else "")
         text = results_markdown(s, results, rows, len(qs), cmd)
         text += "\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP)
+        bench = REPO_ROOT / "eval" / "bench" / "results.json"
+        if bench.exists():
+            from index.sweep import bench_markdown
+
+            text += "\n" + bench_markdown(json.loads(bench.read_text(encoding="utf-8")))
         results_file.write_text(text, encoding="utf-8")
         typer.echo(f"Wrote {results_file}", err=True)
     if as_json:

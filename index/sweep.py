@@ -145,3 +145,33 @@ def results_markdown(settings: Settings, main: dict[str, dict], rows: list[Sweep
                   "## Sweep: single halves per configuration", "",
                   format_rows([r for r in rows if r.mode != "hybrid"])]
     return "\n".join(parts) + "\n"
+
+
+def bench_markdown(bench: dict) -> str:
+    """The benchmark section of eval/RESULTS.md from eval/bench/results.json
+    (written by `python -m eval.bench.run`)."""
+    r = bench.get("real", {})
+    lat = r.get("latency_ms", {})
+    out = ["## Performance benchmarks", "",
+           "From `eval/bench/results.json`, written by `.venv/bin/python -m eval.bench.run "
+           "--sizes 10000,100000,1000000` (started " + str(bench.get("meta", {}).get("started", "?")) + ").", "",
+           f"Real corpus: {r.get('documents')} documents, {r.get('pages')} pages, {r.get('chunks')} chunks; "
+           f"read+repair+chunk {r.get('pages_per_s')} pages/s, embedding {r.get('chunks_per_s_embedded')} chunks/s, "
+           f"re-ingest of an unchanged corpus {r.get('reingest_unchanged_s')} s.", "",
+           "| query (real corpus) | p50 ms | p95 ms |", "|---|---|---|"]
+    out += [f"| {m} | {v.get('p50')} | {v.get('p95')} |" for m, v in lat.items()]
+    out += ["", "| chunks | index | param | build s | p50 ms | p95 ms | recall@10 | bytes/chunk |",
+            "|---|---|---|---|---|---|---|---|"]
+    for run in bench.get("scale", []):
+        for d in run.get("dense", []):
+            out.append(f"| {run['n']:,} | {d['index']} | {d.get('param') if d.get('param') is not None else ''} | "
+                       f"{d['build_s']} | {d['p50_ms']} | {d['p95_ms']} | {d['recall10']} | {d['bytes_per_chunk']} |")
+    out += ["", "| chunks | BM25 analyzer | p50 ms | p95 ms | bytes/chunk |", "|---|---|---|---|---|"]
+    for run in bench.get("scale", []):
+        for b in run.get("bm25", []):
+            out.append(f"| {run['n']:,} | {b['analyzer']} | {b['p50_ms']} | {b['p95_ms']} | {b['bytes_per_chunk']} |")
+    out += ["", "Recommendation from the benchmark run:", ""]
+    out += [f"- {t}" for t in bench.get("recommendation", {}).get("text", [])]
+    out += ["", "Acted on: exact flat search up to `search.hnsw_threshold` = 400,000 chunks, HNSW above; "
+            "HNSW efSearch set to 512 on load (`index.search.HNSW_EF_SEARCH`)."]
+    return "\n".join(out) + "\n"
