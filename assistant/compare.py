@@ -203,19 +203,6 @@ class _WordIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """sentence_spans, with lines broken mid-sentence joined again (a span that
-    does not end in . ! ? : ; followed by one starting in lower case)."""
-    spans = sentence_spans(text)
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        if out and not re.search(r"[.!?:;]\W*$", text[out[-1][0]:out[-1][1]]) and text[a:a + 1].islower():
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
 @dataclass
 class _Sent:
     chunk_i: int
@@ -236,7 +223,7 @@ def _doc_sentences(idxs: list[int], chunks: list[Chunk], wi: _WordIndex, terms: 
     out: list[_Sent] = []
     for i in idxs:
         text = chunks[i].text
-        for a, b in _sentence_spans(text):
+        for a, b in sentence_spans(text):
             sw = words(text[a:b])
             if len(sw) < MIN_SENTENCE_WORDS:
                 continue

@@ -21,6 +21,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         if _ABBREV.search(text[start:m.start()]):
             continue  # 't.ex. Polisen' is not a sentence end
+        if (text[m.end():m.end() + 1].islower()
+                and not re.search(r"[.!?:;]\W*$", text[start:m.start()])):
+            continue  # a blank line inside a sentence (004's extraction breaks lines that way)
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
