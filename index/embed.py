@@ -16,6 +16,8 @@ import numpy as np
 
 from .settings import EmbedSettings
 
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # quiet fork warnings from HF tokenizers
+
 
 class EmbedderError(RuntimeError):
     """The model could not be loaded or used; the message says how to fix it."""
@@ -120,12 +122,3 @@ def make_embedder(cfg: EmbedSettings) -> Embedder:
         else:
             _CACHE[key] = SentenceTransformerEmbedder(cfg.model, cfg.query_prompt, cfg.passage_prompt, cfg.batch_size)
     return _CACHE[key]
-
-
-def configured_model_id(cfg: EmbedSettings) -> str:
-    """The model id the settings would produce, without loading a heavy model
-    when it can be avoided (used to check an index before searching)."""
-    return make_embedder(cfg).model_id
-
-
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

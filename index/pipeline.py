@@ -131,24 +131,20 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
             old = prev_docs.get(doc_id)
             try:
                 sha = _file_sha256(Path(path))
-            except OSError as e:
-                sha = ""
+            except OSError:
+                sha = ""  # unreadable: _process_file reports it below
             if old and old.chunks and old.record.get("sha256") == sha and old.record.get("signature") == sig:
                 new_docs[doc_id] = old
                 rec = old.record
             else:
                 try:
-                    chunks, rec, n_fixed = _process_file(Path(path), settings, entries)
-                except ReadError as e:
-                    report.failed.append((relative_source(Path(path)), str(e)))
+                    chunks, rec, _ = _process_file(Path(path), settings, entries)
+                except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
+                    msg = str(e) if isinstance(e, ReadError) else \
+                        f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
+                    report.failed.append((relative_source(Path(path)), msg))
                     if old:
                         new_docs[doc_id] = old  # keep what we had
-                    continue
-                except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
-                    report.failed.append((relative_source(Path(path)),
-                                          f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"))
-                    if old:
-                        new_docs[doc_id] = old
                     continue
                 rec["signature"] = sig
                 new_docs[doc_id] = _DocState(chunks, rec)
