@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.retriever import Retriever
+from index.corpus import Corpus
 from index.textnorm import STOPWORDS_SV, char_ngrams, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
+from .analyse import _names, mentioned_namnder, namnd_keys, unknown_body
 from .quotes import sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -26,14 +27,8 @@ _NUMBER = re.compile(r"(?<![\d/\-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d/\-]
                      r"tjugo|hundra|tusen)\b", re.I)  # a year or a dnr is not an amount
 _DNR_QUESTION = re.compile(r"\b(dnr|diarienummer|diarienumret)\b", re.I)
 MIN_TOPIC_OVERLAP = 0.01  # at least one topic word must occur; calibrated on eval/questions.jsonl (eval/RESULTS.md)
-# "Vad tyckte/svarade X om …": a question about what a named body said.
-_SAID = re.compile(r"\b(tyckte|tycker|svarade|svarar|ansåg|anser|skrev|skriver|yttrade|föreslog|sa|sade|menade)\b", re.I)
-_BODY = re.compile(r"\b([A-ZÅÄÖ][\wåäöé\-]*?(?:s stadsdelsnämnd|nämnden|nämnds|förvaltningen|styrelsen)|"
-                   r"[a-zåäö]+nämnden|Polisregion \w+|[A-ZÅÄÖ][\wåäöé\-]+s stadsdelsförvaltning)\b")
 _PERIOD = re.compile(r"\b(20\d\d)\s*[-–—]\s*(20\d\d)\b")
 _FOLLOWUP = re.compile(r"^\s*(och|men|samt|även|också)\b|\b(det|detta|dem|dessa|denna|den frågan|samma)\b\s*\??\s*$", re.I)
-_GENERIC = {"stadsdelsnamnd", "stadsdelsnamnden", "namnd", "namnden", "och", "stadsarkivet", "forvaltning",
-            "forvaltningen", "stadsdelsforvaltning", "styrelse", "styrelsen"}
 
 
 @dataclass(frozen=True)
@@ -86,49 +81,6 @@ def topic_overlap(topic: list[set[str]], sentence: str) -> float:
     return found / len(topic)
 
 
-_KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n)?(s?namnd\w*|s?forvaltning\w*|s?stadsdel\w*)?$")
-
-
-def namnd_keys(namnd: str) -> list[str]:
-    """Distinctive folded words of a nämnd name: 'Kyrkogårdsnämnden' -> ['kyrkogard'],
-    'Enskede-Årsta-Vantörs stadsdelsnämnd' -> ['enskede', 'arsta', 'vantor']."""
-    keys = []
-    for w in re.split(r"[\s\-]+", fold(namnd)):
-        if w in _GENERIC:
-            continue
-        w = re.sub(r"s?(namnden|namnd)$", "", w)
-        w = re.sub(r"s$", "", w)
-        if len(w) >= 4 and w not in _GENERIC:
-            keys.append(w)
-    return keys
-
-
-def _names(word: str, key: str) -> bool:
-    """'kyrkogårdsförvaltningen' names 'kyrkogard'; 'Årstaviken' does not name 'arsta'."""
-    return word.startswith(key) and bool(_KEY_SUFFIX.match(word[len(key):]))
-
-
-def mentioned_namnder(question: str, known: list[str]) -> list[str]:
-    """Nämnder from the index that the question names."""
-    qwords = [fold(w) for w in re.split(r"[\s\-,.?!:;()»«\"']+", question) if w]
-    return [n for n in known if any(_names(qw, k) for k in namnd_keys(n) for qw in qwords)]
-
-
-def unknown_body(question: str, known: list[str]) -> str | None:
-    """A body the question asks the opinion of that has no document in the index."""
-    if not _SAID.search(question):
-        return None
-    for m in _BODY.finditer(question):
-        name = m.group(1)
-        folded = fold(name)
-        if folded in ("stadsdelsnamnden", "facknamnden", "namnden", "kommunstyrelsen") or \
-                re.match(r"^(berorda|olika|alla|respektive) ", folded):
-            continue  # generic, not a named body
-        if not mentioned_namnder(name, known):
-            return name
-    return None
-
-
 def is_followup(question: str) -> bool:
     return bool(_FOLLOWUP.search(question)) and len(words(question)) <= 14
 
@@ -153,14 +105,39 @@ def rank_sentences(question: str, hits: list[Hit], per_hit: int = 3) -> list[Evi
         scored = []
         for a, b in sentence_spans(h.chunk.text):
             sent = h.chunk.text[a:b]
-            if len(words(sent)) < 4:
-                continue  # headings, signatures, list stubs
+            if not quotable(sent):
+                continue  # headings, letterheads, signatures, list intros
             s = _content_grams(sent)
             overlap = len(q & s) / (len(q) or 1)
             scored.append(Evidence(h, a, b, overlap + 0.5 / (h.rank + 1)))
         scored.sort(key=lambda e: -e.score)
         out.extend(scored[:per_hit])
     return sorted(out, key=lambda e: -e.score)
+
+
+_LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
+
+
+def quotable(sentence: str) -> bool:
+    """Body text worth quoting: 4+ words; not a list intro ending in ':', a
+    letterhead/address/phone line, a page number or a mostly upper-case heading."""
+    t = normalize_ws(sentence)
+    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t):
+        return False
+    letters = [c for c in t if c.isalpha()]
+    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))
+
+
+def _drop_near_duplicates(evidence: list[Evidence], overlap: float = 0.8) -> list[Evidence]:
+    """Keep the best of sentences that say the same (overlapping passages, a
+    summary repeating the body): content-word overlap >= `overlap`."""
+    kept: list[tuple[Evidence, set[str]]] = []
+    for e in evidence:
+        ws = {w for w in words(fold(e.text.lower())) if w not in STOPWORDS_SV}
+        if any(ws and k and len(ws & k) / min(len(ws), len(k)) >= overlap for _, k in kept):
+            continue
+        kept.append((e, ws))
+    return [e for e, _ in kept]
 
 
 def _merge_adjacent(evs: list[Evidence]) -> list[tuple[Hit, int, int]]:
@@ -194,6 +171,7 @@ def compose(question: str, hits: list[Hit], *, topic: list[set[str]] | None = No
         overlaps = {id(e): topic_overlap(topic, e.text) for e in evidence}
         floor = max(min_topic, 0.5 * max(overlaps.values(), default=0.0))
         evidence = [e for e in evidence if overlaps[id(e)] >= floor]
+    evidence = _drop_near_duplicates(evidence)
     by_doc: dict[str, list[Evidence]] = {}
     order: list[str] = []
     for e in evidence:
@@ -262,22 +240,11 @@ def abstain_reason(question: str, hits: list[Hit], known: list[str], topic: list
     return None
 
 
-def answer(retriever: Retriever, question: str, *, history: list[str] | None = None,
-           filters: dict | None = None, k: int = 8, llm=None, min_topic: float = MIN_TOPIC_OVERLAP) -> Answer:
-    """Answer a Swedish question from the index, extractively or (when an
-    enabled LLM client is given) with the LLM, always with citations."""
-    question = (question or "").strip()
-    if not question:
-        return Answer(question="", text="Skriv en fråga.", abstained=True)
-    question = question[:2000]
-    index = retriever.index
-    known = index.filter_values().get("namnd", [])
-    filters = dict(filters or {})
-    query = rewrite_query(question, history)
-    named = mentioned_namnder(question, known)
-    if named and not filters.get("namnd"):
-        filters["namnd"] = named  # "Vad tyckte Kyrkogårdsnämnden …" searches that nämnd's documents
-    hits = retriever.search(query, k=k, filters=filters)
+def _answer_topic(corpus: Corpus, question: str, query: str, filters: dict, k: int, llm,
+                  min_topic: float) -> Answer:
+    """The topic answerer: retrieve, pick the sentences that answer, cite them."""
+    known = list(corpus.facets()["namnd"])
+    hits = corpus.search(query, k=k, filters=filters)
     topic = [] if _DNR_QUESTION.search(question) else topic_grams(query, known)
     reason = abstain_reason(question, hits, known, topic, min_topic)
     if reason:
@@ -296,21 +263,51 @@ def answer(retriever: Retriever, question: str, *, history: list[str] | None = N
                   warnings=warnings, query=query, filters=filters)
 
 
-def abstention_tradeoff(retriever: Retriever, questions, thresholds=(0.0, MIN_TOPIC_OVERLAP, 0.15, 0.3)) -> list[dict]:
-    """Abstention on the eval set per topic-overlap threshold: precision and
-    recall on `none` questions, and the share of answerable questions that
-    were wrongly refused (0.0 = the rules alone)."""
-    rows = []
-    for th in thresholds:
-        tp = fp = fn = 0
-        for q in questions:
-            abstained = answer(retriever, q.question, min_topic=th).abstained
-            none = q.job == "none"
-            tp += abstained and none
-            fp += abstained and not none
-            fn += none and not abstained
-        n_none = sum(1 for q in questions if q.job == "none")
-        rows.append({"min_topic": th, "precision": tp / (tp + fp) if tp + fp else 1.0,
-                     "recall": tp / n_none if n_none else 0.0,
-                     "false_abstain": fp / (len(questions) - n_none), "tp": tp, "fp": fp, "fn": fn})
-    return rows
+def _unanswerable(req) -> str:
+    """Why the question cannot be answered from this corpus at all ('' when it may be)."""
+    if req.unknown_namnd:
+        return f"Underlaget innehåller inget yttrande från {req.unknown_namnd}."
+    if req.unknown_period:
+        version = req.unknown_period.replace("-", "–")
+        if req.namnder:
+            return f"Underlaget innehåller inget yttrande från {req.namnder[0]} om programmet {version}."
+        return f"Inget dokument i underlaget gäller programmet {version}."
+    return ""
+
+
+def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
+           filters: dict | None = None, k: int = 8, llm=None, min_topic: float = MIN_TOPIC_OVERLAP) -> Answer:
+    """Answer a Swedish question from the corpus: analyse it (type, nämnder,
+    programme version, documents, topic; follow-ups keep the previous turn's),
+    then let the answerer for its type answer, always with citations."""
+    from .analyse import analyse
+    from .answerers import answer_catalogue, answer_change, answer_stance, answer_summary
+
+    question = (question or "").strip()
+    if not question:
+        return Answer(question="", text="Skriv en fråga.", abstained=True)
+    question = question[:2000]
+    req = analyse(question, corpus, history)
+    ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
+    reason = _unanswerable(req)
+    if reason:
+        try:
+            related = corpus.search(req.topic or question, k=3)
+        except Exception:  # noqa: BLE001 - the closest passages are a courtesy
+            related = []
+        ans = Answer(question, NO_ANSWER, abstained=True, related=related, warnings=[reason], query=question,
+                     filters=ui_filters)
+    elif req.qtype in ("catalogue", "summary", "stance") and not ui_filters:
+        ans = {"catalogue": answer_catalogue, "summary": answer_summary, "stance": answer_stance}[req.qtype](corpus, req)
+        if ans.abstained and not ans.related:
+            ans.related = corpus.search(req.topic or question, k=3, filters=req.filters() or None)
+    elif req.qtype == "change" and not ui_filters and (changed := answer_change(corpus, req)) is not None:
+        ans = changed
+    else:
+        query = rewrite_query(question, history) if not req.followup or not req.topic else \
+            " ".join(x for x in (question, req.topic) if x)
+        if req.qtype == "change":
+            query += " nytt ändrat jämfört med tidigare program"
+        ans = _answer_topic(corpus, question, query, {**req.filters(), **ui_filters}, k, llm, min_topic)
+    ans.request = req.to_dict()
+    return ans

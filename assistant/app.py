@@ -3,12 +3,12 @@
 A thin layer: handlers call library functions (assistant.answer/compare/
 draft/documents) and turn domain errors into Swedish messages. Document
 text is untrusted: everything derived from it is HTML- and Markdown-escaped
-before it reaches the page.
+(assistant.render) before it reaches the page, and the page as built holds
+no index data (filter choices are filled at page load, after login).
 """
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import tempfile
@@ -19,12 +19,15 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; the
 
 import gradio as gr  # noqa: E402
 
+from assistant.render import escape_html as esc  # noqa: E402
+from assistant.render import escape_md as md_escape  # noqa: E402
+from assistant.render import keep_citations  # noqa: E402
 from index.embed import EmbedderError  # noqa: E402
-from index.retriever import Retriever  # noqa: E402
+from index.corpus import Corpus, open_corpus  # noqa: E402
 from index.search import FilterError  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import IndexStoreError  # noqa: E402
-from index.types import Answer, Citation, Hit  # noqa: E402
+from index.types import DOC_TYPES, PERIODS, Answer, Citation, Hit  # noqa: E402
 
 CSS = """
 .yttra-hit {border:1px solid #d0d7de; border-radius:8px; padding:10px 14px; margin:8px 0;}
@@ -38,31 +41,35 @@ table.yttra-cmp td, table.yttra-cmp th {border:1px solid #d0d7de; padding:6px; v
 """
 
 ALL = "Alla"
+META_LABELS = {"title": "Titel", "namnd": "Nämnd", "doc_type": "Dokumenttyp", "period": "Programversion",
+               "dnr": "Dnr", "date": "Datum (ÅÅÅÅ-MM-DD)", "year": "År"}  # the metadata form, in FIELDS order
 USER_ERRORS = (IndexStoreError, FilterError, EmbedderError, ValueError, KeyError, OSError)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
 # ------------------------------------------------------------------ escaping
 
-def esc(text) -> str:
-    return html.escape(str(text if text is not None else ""), quote=True)
-
-
-def md_escape(text: str) -> str:
-    """Document text made inert for a Markdown renderer: HTML entities and
-    backslash-escaped Markdown syntax (no links, images, HTML or headings)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+# esc (HTML) and md_escape (Markdown) are assistant.render's, the one place
+# untrusted text is escaped; imported above under the names used here.
 
 
 def answer_markdown(a: Answer) -> str:
     """The answer for the chat: escaped, then our own bold and [n] markers restored."""
-    body = md_escape(a.text).replace(r"\*\*", "**")
-    body = re.sub(r"\\\[(\d+)\\\]", r"[\1]", body)
+    body = keep_citations(md_escape(a.text).replace(r"\*\*", "**"))
     if a.abstained and a.warnings:
         body += "\n\n_" + md_escape(a.warnings[0]) + "_"
     if a.mode == "llm":
         body += "\n\n_(Svar från språkmodell, kontrollerat mot källorna.)_"
     return body
+
+
+_PAGE_PARAM = re.compile(r"[0-9]{1,6}")  # ASCII digits only ('²'.isdigit() is True), bounded length
+
+
+def page_param(raw) -> int:
+    """A ?sida= value as a page number >= 1; anything but 1-6 ASCII digits is
+    page 1. The view clamps it to the document's pages."""
+    s = str(raw if raw is not None else "").strip()
+    return max(1, int(s)) if _PAGE_PARAM.fullmatch(s) else 1
 
 
 def _doc_link(doc_id: str, page: int) -> str:
@@ -148,36 +155,44 @@ def _filters(namnd, doc_type, period, year) -> dict:
             "year": None if year in (None, ALL) else int(year)}
 
 
-def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Blocks:
+def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
     from assistant import compare as cmp
     from assistant import documents as docs
     from assistant import draft as dr
+    from assistant import outputs
     from assistant.answer import answer
     from assistant.llm import LLMClient, LLMError, llm_draft
 
-    retriever = retriever or Retriever(settings)
+    corpus = corpus or open_corpus(settings)
     llm = LLMClient(settings.llm)
     errors = USER_ERRORS + (LLMError,)
     outdir = Path(tempfile.mkdtemp(prefix="yttra-out-"))
 
     def values() -> dict:
         try:
-            return retriever.index.filter_values()
+            return {f: list(vals) for f, vals in corpus.facets().items()}
         except IndexStoreError:
             return {"namnd": [], "doc_type": [], "period": [], "year": []}
 
     def status() -> str:
         try:
-            n = len(retriever.index)
+            n = len(corpus)
             mode = "LLM-läge på" if llm.enabled else "LLM-läge av (svaren är extraktiva citat)"
-            return f"Index: {n} avsnitt. {mode}."
+            line = f"Index: {n} avsnitt. {mode}."
         except IndexStoreError as e:
-            return f"Inget index ännu: {esc(e)}"
-
-    v = values()
+            line = f"Inget index ännu: {esc(e)}"
+        if problem := docs.metadata_problem(settings):  # a hand-edited file with an error: say so, keep serving
+            line += ("\n\n⚠ **metadata.yaml kan inte läsas** – rätta filen; till dess visas gissade metadata och "
+                     "inga ändringar kan sparas. " + md_escape(problem))
+        return line
 
     def dropdowns(v):
         return ([ALL] + v["namnd"], [ALL] + v["doc_type"], [ALL] + v["period"], [ALL] + [str(y) for y in v["year"]])
+
+    def on_filters():
+        """Filter choices from the index, filled at page load: the page as
+        built (which the login page embeds) holds no index data."""
+        return tuple(gr.update(choices=c) for c in dropdowns(values()))
 
     # ---- handlers
     def on_ask(question, chat, history, namnd, doc_type, period, year):
@@ -188,7 +203,7 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
             return "", chat, history, "<p>Skriv en fråga.</p>"
         chat.append({"role": "user", "content": md_escape(question[:2000])})
         try:
-            a = answer(retriever, question, history=history, filters=_filters(namnd, doc_type, period, year), llm=llm)
+            a = answer(corpus, question, history=history, filters=_filters(namnd, doc_type, period, year), llm=llm)
         except errors as e:
             chat.append({"role": "assistant", "content": "Fel: " + md_escape(str(e))})
             return "", chat, history, ""
@@ -204,13 +219,12 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
         if not topic:
             return "<p>Skriv ett ämne.</p>", None, None
         try:
-            c = cmp.compare(retriever, topic[:500])
+            c = cmp.compare(corpus, topic[:500])
         except errors as e:
             return f"<p><b>Fel:</b> {esc(e)}</p>", None, None
-        slug = re.sub(r"[^\w]+", "_", topic)[:40] or "jamforelse"
-        csv_path, md_path = outdir / f"jamforelse_{slug}.csv", outdir / f"jamforelse_{slug}.md"
-        csv_path.write_text(cmp.to_csv(c), encoding="utf-8")
-        md_path.write_text(cmp.to_markdown(c), encoding="utf-8")
+        here, stem = outputs.request_dir(outdir), outputs.file_stem("jamforelse", topic, "amne")  # own folder
+        csv_path = outputs.write_atomic(here / f"{stem}.csv", cmp.to_csv(c))
+        md_path = outputs.write_atomic(here / f"{stem}.md", cmp.to_markdown(c))
         return render_comparison(c), str(csv_path), str(md_path)
 
     def on_draft(title, remittent, dnr, namnd, date, points):
@@ -220,7 +234,7 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
         if problems:
             return "**Kan inte skapa utkast:** " + md_escape(" ".join(problems)), None, None
         try:
-            d = dr.build_draft(retriever, inp)
+            d = dr.build_draft(corpus, inp)
         except errors as e:
             return "**Fel:** " + md_escape(str(e)), None, None
         md = dr.to_markdown(d)
@@ -228,15 +242,14 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
             try:
                 hits = [Hit(c.chunk, c.score, c.n) for c in d.citations]
                 prose, cits, warns = llm_draft(llm, inp.__dict__, hits)
-                md += "\n\n## Prosautkast (språkmodell)\n\n" + md_escape(prose) + "\n\n" + "\n".join(
-                    f"[{c.n}] {md_escape(c.chunk.label)} – ”{md_escape(c.quote)}” ({md_escape(c.chunk.source)})"
-                    for c in cits)
+                md += "\n\n## Prosautkast (språkmodell)\n\n" + keep_citations(md_escape(prose)) + "\n\n"
+                md += "\n".join(f"[{c.n}] {md_escape(c.chunk.label)} – ”{md_escape(c.quote)}” "
+                                f"({md_escape(c.chunk.source)})" for c in cits)
             except LLMError as e:
                 md += "\n\n_Språkmodellen kunde inte nås: " + md_escape(str(e)) + "_"
-        slug = re.sub(r"[^\w]+", "_", inp.title)[:40] or "utkast"
-        docx_path, md_path = outdir / f"yttrande_{slug}.docx", outdir / f"yttrande_{slug}.md"
-        dr.to_docx(d, docx_path)
-        md_path.write_text(md, encoding="utf-8")
+        here, stem = outputs.request_dir(outdir), outputs.file_stem("yttrande", inp.title, "utkast")  # own folder
+        docx_path = outputs.write_atomic(here / f"{stem}.docx", lambda p: dr.to_docx(d, p))
+        md_path = outputs.write_atomic(here / f"{stem}.md", md)
         return md, str(docx_path), str(md_path)
 
     def doc_table():
@@ -284,32 +297,67 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
         return ("<br>".join(msg), doc_table(), gr.update(choices=doc_choices()),
                 *[gr.update(choices=c) for c in nv])
 
-    def on_meta_load(doc_id):
-        for d in docs.list_documents(settings):
-            if d.doc_id == doc_id:
-                return d.title, d.namnd, d.doc_type, d.period or "", d.dnr, d.date, str(d.year or "")
-        return "", "", "yttrande", "", "", "", ""
-
-    def on_meta_save(doc_id, title, namnd, doc_type, period, dnr, date, year):
+    def meta_view(doc_id):
+        """(shown values, guessed fields, info line, base) of the metadata form for doc_id."""
+        shown = {k: "" for k in META_LABELS} | {"doc_type": None}
         if not doc_id:
-            return "Välj ett dokument.", gr.update()
+            return shown, [], "Välj ett dokument.", None
         try:
-            docs.update_metadata(settings, doc_id, {"title": title, "namnd": namnd, "doc_type": doc_type,
-                                                    "period": period or "", "dnr": dnr, "date": date,
-                                                    "year": int(year) if str(year or "").strip() else None})
-            from index.pipeline import ingest
-            rep = ingest(settings, progress=False)
+            form = docs.metadata_form(settings, doc_id)
         except errors as e:
-            return f"Sparades inte: {esc(e)}", gr.update()
-        return f"Sparat och omindexerat ({rep.embedded} nya inbäddningar).", doc_table()
+            return shown, [], f"**Metadata kan inte visas:** {md_escape(str(e))}", None
+        shown = {k: "" if v is None else v if k == "doc_type" else str(v) for k, v in form.values.items()}
+        info = ("Fält märkta **(gissat)** är gissade ur dokumentets text och finns inte i metadata.yaml; ändra ett "
+                "sådant fält för att spara ett eget värde." if form.guessed else "Värdena kommer från metadata.yaml.")
+        return shown, form.guessed, info + (f" {md_escape(form.note)}" if form.note else ""), form.values
+
+    def on_meta_load(doc_id):
+        shown, guessed, info, base = meta_view(doc_id)
+        return (*[gr.update(value=shown[k], label=META_LABELS[k] + (" (gissat)" if k in guessed else ""))
+                  for k in META_LABELS], base, info, False)
+
+    def on_meta_save(doc_id, title, namnd, doc_type, period, dnr, date, year, clear, base):
+        """Writes only what the user changed since the form was loaded; blanks
+        never overwrite unless "Töm fält som lämnats tomma" is ticked. On an
+        error the form keeps the user's input."""
+        keep = (gr.update(),) * (len(META_LABELS) + 3)
+        if not doc_id:
+            return "Välj ett dokument.", gr.update(), *keep
+        form = dict(title=title, namnd=namnd, doc_type=doc_type, period=period, dnr=dnr, date=date, year=year)
+        try:
+            res = docs.save_metadata(settings, doc_id, form, base=base, clear_blank=bool(clear))
+        except errors as e:
+            return f"**Sparades inte** (metadata.yaml är orörd): {md_escape(str(e))}", gr.update(), *keep
+        names = lambda ks: ", ".join(META_LABELS[k] for k in ks)
+        if res.changed:
+            msg = ["**Sparat** i metadata.yaml: " + "; ".join(
+                       f"{META_LABELS[k]} → ”{md_escape(str(v if v is not None else ''))}”" for k, v in res.changed.items())
+                   + ".", f"Förra versionen finns kvar som `{docs.HISTORY_DIR}/{res.backup.name}` i korpusmappen "
+                   "och kan återställas." if res.backup else "Filen metadata.yaml skapades."]
+        else:
+            msg = ["**Inga ändringar** – metadata.yaml är orörd."]
+        if res.kept_blank:
+            msg.append(f"Tomma fält ändrades inte ({names(res.kept_blank)}); kryssa i ”Töm fält som lämnats tomma” "
+                       "och spara igen om de ska tömmas.")
+        if res.changed or not docs.metadata_indexed(settings, doc_id):
+            try:
+                rep = docs.reindex_document(settings, doc_id)
+                msg.append(f"Dokumentet är omindexerat ({rep.embedded} nya inbäddningar)."
+                           + "".join(f" Kunde inte läsas: {md_escape(m)}" for _, m in rep.failed))
+            except errors as e:
+                msg.append(f"**Inte omindexerat ännu:** {md_escape(str(e))}. Ändringen är sparad i metadata.yaml "
+                           "men syns i sök och svar först efter nästa indexering – spara igen om en stund "
+                           "(utan ändringar) eller kör `yttra ingest`.")
+        else:
+            msg.append("Ingen omindexering behövs.")
+        return "<br>".join(msg), doc_table(), *on_meta_load(doc_id)
 
     def on_load(request: gr.Request):
         """?dok=ID&sida=N (a citation link) opens the document tab at that page."""
         params = dict(request.query_params) if request else {}
         doc_id = params.get("dok", "")
         if doc_id and doc_id in doc_choices():
-            page = int(params.get("sida", "1")) if str(params.get("sida", "1")).isdigit() else 1
-            view, slider = on_view(doc_id, page, False)
+            view, slider = on_view(doc_id, page_param(params.get("sida")), False)
             return gr.Tabs(selected="dokument"), gr.update(value=doc_id, choices=doc_choices()), slider, view
         return gr.Tabs(), gr.update(choices=doc_choices()), gr.update(), gr.update()
 
@@ -317,7 +365,7 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
     with gr.Blocks(title="yttra – trygghetsprogrammet och nämndernas yttranden") as demo:
         gr.Markdown("# yttra\nFråga, jämför och skriv yttranden utifrån Stockholms stads trygghetsprogram och "
                     "nämndernas remissvar. Varje påstående har en källa.")
-        gr.Markdown(status(), elem_id="yttra-status")
+        status_md = gr.Markdown(status(), elem_id="yttra-status")
         with gr.Tabs() as tabs:
             with gr.Tab("Fråga", id="fraga"):
                 with gr.Row():
@@ -329,11 +377,13 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
                             ask_btn = gr.Button("Fråga", variant="primary", scale=1, elem_id="yttra-ask")
                         clear_btn = gr.Button("Nytt samtal", size="sm")
                         with gr.Row():
-                            cn, ct, cp, cy = dropdowns(v)
-                            f_namnd = gr.Dropdown(cn, value=ALL, label="Nämnd")
-                            f_type = gr.Dropdown(ct, value=ALL, label="Dokumenttyp")
-                            f_period = gr.Dropdown(cp, value=ALL, label="Programversion")
-                            f_year = gr.Dropdown(cy, value=ALL, label="År")
+                            # only "Alla" until page load fills them (on_filters); API callers may
+                            # still pass any value: the search checks it (FilterError lists the valid ones)
+                            fkw = dict(choices=[ALL], value=ALL, allow_custom_value=True)
+                            f_namnd = gr.Dropdown(**fkw, label="Nämnd", elem_id="yttra-f-namnd")
+                            f_type = gr.Dropdown(**fkw, label="Dokumenttyp", elem_id="yttra-f-type")
+                            f_period = gr.Dropdown(**fkw, label="Programversion", elem_id="yttra-f-period")
+                            f_year = gr.Dropdown(**fkw, label="År", elem_id="yttra-f-year")
                     with gr.Column(scale=2):
                         sources = gr.HTML(elem_id="yttra-sources")
                 history = gr.State([])
@@ -387,25 +437,39 @@ def build_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bloc
                 up_btn = gr.Button("Ladda upp och indexera", elem_id="yttra-upload-btn")
                 up_out = gr.HTML(elem_id="yttra-upload-out")
                 gr.Markdown("### Redigera metadata")
+                m_choices = doc_choices()
+                m_first = m_choices[0] if m_choices else None
+                shown0, guessed0, info0, base0 = meta_view(m_first)  # the preselected document's values
+                lab = lambda k: META_LABELS[k] + (" (gissat)" if k in guessed0 else "")  # noqa: E731
                 with gr.Row():
-                    m_doc = gr.Dropdown(doc_choices(), label="Dokument")
-                    m_title = gr.Textbox(label="Titel")
-                    m_namnd = gr.Textbox(label="Nämnd")
+                    m_doc = gr.Dropdown(m_choices, value=m_first, label="Dokument", elem_id="yttra-m-doc")
+                    m_title = gr.Textbox(shown0["title"], label=lab("title"), elem_id="yttra-m-title")
+                    m_namnd = gr.Textbox(shown0["namnd"], label=lab("namnd"), elem_id="yttra-m-namnd")
                 with gr.Row():
-                    m_type = gr.Dropdown(["yttrande", "program", "other"], label="Dokumenttyp")
-                    m_period = gr.Dropdown(["", "2018-2021", "2020-2023", "2024-2027"], label="Programversion")
-                    m_dnr = gr.Textbox(label="Dnr")
-                    m_date = gr.Textbox(label="Datum (ÅÅÅÅ-MM-DD)")
-                    m_year = gr.Textbox(label="År")
-                m_btn = gr.Button("Spara och omindexera")
-                m_out = gr.Markdown()
+                    m_type = gr.Dropdown(list(DOC_TYPES), value=shown0["doc_type"], label=lab("doc_type"),
+                                         elem_id="yttra-m-type")
+                    m_period = gr.Dropdown(["", *PERIODS], value=shown0["period"], label=lab("period"),
+                                           allow_custom_value=True, elem_id="yttra-m-period")  # e.g. 2028-2031
+                    m_dnr = gr.Textbox(shown0["dnr"], label=lab("dnr"), elem_id="yttra-m-dnr")
+                    m_date = gr.Textbox(shown0["date"], label=lab("date"), elem_id="yttra-m-date")
+                    m_year = gr.Textbox(shown0["year"], label=lab("year"), elem_id="yttra-m-year")
+                m_info = gr.Markdown(info0, elem_id="yttra-m-info")
+                m_clear = gr.Checkbox(False, label="Töm fält som lämnats tomma", elem_id="yttra-m-clear",
+                                      info="Utan kryss ändrar ett tomt fält ingenting; kryssa i för att tömma det.")
+                m_base = gr.State(base0)  # the values the form was loaded with: only differences are saved
+                m_btn = gr.Button("Spara och omindexera", elem_id="yttra-m-save")
+                m_out = gr.Markdown(elem_id="yttra-m-out")
+                meta_fields = [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year]
+                meta_view_out = [*meta_fields, m_base, m_info, m_clear]
                 up_btn.click(on_upload, [upload], [up_out, table, view_doc, f_namnd, f_type, f_period, f_year],
                              api_name=False)
-                m_doc.change(on_meta_load, [m_doc], [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year],
-                             api_name=False)
-                m_btn.click(on_meta_save, [m_doc, m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year],
-                            [m_out, table], api_name=False)
+                m_doc.change(on_meta_load, [m_doc], meta_view_out, api_name=False)
+                m_btn.click(on_meta_save, [m_doc, *meta_fields, m_clear, m_base], [m_out, table, *meta_view_out],
+                            api_name=False)
         demo.load(on_load, None, [tabs, view_doc, view_page, view_out], api_name=False)
+        demo.load(on_filters, None, [f_namnd, f_type, f_period, f_year], api_name=False)
+        demo.load(on_meta_load, [m_doc], meta_view_out, api_name=False)  # current values, not the build-time ones
+        demo.load(status, None, [status_md], api_name=False)
     return demo
 
 

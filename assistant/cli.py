@@ -107,12 +107,12 @@ def search(query: Optional[str] = typer.Argument(None, help="Frågan / the quest
            as_json: bool = typer.Option(False, "--json", help="JSON output (one object per line with --batch)."),
            index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Sök i indexet / search the index."""
-    from index.retriever import Retriever
+    from index.corpus import open_corpus
 
     if (query is None) == (batch is None):
         _fail("ge antingen en fråga eller --batch FIL / give either a question or --batch FILE")
     s = _settings(index_dir)
-    retriever = Retriever(s)
+    corpus = open_corpus(s)
     filters = _filters(namnd, doc_type, period, year)
     if batch is not None:
         try:
@@ -124,7 +124,7 @@ def search(query: Optional[str] = typer.Argument(None, help="Frågan / the quest
         questions = [query]
     for q in questions:
         try:
-            hits = retriever.search(q, k=k, mode=mode, filters=filters)
+            hits = corpus.search(q, k=k, mode=mode, filters=filters)
         except _DOMAIN_ERRORS as e:
             _fail(str(e))
         if as_json:
@@ -165,11 +165,11 @@ def ask(question: str = typer.Argument(..., help="Frågan på svenska."),
     """Ställ en fråga och få ett citerat svar / ask a question, get a cited answer."""
     from assistant.answer import answer
     from assistant.llm import LLMClient, LLMError
-    from index.retriever import Retriever
+    from index.corpus import open_corpus
 
     s = _settings(index_dir)
     try:
-        a = answer(Retriever(s), question, history=history or None, filters=_filters(namnd, doc_type, period, year),
+        a = answer(open_corpus(s), question, history=history or None, filters=_filters(namnd, doc_type, period, year),
                    llm=LLMClient(s.llm))
     except (LLMError, *_DOMAIN_ERRORS) as e:
         _fail(str(e))
@@ -187,11 +187,11 @@ def compare(topic: str = typer.Argument(..., help="Ämnet, t.ex. 'samverkan med 
             index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Jämför hur nämnderna svarat i en fråga / compare the nämnder on a topic."""
     from assistant import compare as cmp
-    from index.retriever import Retriever
+    from index.corpus import open_corpus
 
     s = _settings(index_dir)
     try:
-        c = cmp.compare(Retriever(s), topic)
+        c = cmp.compare(open_corpus(s), topic)
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
     if csv_out:
@@ -218,7 +218,7 @@ def draft(title: str = typer.Option(..., "--title", help="Remissens titel."),
           index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Skriv ett utkast till yttrande från prejudikat / draft a yttrande from precedent."""
     from assistant import draft as dr
-    from index.retriever import Retriever
+    from index.corpus import open_corpus
 
     if out.suffix.lower() not in (".docx", ".md"):
         _fail(f"--out måste sluta på .docx eller .md / --out must end in .docx or .md (got {out.name})")
@@ -228,7 +228,7 @@ def draft(title: str = typer.Option(..., "--title", help="Remissens titel."),
     if errors:
         _fail(" ".join(errors))
     try:
-        d = dr.build_draft(Retriever(s), inp)
+        d = dr.build_draft(open_corpus(s), inp)
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
     if out.suffix.lower() == ".docx":
@@ -240,13 +240,34 @@ def draft(title: str = typer.Option(..., "--title", help="Remissens titel."),
         typer.echo(f"  ! {w}")
 
 
-def abstention_markdown(rows: list[dict], chosen: float) -> str:
-    lines = ["## Abstention on `none` questions (assistant, extractive mode)", "",
-             "| min topic overlap | precision | recall | answerable wrongly refused | chosen |", "|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['min_topic']:g} | {r['precision']:.3f} | {r['recall']:.3f} | {r['false_abstain']:.3f} | "
-                     f"{'✓' if r['min_topic'] == chosen else ''} |")
-    return "\n".join(lines) + "\n"
+def _eval_answers(s: Settings, path: Path, split: str, as_json: bool) -> None:
+    """`yttra eval --answers`: the answer-level set (eval/answers.jsonl), per type and split,
+    in extractive mode and, when an LLM is configured, in LLM mode too."""
+    from assistant.llm import LLMClient, LLMError
+    from eval import answers as ea
+    from index.corpus import open_corpus
+    from index.settings import REPO_ROOT
+
+    if split not in (*ea.SPLITS, "all"):
+        _fail(f"okänd --split {split!r}; giltiga: {', '.join((*ea.SPLITS, 'all'))}")
+    path = path if path.is_absolute() or path.exists() else REPO_ROOT / path
+    try:
+        items = ea.load_items(path, corpus_dir=s.corpus_dir)
+        items = [it for it in items if split == "all" or it.split == split]
+        llm = LLMClient(s.llm)
+        modes = {"extractive": ea.AssistantContext(open_corpus(s))}
+        if llm.enabled:
+            modes["llm"] = ea.AssistantContext(modes["extractive"].corpus, llm=llm)
+        reports = {m: ea.evaluate(items, ctx) for m, ctx in modes.items()}
+    except (ea.AnswerSetError, LLMError, *_DOMAIN_ERRORS) as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps(reports, ensure_ascii=False, indent=1))
+        return
+    for m, rep in reports.items():
+        typer.echo(ea.format_markdown(rep, title=f"Answer-level eval, {m} mode ({path.name}, split {split})"))
+    if "llm" not in reports:
+        typer.echo("LLM mode: not configured (YTTRA_LLM__BASE_URL / YTTRA_LLM__MODEL); extractive only.")
 
 
 @app.command("eval")
@@ -256,38 +277,44 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
              as_json: bool = typer.Option(False, "--json", help="JSON output."),
              results_file: Optional[Path] = typer.Option(None, "--results", help="Write a Markdown report (e.g. eval/RESULTS.md)."),
              do_sweep: bool = typer.Option(False, "--sweep", help="Also sweep chunking, context, analyzer and fusion (slow)."),
+             answers: bool = typer.Option(False, "--answers", help="Evaluate answers on the answer-level set instead of retrieval."),
+             answer_set: Path = typer.Option(Path("eval/answers.jsonl"), "--answer-set", help="Answer-level set (JSONL)."),
+             split: str = typer.Option("dev", "--split", help="With --answers: dev | heldout | all (never tune on heldout)."),
              index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Mät sökkvaliteten på frågesetet / measure retrieval quality on the question set."""
-    from index import evaluate as ev
-    from index.retriever import Retriever
+    from eval import retrieval as ev
+    from eval.abstention import abstention_markdown, abstention_tradeoff
+    from index.corpus import open_corpus
     from index.settings import REPO_ROOT
 
     s = _settings(index_dir)
+    if answers:
+        return _eval_answers(s, answer_set, split, as_json)
     qpath = questions if questions.is_absolute() or questions.exists() else REPO_ROOT / questions
     try:
         qs = ev.load_questions(qpath, s.corpus_dir)
-        retriever = Retriever(s)
+        corpus = open_corpus(s)
         modes = ["dense", "bm25", "hybrid"] if mode == "all" else [mode]
-        results = {m: ev.run(lambda q, m=m: retriever.search(q, k=k, mode=m), qs) for m in modes}
+        results = {m: ev.run(lambda q, m=m: corpus.search(q, k=k, mode=m), qs) for m in modes}
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
-    from assistant.answer import MIN_TOPIC_OVERLAP, abstention_tradeoff
+    from assistant.answer import MIN_TOPIC_OVERLAP
 
-    abst = abstention_tradeoff(retriever, qs)
+    abst = abstention_tradeoff(corpus, qs)
     rows = None
     if do_sweep:
-        from index.sweep import sweep as run_sweep
+        from eval.sweep import sweep as run_sweep
 
-        rows = run_sweep(s, qs, retriever.embedder, log=lambda m: typer.echo(m, err=True))
+        rows = run_sweep(s, qs, corpus.embedder, log=lambda m: typer.echo(m, err=True))
     if results_file is not None:
-        from index.sweep import results_markdown
+        from eval.sweep import results_markdown
 
         cmd = "yttra eval --results " + str(results_file) + (" --sweep" if do_sweep else "")
         text = results_markdown(s, results, rows, len(qs), cmd)
         text += "\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP)
         bench = REPO_ROOT / "eval" / "bench" / "results.json"
         if bench.exists():
-            from index.sweep import bench_markdown
+            from eval.sweep import bench_markdown
 
             text += "\n" + bench_markdown(json.loads(bench.read_text(encoding="utf-8")))
         results_file.write_text(text, encoding="utf-8")

@@ -34,17 +34,17 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.store import IndexMismatchError
-from index.textnorm import _stemmer, analyze, fold, normalize_ws, words
+from index.corpus import Corpus, term_matches
+from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Chunk, Citation
 
 from .quotes import sentence_spans, verify_quote
+from .render import csv_cell, md_cell
 
 STANCES = ("positiv", "kritisk", "blandad", "neutral", "ej berört")
 
@@ -182,25 +182,8 @@ def topic_terms(topic: str) -> list[str]:
     return list(dict.fromkeys(analyze(topic)))
 
 
-class _WordIndex:
-    """Folded words and their stems per chunk, for term matching."""
-
-    def __init__(self, chunks: list[Chunk]):
-        self.words = [set(fold(w) for w in words(c.text)) for c in chunks]
-        vocab = sorted(set().union(*self.words)) if self.words else []
-        stems = _stemmer().stemWords(vocab) if vocab else []
-        self.stem = dict(zip(vocab, stems))
-
-    def match(self, term: str, ws) -> bool:
-        for w in ws:
-            if w.startswith(term) or (len(term) >= 5 and term in w) or self.stem.get(w) == term:
-                return True
-        return False
-
-    def idf(self, term: str) -> float:
-        n = len(self.words)
-        df = sum(self.match(term, ws) for ws in self.words)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+def _matches(term: str, folded_words: set[str]) -> bool:
+    return any(term_matches(term, w) for w in folded_words)
 
 
 @dataclass
@@ -217,18 +200,18 @@ class _Sent:
         return LEX_WEIGHT * self.lex + DENSE_WEIGHT * self.dense
 
 
-def _doc_sentences(idxs: list[int], chunks: list[Chunk], wi: _WordIndex, terms: list[str],
-                   idf: dict[str, float], dense: np.ndarray, cos: np.ndarray) -> list[_Sent]:
+def _doc_sentences(chunks: list[Chunk], terms: list[str], idf: dict[str, float],
+                   dense: np.ndarray, cos: np.ndarray) -> list[_Sent]:
     total = sum(idf.values())
     out: list[_Sent] = []
-    for i in idxs:
-        text = chunks[i].text
+    for i, chunk in enumerate(chunks):
+        text = chunk.text
         for a, b in sentence_spans(text):
             sw = words(text[a:b])
             if len(sw) < MIN_SENTENCE_WORDS:
                 continue
             ws = {fold(w) for w in sw}
-            lex = sum(idf[t] for t in terms if wi.match(t, ws)) / total if total else 0.0
+            lex = sum(idf[t] for t in terms if _matches(t, ws)) / total if total else 0.0
             out.append(_Sent(i, (a, b), text[a:b], lex, float(dense[i]), float(cos[i])))
     return out
 
@@ -254,46 +237,34 @@ def _quote(best: _Sent, sents: list[_Sent], chunk: Chunk) -> str:
 
 # ---------------------------------------------------------------- compare
 
-def compare(retriever, topic: str, *, filters: dict | None = None) -> Comparison:
+def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Comparison:
     """One row per document (those passing `filters`), ordered by year."""
     if not topic or not topic.strip():
         raise ValueError("ämnet är tomt / the topic is empty")
-    index = retriever.index
-    chunks: list[Chunk] = index.chunks
-    mask = index.mask(filters)  # raises FilterError on unknown fields/values
-    keep = [i for i in range(len(chunks)) if mask is None or mask[i]]
+    docs = corpus.documents(filters)  # raises FilterError on unknown fields/values
 
-    # dense: cosine of every chunk, z-scored against the whole index
-    cos = np.zeros(len(chunks), dtype=np.float32)
-    if chunks:
-        embedder = retriever.embedder
-        if embedder.model_id != index.model_id:
-            raise IndexMismatchError(
-                f"the index was built with {index.model_id!r} but the query model is {embedder.model_id!r}; "
-                "re-index with `yttra ingest --rebuild` (or set the embedding model back)")
-        qvec = embedder.embed_queries([topic])[0]
-        for i, s in index.dense_ranking(qvec, len(chunks)):
-            cos[i] = s
-    sd = float(cos.std()) if len(cos) > 1 else 0.0
-    z = (cos - float(cos.mean())) / sd if sd > 1e-9 else np.zeros_like(cos)
-    dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
+    # dense: cosine of each passage, as a z-score against the whole corpus
+    qvec = corpus.embed_query(topic) if len(corpus) else None
+    mean, sd = corpus.similarity_stats(qvec) if qvec is not None else (0.0, 0.0)
 
-    # lexical: IDF over all chunks of the index
+    # lexical: IDF over all passages of the corpus
     terms = topic_terms(topic)
-    wi = _WordIndex(chunks)
-    idf = {t: wi.idf(t) for t in terms}
-
-    by_doc: dict[str, list[int]] = {}
-    for i in keep:
-        by_doc.setdefault(chunks[i].doc_id, []).append(i)
+    stats = corpus.term_stats(terms)
+    idf = {t: stats.idf(t) for t in terms}
 
     rows: list[CompareRow] = []
-    for doc_id, idxs in by_doc.items():
-        first = chunks[idxs[0]]
-        sents = _doc_sentences(idxs, chunks, wi, terms, idf, dense, cos)
+    for rec in docs:
+        chunks = corpus.passages(rec.doc_id)
+        if not chunks:
+            continue
+        cos = corpus.similarity(qvec, [c.id for c in chunks]) if qvec is not None else np.zeros(len(chunks))
+        z = (cos - mean) / sd if sd > 1e-9 else np.zeros_like(cos)
+        dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
+        first = chunks[0]
+        sents = _doc_sentences(chunks, terms, idf, dense, cos)
         ranked = sorted(sents, key=lambda s: (-s.rel, -s.lex, -s.cos, s.chunk_i, s.span))
         relevance = ranked[0].rel if ranked else 0.0
-        row = CompareRow(doc_id=doc_id, namnd=first.namnd, title=first.title, year=first.year,
+        row = CompareRow(doc_id=rec.doc_id, namnd=first.namnd, title=first.title, year=first.year,
                          date=first.date, period=first.period, stance="ej berört", relevance=round(relevance, 4))
         if ranked and relevance >= THRESHOLD:
             # quote: most topic words first, then whole sentences before fragments cut at a
@@ -335,17 +306,17 @@ def source_of(c: Citation) -> str:
 
 def to_csv(c: Comparison) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; and a CR inside a cell gets quoted
     w.writerow(CSV_HEADER)
-    for r in c.rows:
-        w.writerow([r.namnd or r.doc_id, r.year or "", r.date, r.period, r.stance,
-                    r.citation.quote if r.citation else "", source_of(r.citation) if r.citation else "",
-                    "; ".join(r.cues)])
+    for r in c.rows:  # every cell through csv_cell: document text never runs as a spreadsheet formula
+        w.writerow([csv_cell(x) for x in (
+            r.namnd or r.doc_id, r.year or "", r.date, r.period, r.stance,
+            r.citation.quote if r.citation else "", source_of(r.citation) if r.citation else "",
+            "; ".join(r.cues))])
     return buf.getvalue()
 
 
-def _cell(x) -> str:
-    return normalize_ws(str(x)).replace("\\", "\\\\").replace("|", "\\|")
+_cell = md_cell  # untrusted text in a Markdown table cell
 
 
 def to_markdown(c: Comparison) -> str:
@@ -354,12 +325,12 @@ def to_markdown(c: Comparison) -> str:
              "|---|---|---|---|---|---|"]
     for r in c.rows:
         quote = f"”{_cell(r.citation.quote)}” [{r.citation.n}]" if r.citation else "–"
-        lines.append(f"| {_cell(r.namnd or r.doc_id)} | {r.year or ''} | {_cell(r.period)} | {r.stance} | {quote} | "
-                     f"{_cell(', '.join(r.cues)) or '–'} |")
+        lines.append(f"| {_cell(r.namnd or r.doc_id)} | {_cell(r.year or '')} | {_cell(r.period)} | "
+                     f"{_cell(r.stance)} | {quote} | {_cell(', '.join(r.cues)) or '–'} |")
     cites = [r.citation for r in c.rows if r.citation]
     if cites:
         lines += ["", "**Källor**", ""]
         for ct in cites:
             lines.append(f"[{ct.n}] {_cell(ct.chunk.label)}: {_cell(source_of(ct))}")
-    lines += ["", f"*Metod:* {c.method}"]
+    lines += ["", f"*Metod:* {_cell(c.method)}"]
     return "\n".join(lines) + "\n"

@@ -1,12 +1,17 @@
 """The library behind the app's "Dokument" tab (no Gradio here): list the
 corpus, show a document page by page, accept uploads, edit metadata.yaml.
 
-Uploads are checked server-side (count, size, type, content sniffing, a full
-parse) before anything is written, then written atomically inside corpus_dir,
-never over a different file (name_2.pdf instead)."""
+Uploads are checked server-side (count and size from settings, type, content
+sniffing, then the indexer's own read -> repair -> chunk steps) before
+anything is written, then written atomically inside corpus_dir, never over a
+different file (name_2.pdf instead). Listing never fails because of one
+document: whatever goes wrong with it becomes its status."""
 
 from __future__ import annotations
 
+import datetime
+import bisect
+import dataclasses
 import hashlib
 import io
 import json
@@ -21,14 +26,14 @@ from pathlib import Path
 from typing import Callable
 
 from index.clean import repair
-from index.metadata import FIELDS, check_fields, load_metadata_file, resolve_metadata
+from index.metadata import (
+    FIELDS, check_fields, edit_entry_text, load_metadata_file, parse_metadata, resolve_metadata,
+)
 from index.read import ReadError, iter_corpus_files, read_document
 from index.settings import Settings, relative_source
 from index.store import IndexStoreError, current_generation
 from index.types import IngestReport
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # per file
-MAX_UPLOAD_FILES = 10  # per upload
 ALLOWED_SUFFIXES = (".pdf", ".docx", ".txt")
 MAX_NAME_CHARS = 120
 _NAME_OK = re.compile(r"[A-Za-z0-9ÅÄÖåäöÉé._ -]")
@@ -70,32 +75,61 @@ def _manifest_documents(settings: Settings) -> dict[str, dict]:
         return {}
 
 
-def list_documents(settings: Settings) -> list[DocumentInfo]:
-    """Every supported file in corpus_dir, with its metadata: from the live
-    index when the file is indexed as it is now, else read from the file."""
-    docs = _manifest_documents(settings)
-    entries: dict | None = None
-    out = []
-    for path in iter_corpus_files(Path(settings.corpus_dir)):
-        doc_id, rec = path.stem, docs.get(path.stem)
-        if rec and rec.get("sha256") == hashlib.sha256(path.read_bytes()).hexdigest():
-            meta = {k: v for k, v in rec.get("meta", {}).items() if k in FIELDS}
-            out.append(DocumentInfo(doc_id, rec.get("source", relative_source(path)), **meta,
-                                    pages=rec.get("pages", 0), n_chunks=rec.get("n_chunks", 0),
-                                    repaired_words=rec.get("repaired_words", 0),
-                                    guessed=list(rec.get("meta", {}).get("guessed", [])), indexed=True))
-            continue
+# DocumentInfo of unindexed files by (path, sha256, metadata entry): a page
+# load lists the corpus, and must not re-read and re-repair every unindexed
+# file each time. Bounded; failures to read are cached too.
+_INFO_CACHE: dict[tuple[str, str, str], DocumentInfo] = {}
+_INFO_CACHE_MAX = 512
+
+
+def _failed_info(path: Path, why: str) -> DocumentInfo:
+    return DocumentInfo(path.stem, relative_source(path), title=f"(kunde inte läsas: {why})")
+
+
+def _describe(settings: Settings, path: Path, rec: dict | None, state: dict) -> DocumentInfo:
+    """One corpus file's DocumentInfo: from its index record when the file is
+    indexed as it is now, else read (and repaired) from the file."""
+    doc_id = path.stem
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if rec and rec.get("sha256") == sha:
+        meta = {k: v for k, v in rec.get("meta", {}).items() if k in FIELDS}
+        return DocumentInfo(doc_id, rec.get("source", relative_source(path)), **meta,
+                            pages=rec.get("pages", 0), n_chunks=rec.get("n_chunks", 0),
+                            repaired_words=rec.get("repaired_words", 0),
+                            guessed=list(rec.get("meta", {}).get("guessed", [])), indexed=True)
+    if "entries" not in state:
+        state["entries"] = load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file)
+    entries = state["entries"]
+    key = (str(path), sha, json.dumps(entries.get(doc_id), sort_keys=True, ensure_ascii=False, default=str))
+    if (hit := _INFO_CACHE.get(key)) is None:
         try:
             doc = read_document(path)
         except ReadError as e:
-            out.append(DocumentInfo(doc_id, relative_source(path), title=f"(kunde inte läsas: {e.sv})"))
-            continue
-        if entries is None:
-            entries = load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file)
-        meta = resolve_metadata(doc_id, doc.text, entries)
-        out.append(DocumentInfo(doc_id, doc.source, **{k: getattr(meta, k) for k in FIELDS},
-                                pages=doc.n_pages, repaired_words=len(repair(doc.text).edits),
-                                guessed=list(meta.guessed), indexed=False))
+            hit = _failed_info(path, e.sv)
+        else:
+            meta = resolve_metadata(doc_id, doc.text, entries)
+            hit = DocumentInfo(doc_id, doc.source, **{k: getattr(meta, k) for k in FIELDS},
+                               pages=doc.n_pages, repaired_words=len(repair(doc.text).edits),
+                               guessed=list(meta.guessed), indexed=False)
+        while len(_INFO_CACHE) >= _INFO_CACHE_MAX:
+            _INFO_CACHE.pop(next(iter(_INFO_CACHE)), None)
+        _INFO_CACHE[key] = hit
+    return dataclasses.replace(hit, guessed=list(hit.guessed))
+
+
+def list_documents(settings: Settings) -> list[DocumentInfo]:
+    """Every supported file in corpus_dir, with its metadata: from the live
+    index when the file is indexed as it is now, else read from the file.
+    A file that cannot be read or described, for whatever reason, is listed
+    with the reason as its title; it never stops the listing of the others."""
+    docs = _manifest_documents(settings)
+    state: dict = {}
+    out = []
+    for path in iter_corpus_files(Path(settings.corpus_dir)):
+        try:
+            out.append(_describe(settings, path, docs.get(path.stem), state))
+        except Exception as e:  # noqa: BLE001 - one bad document must not take down the listing
+            out.append(_failed_info(path, f"oväntat fel / unexpected error: {type(e).__name__}: {str(e)[:200]}"))
     return out
 
 
@@ -107,15 +141,26 @@ def _find(settings: Settings, doc_id: str) -> Path:
 
 
 def document_pages(settings: Settings, doc_id: str) -> list[dict]:
-    """[{page, text (repaired), original, repaired (page has edits)}] per page."""
-    doc = read_document(_find(settings, doc_id))
-    fixed = repair(doc.text)
+    """[{page, text (repaired), original, repaired (page has edits)}] per page.
+    Raises KeyError for an unknown document, ValueError (one bilingual line)
+    when the file cannot be read or repaired."""
+    path = _find(settings, doc_id)
+    try:
+        doc = read_document(path)
+        fixed = repair(doc.text)
+    except ReadError as e:
+        raise ValueError(str(e)) from e
+    except Exception as e:  # noqa: BLE001 - shown as this document's error, never a crash
+        raise ValueError(f"{doc_id}: kunde inte läsas, oväntat fel / could not be read, unexpected error: "
+                         f"{type(e).__name__}: {str(e)[:200]}") from e
     bounds = list(doc.page_starts) + [len(doc.text)]
+    ends = [e.end for e in fixed.edits]  # edits are sorted and disjoint: ends are sorted too
     pages = []
     for n, (a, b) in enumerate(zip(bounds, bounds[1:]), 1):
         ra, rb = fixed.to_repaired_span(a, b)
+        j = bisect.bisect_right(ends, a)  # first edit ending after a
         pages.append({"page": n, "text": fixed.text[ra:rb], "original": doc.text[a:b],
-                      "repaired": any(e.start < b and e.end > a for e in fixed.edits)})
+                      "repaired": j < len(ends) and fixed.edits[j].start < b})
     return pages
 
 
@@ -148,11 +193,13 @@ def safe_filename(name: str) -> str:
     return stem[:MAX_NAME_CHARS - len(suffix)].rstrip(" .") + suffix
 
 
-def _sniff(name: str, data: bytes) -> None:
-    mb = MAX_UPLOAD_BYTES // (1024 * 1024)
+def _sniff(name: str, data: bytes, max_mb: int) -> None:
+    """Cheap checks of one upload (size from settings, format by magic bytes).
+    Text encodings are not judged here: the reader's decoding is, in check_upload."""
+    mb = max_mb
     if not data:
         raise UploadError(f"{name}: filen är tom / file is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > max_mb * 1024 * 1024:
         raise UploadError(f"{name}: filen är större än {mb} MB / file is larger than {mb} MB")
     suffix = Path(name).suffix
     if suffix == ".pdf" and not data.startswith(b"%PDF-"):
@@ -164,16 +211,6 @@ def _sniff(name: str, data: bytes) -> None:
             ok = False
         if not ok:
             raise UploadError(f"{name}: filen är inget Word-dokument (.docx) / file is not a DOCX document")
-    if suffix == ".txt":
-        if b"\x00" in data:
-            raise UploadError(f"{name}: textfilen innehåller binärdata (NUL) / text file contains NUL bytes")
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                data.decode("cp1252")
-            except UnicodeDecodeError:
-                    raise UploadError(f"{name}: textfilen är varken UTF-8 eller Windows-1252 / not UTF-8 or cp1252 text") from None
 
 
 def _write_temp(folder: Path, data: bytes, prefix: str, suffix: str) -> str:
@@ -202,18 +239,36 @@ def _free_name(corpus: Path, name: str, data: bytes, taken: set[str]) -> tuple[s
     raise UploadError(f"{name}: för många filer med samma namn / too many files with this name")
 
 
+def check_upload(settings: Settings, name: str, data: bytes) -> None:
+    """Run exactly what the indexer runs on a file (read -> metadata -> OCR
+    repair -> chunk; index.pipeline.check_file) on a private temp copy, so an
+    accepted upload is one the indexer can index. Raises UploadError."""
+    from index.pipeline import check_file
+
+    with tempfile.TemporaryDirectory(prefix="yttra-check-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            check_file(path, settings)
+        except ReadError as e:
+            raise UploadError(f"{name}: {e.sv} / {e.en}") from e
+
+
 def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Path]:
     """Check every file, then write them all into corpus_dir (atomically, no
     overwrites). Nothing is written when any file is rejected."""
     if not files:
         raise UploadError("Inga filer att ladda upp / no files to upload")
-    if len(files) > MAX_UPLOAD_FILES:
-        raise UploadError(f"Högst {MAX_UPLOAD_FILES} filer per uppladdning (fick {len(files)}) / too many files")
+    most = settings.app.max_upload_files
+    if len(files) > most:
+        raise UploadError(f"Högst {most} filer per uppladdning (fick {len(files)}) / at most {most} files per upload")
     checked = []
     for raw_name, data in files:
         name = safe_filename(raw_name)
-        _sniff(name, bytes(data))
+        _sniff(name, bytes(data), settings.app.max_upload_mb)
         checked.append((name, bytes(data)))
+    for name, data in dict.fromkeys(checked):  # outside the write lock: this is the slow part
+        check_upload(settings, name, data)
     corpus = Path(settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
@@ -234,10 +289,6 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Pat
                     plan.append((target, None))
                     continue
                 temps.append(tmp := _write_temp(root, data, ".upload-", Path(final).suffix))
-                try:
-                    read_document(Path(tmp))  # the indexer must be able to read it
-                except ReadError as e:
-                    raise UploadError(f"{name}: {e.sv} / {e.en}") from e
                 plan.append((target, tmp))
             for target, tmp in plan:
                 if tmp is not None:
@@ -271,38 +322,211 @@ def _replace_entry(text: str, doc_id: str, block: str) -> str:
     return "\n".join(lines[:start] + block.rstrip("\n").split("\n") + lines[end:]) + "\n"
 
 
-def update_metadata(settings: Settings, doc_id: str, fields: dict) -> dict:
-    """Set fields of doc_id's entry in metadata.yaml (atomically, keeping the
-    comments and all other entries). Returns the saved, validated entry."""
-    import yaml
+HISTORY_DIR = ".metadata-history"  # inside corpus_dir: every save keeps the previous file here
+HISTORY_KEEP = 50  # newest copies kept
 
+
+@dataclass
+class MetaForm:
+    """What the metadata form shows for one document: the metadata.yaml entry,
+    else the values guessed from the text (listed in `guessed`)."""
+    doc_id: str
+    values: dict  # FIELDS -> value; year int | None, the rest str
+    guessed: list[str] = field(default_factory=list)
+    note: str = ""  # the document could not be read (only the file's values are shown)
+
+
+@dataclass
+class MetaSave:
+    """What a save did: the fields it wrote (empty: nothing was written), the
+    fields left blank in the form and therefore kept, the entry now in the
+    file, and the copy of the file as it was before (None when nothing was written)."""
+    changed: dict
+    kept_blank: list[str]
+    entry: dict
+    backup: Path | None = None
+
+
+class MetadataConflict(ValueError):
+    """The file changed under the form since it was loaded; str() is one line '<svenska> / <english>'."""
+
+
+def metadata_problem(settings: Settings) -> str | None:
+    """The one-line error that makes metadata.yaml unusable, or None when it reads fine."""
+    try:
+        load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def _entries_or_empty(settings: Settings) -> dict:
+    """metadata.yaml's entries, or {} when it cannot be read (metadata_problem says why)."""
+    try:
+        return load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file)
+    except ValueError:
+        return {}
+
+
+def _form(settings: Settings, doc_id: str, path: Path, entries: dict) -> MetaForm:
+    try:
+        text = read_document(path).text
+    except ReadError as e:
+        entry = entries.get(doc_id, {})
+        values = {k: entry.get(k, None if k == "year" else "") for k in FIELDS}
+        return MetaForm(doc_id, values, note=f"Dokumentet kunde inte läsas ({e.sv}); bara värdena i filen visas.")
+    meta = resolve_metadata(doc_id, text, entries)
+    return MetaForm(doc_id, {k: getattr(meta, k) for k in FIELDS}, list(meta.guessed))
+
+
+def metadata_form(settings: Settings, doc_id: str) -> MetaForm:
+    """The current metadata of doc_id as the edit form shows it. Raises
+    KeyError for an unknown document, MetadataError when metadata.yaml is broken."""
+    path = _find(settings, doc_id)
+    return _form(settings, doc_id, path, load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file))
+
+
+def metadata_indexed(settings: Settings, doc_id: str) -> bool:
+    """True when the live index holds doc_id, as the file is now, with the metadata the form shows."""
+    try:
+        form = metadata_form(settings, doc_id)
+        rec = _manifest_documents(settings).get(doc_id) or {}
+        same_file = rec.get("sha256") == hashlib.sha256(_find(settings, doc_id).read_bytes()).hexdigest()
+    except (ValueError, KeyError, OSError):
+        return False
+    meta = rec.get("meta") or {}
+    return same_file and all(meta.get(k) == v for k, v in form.values.items())
+
+
+def _blank(value) -> bool:
+    return value is None or not str(value).strip()
+
+
+def save_metadata(settings: Settings, doc_id: str, form: dict, *, base: dict | None = None,
+                  clear_blank: bool = False) -> MetaSave:
+    """Save what the user changed in the metadata form of doc_id.
+
+    A field is written only when its form value differs from `base` (the
+    values the form was loaded with; default: the current ones), so an
+    unchanged form writes nothing. A field left blank never overwrites a
+    value unless `clear_blank` (the user ticked "töm fält som lämnats tomma"):
+    it is kept and listed in `kept_blank`. A changed field that someone else
+    changed in the file since `base` raises MetadataConflict. Every write
+    keeps the previous file in corpus/.metadata-history/."""
+    path = _find(settings, doc_id)
+    blank = {k for k in FIELDS if k in form and _blank(form[k])}
+    new = check_fields({k: form[k] for k in FIELDS if k in form and k not in blank})
+    if clear_blank:
+        new.update(check_fields({k: "" for k in blank}))
+    meta_path = Path(settings.corpus_dir) / settings.metadata_file
+    with _WRITE_LOCK:
+        entries = load_metadata_file(meta_path)
+        current = _form(settings, doc_id, path, entries).values
+        base = current if base is None else {**current, **check_fields({k: v for k, v in base.items() if k in FIELDS})}
+        kept = [k for k in FIELDS if k in blank and not clear_blank and not _blank(base[k])]
+        changes = {k: v for k, v in new.items() if v != base[k]}
+        conflicts = [k for k in changes if current[k] != base[k] and current[k] != changes[k]]
+        if conflicts:
+            raise MetadataConflict(f"{', '.join(conflicts)} har ändrats i {settings.metadata_file} sedan formuläret "
+                                   f"laddades – ladda om dokumentet och gör ändringen igen / changed in the file since "
+                                   f"the form was loaded; reload and edit again")
+        if not changes:
+            return MetaSave({}, kept, dict(entries.get(doc_id, {})))
+        entry, backup = _write_changes(meta_path, entries, doc_id, changes)
+    return MetaSave(changes, kept, entry, backup)
+
+
+def update_metadata(settings: Settings, doc_id: str, fields: dict) -> dict:
+    """Set fields of doc_id's entry in metadata.yaml (exactly as given, ""
+    included), changing only those values in the file's text; nothing is
+    written when they are already so. Returns the saved, validated entry.
+    The app uses save_metadata, which never blanks a field by accident."""
     _find(settings, doc_id)
     new = check_fields(dict(fields))
     path = Path(settings.corpus_dir) / settings.metadata_file
     with _WRITE_LOCK:
         entries = load_metadata_file(path)
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        merged = {**entries.get(doc_id, {}), **new}
-        entry = {k: merged[k] for k in FIELDS if k in merged}
-        expected = (yaml.safe_load(text) or {}) if text.strip() else {}
-        expected[doc_id] = entry
-        out = _replace_entry(text, doc_id, _entry_block(doc_id, entry))
+        old = entries.get(doc_id, {})
+        changes = {k: v for k, v in new.items() if k not in old or old[k] != v}
+        if not changes:
+            return dict(old)
+        return _write_changes(path, entries, doc_id, changes)[0]
+
+
+def _write_changes(path: Path, entries: dict, doc_id: str, changes: dict) -> tuple[dict, Path | None]:
+    """Write `changes` into doc_id's entry of metadata.yaml (caller holds
+    _WRITE_LOCK): the smallest text edit that reads back as intended, else
+    the entry rewritten, else the whole file from its header. The previous
+    file goes to the history first; the new one replaces it atomically."""
+    text = path.read_bytes().decode("utf-8") if path.exists() else ""  # bytes: CRLF line ends stay
+    merged = {**entries.get(doc_id, {}), **changes}
+    entry = {k: merged[k] for k in FIELDS if k in merged}
+    expected = {**entries, doc_id: entry}
+
+    def whole() -> str:
+        header = "".join(re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*", text).group(0))
+        return header + "\n".join(_entry_block(d, e) for d, e in expected.items())
+
+    for make in (lambda: edit_entry_text(text, doc_id, changes),
+                 lambda: _replace_entry(text, doc_id, _entry_block(doc_id, entry)), whole):
+        out = make()
         try:
-            same = yaml.safe_load(out) == expected
-        except yaml.YAMLError:
-            same = False
-        if not same:  # unusual layout (flow style, ...): header + a full dump
-            header = "".join(re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*", text).group(0))
-            entries[doc_id] = entry
-            out = header + "\n".join(_entry_block(d, e) for d, e in entries.items())
-        tmp = _write_temp(path.parent, out.encode("utf-8"), ".metadata-", ".yaml")
-        try:
-            saved = load_metadata_file(Path(tmp))[doc_id]  # must round-trip before it goes live
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return saved
+            if out is not None and parse_metadata(out, str(path)) == expected:
+                break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(f"{path.name}: ändringen kunde inte skrivas så att filen läses tillbaka likadant – filen är "
+                         f"orörd / the change could not be written so that the file reads back the same; file unchanged")
+    backup = _keep_history(path) if path.exists() else None
+    _atomic_write(path, out.encode("utf-8"))
+    return entry, backup
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and os.replace: readers see the
+    old or the new file, never a part; a failed write leaves no temp file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, (path.stat().st_mode & 0o777) if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def metadata_history(settings: Settings) -> list[Path]:
+    """Saved previous versions of metadata.yaml, oldest first."""
+    path = Path(settings.corpus_dir) / settings.metadata_file
+    return sorted((path.parent / HISTORY_DIR).glob(f"{path.stem}-*{path.suffix}"))
+
+
+def _keep_history(path: Path) -> Path:
+    """Copy `path` into HISTORY_DIR as <stem>-<time><suffix>; keep the newest HISTORY_KEEP copies."""
+    folder = path.parent / HISTORY_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}{path.suffix}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
+    _atomic_write(target, path.read_bytes())
+    for old in sorted(folder.glob(f"{path.stem}-*{path.suffix}"))[:-HISTORY_KEEP]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def reindex_document(settings: Settings, doc_id: str) -> IngestReport:
+    """Re-index just doc_id (after a metadata change); the rest of the index is kept."""
+    from index.pipeline import ingest
+
+    return ingest(settings, paths=[_find(settings, doc_id)], progress=False)
 
 
 def upload_and_index(settings: Settings, files: list[tuple[str, bytes]],

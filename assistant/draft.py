@@ -8,7 +8,7 @@ earlier yttranden. Precedent wording is always quoted verbatim and marked
 [n]; adapted formulas (the beslut formula) are our own text naming the own
 nämnd, with the precedent they follow cited next to them.
 
-Pure except the retrieval (the retriever is passed in) and `to_docx`'s file
+Pure except the retrieval (the corpus is passed in) and `to_docx`'s file
 write.
 """
 
@@ -19,10 +19,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.corpus import Corpus
 from index.textnorm import analyze, fold, normalize_ws
 from index.types import Chunk, Citation, Hit
 
 from .quotes import sentence_spans, verify_quote
+from .render import escape_md, keep_citations
 
 SECTIONS = ("Förslag till beslut", "Sammanfattning", "Bakgrund", "Ärendets beredning", "Ärendet",
             "Förvaltningens synpunkter och förslag")
@@ -340,8 +342,8 @@ def _who(chunk: Chunk) -> str:
 
 
 class _Builder:
-    def __init__(self, retriever, inp: DraftInput, per_section: int):
-        self.retriever = retriever
+    def __init__(self, corpus: Corpus, inp: DraftInput, per_section: int):
+        self.corpus = corpus
         self.inp = inp
         self.per_section = max(1, int(per_section))
         self.title = _clean(inp.title)
@@ -353,21 +355,24 @@ class _Builder:
         self.sources = _Sources()
         self.quoted: set[str] = set()  # precedent sentences already shown (one quote, one place)
         self.warnings: list[str] = []
-        self._filters: dict | None = {"doc_type": "yttrande"}
+        # precedents come from yttranden; a corpus without any searches every document type
+        self._filters: dict = {"doc_type": "yttrande"} if corpus.facets()["doc_type"].get("yttrande") else {}
         if len(self.points) > MAX_KEY_POINTS:
             self.warnings.append(f"Endast de första {MAX_KEY_POINTS} nyckelpunkterna har använts "
                                  f"(angivna: {len(self.points)}).")
             self.points = self.points[:MAX_KEY_POINTS]
 
     # -- retrieval
-    def _search(self, query: str) -> list[Hit]:
+    def _search(self, query: str, family: str) -> list[Hit]:
+        """Hits for `query` in sections of `family` (the corpus filters by section,
+        so a large corpus still yields precedents), from yttranden when there are any."""
         from index.search import FilterError
 
         try:
-            return self.retriever.search(query, k=SEARCH_K, filters=self._filters)
-        except FilterError:  # no yttranden tagged as such: search everything
-            self._filters = None
-            return self.retriever.search(query, k=SEARCH_K, filters=None)
+            return self.corpus.search(query, k=SEARCH_K,
+                                      filters={**self._filters, "section": list(SECTION_FAMILIES[family])})
+        except FilterError:
+            return []  # no section of this family anywhere in the corpus
 
     def hits(self, family: str, *queries: str) -> list[Hit]:
         """Section-matching hits for the queries, in order, no chunk twice."""
@@ -377,7 +382,7 @@ class _Builder:
             q = normalize_ws(q)
             if not q:
                 continue
-            for h in self._search(q):
+            for h in self._search(q, family):
                 if h.chunk.id not in seen and section_family(h.chunk.section) == family:
                     seen.add(h.chunk.id)
                     out.append(h)
@@ -547,12 +552,15 @@ class _Builder:
             for point in self.points:
                 pq = _terms(point)
                 hits = self.hits(h, point, f"{point} {self.title}")
+                # a precedent for a point shares at least half of its specific terms
+                # ("samverkan med polisen behöver stärkas": not just "stärkas")
+                need = max(1, (sum(t not in generic and len(t) >= 4 for t in pq) + 1) // 2)
 
-                def score(s, c, pq=pq):
+                def score(s, c, pq=pq, need=need):
                     if _is_closing(s):
                         return None
                     v, specific = _overlap(pq, s, generic)
-                    return v + 0.1 * fold(s).startswith("forvaltning") if specific else None
+                    return v + 0.1 * fold(s).startswith("forvaltning") if specific >= need else None
 
                 chosen = self.pick(self.candidates(hits, score), relative=0.6)
                 lines = self.cite_lines(chosen, used)
@@ -621,13 +629,13 @@ def adapt_formula(quote: str, chunk: Chunk, namnd: str, remittent: str) -> str |
     return text
 
 
-def build_draft(retriever, inp: DraftInput, *, per_section: int = 2) -> Draft:
+def build_draft(corpus: Corpus, inp: DraftInput, *, per_section: int = 2) -> Draft:
     """Draft all SECTIONS from precedent. Raises ValueError (Swedish message)
     on invalid input; retrieval errors (no index, model mismatch) propagate."""
     errors = validate_input(inp)
     if errors:
         raise ValueError(" ".join(errors))
-    return _Builder(retriever, inp, per_section).build()
+    return _Builder(corpus, inp, per_section).build()
 
 
 # ----------------------------------------------------------------- output
@@ -656,23 +664,32 @@ NOTE = ("Utkast framtaget ur prejudikat. Text markerad [n] är ordagranna formul
         "yttranden (se Källor) och ska anpassas eller strykas; text inom hakparentes ska fyllas i.")
 
 
-def _md_escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _md_para(para: str) -> str:
+    """One paragraph of section text as Markdown: every character as itself
+    (render.escape_md), our [n] markers kept, and the structure the .docx
+    shows too: a lead line with '- ' items is a list, a precedent formula a quote."""
+    e = lambda t: keep_citations(escape_md(t))  # noqa: E731
+    lines = para.split("\n")
+    if len(lines) > 1 and all(ln.startswith("- ") for ln in lines[1:]):
+        return "\n".join([e(lines[0]), ""] + [f"- {e(ln[2:])}" for ln in lines[1:]])
+    body = "  \n".join(e(ln) for ln in lines)
+    return "> " + body if para.startswith("Formulering från") else body
 
 
 def to_markdown(d: Draft) -> str:
-    """The draft as Markdown; document and user text is HTML-escaped."""
-    e = _md_escape
+    """The draft as Markdown. Document and user text is rendered inert by
+    render.escape_md: it shows as written and never becomes a link, image,
+    HTML or other markup."""
+    e = escape_md
     out = [f"# {e(_clean(d.input.title))}", ""]
     out += [f"**{k}:** {e(v)}  " for k, v in _meta_lines(d)]
     out += ["", f"*{NOTE}*", ""]
     for s in d.sections:
-        out += [f"## {s.heading}", ""]
+        out += [f"## {e(s.heading)}", ""]
         for para in s.text.split("\n\n"):
-            para = e(para)
-            out += [("> " + para) if para.startswith("Formulering från") else para, ""]
+            out += [_md_para(para), ""]
     out += ["## Källor", ""]
-    out += [e(source_line(c)) + "  " for c in d.citations] or ["Inga källor."]
+    out += [keep_citations(e(source_line(c))) + "  " for c in d.citations] or ["Inga källor."]
     if d.warnings:
         out += ["", "## Att kontrollera", ""] + [f"- {e(w)}" for w in d.warnings]
     return "\n".join(out).rstrip() + "\n"

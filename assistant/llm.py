@@ -20,13 +20,13 @@ import urllib.request
 from collections.abc import Sequence
 
 from assistant.quotes import sentence_spans, verify_quote
-from index.settings import REPO_ROOT, LLMSettings
+from index.settings import LLMSettings
 from index.textnorm import analyze, normalize_ws, words
 from index.types import Answer, Chunk, Citation, Hit
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
-PROMPT_DIR = REPO_ROOT / "prompts"
+PROMPT_PACKAGE = "prompts"  # templates ship as package data (pyproject: package-data)
 
 # One citation marker: [1], [1, 2], [1;2]. Up to three digits, so years such
 # as [2021] are left alone as text.
@@ -155,10 +155,12 @@ def _parse_content(raw: bytes) -> str:
 
 
 def load_prompt(name: str) -> str:
-    """The template prompts/<name>.txt (relative to the repo root)."""
+    """The template prompts/<name>.txt, read as package data (works from a wheel too)."""
+    from importlib.resources import files
+
     if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
         raise ValueError(f"invalid prompt name {name!r}")
-    return (PROMPT_DIR / f"{name}.txt").read_text(encoding="utf-8").strip()
+    return files(PROMPT_PACKAGE).joinpath(f"{name}.txt").read_text(encoding="utf-8").strip()
 
 
 def _chunk_of(item: Hit | Chunk) -> Chunk:

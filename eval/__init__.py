@@ -1,1 +1,2 @@
-"""Evaluation and benchmark tooling (run from the repo root)."""
+"""Evaluation and benchmark tooling, an installed package: `eval.retrieval` (retrieval
+metrics), `eval.sweep`, `eval.abstention`, `eval.answers` (answer-level set), `eval.bench`."""

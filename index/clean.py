@@ -24,8 +24,9 @@ Approach (pure functions, no IO):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Tokens: runs of letters/digits plus '&' (an OCR stand-in for ä/å).
 _TOKEN = re.compile(r"(?:[^\W_]|&)+")
@@ -34,7 +35,13 @@ _SKELETON = str.maketrans("åäö", "aao")
 
 MIN_TOKENS = 20  # below this a document is too short to judge
 DAMAGE_THRESHOLD = 0.05  # clean corpus files score < 0.01, the OCR file ~0.25
-MAX_VARIANTS = 256
+MAX_VARIANTS = 256  # candidate readings (slot lists) tried per token
+# Longest token the repair looks at. The longest word in wordfreq's Swedish
+# list has 33 letters, the longest in the corpus ~30 ('stadsdelsnämndsförvaltningen'
+# style compounds); 40 leaves room for a compound plus an OCR smear. Longer
+# runs are glued words or junk (some PDF exports drop every space): never
+# repaired, so no token costs more than a bounded amount of work.
+MAX_REPAIR_LETTERS = 40
 
 # Two-character OCR smears of one diacritic letter ('avgréansningarna').
 _PAIRS = frozenset({"éa", "aé", "oé", "é&", "&é", "&a", "a&", "d&", "dé"})
@@ -59,40 +66,66 @@ def _lexicon() -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
     return lex, {k: tuple(v) for k, v in index.items()}
 
 
-def _slots(word: str) -> list[list[tuple[str, frozenset, bool]]]:
-    """All readings of a lower-case token through the confusion table. A reading
-    is one slot per output letter: (skeleton char, letters allowed there,
-    whether it reads a 'd' as ä/ö/å). Smears ('éa') give shorter readings."""
-    out: list[list[tuple[str, frozenset, bool]]] = []
+@lru_cache(maxsize=1)
+def _skeletons() -> list[str]:
+    """Every lexicon skeleton, sorted: a reading whose skeleton is no prefix of
+    one of them cannot become a word, so `_slots` drops it early."""
+    return sorted(_lexicon()[1])
 
-    def walk(i: int, acc: list) -> None:
-        if len(out) >= MAX_VARIANTS:
-            return
+
+def _is_prefix(prefix: str) -> bool:
+    sk = _skeletons()
+    i = bisect_left(sk, prefix)
+    return i < len(sk) and sk[i].startswith(prefix)
+
+
+_A_SLOT = ("a", frozenset("aåä"), False)
+_O_SLOT = ("o", frozenset("oö"), False)
+_E_SLOTS = (("é", frozenset("é"), False), (*_AA, False), (*_OO, False))
+_D_SLOTS = (("d", frozenset("d"), False), (*_AA, True), (*_OO, True))
+_SMEAR_SLOTS = ((*_AA, False), (*_OO, False))
+
+
+def _slots(word: str) -> list[list[tuple[str, frozenset, bool]]]:
+    """Readings of a lower-case token through the confusion table that can be
+    lexicon words, at most MAX_VARIANTS of them. A reading is one slot per
+    output letter: (skeleton char, letters allowed there, whether it reads a
+    'd' as ä/ö/å). Smears ('éa') give shorter readings. An iterative
+    depth-first walk (the order a recursive one would take) that drops a
+    partial reading as soon as its skeleton starts no lexicon word: cost is
+    bounded by MAX_VARIANTS * len(word) prefix checks whatever the token, and
+    no input can exhaust the stack."""
+    out: list[list[tuple[str, frozenset, bool]]] = []
+    # (position, slots so far, their skeleton, a 'd' was read as ä/ö/å)
+    stack: list[tuple[int, tuple, str, bool]] = [(0, (), "", False)]
+    budget = MAX_VARIANTS * max(1, len(word))  # partial readings expanded, at most
+    while stack and len(out) < MAX_VARIANTS and budget > 0:
+        budget -= 1
+        i, acc, skel, dsub = stack.pop()
         if i == len(word):
             out.append(list(acc))
-            return
+            continue
+        opts: tuple = ()
         if word[i : i + 2] in _PAIRS:  # smear: two chars read as one letter
-            for sk, allowed in (_AA, _OO):
-                walk(i + 2, acc + [(sk, allowed, False)])
+            opts = tuple((i + 2, o) for o in _SMEAR_SLOTS)
         c = word[i]
         if c == "a":
-            opts = [("a", frozenset("aåä"), False)]
+            one = (_A_SLOT,)
         elif c == "o":
-            opts = [("o", frozenset("oö"), False)]
+            one = (_O_SLOT,)
         elif c == "é":
-            opts = [("é", frozenset("é"), False), (*_AA, False), (*_OO, False)]
+            one = _E_SLOTS
         elif c == "&":
-            opts = [(*_AA, False)]
+            one = ((*_AA, False),)
         elif c == "6":
-            opts = [(*_OO, False)]
-        elif c == "d" and not any(s[2] for s in acc):  # at most one d -> ä/ö/å
-            opts = [("d", frozenset("d"), False), (*_AA, True), (*_OO, True)]
+            one = ((*_OO, False),)
+        elif c == "d" and not dsub:  # at most one d -> ä/ö/å
+            one = _D_SLOTS
         else:
-            opts = [(c.translate(_SKELETON), frozenset(c), False)]
-        for o in opts:
-            walk(i + 1, acc + [o])
-
-    walk(0, [])
+            one = ((c.translate(_SKELETON), frozenset(c), False),)
+        opts += tuple((i + 1, o) for o in one)
+        nxt = [(j, acc + (o,), skel + o[0], dsub or o[2]) for j, o in opts if _is_prefix(skel + o[0])]
+        stack.extend(reversed(nxt))  # first option on top: explored first
     return out
 
 
@@ -132,6 +165,8 @@ def _accept(word: str, f0: float, cand: str, f1: float, dsub: bool) -> bool:
 @lru_cache(maxsize=65536)
 def _repair_lower(word: str, depth: int = 0) -> str:
     """Repair one lower-case token; returns it unchanged when unsure."""
+    if len(word) > MAX_REPAIR_LETTERS:
+        return word
     lex, _ = _lexicon()
     f0 = lex.get(word, 0.0)
     cand, f1, dsub = _best(word)
@@ -170,6 +205,8 @@ def _digits_ok(token: str) -> bool:
 def repair_word(word: str) -> str:
     """Repair a single token, keeping its case pattern ('FOrvaltningen' ->
     'Förvaltningen', 'Arendet' -> 'Ärendet'). Acronyms are left alone."""
+    if len(word) > MAX_REPAIR_LETTERS:
+        return word  # glued words or junk, not one word: leave it (bounded cost)
     letters = [c for c in word if c.isalpha()]
     if len(word) < 2 or not letters or not _digits_ok(word):
         return word
@@ -191,22 +228,29 @@ class Edit:
     replacement: str
 
 
-def _map(spans: list[tuple[int, int, int, int]], start: int, end: int) -> tuple[int, int]:
-    """Map [start, end) through (src_a, src_b, dst_a, dst_b) edit spans. Text
-    outside edits shifts; a position strictly inside an edit snaps outward to
-    the edit's border, so an edit partly inside the span maps whole."""
+class _SpanMap:
+    """Maps positions through sorted, non-overlapping (src_a, src_b, dst_a,
+    dst_b) edit spans by binary search: O(log edits) per position, so mapping
+    every chunk of a long repaired document stays O(n log n), not quadratic.
+    Text outside edits shifts; a position strictly inside an edit snaps
+    outward to the edit's border, so an edit partly inside a span maps whole."""
 
-    def pos(p: int, is_end: bool) -> int:
-        shift = 0
-        for sa, sb, da, db in spans:
-            if p <= sa:
-                return p + shift if p < sa else da
+    def __init__(self, spans: list[tuple[int, int, int, int]]):
+        self.spans = spans
+        self.starts = [s[0] for s in spans]
+
+    def pos(self, p: int, is_end: bool) -> int:
+        j = bisect_left(self.starts, p)  # spans[:j] start before p
+        if j:
+            sa, sb, da, db = self.spans[j - 1]
             if p < sb:
-                return db if is_end else da
-            shift = db - sb
-        return p + shift
+                return db if is_end else da  # inside an edit
+        if j < len(self.spans) and self.spans[j][0] == p:
+            return self.spans[j][2]
+        return p + (self.spans[j - 1][3] - self.spans[j - 1][1] if j else 0)
 
-    return pos(start, False), pos(end, True)
+    def map(self, start: int, end: int) -> tuple[int, int]:
+        return self.pos(start, False), self.pos(end, True)
 
 
 @dataclass(frozen=True)
@@ -218,11 +262,11 @@ class Repair:
 
     def to_original_span(self, start: int, end: int) -> tuple[int, int]:
         """[start, end) of the repaired text -> span of the original text."""
-        return _map([(da, db, sa, sb) for sa, sb, da, db in self._spans()], start, end)
+        return self._to_original.map(start, end)
 
     def to_repaired_span(self, start: int, end: int) -> tuple[int, int]:
         """[start, end) of the original text -> span of the repaired text."""
-        return _map(self._spans(), start, end)
+        return self._to_repaired.map(start, end)
 
     def _spans(self) -> list[tuple[int, int, int, int]]:
         """(orig_start, orig_end, repaired_start, repaired_end) per edit."""
@@ -231,6 +275,16 @@ class Repair:
             out.append((e.start, e.end, e.start + shift, e.start + shift + len(e.replacement)))
             shift += len(e.replacement) - len(e.original)
         return out
+
+    # computed once per Repair (not per chunk); cached_property writes to the
+    # instance __dict__ directly, which a frozen dataclass allows
+    @cached_property
+    def _to_repaired(self) -> _SpanMap:
+        return _SpanMap(self._spans())
+
+    @cached_property
+    def _to_original(self) -> _SpanMap:
+        return _SpanMap([(da, db, sa, sb) for sa, sb, da, db in self._spans()])
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -255,11 +309,19 @@ def is_damaged(text: str) -> bool:
     return len(_word_tokens(text)) >= MIN_TOKENS and damage_score(text) >= DAMAGE_THRESHOLD
 
 
+_PIPE_NEXT = re.compile(r"\s+([^\W\d_])")
+
+
 def _pipe_is_i(text: str, i: int) -> bool:
-    """'| programmet' at a sentence start is OCR for 'I programmet'."""
-    before = text[:i].rstrip()
-    after = re.match(r"\s+([^\W\d_])", text[i + 1 :])
-    return bool(after) and after.group(1).islower() and (not before or before[-1] in ".!?:\n")
+    """'| programmet' at a sentence start is OCR for 'I programmet'. Looks only
+    at the whitespace around position i (no copies of the text: linear overall)."""
+    after = _PIPE_NEXT.match(text, i + 1)
+    if not after or not after.group(1).islower():
+        return False
+    j = i - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    return j < 0 or text[j] in ".!?:"
 
 
 def repair(text: str, *, force: bool = False) -> Repair:

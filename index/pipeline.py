@@ -79,20 +79,39 @@ def _process_file(path: Path, settings: Settings, entries: dict) -> tuple[list[C
     return chunks, record, len(fixed.edits)
 
 
+def check_file(path: Path, settings: Settings, entries: dict | None = None) -> dict:
+    """Everything ingest does to one file short of embedding and storing it
+    (read, metadata, OCR repair, chunking): the upload check runs this, so
+    what it accepts the indexer can index. Returns the document's index
+    record; raises ReadError for any problem, unexpected ones included."""
+    try:
+        return _process_file(Path(path), settings, entries or {})[1]
+    except ReadError:
+        raise
+    except Exception as e:  # noqa: BLE001 - reported as this file's problem, like ingest does
+        raise ReadError(path, f"kan inte indexeras: oväntat fel ({type(e).__name__}: {e})",
+                        f"cannot be indexed: unexpected error ({type(e).__name__}: {e})") from e
+
+
 def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool = False,
-           embedder: Embedder | None = None, progress: bool = True) -> IngestReport:
+           embedder: Embedder | None = None, progress: bool = True,
+           remove: list[str] | None = None) -> IngestReport:
     """Build or update the index under settings.index_dir.
 
-    paths=None syncs the whole corpus folder (new, changed and removed files);
-    explicit paths add or update just those files and keep the rest."""
+    paths=None (and no `remove`) syncs the whole corpus folder (new, changed
+    and removed files); explicit paths add or update just those files and keep
+    the rest; `remove` drops those document ids from the index (their files
+    are left alone)."""
     t0 = time.perf_counter()
     report = IngestReport()
     corpus_dir = Path(settings.corpus_dir)
-    entries = load_metadata_file(corpus_dir / settings.metadata_file)
     embedder = embedder or make_embedder(settings.embed)
     index_dir = Path(settings.index_dir)
 
     with ingest_lock(index_dir):
+        # read inside the lock: a save made while another ingest held it is
+        # what this ingest indexes (read before, the older version could win)
+        entries = load_metadata_file(corpus_dir / settings.metadata_file)
         prev = None
         if not rebuild:
             try:
@@ -111,12 +130,13 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
             if same_model:
                 cache = {k: v for k, v in zip(prev.embed_keys, prev.vectors)}
 
-        if paths:
+        if paths or remove:
             files = []
-            for p in paths:
+            for p in paths or ():
                 p = Path(p)
                 files.extend(iter_corpus_files(p) if p.is_dir() else [p])
-            keep = dict(prev_docs)  # untouched documents stay
+            keep = {d: st for d, st in prev_docs.items() if d not in set(remove or ())}  # untouched documents stay
+            report.removed = sorted(d for d in (remove or ()) if d in prev_docs)
         else:
             files = iter_corpus_files(corpus_dir)
             keep = {}

@@ -15,7 +15,10 @@ from .store import Generation, IndexMismatchError, IndexStoreError, read_current
 from .textnorm import fold, lexical_tokens
 from .types import Chunk, Hit
 
-FILTER_FIELDS = ("namnd", "doc_type", "period", "year")
+FILTER_FIELDS = ("namnd", "doc_type", "period", "year", "doc_id", "section")
+# Fields whose filter values may be partial: a section filter "Synpunkter" matches the chunk section
+# "Synpunkter och förslag › Samverkan"; a list of sections fails only when none of them exists.
+_PARTIAL_FIELDS = ("section",)
 MODES = ("dense", "bm25", "hybrid")
 HNSW_EF_SEARCH = 512
 
@@ -74,32 +77,60 @@ def rrf(ranked: Sequence[Sequence[int]], *, k: int = 60, weights: Sequence[float
 class SearchIndex:
     """A loaded generation, ready to answer queries. Thread-safe for reads."""
 
-    def __init__(self, gen: Generation):
-        import bm25s
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, faiss_index, bm25, manifest: dict,
+                 generation: Generation | None = None):
         import faiss
 
-        self.generation = gen
-        self.manifest = gen.manifest
-        self.chunks: list[Chunk] = gen.chunks
-        self.vectors = gen.vectors
-        try:  # faiss raises RuntimeError, bm25s JSON/numpy errors on damaged files
-            self.faiss = faiss.read_index(str(gen.path / "faiss.index"))
-            self.bm25 = bm25s.BM25.load(str(gen.path / "bm25"))
-            if self.faiss.ntotal != len(self.chunks):
-                raise ValueError(f"faiss.index holds {self.faiss.ntotal} vectors for {len(self.chunks)} chunks")
-        except Exception as e:
-            raise IndexStoreError(
-                f"index at {gen.path} is unreadable ({type(e).__name__}: {' '.join(str(e).split())[:200]}); "
-                "rebuild with `yttra ingest --rebuild`") from e
+        self.generation = generation
+        self.manifest = manifest
+        self.chunks: list[Chunk] = chunks
+        self.vectors = vectors
+        self.faiss = faiss_index
+        self.bm25 = bm25
+        if self.faiss.ntotal != len(self.chunks):
+            raise IndexStoreError(f"faiss index holds {self.faiss.ntotal} vectors for {len(self.chunks)} chunks; "
+                                  "rebuild with `yttra ingest --rebuild`")
         if isinstance(self.faiss, faiss.IndexHNSW):
             # efSearch 16 (faiss's default) gave recall@10 of 0.34-0.85 in eval/bench; 512 gave 0.92+ at 1M chunks.
             self.faiss.hnsw.efSearch = HNSW_EF_SEARCH
         self._values = {f: sorted({getattr(c, f) for c in self.chunks if getattr(c, f) not in (None, "")},
                                   key=str) for f in FILTER_FIELDS}
+        self._column_cache: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def from_generation(cls, gen: Generation) -> "SearchIndex":
+        """Open the FAISS and BM25 files of a generation read from disk."""
+        import bm25s
+        import faiss
+
+        try:  # faiss raises RuntimeError, bm25s JSON/numpy errors on damaged files
+            faiss_index = faiss.read_index(str(gen.path / "faiss.index"))
+            bm25 = bm25s.BM25.load(str(gen.path / "bm25"))
+            return cls(gen.chunks, gen.vectors, faiss_index, bm25, gen.manifest, gen)
+        except IndexStoreError:
+            raise
+        except Exception as e:
+            raise IndexStoreError(
+                f"index at {gen.path} is unreadable ({type(e).__name__}: {' '.join(str(e).split())[:200]}); "
+                "rebuild with `yttra ingest --rebuild`") from e
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], vectors: np.ndarray, bm25_tokens: list[list[str]], manifest: dict) -> "SearchIndex":
+        """Build FAISS (exact) and BM25 in memory, nothing written (the in-memory corpus)."""
+        import bm25s
+        import faiss
+
+        dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 1
+        faiss_index = faiss.IndexFlatIP(dim)
+        if len(chunks):
+            faiss_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index([t or [""] for t in bm25_tokens] or [[""]], show_progress=False)
+        return cls(chunks, vectors, faiss_index, bm25, manifest)
 
     @classmethod
     def load(cls, index_dir: Path) -> "SearchIndex":
-        return cls(read_current(Path(index_dir)))
+        return cls.from_generation(read_current(Path(index_dir)))
 
     @property
     def model_id(self) -> str:
@@ -116,6 +147,7 @@ class SearchIndex:
     def _match_values(self, field: str, wanted: Iterable) -> set:
         valid = self._values[field]
         chosen: set = set()
+        missing = []
         for w in wanted:
             if field == "year":
                 try:
@@ -128,11 +160,26 @@ class SearchIndex:
                 hits = [v for v in valid if fold(str(v)) == fw] or [v for v in valid if fw and fw in fold(str(v))]
                 if field == "period":
                     hits = hits or [v for v in valid if fold(str(v)).replace("–", "-") == fw.replace("–", "-")]
+                if field == "section":  # a heading matches its own subsections, not other headings that contain it
+                    hits = [v for v in valid if fold(str(v)) == fw or fold(str(v)).startswith(fw + " › ")] or \
+                        [v for v in valid if fold(str(v).split(" › ")[0]).rstrip(":").strip() == fw.rstrip(":")]
             if not hits:
-                raise FilterError(
-                    f"unknown {field} {w!r} / okänt värde för {field}; valid: {', '.join(map(str, valid)) or '(none indexed)'}")
+                missing.append(w)
             chosen.update(hits)
+        if missing and (field not in _PARTIAL_FIELDS or not chosen):
+            shown = valid if len(valid) <= 40 else valid[:40] + ["…"]
+            raise FilterError(
+                f"unknown {field} {missing[0]!r} / okänt värde för {field}; valid: {', '.join(map(str, shown)) or '(none indexed)'}")
         return chosen
+
+    def _column(self, field: str) -> np.ndarray:
+        """The field's value per chunk as an object array (built once per index)."""
+        col = self._column_cache.get(field)
+        if col is None:
+            col = np.empty(len(self.chunks), dtype=object)
+            col[:] = [getattr(c, field) for c in self.chunks]
+            self._column_cache[field] = col
+        return col
 
     def mask(self, filters: dict | None) -> np.ndarray | None:
         """Boolean mask of chunks passing the filters (None = no filtering)."""
@@ -148,7 +195,8 @@ class SearchIndex:
         for field, wanted in active.items():
             wanted = [wanted] if isinstance(wanted, (str, int)) else list(wanted)
             ok = self._match_values(field, wanted)
-            m &= np.fromiter((getattr(c, field) in ok for c in self.chunks), dtype=bool, count=len(self.chunks))
+            col = self._column(field)
+            m &= np.fromiter((v in ok for v in col), dtype=bool, count=len(col))
         return m
 
     # -- the two halves

@@ -66,6 +66,7 @@ class AppSettings(_Section):
     username: str = Field("", max_length=200, description="Login name; with a password set, every page needs login.")
     password: SecretStr = Field(SecretStr(""), description="Login password (never printed).")
     max_upload_mb: int = Field(20, ge=1, le=500, description="Largest accepted upload, per file, in MB.")
+    max_upload_files: int = Field(10, ge=1, le=100, description="Most files accepted in one upload.")
 
 
 class LLMSettings(_Section):

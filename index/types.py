@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 DOC_TYPES = ("program", "yttrande", "other")
+# The programme versions of the seed corpus (examples and metadata guessing only): any
+# period YYYY-YYYY passes `valid_period`, so a 2028-2031 programme needs no code change.
 PERIODS = ("2018-2021", "2020-2023", "2024-2027")
+MAX_PERIOD_YEARS = 10
+
+
+def valid_period(value: str) -> bool:
+    """'YYYY-YYYY' with a start in 1900-2199 and an end 1-10 years later."""
+    import re
+
+    m = re.fullmatch(r"(\d{4})-(\d{4})", value or "")
+    return bool(m) and 1900 <= int(m.group(1)) < 2200 and 1 <= int(m.group(2)) - int(m.group(1)) <= MAX_PERIOD_YEARS
 
 
 @dataclass(frozen=True)
@@ -168,10 +179,16 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     query: str = ""  # the retrieval query actually used (after follow-up rewriting)
     filters: dict = field(default_factory=dict)
+    request: dict = field(default_factory=dict)  # the analysed question: type, nämnder, period, documents, topic
+
+    @property
+    def qtype(self) -> str:
+        return self.request.get("type", "topic")
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.text, "abstained": self.abstained,
-                "mode": self.mode, "query": self.query, "filters": self.filters,
+                "mode": self.mode, "question_type": self.qtype, "request": self.request,
+                "query": self.query, "filters": self.filters,
                 "citations": [c.to_dict() for c in self.citations],
                 "related": [{"rank": h.rank, "score": round(h.score, 6), "source": h.chunk.source,
                              "namnd": h.chunk.namnd, "page": h.chunk.page, "section": h.chunk.section,

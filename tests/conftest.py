@@ -86,3 +86,40 @@ def corpus_copy(tmp_path):
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+
+class HashEmbedder:
+    """Deterministic bag-of-folded-words vectors for fast unit tests of code that
+    needs *some* embedder (not semantic: the real model is used by the
+    integration tests)."""
+
+    model_id = "test-hash-256"
+    dim = 256
+
+    def _embed(self, texts):
+        import zlib
+
+        import numpy as np
+
+        from index.textnorm import fold, words
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in words(fold(t)):
+                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    def embed_queries(self, texts):
+        return self._embed(texts)
+
+    def embed_passages(self, texts):
+        return self._embed(texts)
+
+
+def memory_corpus(chunks, **settings):
+    """A MemoryCorpus over hand-made chunks with the HashEmbedder."""
+    from index.memory import MemoryCorpus
+    from index.settings import Settings
+
+    return MemoryCorpus(Settings(**settings), HashEmbedder(), chunks)

@@ -3,19 +3,15 @@ no timing assertions). The benchmark itself: `python -m eval.bench.run [--quick]
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `eval` is not an installed package
-
-from eval.bench import scale  # noqa: E402
-from eval.bench.run import recommend, table  # noqa: E402
-from index.search import build_bm25  # noqa: E402
-from index.textnorm import lexical_tokens  # noqa: E402
+from eval.bench import scale
+from eval.bench.run import recommend, table
+from index.search import build_bm25
+from index.textnorm import lexical_tokens
 
 TEXTS = [
     "Spånga-Tensta stadsdelsnämnd. Förslag till beslut.\nFörvaltningen är positiv till ordningsvakternas roll.",

@@ -21,6 +21,16 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 
+# Markdown images/links and HTML in a document's title and nämnd (issue 12): must never be fetched or linked.
+EVIL = "evil.invalid"
+HOSTILE_META = f"""
+"zz_hostile":
+  title: "![x](http://{EVIL}/title.png) [logga in här](http://{EVIL}/login) <img src=http://{EVIL}/t2.png>"
+  namnd: "Ondnämnden ![n](http://{EVIL}/namnd.png) [logga in](http://{EVIL}/n)"
+  doc_type: yttrande
+  year: 2023
+"""
+
 if not os.path.exists(CHROMIUM):
     pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
 
@@ -42,7 +52,11 @@ def app_url(tmp_path_factory):
     shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
     (corpus / "zz_hostile.txt").write_text(
         "Sammanfattning\nFörvaltningen testar trygghetsvandringar. <img src=x onerror=\"window.__pwned=1\">"
-        "<script>window.__pwned=2</script> [klicka här](javascript:window.__pwned=3)\n", encoding="utf-8")
+        "<script>window.__pwned=2</script> [klicka här](javascript:window.__pwned=3)\n\n"
+        "Förvaltningens synpunkter\nFörvaltningen anser att nattliga trygghetsvandringar med pannlampor "
+        "behövs i alla stadsdelar.\n", encoding="utf-8")
+    with open(corpus / "metadata.yaml", "a", encoding="utf-8") as fh:  # hostile metadata, editable in the app
+        fh.write(HOSTILE_META)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     ingest(settings, progress=False)
     demo = build_app(settings)
@@ -157,4 +171,47 @@ def test_upload_a_pdf_in_the_browser_and_find_it(app_url, browser, tmp_path):
     page.locator("#yttra-ask").click()
     page.locator("#yttra-sources").get_by_text("Yttrande parkvakter").first.wait_for(timeout=60_000)
     assert "s. 1–2" in page.locator("#yttra-sources").inner_text()  # heading on page 1, text on page 2
+    page.close()
+
+
+def test_hostile_title_and_namnd_fetch_nothing(app_url, browser):
+    """A hostile title and nämnd (metadata.yaml) through every view: chat,
+    sources, comparison, draft, document list. Chromium requests nothing
+    outside the app, and no link or image points anywhere else."""
+    from urllib.parse import urlparse
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(app_url, timeout=60_000)
+    page.get_by_label("Fråga", exact=True).fill("nattliga trygghetsvandringar med pannlampor")
+    page.locator("#yttra-ask").click()
+    page.locator("#yttra-sources").get_by_text("Ondnämnden").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Jämför nämnder").click()
+    page.get_by_label("Ämne").fill("nattliga trygghetsvandringar med pannlampor")
+    page.locator("#yttra-compare").click()
+    page.locator("#yttra-comparison").get_by_text("Ondnämnden").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Skriv yttrande").click()
+    page.get_by_label("Remissens titel").fill("Stockholms stads trygghetsprogram 2028–2031")
+    page.get_by_label("Egen nämnd").fill("Skarpnäcks stadsdelsnämnd")
+    page.get_by_label("Det vi vill framföra (en punkt per rad)").fill("nattliga trygghetsvandringar med pannlampor")
+    page.locator("#yttra-draft").click()
+    draft = page.locator("#yttra-d-out")
+    draft.get_by_text("Källor").first.wait_for(timeout=120_000)
+    page.get_by_role("tab", name="Dokument").click()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "hostile_meta.png"), full_page=True)
+    chat = page.locator("#yttra-chat").inner_text()
+    assert "Ondnämnden ![n](http://evil.invalid/namnd.png)" in chat  # the nämnd shown as written, in Markdown
+    assert "[logga in här](http://evil.invalid/login)" in draft.inner_text()  # the title, in the draft's Källor
+    hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    print("hosts requested:", sorted(h or "" for h in hosts))
+    assert not [u for u in requests if EVIL in u]
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
+    assert EVIL not in "".join(el.get_attribute("href") or "" for el in page.locator("a[href]").all())
+    assert page.locator(f"img[src*='{EVIL}']").count() == 0
+    for area in ("#yttra-chat", "#yttra-sources", "#yttra-comparison", "#yttra-d-out"):
+        assert page.locator(f"{area} img").count() == 0, area
+        for el in page.locator(f"{area} a[href]").all():  # only our own links to a document page
+            assert (el.get_attribute("href") or "").startswith("?dok="), (area, el.get_attribute("href"))
     page.close()

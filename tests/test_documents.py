@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from assistant.documents import (
-    MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UploadError, document_pages, list_documents, safe_filename,
+    UploadError, document_pages, list_documents, safe_filename,
     save_uploads, update_metadata, upload_and_index,
 )
 from index.metadata import load_metadata_file
 from index.pipeline import ingest
-from index.settings import Settings
+from index.settings import AppSettings, Settings
+
+MAX_UPLOAD_FILES = AppSettings().max_upload_files  # the defaults; the limits come from settings only
+MAX_UPLOAD_BYTES = AppSettings().max_upload_mb * 1024 * 1024
 
 OCR_ID = "001_2da92ff9d07e789e"
 TXT = ("Sammanfattning\nFörvaltningen föreslår att fågelskådningsplattformen vid Järvafältet "
@@ -167,11 +170,14 @@ def test_update_metadata_keeps_header_and_entries(tiny_settings):
     path = tiny_settings.corpus_dir / "metadata.yaml"
     path.write_text(HEADER + path.read_text(encoding="utf-8").replace(
         "  date: '2023-12-13'\n", "  date: '2023-12-13'   # beslutsdatum\n"), encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
     saved = update_metadata(tiny_settings, "a_sdn", {"namnd": "Testnämnden", "year": "2022", "period": "2024–2027"})
     assert saved["namnd"] == "Testnämnden" and saved["year"] == 2022 and saved["period"] == "2024-2027"
     assert saved["dnr"] == "KS 2019/1939"  # untouched fields kept
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(HEADER) and "# beslutsdatum" in text and '"a_sdn":' in text
+    assert text.startswith(HEADER) and "# beslutsdatum" in text
+    assert text == before.replace("  namnd: Spånga-Tensta stadsdelsnämnd\n", "  namnd: Testnämnden\n").replace(
+        "  period: 2020-2023\n  year: 2021\n", "  period: 2024-2027\n  year: 2022\n")  # only those values changed
     entries = load_metadata_file(path)
     assert entries["a_sdn"] == saved
     assert entries["b_kyrk"]["namnd"] == "Kyrkogårdsnämnden" and entries["b_kyrk"]["date"] == "2023-12-13"
@@ -190,7 +196,7 @@ def test_update_metadata_new_entry_and_odd_layout(tiny_settings):
     ({"doc_type": "remiss"}, "Ogiltig dokumenttyp"),
     ({"date": "13/12/2023"}, "Ogiltigt datum"),
     ({"date": "2023-02-30"}, "Ogiltigt datum"),
-    ({"period": "2010-2012"}, "Ogiltig period"),
+    ({"period": "2012-2010"}, "Ogiltig period"),
     ({"year": "tjugo"}, "Ogiltigt år"),
     ({"colour": "blå"}, "Okänt fält"),
 ])

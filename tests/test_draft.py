@@ -70,16 +70,20 @@ FAKE_CHUNKS = [
 ]
 
 
-class FakeRetriever:
-    """Returns every chunk for every query (the draft filters by section)."""
+def FakeRetriever(chunks):
+    """An in-memory Corpus over hand-made chunks that records its searches."""
+    from conftest import memory_corpus
 
-    def __init__(self, chunks):
-        self.chunks = chunks
-        self.calls = []
+    corpus = memory_corpus(chunks)
+    corpus.calls = []
+    search = corpus.search
 
-    def search(self, query, *, k=None, mode=None, filters=None):
-        self.calls.append((query, k, filters))
-        return [Hit(chunk=c, score=1.0 / (i + 1), rank=i + 1) for i, c in enumerate(self.chunks[:k])]
+    def spy(query, *, k=None, mode=None, filters=None):
+        corpus.calls.append((query, k, filters))
+        return search(query, k=k, mode=mode, filters=filters)
+
+    corpus.search = spy
+    return corpus
 
 
 INP = DraftInput(title="Stockholms stads trygghetsprogram 2028–2031", namnd="Skarpnäcks stadsdelsnämnd",
@@ -194,6 +198,7 @@ def test_fake_draft_structure_numbering_and_formula():
     assert "Förvaltningen anser att samverkan med polisen behöver stärkas." in syn
     assert [c.chunk.doc_id for c in point_citations(d, "polisen")] == ["b"]
     assert r.calls and all(k == 40 for _, k, _ in r.calls)
+    assert all(f["section"] and f.get("doc_type") == "yttrande" for _, _, f in r.calls)  # filtered in the corpus
 
 
 def test_per_section_limits_precedents():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index import evaluate as ev
+from eval import retrieval as ev
 
 pytestmark = pytest.mark.integration
 

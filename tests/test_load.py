@@ -6,17 +6,13 @@ No latency assertion (CI machines differ): the figures are printed (-s)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from index.read import iter_corpus_files
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `eval` is not an installed package
-
-from eval.load_test import (ask, check_index, load_questions, make_client, prepare, run_upload_phase, run_users,  # noqa: E402
+from eval.load_test import (ask, check_index, load_questions, make_client, prepare, run_upload_phase, run_users,
                             start_app, summarize, table)
+from index.read import iter_corpus_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import evaluate as ev
-from .embed import Embedder
-from .pipeline import ingest
-from .retriever import Retriever
-from .settings import Settings
+from index.embed import Embedder
+from index.pipeline import ingest
+from index.retriever import Retriever
+from index.settings import Settings
+
+from . import retrieval as ev
 
 
 class CachedEmbedder:

@@ -1,4 +1,4 @@
-"""Retrieval evaluation on eval/questions.jsonl.
+"""Retrieval evaluation on eval/questions.jsonl (moved here from index/evaluate.py).
 
 Gold labels are (doc_id, verbatim phrase) pairs, resolved to character spans
 of the original source text, so they do not depend on chunking or model: a
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .types import Hit
+from index.types import Hit
 
 KS = (1, 3, 5, 10)
 JOBS = ("program", "precedent", "compare", "none")

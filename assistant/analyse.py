@@ -1,0 +1,300 @@
+"""Question analysis: a Swedish question (plus the conversation so far) ->
+a typed `Request` the answerers act on.
+
+Names and versions come from the corpus (its facets and catalogue), never
+from lists written for particular documents: a new nämnd or a 2028–2031
+programme works as soon as it is indexed. The Swedish question cues
+(what makes a question a summary, a ranking, …) live in taxonomy.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Sequence
+
+import yaml
+
+from index.corpus import Corpus, DocRecord
+from index.textnorm import STOPWORDS_SV, fold, words
+
+QUESTION_TYPES = ("topic", "catalogue", "summary", "stance", "change", "phrasing")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a question asks, resolved against the corpus."""
+
+    question: str
+    qtype: str = "topic"  # one of QUESTION_TYPES
+    namnder: tuple[str, ...] = ()  # full names as indexed
+    period: str = ""  # a programme period as indexed ("2024-2027"), "" = any
+    doc_ids: tuple[str, ...] = ()  # documents the question is about (namnd/period resolved), () = any
+    topic: str = ""  # the question's subject, without question and meta words
+    unknown_namnd: str = ""  # a body named in the question that has no document here
+    unknown_period: str = ""  # a period named that no document concerns
+    followup: bool = False  # context was carried over from the previous turn
+    inherited: tuple[str, ...] = ()  # which fields came from the previous turn
+
+    def filters(self) -> dict:
+        f: dict = {}
+        if self.doc_ids:
+            f["doc_id"] = list(self.doc_ids)
+        elif self.namnder:
+            f["namnd"] = list(self.namnder)
+        if self.period and not self.doc_ids:
+            f["period"] = self.period
+        return f
+
+    def to_dict(self) -> dict:
+        return {"type": self.qtype, "namnder": list(self.namnder), "period": self.period,
+                "doc_ids": list(self.doc_ids), "topic": self.topic, "unknown_namnd": self.unknown_namnd,
+                "unknown_period": self.unknown_period, "followup": self.followup,
+                "inherited": list(self.inherited)}
+
+
+# ------------------------------------------------------------------ taxonomy
+
+@dataclass(frozen=True)
+class Taxonomy:
+    types: tuple[tuple[str, tuple[re.Pattern, ...]], ...]
+    latest: frozenset[str]
+    previous: frozenset[str]
+    meta_words: frozenset[str]
+    references: frozenset[str]
+    question_words: frozenset[str]
+    cue_words: frozenset[str] = field(default=frozenset())
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> Taxonomy:
+    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    types = tuple((t, tuple(re.compile(r"(?<!\w)" + p) for p in pats))
+                  for t, pats in data["question_types"].items())
+    refs = data["period_references"]
+    # literal words of the cues: they say what kind of answer is wanted, not what it is about
+    cue_words = {w for _, pats in data["question_types"].items() for p in pats
+                 for w in re.findall(r"[a-z]{4,}", p)}
+    return Taxonomy(types, frozenset(refs["latest"]), frozenset(refs["previous"]),
+                    frozenset(data["meta_words"]), frozenset(data["followup_references"]),
+                    frozenset(data["question_words"]), frozenset(cue_words))
+
+
+# ------------------------------------------------------------------ names
+
+_GENERIC = {"stadsdelsnamnd", "stadsdelsnamnden", "namnd", "namnden", "och", "forvaltning", "forvaltningen",
+            "stadsdelsforvaltning", "stadsdelsforvaltningen", "styrelse", "styrelsen", "stockholms", "stad",
+            "stads", "bolag", "bolaget"}
+_KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n|ns)?(s?namnd\w*|s?forvaltning\w*|s?stadsdel\w*|s?styrelse\w*)?$")
+
+
+def namnd_keys(namnd: str) -> list[str]:
+    """Distinctive folded words of a nämnd name: 'Kyrkogårdsnämnden' -> ['kyrkogard'],
+    'Enskede-Årsta-Vantörs stadsdelsnämnd' -> ['enskede', 'arsta', 'vantor']."""
+    keys = []
+    for w in re.split(r"[\s\-]+", fold(namnd)):
+        if w in _GENERIC:
+            continue
+        w = re.sub(r"s?(namnden|namnd|forvaltningen|forvaltning|styrelsen|styrelse)$", "", w)
+        w = re.sub(r"s$", "", w)
+        if len(w) >= 4 and w not in _GENERIC:
+            keys.append(w)
+    return keys
+
+
+def namnd_abbreviation(namnd: str) -> str:
+    """Initials of a hyphenated name: 'Enskede-Årsta-Vantörs stadsdelsnämnd' -> 'eav' ('' if < 3 parts)."""
+    first = fold(namnd).split()[0] if namnd.strip() else ""
+    parts = [p for p in first.split("-") if p]
+    return "".join(p[0] for p in parts) if len(parts) >= 3 else ""
+
+
+def _names(word: str, key: str) -> bool:
+    """'kyrkogårdsförvaltningen' names 'kyrkogard'; 'Årstaviken' does not name 'arsta'."""
+    return word.startswith(key) and bool(_KEY_SUFFIX.match(word[len(key):]))
+
+
+def _qwords(text: str) -> list[str]:
+    return [fold(w) for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", text) if w]
+
+
+def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
+    """Nämnder of the corpus that the question names (full name, a distinctive
+    part of it, its förvaltning, or its initials such as 'EAV')."""
+    qw = _qwords(question)
+    out = []
+    for n in known:
+        abbr = namnd_abbreviation(n)
+        if any(_names(w, k) for k in namnd_keys(n) for w in qw) or (abbr and (abbr in qw or abbr + "s" in qw)):
+            out.append(n)
+    return out
+
+
+# A named body: a capitalised word ending in nämnd/förvaltning/styrelse, "X stadsdelsnämnd", Polisregion X.
+_BODY = re.compile(r"\b([A-ZÅÄÖ][\wåäöéü\-]*?(?:s? stadsdelsnämnd|s? stadsdelsförvaltning|nämnden|nämnd|nämnds|"
+                   r"förvaltningen|förvaltning|styrelsen)|[a-zåäö]{4,}nämnd(?:en|ens|s)|[a-zåäö]{4,}förvaltning(?:en|ens)|"
+                   r"Polisregion \w+)\b")
+_NOT_A_NAME = re.compile(r"^(berorda|olika|alla|respektive|varje|en|den|var|samma|egna|ovriga|andra) ")
+
+
+def unknown_body(question: str, known: Sequence[str]) -> str:
+    """A specific body the question names that has no document in the corpus ('' if none)."""
+    for m in _BODY.finditer(question):
+        name = m.group(1)
+        f = fold(name)
+        if f in _GENERIC or f in ("facknamnden", "kommunstyrelsen", "namnden", "stadsdelsnamnden",
+                                  "stadsdelsforvaltningen", "forvaltningen") or _NOT_A_NAME.match(f):
+            continue
+        if not namnd_keys(name):
+            continue
+        if not mentioned_namnder(name, known):
+            return re.sub(r"(?<=n)s$", "", name)  # 'stadsbyggnadsnämndens' -> 'stadsbyggnadsnämnden'
+
+    return ""
+
+
+# ------------------------------------------------------------------ periods
+
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|till)\s*((?:19|20)?\d\d)(?!\d)")
+_YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:års|ars)\b")
+
+
+def _norm_period(a: str, b: str) -> str:
+    if len(b) == 2:
+        b = a[:2] + b
+    return f"{a}-{b}"
+
+
+def resolve_period(question: str, periods: Sequence[str], context: str = "") -> tuple[str, str]:
+    """(period as indexed, unknown period named) for the question."""
+    norm = {p.replace("–", "-"): p for p in periods}
+    ordered = sorted(norm, key=lambda p: p.split("-")[0])
+    m = _PERIOD.search(question)
+    if m:
+        want = _norm_period(m.group(1), m.group(2))
+        return (norm[want], "") if want in norm else ("", want)
+    m = _YEAR_OF.search(question)
+    if m:
+        hits = [p for p in ordered if p.startswith(m.group(1))]
+        return (norm[hits[0]], "") if hits else ("", f"{m.group(1)} års program")
+    tax = taxonomy()
+    qw = set(_qwords(question))
+    mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
+    if ordered and mentions_programme and qw & tax.previous:
+        anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
+        i = ordered.index(anchor)
+        return (norm[ordered[i - 1]], "") if i > 0 else ("", "")
+    if ordered and mentions_programme and qw & tax.latest:
+        return norm[ordered[-1]], ""
+    return "", ""
+
+
+# ------------------------------------------------------------------ type and topic
+
+def question_type(question: str) -> str:
+    q = " ".join(_qwords(question.lower()))
+    for qtype, patterns in taxonomy().types:
+        if any(p.search(q) for p in patterns):
+            return qtype
+    return "topic"
+
+
+def topic_of(question: str, known: Sequence[str]) -> str:
+    """The subject words: no stopwords, question/meta words, names or periods."""
+    tax = taxonomy()
+    keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
+    out = []
+    for w in words(question):
+        f = fold(w.lower())
+        if (w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
+                or f in tax.latest or f in tax.previous or f in _GENERIC
+                or any(f.startswith(c) for c in tax.cue_words if len(c) >= 5)
+                or any(_names(f, k) for k in keys) or f in keys):
+            continue
+        out.append(w)
+    return " ".join(dict.fromkeys(out))
+
+
+def _is_followup(question: str, own_topic: str) -> bool:
+    qw = _qwords(question.lower())
+    tax = taxonomy()
+    return (len(qw) <= 14 and (bool(set(qw) & tax.references) or qw[:1] in (["och"], ["men"], ["samt"])
+                               or not own_topic))
+
+
+# ------------------------------------------------------------------ analysis
+
+def _docs_for(catalogue: Sequence[DocRecord], namnder: Sequence[str], period: str) -> tuple[str, ...]:
+    if not namnder:
+        return ()
+    p = period.replace("–", "-")
+    return tuple(d.doc_id for d in catalogue if d.meta.namnd in namnder
+                 and (not p or d.meta.period.replace("–", "-") == p))
+
+
+_DNR_NUMBER = re.compile(r"\d{4}[/:\-]\d{1,6}")
+
+
+def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ...]:
+    """Documents whose diarienummer the question quotes (the number part must match)."""
+    asked = set(_DNR_NUMBER.findall(question))
+    if not asked:
+        return ()
+    return tuple(d.doc_id for d in catalogue if d.meta.dnr and set(_DNR_NUMBER.findall(d.meta.dnr)) & asked)
+
+
+def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
+    facets = corpus.facets()
+    known = list(facets.get("namnd", {}))
+    periods = list(facets.get("period", {}))
+    namnder = tuple(mentioned_namnder(question, known))
+    period, unknown_period = resolve_period(question, periods, previous.period if previous else "")
+    qtype = question_type(question)
+    topic = topic_of(question, known)
+    req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
+                  unknown_namnd="" if namnder else unknown_body(question, known), unknown_period=unknown_period)
+    if previous is not None and _is_followup(question, topic):
+        inherited = []
+        if not req.namnder and not req.unknown_namnd and previous.namnder:
+            req = replace(req, namnder=previous.namnder)
+            inherited.append("namnder")
+        if not req.period and not req.unknown_period and previous.period:
+            req = replace(req, period=previous.period)
+            inherited.append("period")
+        if not topic_is_substantial(req.topic) and previous.topic:
+            req = replace(req, topic=(previous.topic + " " + req.topic).strip())
+            inherited.append("topic")
+        if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic):
+            req = replace(req, qtype=previous.qtype)
+            inherited.append("type")
+        req = replace(req, followup=True, inherited=tuple(inherited))
+    catalogue = corpus.documents()
+    by_dnr = _docs_by_dnr(question, catalogue)
+    if req.qtype == "topic" and (req.namnder or by_dnr) and not topic_is_substantial(req.topic):
+        req = replace(req, qtype="summary")  # "Vad tyckte X om programmet?": no topic asked, the whole view is
+    if by_dnr:  # "dokumentet KS 2023/739": the document itself, its nämnd and version
+        recs = [d for d in catalogue if d.doc_id in by_dnr]
+        return replace(req, doc_ids=by_dnr, namnder=tuple(dict.fromkeys(d.meta.namnd for d in recs if d.meta.namnd)),
+                       period=recs[0].meta.period if len({d.meta.period for d in recs}) == 1 else req.period,
+                       unknown_namnd="", unknown_period="")
+    docs = _docs_for(catalogue, req.namnder, req.period)
+    if req.namnder and req.period and not docs:
+        # the nämnd exists but did not comment on that version: say so rather than answer from another
+        return replace(req, unknown_period=req.period, period=req.period)
+    return replace(req, doc_ids=docs)
+
+
+def topic_is_substantial(topic: str) -> bool:
+    return len([w for w in topic.split() if len(w) >= 4]) >= 1
+
+
+def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:
+    """The request for `question`, reading earlier questions of the conversation
+    (oldest first) so follow-ups keep their nämnd, version and topic."""
+    previous = None
+    for q in list(history or [])[-4:]:
+        if q and q.strip():
+            previous = analyse_one(q.strip()[:2000], corpus, previous)
+    return analyse_one(question, corpus, previous)

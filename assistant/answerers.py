@@ -1,0 +1,455 @@
+"""Answerers for the question types that are not plain topic look-ups:
+catalogue (facts about the documents), summary (one document in brief) and
+stance (positions and rankings across documents). Each takes the analysed
+`Request` and the `Corpus` and returns an `Answer` whose every quote is a
+verbatim span of a cited passage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.corpus import Corpus, DocRecord
+from index.textnorm import analyze, fold, normalize_ws, words
+from index.types import Answer, Chunk, Citation
+
+from .analyse import Request, namnd_keys
+from .compare import detect_stance, find_cues
+from .draft import section_family
+from .quotes import sentence_spans, verify_quote
+
+NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
+MAX_SUMMARY_POINTS = 4
+MAX_LIST_DOCS = 30
+
+
+# ------------------------------------------------------------------ sentences
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: Chunk
+    start: int
+    end: int
+    order: int  # reading order within the document
+
+    @property
+    def text(self) -> str:
+        return normalize_ws(self.chunk.text[self.start:self.end])
+
+    @property
+    def family(self) -> str | None:
+        return section_family(self.chunk.section)
+
+
+_PHONE_OR_ADDRESS = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,})", re.I)
+_PAGE = re.compile(r"^(sida|s\.)\s*\d+", re.I)
+
+
+def is_body_sentence(text: str) -> bool:
+    """A quotable sentence: whole, from body text. Not a heading, letterhead,
+    address/phone block, signature, page number or a list intro ending in ':'."""
+    t = normalize_ws(text)
+    w = words(t)
+    if len(w) < 5 or t.endswith(":") or _PAGE.match(t) or _PHONE_OR_ADDRESS.search(t):
+        return False
+    if not re.match(r"^[\"»”(A-ZÅÄÖÉ0-9•\-–]", t):
+        return False  # starts mid-sentence (a chunk edge)
+    if not re.search(r"[.!?»”)]$", t):
+        return False  # a heading or a fragment cut at a chunk edge
+    letters = [c for c in t if c.isalpha()]
+    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))
+
+
+def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
+    """Body sentences of one document in reading order, each once (passages overlap)."""
+    out: list[Sentence] = []
+    seen: set[str] = set()
+    for chunk in corpus.passages(doc_id):
+        for a, b in sentence_spans(chunk.text):
+            t = normalize_ws(chunk.text[a:b])
+            if t in seen or not is_body_sentence(t):
+                continue
+            seen.add(t)
+            out.append(Sentence(chunk, a, b, len(out)))
+    return out
+
+
+_OWN = re.compile(r"^(förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden)|vi)\b"
+                  r"(?!s)", re.I)
+_ACCOUNT = re.compile(r"^(i (förslaget|programmet|remissen)|enligt (förslaget|programmet)|(förslaget|programmet|"
+                      r"trygghetsprogrammet) (innehåller|beskriver|lyfter|anger|tar upp|har|ska|fokuserar|utgör))", re.I)
+
+
+def voice(text: str) -> str:
+    """'own' (the nämnd's position), 'account' (what the programme says) or ''."""
+    if _ACCOUNT.match(text):
+        return "account"
+    if _OWN.match(text):
+        return "own"
+    return ""
+
+
+class _Cites:
+    """Numbers citations in order of use; the same quote keeps its number."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+        self._by_quote: dict[tuple[str, str], int] = {}
+
+    def add(self, chunk: Chunk, quote: str, score: float = 0.0) -> int | None:
+        quote = normalize_ws(quote)
+        if not verify_quote(quote, chunk):
+            return None
+        key = (chunk.doc_id, quote)
+        if key not in self._by_quote:
+            self.items.append(Citation(len(self.items) + 1, chunk, quote, score))
+            self._by_quote[key] = len(self.items)
+        return self._by_quote[key]
+
+    def sentence(self, s: Sentence) -> str:
+        n = self.add(s.chunk, s.text)
+        return f"»{s.text}« [{n}]" if n else ""
+
+
+def _who(rec: DocRecord) -> str:
+    m = rec.meta
+    bits = [b for b in (str(m.year) if m.year else "", f"om programmet {m.period.replace('-', '–')}" if m.period else "") if b]
+    return f"{m.namnd or rec.doc_id}" + (f" ({', '.join(bits)})" if bits else "")
+
+
+def _scope(corpus: Corpus, req: Request, *, responses_only: bool = True) -> list[DocRecord]:
+    if req.doc_ids:
+        wanted = set(req.doc_ids)
+        return [d for d in corpus.documents() if d.doc_id in wanted]
+    filters = {"period": req.period} if req.period else None
+    docs = corpus.documents(filters)
+    if req.namnder:
+        docs = [d for d in docs if d.meta.namnd in req.namnder]
+    if responses_only:
+        docs = [d for d in docs if d.meta.doc_type != "program"]
+    return docs
+
+
+def _abstain(req: Request, reason: str) -> Answer:
+    return Answer(req.question, NO_ANSWER, abstained=True, warnings=[reason], query=req.question,
+                  filters=req.filters())
+
+
+# ------------------------------------------------------------------ catalogue
+
+_FIELD_CUES = (
+    ("dnr", re.compile(r"\b(dnr|diarienumm?er\w*)\b")),
+    ("contact", re.compile(r"\b(handlaggare\w*|kontaktperson\w*|vem (skrev|har skrivit|ar ansvarig))\b")),
+    ("recipient", re.compile(r"\b(till vem|mottagare\w*|adressat\w*|skickades)\b")),
+    ("date", re.compile(r"\b(nar|datum\w*|vilken dag)\b")),
+    ("period", re.compile(r"\b(programversion|version|period|vilket program)\b")),
+)
+_LABELLED = {
+    "contact": re.compile(r"(?:Handläggare|Kontaktperson)[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][\wåäöéü\-]+(?:[ \t]+[A-ZÅÄÖ][\wåäöéü\-]+){1,3})"),
+    "recipient": re.compile(r"(?m)^[ \t]*Till[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][^\n]{2,80})"),
+}
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december")
+
+
+def _swedish_date(iso: str) -> str:
+    try:
+        y, m, d = (int(x) for x in iso.split("-"))
+        return f"{d} {_MONTHS[m - 1]} {y}"
+    except (ValueError, IndexError):
+        return iso
+
+
+def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk, str] | None:
+    """The first passage line or sentence of the document holding one of the needles (folded)."""
+    fneedles = [fold(n) for n in needles if n]
+    for chunk in corpus.passages(rec.doc_id)[:6]:
+        for line in chunk.text.splitlines():
+            fl = fold(line)
+            if line.strip() and any(n in fl for n in fneedles):
+                return chunk, line.strip()
+    return None
+
+
+def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, str] | None:
+    """(chunk, quote, value) of a labelled title-block field such as 'Handläggare\\nNamn'."""
+    for chunk in corpus.passages(rec.doc_id)[:4]:
+        m = _LABELLED[field].search(chunk.text)
+        if m:
+            return chunk, chunk.text[m.start():m.end()].strip(), m.group(1).strip()
+    return None
+
+
+def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
+    q = fold(req.question.lower())
+    field = next((f for f, rx in _FIELD_CUES if rx.search(q)), "list")
+    docs = _scope(corpus, req)
+    if not docs:
+        what = f"om programmet {req.period.replace('-', '–')}" if req.period else "som matchar frågan"
+        return _abstain(req, f"Underlaget innehåller inga yttranden {what}.")
+    cites = _Cites()
+    lines: list[str] = []
+    if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
+        for rec in docs[:MAX_LIST_DOCS]:
+            m = rec.meta
+            ev = _evidence(corpus, rec, [m.dnr, *namnd_keys(m.namnd), m.title]) if (m.dnr or m.namnd) else None
+            n = cites.add(*ev) if ev else None
+            facts = [x for x in (_swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
+                                 f"dnr {m.dnr}" if m.dnr else "",
+                                 f"programmet {m.period.replace('-', '–')}" if m.period and not req.period else "") if x]
+            lines.append(f"- **{m.namnd or rec.doc_id}**" + (f" – {', '.join(facts)}" if facts else "")
+                         + (f" [{n}]" if n else ""))
+        scope = f" om programmet {req.period.replace('-', '–')}" if req.period else ""
+        head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
+                else f"En nämnd har yttrat sig{scope} i underlaget:")
+        text = head + "\n\n" + "\n".join(lines)
+        if len(docs) > MAX_LIST_DOCS:
+            text += f"\n\n… och {len(docs) - MAX_LIST_DOCS} till."
+        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
+    for rec in docs[:8]:
+        m = rec.meta
+        who = _who(rec)
+        if field in ("contact", "recipient"):
+            got = _labelled(corpus, rec, field)
+            if got is None:
+                lines.append(f"- {who}: uppgiften finns inte i dokumentets sidhuvud.")
+                continue
+            chunk, quote, value = got
+            n = cites.add(chunk, quote)
+            label = "Handläggare" if field == "contact" else "Mottagare"
+            lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else ""))
+            continue
+        value = {"dnr": m.dnr, "date": _swedish_date(m.date) if m.date else "",
+                 "period": m.period.replace("-", "–") if m.period else ""}[field]
+        if not value:
+            lines.append(f"- {who}: dokumentet anger inget {dict(dnr='diarienummer', date='datum', period='programversion')[field]}.")
+            continue
+        needles = {"dnr": [m.dnr, *re.findall(r"\d{4}/\d+", m.dnr)], "date": [m.date, _swedish_date(m.date)], "period": [m.period, m.period.replace("-", "–")]}[field]
+        ev = _evidence(corpus, rec, needles)
+        n = cites.add(*ev) if ev else None
+        label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
+        lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else " (från metadata)"))
+    if not cites.items and all("anger inget" in ln or "finns inte" in ln for ln in lines):
+        return _abstain(req, " ".join(ln.lstrip("- ") for ln in lines[:3]))
+    return Answer(req.question, "\n".join(lines), cites.items, query=req.question, filters=req.filters())
+
+
+# ------------------------------------------------------------------ summary
+
+def _central(sents: list[Sentence]) -> list[tuple[Sentence, float]]:
+    """Sentences scored by how much of the document's recurring vocabulary they
+    carry (a term counts when it occurs in several sentences), the nämnd's own
+    voice and stance cues weighing extra."""
+    terms = [set(t for t in analyze(s.text) if len(t) >= 4) for s in sents]
+    df: dict[str, int] = {}
+    for ts in terms:
+        for t in ts:
+            df[t] = df.get(t, 0) + 1
+    out = []
+    for s, ts in zip(sents, terms):
+        recurring = sum(1 for t in ts if df[t] >= 2)
+        score = recurring / (len(ts) ** 0.5 or 1)
+        v = voice(s.text)
+        if v == "own":
+            score += 1.5
+        elif v == "account":
+            score -= 0.5
+        pos, crit = find_cues(s.text)
+        score += 0.5 * bool(pos or crit)
+        out.append((s, score))
+    return out
+
+
+def _distinct(a: str, b: str) -> bool:
+    x, y = set(analyze(a)), set(analyze(b))
+    return not x or not y or len(x & y) / min(len(x), len(y)) < 0.6
+
+
+def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
+    sents = document_sentences(corpus, rec.doc_id)
+    if not sents:
+        return ""
+    decision = [s for s in sents if s.family == "Förslag till beslut"]
+    views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
+    stance_sents = [s.text for s in views if voice(s.text) == "own"] or [s.text for s in views[:8]]
+    stance, cues = detect_stance(stance_sents)
+    stance_text = {"positiv": "i huvudsak positiv", "kritisk": "i huvudsak kritisk",
+                   "blandad": "positiv men med invändningar", "neutral": "neutral (inga tydliga ställningstaganden)"}[stance]
+    parts = [f"**{_who(rec)}** är {stance_text} till förslaget."]
+    if decision:
+        parts.append("Förslag till beslut: " + cites.sentence(decision[0]))
+    ranked = sorted(_central([s for s in views if s not in decision]), key=lambda t: -t[1])
+    chosen: list[Sentence] = []
+    for s, _score in ranked:
+        if len(chosen) >= max_points:
+            break
+        if all(_distinct(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    chosen.sort(key=lambda s: s.order)
+    if chosen:
+        label = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
+        parts.append("Huvudsakliga synpunkter:\n" + "\n".join(
+            f"- {label[voice(s.text)]}{cites.sentence(s)}" for s in chosen))
+    return "\n\n".join(p for p in parts if p)
+
+
+def answer_summary(corpus: Corpus, req: Request) -> Answer:
+    docs = _scope(corpus, req)
+    if not docs:
+        return _abstain(req, "Inget dokument i underlaget matchar frågan.")
+    cites = _Cites()
+    if len(docs) > 1 and not req.namnder:
+        paragraphs = [summarise_document(corpus, rec, cites, max_points=1) for rec in docs[:6]]
+        intro = f"Underlaget innehåller {len(docs)} yttranden" + (
+            f" om programmet {req.period.replace('-', '–')}" if req.period else "") + ". I korthet:"
+        text = intro + "\n\n" + "\n\n".join(p for p in paragraphs if p)
+    else:
+        text = "\n\n".join(p for p in (summarise_document(corpus, rec, cites) for rec in docs[:3]) if p)
+    if not cites.items:
+        return _abstain(req, "Dokumentet innehåller ingen brödtext som kan citeras.")
+    return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
+
+
+# ------------------------------------------------------------------ stance and ranking
+
+_RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b")
+_RANK_LEAST = re.compile(r"\bminst\b")
+_WANTS_POSITIVE = re.compile(r"\b(positiv\w*|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*)\b")
+_WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")
+_REQUEST = re.compile(r"\b(bör|behöver|borde|önskar|saknar|saknas|föreslår att .{0,40}(kompletteras|förtydligas|ändras))\b", re.I)
+
+
+@dataclass
+class _DocStance:
+    rec: DocRecord
+    stance: str
+    positive: list[Sentence]
+    critical: list[Sentence]
+
+
+def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "") -> _DocStance:
+    """Stance of one document: its own-voice sentences in the summary and
+    synpunkter sections (on `topic` when one is given), cue phrases counted per
+    sentence; a request for change ('bör', 'behöver', 'saknar') counts as critique."""
+    sents = document_sentences(corpus, rec.doc_id)
+    views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
+    if topic:
+        tterms = [t for t in analyze(topic) if len(t) >= 4]
+        views = [s for s in views if any(t in fold(s.text) for t in tterms)] if tterms else views
+    pos, crit = [], []
+    for s in views:
+        if voice(s.text) == "account":
+            continue
+        p, c = find_cues(s.text)
+        if p and not c:
+            pos.append(s)
+        elif c or _REQUEST.search(s.text):
+            crit.append(s)
+    stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
+    if crit and not pos:
+        stance = "kritisk"
+    return _DocStance(rec, stance, pos, crit)
+
+
+def answer_stance(corpus: Corpus, req: Request) -> Answer:
+    docs = _scope(corpus, req)
+    if not docs:
+        return _abstain(req, "Inget yttrande i underlaget matchar frågan.")
+    q = fold(req.question.lower())
+    stances = [document_stance(corpus, rec, req.topic) for rec in docs]
+    cites = _Cites()
+    want_pos = bool(_WANTS_POSITIVE.search(q)) and not _WANTS_CHANGE.search(q)
+
+    def evidence(ds: _DocStance, positive: bool, n: int = 2) -> str:
+        sel = (ds.positive if positive else ds.critical)[:n]
+        return " ".join(x for x in (cites.sentence(s) for s in sel) if x)
+
+    if _RANK_MOST.search(q) or _RANK_LEAST.search(q):
+        key = (lambda d: len(d.positive) - len(d.critical)) if want_pos else (lambda d: len(d.critical) - 0.5 * len(d.positive))
+        ranked = sorted(stances, key=lambda d: (-key(d), d.rec.doc_id))
+        if _RANK_LEAST.search(q):
+            ranked.reverse()
+        top = ranked[0]
+        if not (top.positive if want_pos else top.critical):
+            return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
+                            + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
+        kind = "positiva" if want_pos else "kritiska eller ändringsönskemål"
+        lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} synpunkter "
+                 f"({len(top.positive if want_pos else top.critical)} meningar): " + evidence(top, want_pos)]
+        others = [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]
+        if others:
+            lines.append("Därefter:\n" + "\n".join(
+                f"- {d.rec.meta.namnd or d.rec.doc_id}: {len(d.positive if want_pos else d.critical)} meningar – "
+                + evidence(d, want_pos, 1) for d in others[:5]))
+        lines.append("Rangordningen bygger på antalet meningar där nämnden själv uttrycker kritik eller "
+                     "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
+        return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
+
+    if len(stances) == 1 or req.namnder:
+        parts = []
+        for d in stances[:4]:
+            label = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
+                     "neutral": "varken tydligt positiv eller kritisk"}.get(d.stance, d.stance)
+            ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)
+            parts.append(f"**{_who(d.rec)}** är {label}" + (f" i fråga om {req.topic}" if req.topic else "")
+                         + (": " + ev if ev else "."))
+        return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
+
+    # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence
+    match = [d for d in stances if (d.positive if want_pos else d.critical)]
+    if not match:
+        return _abstain(req, "Inget yttrande i underlaget uttrycker det frågan gäller.")
+    head = ("Dessa nämnder uttrycker stöd:" if want_pos else "Dessa nämnder framför kritik eller önskar ändringar:")
+    lines = [f"- **{d.rec.meta.namnd or d.rec.doc_id}**: " + evidence(d, want_pos, 1) for d in match]
+    return Answer(req.question, head + "\n" + "\n".join(lines), cites.items, query=req.question, filters=req.filters())
+
+
+# ------------------------------------------------------------------ change between versions
+
+@lru_cache(maxsize=1)
+def _change_cues() -> re.Pattern:
+    import yaml
+    from importlib import resources
+
+    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")")
+
+
+def answer_change(corpus: Corpus, req: Request) -> Answer | None:
+    """What is new or different in a programme version, from the documents
+    about it that describe the change; None when none does (the topic
+    answerer then searches)."""
+    periods = sorted(corpus.facets().get("period", {}), key=lambda p: str(p).split("-")[0])
+    period = req.period or (periods[-1] if periods else "")
+    if not period:
+        return None
+    earlier = [p for p in periods if str(p).split("-")[0] < period.split("-")[0]]
+    docs = [d for d in corpus.documents({"period": period}) if not req.namnder or d.meta.namnd in req.namnder]
+    rx = _change_cues()
+    cites = _Cites()
+    paragraphs = []
+    for rec in docs[:6]:
+        scored = []
+        for s in document_sentences(corpus, rec.doc_id):
+            n = len(rx.findall(fold(s.text.lower())))
+            if n and voice(s.text) != "own" or (n >= 2):
+                scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
+        scored.sort(key=lambda t: -t[1])
+        chosen: list[Sentence] = []
+        for s, _ in scored:
+            if len(chosen) >= 3:
+                break
+            if all(_distinct(s.text, c.text) for c in chosen):
+                chosen.append(s)
+        chosen.sort(key=lambda s: s.order)
+        if chosen:
+            paragraphs.append(f"**{_who(rec)}** beskriver förändringen: "
+                              + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
+    if not cites.items:
+        return None
+    vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier else ""
+    head = f"Om programmet {period.replace('-', '–')}{vs} skriver underlaget:"
+    return Answer(req.question, head + "\n\n" + "\n\n".join(paragraphs), cites.items, query=req.question,
+                  filters=req.filters())

@@ -1,0 +1,124 @@
+"""Question analysis and the type answerers. Names and versions come from the
+corpus: a tiny corpus with a nämnd and a programme period the code has never
+seen must work; the real corpus checks the answers end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analyse import analyse, namnd_abbreviation, question_type, resolve_period
+from conftest import HashEmbedder, write_corpus
+
+
+@pytest.fixture
+def new_corpus(tmp_path):
+    """A sixth nämnd and a 2028–2031 programme: nothing in the code names them."""
+    from index.memory import MemoryCorpus
+    from index.settings import Settings
+
+    files = {
+        "x1.txt": "Handläggare\nAnna Berg\n\nTill\nSkarpnäcks stadsdelsnämnd\n\nFörslag till beslut\n"
+                  "Skarpnäcks stadsdelsnämnd godkänner förvaltningens tjänsteutlåtande som svar på remissen.\n\n"
+                  "Förvaltningens synpunkter och förslag\nFörvaltningen ställer sig positiv till programmet. "
+                  "Förvaltningen anser att belysningen i parkerna behöver förbättras.\n",
+        "x2.txt": "Förslag till beslut\nIdrottsnämnden överlämnar tjänsteutlåtandet som svar på remissen.\n\n"
+                  "Förvaltningens synpunkter och förslag\nFörvaltningen välkomnar programmet och dess fokus på "
+                  "idrottsplatser som trygga mötesplatser för unga.\n",
+    }
+    meta = ("x1:\n  namnd: Skarpnäcks stadsdelsnämnd\n  doc_type: yttrande\n  period: 2028-2031\n  year: 2027\n"
+            "  dnr: SK 2027/12\n  title: Trygghetsprogram 2028–2031\n  date: '2027-10-02'\n"
+            "x2:\n  namnd: Idrottsnämnden\n  doc_type: yttrande\n  period: 2024-2027\n  year: 2023\n"
+            "  dnr: ID 2023/5\n  title: Trygghetsprogram 2024–2027\n  date: ''\n")
+    root = write_corpus(tmp_path / "corpus", files, meta)
+    settings = Settings(corpus_dir=root, index_dir=tmp_path / "index")
+    return MemoryCorpus.from_paths(settings, HashEmbedder(), [root])
+
+
+def test_question_types():
+    assert question_type("Sammanfatta Kyrkogårdsnämndens yttrande") == "summary"
+    assert question_type("vilka nämnder har svarat på remissen?") == "catalogue"
+    assert question_type("Vem var mest kritisk?") == "stance"
+    assert question_type("Vad skiljer programmet 2024–2027 från det förra?") == "change"
+    assert question_type("Hur brukar beslutet formuleras?") == "phrasing"
+    assert question_type("Vad säger programmet om ordningsvakter?") == "topic"
+
+
+def test_periods_resolve_against_the_index():
+    periods = ["2020-2023", "2024-2027", "2028-2031"]
+    assert resolve_period("Vad säger programmet 2028–31 om parker?", periods) == ("2028-2031", "")
+    assert resolve_period("vad sa det senaste programmet", periods) == ("2028-2031", "")
+    assert resolve_period("och det förra programmet?", periods, context="2024-2027") == ("2020-2023", "")
+    assert resolve_period("2020 års program", periods) == ("2020-2023", "")
+    assert resolve_period("programmet 2012-2015", periods) == ("", "2012-2015")
+
+
+def test_abbreviation():
+    assert namnd_abbreviation("Enskede-Årsta-Vantörs stadsdelsnämnd") == "eav"
+    assert namnd_abbreviation("Kyrkogårdsnämnden") == ""
+
+
+def test_unseen_namnd_and_version_work_without_code_changes(new_corpus):
+    r = analyse("Vad tyckte Skarpnäck om det senaste programmet?", new_corpus)
+    assert r.namnder == ("Skarpnäcks stadsdelsnämnd",) and r.period == "2028-2031" and r.doc_ids == ("x1",)
+    assert r.qtype == "summary"
+    r = analyse("Vad anser idrottsförvaltningen om belysning?", new_corpus)
+    assert r.namnder == ("Idrottsnämnden",) and r.topic == "belysning"
+    assert analyse("Vad tyckte Farsta stadsdelsnämnd om belysning?", new_corpus).unknown_namnd == \
+        "Farsta stadsdelsnämnd"
+    r = analyse("Vad tyckte Idrottsnämnden om programmet 2028-2031?", new_corpus)
+    assert r.unknown_period == "2028-2031"
+
+
+def test_followups_carry_and_replace(new_corpus):
+    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om belysningen?"]
+    r = analyse("Och vem var handläggare för det?", new_corpus, hist)
+    assert r.followup and r.namnder == ("Skarpnäcks stadsdelsnämnd",) and r.qtype == "catalogue"
+    r = analyse("och idrottsnämnden?", new_corpus, hist)
+    assert r.namnder == ("Idrottsnämnden",) and "belysning" in r.topic
+
+
+def test_catalogue_and_summary_answers_on_unseen_corpus(new_corpus):
+    from assistant.answer import answer
+
+    a = answer(new_corpus, "Vem var handläggare för Skarpnäcks yttrande?")
+    assert not a.abstained and "Anna Berg" in a.text and a.citations[0].chunk.doc_id == "x1"
+    a = answer(new_corpus, "Vilka nämnder har yttrat sig?")
+    assert a.qtype == "catalogue" and "Skarpnäcks stadsdelsnämnd" in a.text and "Idrottsnämnden" in a.text
+    a = answer(new_corpus, "Sammanfatta Skarpnäcks yttrande")
+    assert a.qtype == "summary" and not a.abstained
+    assert "positiv" in a.text and all(c.chunk.doc_id == "x1" for c in a.citations)
+    assert all(not c.quote.endswith(":") for c in a.citations)
+    a = answer(new_corpus, "Vad tyckte Farsta stadsdelsnämnd om belysning?")
+    assert a.abstained and "Farsta" in a.warnings[0]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question,qtype,doc,phrase", [
+    ("Vilka synpunkter hade Kyrkogårdsnämnden på programmet 2024–2027?", "summary", "002_80d6bf5fc05df009",
+     "positiv"),
+    ("Sammanfatta Kyrkogårdsnämndens yttrande", "summary", "002_80d6bf5fc05df009", "positiv"),
+    ("Vilka nämnder svarade på remissen om programmet 2020-2023?", "catalogue", None,
+     "Enskede-Årsta-Vantörs stadsdelsnämnd"),
+    ("Vem var handläggare för kyrkogårdsförvaltningens yttrande?", "catalogue", "002_80d6bf5fc05df009",
+     "Christina Koistinen"),
+    ("Vem var mest kritisk till programmet?", "stance", "001_2da92ff9d07e789e", "Enskede-Årsta-Vantörs"),
+    ("Vad skiljer programmet 2024–2027 från det förra?", "change", "002_80d6bf5fc05df009", "samma"),
+])
+def test_real_answers_by_type(real_retriever, question, qtype, doc, phrase):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, question)
+    assert a.qtype == qtype and not a.abstained, a.warnings
+    assert phrase in a.text
+    if doc:
+        assert doc in {c.chunk.doc_id for c in a.citations}
+    quotes = [c.quote for c in a.citations]
+    assert len(quotes) == len(set(quotes))  # no quote twice
+
+
+@pytest.mark.integration
+def test_real_version_not_commented_abstains_with_reason(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vad tyckte Spånga-Tensta om programmet 2024-2027?")
+    assert a.abstained and "2024–2027" in a.warnings[0] and a.related
