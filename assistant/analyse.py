@@ -65,6 +65,7 @@ class Taxonomy:
     meta_words: frozenset[str]
     references: frozenset[str]
     question_words: frozenset[str]
+    change_cues: re.Pattern  # sentences that describe a change between versions
     cue_words: frozenset[str] = field(default=frozenset())
 
 
@@ -79,7 +80,9 @@ def taxonomy() -> Taxonomy:
                  for w in re.findall(r"[a-z]{4,}", p)}
     return Taxonomy(types, frozenset(refs["latest"]), frozenset(refs["previous"]),
                     frozenset(data["meta_words"]), frozenset(data["followup_references"]),
-                    frozenset(data["question_words"]), frozenset(cue_words))
+                    frozenset(data["question_words"]),
+                    re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")"),
+                    frozenset(cue_words))
 
 
 # ------------------------------------------------------------------ names

@@ -16,7 +16,7 @@ from index.textnorm import STOPWORDS_SV, char_ngrams, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .analyse import _names, mentioned_namnder, namnd_keys, unknown_body
-from .quotes import sentence_spans, verify_quote
+from .quotes import quotable, sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
@@ -113,19 +113,6 @@ def rank_sentences(question: str, hits: list[Hit], per_hit: int = 3) -> list[Evi
         scored.sort(key=lambda e: -e.score)
         out.extend(scored[:per_hit])
     return sorted(out, key=lambda e: -e.score)
-
-
-_LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
-
-
-def quotable(sentence: str) -> bool:
-    """Body text worth quoting: 4+ words; not a list intro ending in ':', a
-    letterhead/address/phone line, a page number or a mostly upper-case heading."""
-    t = normalize_ws(sentence)
-    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t):
-        return False
-    letters = [c for c in t if c.isalpha()]
-    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))
 
 
 def _drop_near_duplicates(evidence: list[Evidence], overlap: float = 0.8) -> list[Evidence]:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.corpus import Corpus, DocRecord
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, namnd_keys
+from .analyse import Request, namnd_keys, taxonomy
 from .compare import detect_stance, find_cues
-from .draft import section_family
-from .quotes import sentence_spans, verify_quote
+from .draft import section_family, swedish_date
+from .quotes import quotable, sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 MAX_SUMMARY_POINTS = 4
@@ -43,23 +42,13 @@ class Sentence:
         return section_family(self.chunk.section)
 
 
-_PHONE_OR_ADDRESS = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,})", re.I)
-_PAGE = re.compile(r"^(sida|s\.)\s*\d+", re.I)
-
-
 def is_body_sentence(text: str) -> bool:
-    """A quotable sentence: whole, from body text. Not a heading, letterhead,
-    address/phone block, signature, page number or a list intro ending in ':'."""
+    """A quotable sentence (`quotes.quotable`) that is also whole: 5+ words, starting
+    like a sentence and ending in sentence punctuation (not cut at a chunk edge)."""
     t = normalize_ws(text)
-    w = words(t)
-    if len(w) < 5 or t.endswith(":") or _PAGE.match(t) or _PHONE_OR_ADDRESS.search(t):
+    if len(words(t)) < 5 or not quotable(t):
         return False
-    if not re.match(r"^[\"»”(A-ZÅÄÖÉ0-9•\-–]", t):
-        return False  # starts mid-sentence (a chunk edge)
-    if not re.search(r"[.!?»”)]$", t):
-        return False  # a heading or a fragment cut at a chunk edge
-    letters = [c for c in t if c.isalpha()]
-    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))
+    return bool(re.match(r"^[\"»”(A-ZÅÄÖÉ0-9•\-–]", t)) and bool(re.search(r"[.!?»”)]$", t))
 
 
 def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
@@ -150,18 +139,6 @@ _LABELLED = {
     "contact": re.compile(r"(?:Handläggare|Kontaktperson)[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][\wåäöéü\-]+(?:[ \t]+[A-ZÅÄÖ][\wåäöéü\-]+){1,3})"),
     "recipient": re.compile(r"(?m)^[ \t]*Till[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][^\n]{2,80})"),
 }
-_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-           "november", "december")
-
-
-def _swedish_date(iso: str) -> str:
-    try:
-        y, m, d = (int(x) for x in iso.split("-"))
-        return f"{d} {_MONTHS[m - 1]} {y}"
-    except (ValueError, IndexError):
-        return iso
-
-
 def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk, str] | None:
     """The first passage line or sentence of the document holding one of the needles (folded)."""
     fneedles = [fold(n) for n in needles if n]
@@ -196,7 +173,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             m = rec.meta
             ev = _evidence(corpus, rec, [m.dnr, *namnd_keys(m.namnd), m.title]) if (m.dnr or m.namnd) else None
             n = cites.add(*ev) if ev else None
-            facts = [x for x in (_swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
+            facts = [x for x in (swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
                                  f"dnr {m.dnr}" if m.dnr else "",
                                  f"programmet {m.period.replace('-', '–')}" if m.period and not req.period else "") if x]
             lines.append(f"- **{m.namnd or rec.doc_id}**" + (f" – {', '.join(facts)}" if facts else "")
@@ -221,12 +198,12 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             label = "Handläggare" if field == "contact" else "Mottagare"
             lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else ""))
             continue
-        value = {"dnr": m.dnr, "date": _swedish_date(m.date) if m.date else "",
+        value = {"dnr": m.dnr, "date": swedish_date(m.date) if m.date else "",
                  "period": m.period.replace("-", "–") if m.period else ""}[field]
         if not value:
             lines.append(f"- {who}: dokumentet anger inget {dict(dnr='diarienummer', date='datum', period='programversion')[field]}.")
             continue
-        needles = {"dnr": [m.dnr, *re.findall(r"\d{4}/\d+", m.dnr)], "date": [m.date, _swedish_date(m.date)], "period": [m.period, m.period.replace("-", "–")]}[field]
+        needles = {"dnr": [m.dnr, *re.findall(r"\d{4}/\d+", m.dnr)], "date": [m.date, swedish_date(m.date)], "period": [m.period, m.period.replace("-", "–")]}[field]
         ev = _evidence(corpus, rec, needles)
         n = cites.add(*ev) if ev else None
         label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
@@ -408,15 +385,6 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 
 # ------------------------------------------------------------------ change between versions
 
-@lru_cache(maxsize=1)
-def _change_cues() -> re.Pattern:
-    import yaml
-    from importlib import resources
-
-    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")")
-
-
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
     about it that describe the change; None when none does (the topic
@@ -427,7 +395,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
         return None
     earlier = [p for p in periods if str(p).split("-")[0] < period.split("-")[0]]
     docs = [d for d in corpus.documents({"period": period}) if not req.namnder or d.meta.namnd in req.namnder]
-    rx = _change_cues()
+    rx = taxonomy().change_cues
     cites = _Cites()
     paragraphs = []
     for rec in docs[:6]:

@@ -31,8 +31,10 @@ from index.metadata import (
 )
 from index.read import ReadError, iter_corpus_files, read_document
 from index.settings import Settings, relative_source
-from index.store import IndexStoreError, current_generation
+from index.store import read_catalogue
 from index.types import IngestReport
+
+from .outputs import write_atomic
 
 ALLOWED_SUFFIXES = (".pdf", ".docx", ".txt")
 MAX_NAME_CHARS = 120
@@ -60,19 +62,6 @@ class DocumentInfo:
     repaired_words: int = 0
     guessed: list[str] = field(default_factory=list)
     indexed: bool = False
-
-
-def _manifest_documents(settings: Settings) -> dict[str, dict]:
-    """manifest["documents"] of the live index generation ({} when none)."""
-    try:
-        gen = current_generation(Path(settings.index_dir))
-        if gen is None:
-            return {}
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
-        docs = manifest.get("documents") if isinstance(manifest, dict) else None
-        return docs if isinstance(docs, dict) else {}  # a damaged manifest reads as "nothing indexed"
-    except (IndexStoreError, OSError, ValueError):
-        return {}
 
 
 # DocumentInfo of unindexed files by (path, sha256, metadata entry): a page
@@ -122,7 +111,7 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
     index when the file is indexed as it is now, else read from the file.
     A file that cannot be read or described, for whatever reason, is listed
     with the reason as its title; it never stops the listing of the others."""
-    docs = _manifest_documents(settings)
+    docs = read_catalogue(Path(settings.index_dir))
     state: dict = {}
     out = []
     for path in iter_corpus_files(Path(settings.corpus_dir)):
@@ -390,7 +379,7 @@ def metadata_indexed(settings: Settings, doc_id: str) -> bool:
     """True when the live index holds doc_id, as the file is now, with the metadata the form shows."""
     try:
         form = metadata_form(settings, doc_id)
-        rec = _manifest_documents(settings).get(doc_id) or {}
+        rec = read_catalogue(Path(settings.index_dir)).get(doc_id) or {}
         same_file = rec.get("sha256") == hashlib.sha256(_find(settings, doc_id).read_bytes()).hexdigest()
     except (ValueError, KeyError, OSError):
         return False
@@ -479,25 +468,8 @@ def _write_changes(path: Path, entries: dict, doc_id: str, changes: dict) -> tup
         raise ValueError(f"{path.name}: ändringen kunde inte skrivas så att filen läses tillbaka likadant – filen är "
                          f"orörd / the change could not be written so that the file reads back the same; file unchanged")
     backup = _keep_history(path) if path.exists() else None
-    _atomic_write(path, out.encode("utf-8"))
+    write_atomic(path, out.encode("utf-8"))
     return entry, backup
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and os.replace: readers see the
-    old or the new file, never a part; a failed write leaves no temp file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, (path.stat().st_mode & 0o777) if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def metadata_history(settings: Settings) -> list[Path]:
@@ -516,7 +488,7 @@ def _keep_history(path: Path) -> Path:
     while target.exists():
         n += 1
         target = folder / f"{path.stem}-{stamp}-{n}{path.suffix}"
-    _atomic_write(target, path.read_bytes())
+    write_atomic(target, path.read_bytes())
     for old in sorted(folder.glob(f"{path.stem}-*{path.suffix}"))[:-HISTORY_KEEP]:
         old.unlink(missing_ok=True)
     return target

@@ -34,7 +34,8 @@ def request_dir(outdir: Path) -> Path:
 def write_atomic(path: Path, data: str | bytes | Callable[[Path], object]) -> Path:
     """Write `data` (text as UTF-8, bytes, or a function that writes a file at
     the path it is given) to `path` via a temp file in the same directory and
-    os.replace. A failed write leaves no temp file behind."""
+    os.replace (fsynced; a replaced file keeps its mode). Readers see the old or
+    the new file, never a part; a failed write leaves no temp file behind."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     try:
@@ -44,6 +45,9 @@ def write_atomic(path: Path, data: str | bytes | Callable[[Path], object]) -> Pa
         else:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, (path.stat().st_mode & 0o777) if path.exists() else 0o644)  # keep a replaced file's mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from index.textnorm import normalize_ws
+from index.textnorm import normalize_ws, words
 from index.types import Chunk
 
 # A sentence ends at . ! ? (or a colon before a list) followed by whitespace and
@@ -50,3 +50,16 @@ def quote_in_source(quote: str, source_text: str) -> bool:
 def verify_quote(quote: str, chunk: Chunk) -> bool:
     """A quote is valid when it is verbatim in the chunk's displayed text."""
     return quote_in_source(quote, chunk.text)
+
+
+_LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
+
+
+def quotable(sentence: str) -> bool:
+    """Body text worth quoting: 4+ words; not a list intro ending in ':', a
+    letterhead/address/phone line, a page number or a mostly upper-case heading."""
+    t = normalize_ws(sentence)
+    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t):
+        return False
+    letters = [c for c in t if c.isalpha()]
+    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))

@@ -16,7 +16,6 @@ suite, tests/test_corpus_contract.py):
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Protocol, Sequence, runtime_checkable
@@ -160,40 +159,6 @@ def term_df(term: str, vocab_df: dict[str, int], vocab_sorted: list[str]) -> int
         total += vocab_df[vocab_sorted[i]]
         i += 1
     return total
-
-
-_PERIOD_RE = re.compile(r"^(\d{4})\s*[-–—]\s*(\d{4})$")
-
-
-def doc_passes(rec: DocRecord, filters: dict | None) -> bool:
-    """Document-level filter check for the catalogue (same folding as search)."""
-    from .textnorm import fold
-
-    if not filters:
-        return True
-    for fld, wanted in filters.items():
-        if wanted in (None, "", [], ()):
-            continue
-        wanted = [wanted] if isinstance(wanted, (str, int)) else list(wanted)
-        if fld == "doc_id":
-            value = rec.doc_id
-        elif fld == "section":
-            continue  # sections are passage-level
-        else:
-            value = getattr(rec.meta, fld, None)
-        if fld == "year":
-            if value not in {int(w) for w in wanted if str(w).strip().lstrip("-").isdigit()}:
-                return False
-            continue
-        fv = fold(str(value or "")).replace("–", "-")
-        ok = False
-        for w in wanted:
-            fw = fold(str(w)).strip().replace("–", "-")
-            if fw and (fv == fw or (fld == "namnd" and fw in fv)):
-                ok = True
-        if not ok:
-            return False
-    return True
 
 
 def open_corpus(settings, embedder=None) -> "Corpus":

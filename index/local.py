@@ -15,13 +15,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .corpus import (FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, doc_passes, term_df,
-                     words_df)
+from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, term_df, words_df
 from .embed import Embedder, make_embedder
 from .search import SearchIndex
 from .settings import Settings
 from .store import IndexMismatchError, IndexNotFoundError, IndexStoreError, current_generation, read_generation
-from .types import Chunk, Hit, IngestReport
+from .types import Chunk, DocMeta, Hit, IngestReport
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; longer queries only cost time (10k chars: ~5 s)
 
@@ -40,8 +39,6 @@ class _Derived:
         for d, rows in self.by_doc.items():  # an index without a catalogue: describe from the chunks
             if d not in self.records:
                 c = index.chunks[rows[0]]
-                from .types import DocMeta
-
                 meta = DocMeta(d, c.title, c.namnd, c.doc_type, c.period, c.dnr, c.date, c.year)
                 self.records[d] = DocRecord(d, c.source, meta, max(index.chunks[r].page_end for r in rows), len(rows))
         self.records = dict(sorted(self.records.items()))
@@ -146,9 +143,13 @@ class IndexedCorpus:
         return TermStats(len(index), {t: term_df(t, vocab_df, vocab_sorted) for t in dict.fromkeys(terms)})
 
     def documents(self, filters: dict | None = None) -> list[DocRecord]:
-        if filters:
-            self.index.mask(filters)  # unknown fields/values raise FilterError, as in search
-        return [r for r in self._derived().records.values() if doc_passes(r, filters)]
+        records = self._derived().records
+        index = self.index
+        mask = index.mask(filters)  # the search's own filter: same matching, same FilterError
+        if mask is None:
+            return list(records.values())
+        wanted = {index.chunks[i].doc_id for i in np.flatnonzero(mask)}
+        return [r for d, r in records.items() if d in wanted]
 
     def document(self, doc_id: str) -> DocRecord | None:
         return self._derived().records.get(doc_id)

@@ -181,6 +181,20 @@ def read_generation(gen: Path) -> Generation:
     return Generation(gen, manifest, chunks, keys, vectors)
 
 
+def read_catalogue(index_dir: Path) -> dict[str, dict]:
+    """The live generation's document records (manifest["documents"]) without
+    loading chunks or vectors; {} when there is no index or its manifest is damaged."""
+    try:
+        gen = current_generation(Path(index_dir))
+        if gen is None:
+            return {}
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        docs = manifest.get("documents") if isinstance(manifest, dict) else None
+        return docs if isinstance(docs, dict) else {}
+    except (IndexStoreError, OSError, ValueError):
+        return {}
+
+
 def read_current(index_dir: Path) -> Generation:
     gen = current_generation(index_dir)
     if gen is None:

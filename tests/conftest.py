@@ -123,3 +123,42 @@ def memory_corpus(chunks, **settings):
     from index.settings import Settings
 
     return MemoryCorpus(Settings(**settings), HashEmbedder(), chunks)
+
+
+# ---------------------------------------------------------------- browser tests (shared plumbing)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+def serve_app(settings):
+    """Build and launch the real Gradio app on a free loopback port; returns (url, demo)."""
+    import socket
+
+    from assistant.app import CSS, build_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = build_app(settings)
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    return f"http://127.0.0.1:{port}/", demo
+
+
+def launch_chromium():
+    """Playwright driving Debian's Chromium (a context manager yielding the browser)."""
+    import contextlib
+
+    from playwright.sync_api import sync_playwright
+
+    @contextlib.contextmanager
+    def _cm():
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+            try:
+                yield b
+            finally:
+                b.close()
+
+    return _cm()

@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app import CSS, build_app
+from conftest import CHROMIUM, launch_chromium, serve_app
 from index.pipeline import ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 
 # Markdown images/links and HTML in a document's title and nämnd (issue 12): must never be fetched or linked.
 EVIL = "evil.invalid"
@@ -33,14 +30,6 @@ HOSTILE_META = f"""
 
 if not os.path.exists(CHROMIUM):
     pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -59,21 +48,15 @@ def app_url(tmp_path_factory):
         fh.write(HOSTILE_META)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     ingest(settings, progress=False)
-    demo = build_app(settings)
-    port = _free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    yield f"http://127.0.0.1:{port}/"
+    url, demo = serve_app(settings)
+    yield url
     demo.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with launch_chromium() as b:
         yield b
-        b.close()
 
 
 def test_ask_cite_open_source_compare_and_download_draft(app_url, browser, tmp_path):

@@ -12,30 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app import CSS, build_app
 from assistant.documents import list_documents, metadata_history
 from index.metadata import load_metadata_file
+from conftest import CHROMIUM, launch_chromium, serve_app
 from index.pipeline import ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 FIRST, OTHER = "000_3597c3daaecaf7f2", "003_8cbd9df508089135"
 
 if not os.path.exists(CHROMIUM):
     pytest.skip("Chromium is not installed (make test installs Debian's chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +41,15 @@ def app(tmp_path_factory):
                                       "till trygghetsvandringar på begravningsplatserna.\n", encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     assert ingest(settings, progress=False).ok
-    demo = build_app(settings)
-    port = _free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
-    yield f"http://127.0.0.1:{port}/", settings
+    url, demo = serve_app(settings)
+    yield url, settings
     demo.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with launch_chromium() as b:
         yield b
-        b.close()
 
 
 def _field(page, name):
