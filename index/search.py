@@ -12,19 +12,12 @@ import numpy as np
 
 from .embed import Embedder
 from .store import Generation, IndexMismatchError, IndexStoreError, read_current
-from .textnorm import fold, lexical_tokens
+from .filters import FILTER_FIELDS, FilterError, active_filters, match_values  # noqa: F401 - re-exported
+from .textnorm import lexical_tokens
 from .types import Chunk, Hit
 
-FILTER_FIELDS = ("namnd", "doc_type", "period", "year", "doc_id", "section")
-# Fields whose filter values may be partial: a section filter "Synpunkter" matches the chunk section
-# "Synpunkter och förslag › Samverkan"; a list of sections fails only when none of them exists.
-_PARTIAL_FIELDS = ("section",)
 MODES = ("dense", "bm25", "hybrid")
 HNSW_EF_SEARCH = 512
-
-
-class FilterError(ValueError):
-    """Unknown filter field or value; the message lists the valid ones."""
 
 
 # ---------------------------------------------------------------- building
@@ -145,32 +138,7 @@ class SearchIndex:
 
     # -- filters
     def _match_values(self, field: str, wanted: Iterable) -> set:
-        valid = self._values[field]
-        chosen: set = set()
-        missing = []
-        for w in wanted:
-            if field == "year":
-                try:
-                    w = int(w)
-                except (TypeError, ValueError):
-                    raise FilterError(f"year must be a number, got {w!r}; valid: {', '.join(map(str, valid))}")
-                hits = [v for v in valid if v == w]
-            else:
-                fw = fold(str(w)).strip()
-                hits = [v for v in valid if fold(str(v)) == fw] or [v for v in valid if fw and fw in fold(str(v))]
-                if field == "period":
-                    hits = hits or [v for v in valid if fold(str(v)).replace("–", "-") == fw.replace("–", "-")]
-                if field == "section":  # a heading matches its own subsections, not other headings that contain it
-                    hits = [v for v in valid if fold(str(v)) == fw or fold(str(v)).startswith(fw + " › ")] or \
-                        [v for v in valid if fold(str(v).split(" › ")[0]).rstrip(":").strip() == fw.rstrip(":")]
-            if not hits:
-                missing.append(w)
-            chosen.update(hits)
-        if missing and (field not in _PARTIAL_FIELDS or not chosen):
-            shown = valid if len(valid) <= 40 else valid[:40] + ["…"]
-            raise FilterError(
-                f"unknown {field} {missing[0]!r} / okänt värde för {field}; valid: {', '.join(map(str, shown)) or '(none indexed)'}")
-        return chosen
+        return match_values(field, wanted, self._values[field])
 
     def _column(self, field: str) -> np.ndarray:
         """The field's value per chunk as an object array (built once per index)."""
@@ -183,17 +151,11 @@ class SearchIndex:
 
     def mask(self, filters: dict | None) -> np.ndarray | None:
         """Boolean mask of chunks passing the filters (None = no filtering)."""
-        if not filters:
-            return None
-        active = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
-        unknown = set(active) - set(FILTER_FIELDS)
-        if unknown:
-            raise FilterError(f"unknown filter field(s) {sorted(unknown)}; valid: {', '.join(FILTER_FIELDS)}")
+        active = active_filters(filters)
         if not active:
             return None
         m = np.ones(len(self.chunks), dtype=bool)
         for field, wanted in active.items():
-            wanted = [wanted] if isinstance(wanted, (str, int)) else list(wanted)
             ok = self._match_values(field, wanted)
             col = self._column(field)
             m &= np.fromiter((v in ok for v in col), dtype=bool, count=len(col))

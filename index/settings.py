@@ -60,6 +60,15 @@ class SearchSettings(_Section):
         400_000, ge=1000, description="Use an HNSW FAISS index above this many chunks, exact flat below.")
 
 
+class StoreSettings(_Section):
+    backend: Literal["local", "postgres"] = Field(
+        "local", description="Where the index lives: the embedded store under index_dir (FAISS + files), "
+        "or PostgreSQL with pgvector for shared deployments (several app processes or hosts).")
+    postgres_dsn: SecretStr = Field(
+        SecretStr(""), description="PostgreSQL connection string for backend=postgres, e.g. "
+        "postgresql://yttra:secret@db.example/yttra (never printed).")
+
+
 class AppSettings(_Section):
     host: str = Field("127.0.0.1", description="Interface the app binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
@@ -91,6 +100,7 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     search: SearchSettings = SearchSettings()
+    store: StoreSettings = StoreSettings()
     app: AppSettings = AppSettings()
     llm: LLMSettings = LLMSettings()
 
