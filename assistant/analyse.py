@@ -67,6 +67,9 @@ class Taxonomy:
     question_words: frozenset[str]
     change_cues: re.Pattern  # sentences that describe a change between versions
     cue_words: frozenset[str] = field(default=frozenset())
+    positions: dict = field(default_factory=dict)  # phrasing: {"closing": (...), "opening": (...)}
+    titles: tuple = ()  # signatory titles (folded word endings)
+    quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
 
 
 @lru_cache(maxsize=1)
@@ -82,14 +85,18 @@ def taxonomy() -> Taxonomy:
                     frozenset(data["meta_words"]), frozenset(data["followup_references"]),
                     frozenset(data["question_words"]),
                     re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")"),
-                    frozenset(cue_words))
+                    frozenset(cue_words),
+                    {k: tuple(v) for k, v in (data.get("phrasing_positions") or {}).items()},
+                    tuple(data.get("signatory_titles") or ()),
+                    tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
+                           re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()))
 
 
 # ------------------------------------------------------------------ names
 
 _GENERIC = {"stadsdelsnamnd", "stadsdelsnamnden", "namnd", "namnden", "och", "forvaltning", "forvaltningen",
             "stadsdelsforvaltning", "stadsdelsforvaltningen", "styrelse", "styrelsen", "stockholms", "stad",
-            "stads", "bolag", "bolaget"}
+            "stads", "bolag", "bolaget", "stockholm"}
 _KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n|ns)?(s?namnd\w*|s?forvaltning\w*|s?stadsdel\w*|s?styrelse\w*)?$")
 
 
@@ -139,6 +146,9 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
 _BODY = re.compile(r"\b([A-ZÅÄÖ][\wåäöéü\-]*?(?:s? stadsdelsnämnd|s? stadsdelsförvaltning|nämnden|nämnd|nämnds|"
                    r"förvaltningen|förvaltning|styrelsen)|[a-zåäö]{4,}nämnd(?:en|ens|s)|[a-zåäö]{4,}förvaltning(?:en|ens)|"
                    r"Polisregion \w+)\b")
+# "stadsdelsnämnden i Skärholmen", "förvaltningen i Farsta": a body named by its place
+_BODY_IN = re.compile(r"\b((?:stadsdelsnämnden|stadsdelsförvaltningen|stadsdelen|stadsdelsområdet|nämnden|förvaltningen)"
+                      r" i ([A-ZÅÄÖ][\wåäöéü\-]+))")
 _NOT_A_NAME = re.compile(r"^(berorda|olika|alla|respektive|varje|en|den|var|samma|egna|ovriga|andra) ")
 
 
@@ -154,6 +164,9 @@ def unknown_body(question: str, known: Sequence[str]) -> str:
             continue
         if not mentioned_namnder(name, known):
             return re.sub(r"(?<=n)s$", "", name)  # 'stadsbyggnadsnämndens' -> 'stadsbyggnadsnämnden'
+    for m in _BODY_IN.finditer(question):
+        if namnd_keys(m.group(2)) and not mentioned_namnder(m.group(2), known):
+            return m.group(1)
 
     return ""
 

@@ -130,6 +130,7 @@ def _abstain(req: Request, reason: str) -> Answer:
 
 _FIELD_CUES = (
     ("dnr", re.compile(r"\b(dnr|diarienumm?er\w*)\b")),
+    ("signed", re.compile(r"\b(skrev under|skrivit under|undertecknad\w*|undertecknat|underskrift\w*|signerad\w*|signerat)\b")),
     ("contact", re.compile(r"\b(handlaggare\w*|kontaktperson\w*|vem (skrev|har skrivit|ar ansvarig))\b")),
     ("recipient", re.compile(r"\b(till vem|mottagare\w*|adressat\w*|skickades)\b")),
     ("date", re.compile(r"\b(nar|datum\w*|vilken dag)\b")),
@@ -139,6 +140,60 @@ _LABELLED = {
     "contact": re.compile(r"(?:Handläggare|Kontaktperson)[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][\wåäöéü\-]+(?:[ \t]+[A-ZÅÄÖ][\wåäöéü\-]+){1,3})"),
     "recipient": re.compile(r"(?m)^[ \t]*Till[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][^\n]{2,80})"),
 }
+_NAMEY = re.compile(r"^(?:[A-ZÅÄÖ][\wåäöéü\-]+[ \t]*){1,8}$")
+
+
+def _name_lines(chunk: Chunk, lines: list[str], offsets: list[int], i: int) -> tuple[str, str] | None:
+    """(quote, names) of the one or two name lines right above line i of a chunk."""
+    above: list[int] = []
+    j = i - 1
+    while j >= 0 and len(above) < 2 and (not lines[j].strip() or _NAMEY.match(lines[j].strip())):
+        if lines[j].strip():
+            above.insert(0, j)
+        j -= 1
+    if not above or sum(len(lines[k].split()) for k in above) < 2:
+        return None
+    return (chunk.text[offsets[above[0]]:offsets[above[-1]] + len(lines[above[-1]])].strip(),
+            " ".join(lines[k].strip() for k in above))
+
+
+def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
+    """The signature block as [(chunk, quote, names)]: a short line whose word
+    ends in a title of taxonomy.yaml `signatory_titles` ('Förvaltningschef',
+    'Stadsdelsdirektör'), with the names on the line itself ('Svante Borg,
+    Förvaltningschef') or on the one or two lines above it, which may end the
+    previous passage. Searched from the end of the document; [] if none."""
+    titles = taxonomy().titles
+    passages = corpus.passages(rec.doc_id)[-6:]
+    for k in range(len(passages) - 1, -1, -1):
+        chunk = passages[k]
+        lines = chunk.text.split("\n")
+        offsets = [0]
+        for ln in lines:
+            offsets.append(offsets[-1] + len(ln) + 1)
+        for i, line in enumerate(lines):
+            ws = [fold(w.lower()) for w in words(line)]
+            if not ws or len(ws) > 6 or not any(w.endswith(t) for w in ws for t in titles):
+                continue
+            same = re.match(r"^\s*((?:[A-ZÅÄÖ][\wåäöéü\-]+ ){1,3}[A-ZÅÄÖ][\wåäöéü\-]+),", line)
+            if same:
+                return [(chunk, line.strip(), same.group(1))]
+            got = _name_lines(chunk, lines, offsets, i)
+            if got:
+                quote = chunk.text[chunk.text.index(got[0]):offsets[i] + len(line)].strip()
+                return [(chunk, quote, got[1])]
+            if k > 0 and not "".join(lines[:i]).strip():  # the names end the previous passage
+                prev = passages[k - 1]
+                plines = prev.text.rstrip().split("\n")
+                poffs = [0]
+                for ln in plines:
+                    poffs.append(poffs[-1] + len(ln) + 1)
+                got = _name_lines(prev, plines, poffs, len(plines))
+                if got:
+                    return [(prev, got[0], got[1]), (chunk, line.strip(), "")]
+    return []
+
+
 def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk, str] | None:
     """The first passage line or sentence of the document holding one of the needles (folded)."""
     fneedles = [fold(n) for n in needles if n]
@@ -188,6 +243,16 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     for rec in docs[:8]:
         m = rec.meta
         who = _who(rec)
+        if field == "signed":
+            parts = _signature(corpus, rec)
+            if not parts:
+                lines.append(f"- {who}: ingen underskrift hittades i dokumentet.")
+                continue
+            ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
+            title = parts[-1][1] if len(parts) > 1 else ""
+            lines.append(f"- {who}: undertecknat av **{parts[0][2]}**" + (f" ({title})" if title else "")
+                         + "".join(f" [{n}]" for n in ns))
+            continue
         if field in ("contact", "recipient"):
             got = _labelled(corpus, rec, field)
             if got is None:
@@ -208,7 +273,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
         n = cites.add(*ev) if ev else None
         label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
         lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else " (från metadata)"))
-    if not cites.items and all("anger inget" in ln or "finns inte" in ln for ln in lines):
+    if not cites.items and all("anger inget" in ln or "finns inte" in ln or "hittades" in ln for ln in lines):
         return _abstain(req, " ".join(ln.lstrip("- ") for ln in lines[:3]))
     return Answer(req.question, "\n".join(lines), cites.items, query=req.question, filters=req.filters())
 

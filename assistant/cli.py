@@ -298,8 +298,6 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         results = {m: ev.run(lambda q, m=m: corpus.search(q, k=k, mode=m), qs) for m in modes}
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
-    from assistant.answer import MIN_TOPIC_OVERLAP
-
     abst = abstention_tradeoff(corpus, qs)
     rows = None
     if do_sweep:
@@ -311,7 +309,7 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
 
         cmd = "yttra eval --results " + str(results_file) + (" --sweep" if do_sweep else "")
         text = results_markdown(s, results, rows, len(qs), cmd)
-        text += "\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP)
+        text += "\n" + abstention_markdown(abst)
         bench = REPO_ROOT / "eval" / "bench" / "results.json"
         if bench.exists():
             from eval.sweep import bench_markdown
@@ -325,7 +323,7 @@ def evaluate(mode: str = typer.Option("all", help="dense | bm25 | hybrid | all")
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         typer.echo(ev.format_table(results))
-        typer.echo("\n" + abstention_markdown(abst, MIN_TOPIC_OVERLAP))
+        typer.echo("\n" + abstention_markdown(abst))
         for m, r in results.items():
             typer.echo(f"{m}: latency p50 {r['latency_ms']['p50']:.1f} ms, p95 {r['latency_ms']['p95']:.1f} ms")
 

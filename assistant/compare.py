@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.corpus import Corpus, term_matches
-from index.textnorm import analyze, fold, normalize_ws, words
+from index.corpus import Corpus
+from index.textnorm import fold, normalize_ws, words
 from index.types import Chunk, Citation
 
+from .evidence import DENSE_WEIGHT, LEX_WEIGHT, MIN_SENTENCE_WORDS, Z_FULL, Scorer, topic_terms  # noqa: F401
 from .quotes import sentence_spans, verify_quote
 from .render import csv_cell, md_cell
 
@@ -52,11 +53,7 @@ STANCES = ("positiv", "kritisk", "blandad", "neutral", "ej berört")
 # docstring): topics a document names get >= 0.6 from the lexical part alone;
 # a dense-only passage needs z >= 5 (boilerplate chunks such as "Attesterat av"
 # reach z ~ 4).
-LEX_WEIGHT = 0.6
-DENSE_WEIGHT = 0.4
-Z_FULL = 5.0
-THRESHOLD = 0.4
-MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
+THRESHOLD = 0.4  # the weights and Z_FULL are the shared evidence scorer's (assistant/evidence.py)
 STANCE_SENTENCES = 5  # most relevant sentences read for cue phrases
 MAX_QUOTE_CHARS = 450
 
@@ -177,15 +174,6 @@ def detect_stance(sentences: list[str]) -> tuple[str, list[str]]:
 
 # ---------------------------------------------------------------- evidence
 
-def topic_terms(topic: str) -> list[str]:
-    """Content words of the topic: folded, stopwords dropped, Swedish stems, unique."""
-    return list(dict.fromkeys(analyze(topic)))
-
-
-def _matches(term: str, folded_words: set[str]) -> bool:
-    return any(term_matches(term, w) for w in folded_words)
-
-
 @dataclass
 class _Sent:
     chunk_i: int
@@ -200,18 +188,16 @@ class _Sent:
         return LEX_WEIGHT * self.lex + DENSE_WEIGHT * self.dense
 
 
-def _doc_sentences(chunks: list[Chunk], terms: list[str], idf: dict[str, float],
-                   dense: np.ndarray, cos: np.ndarray) -> list[_Sent]:
-    total = sum(idf.values())
+def _doc_sentences(chunks: list[Chunk], scorer: Scorer, dense: np.ndarray, cos: np.ndarray) -> list[_Sent]:
+    """Every sentence of the document's passages (neighbours kept for the quote),
+    with the shared scorer's lexical coverage."""
     out: list[_Sent] = []
     for i, chunk in enumerate(chunks):
         text = chunk.text
         for a, b in sentence_spans(text):
-            sw = words(text[a:b])
-            if len(sw) < MIN_SENTENCE_WORDS:
+            if len(words(text[a:b])) < MIN_SENTENCE_WORDS:
                 continue
-            ws = {fold(w) for w in sw}
-            lex = sum(idf[t] for t in terms if _matches(t, ws)) / total if total else 0.0
+            lex, _ = scorer.coverage(text[a:b])
             out.append(_Sent(i, (a, b), text[a:b], lex, float(dense[i]), float(cos[i])))
     return out
 
@@ -243,25 +229,18 @@ def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Compa
         raise ValueError("ämnet är tomt / the topic is empty")
     docs = corpus.documents(filters)  # raises FilterError on unknown fields/values
 
-    # dense: cosine of each passage, as a z-score against the whole corpus
-    qvec = corpus.embed_query(topic) if len(corpus) else None
-    mean, sd = corpus.similarity_stats(qvec) if qvec is not None else (0.0, 0.0)
-
-    # lexical: IDF over all passages of the corpus
-    terms = topic_terms(topic)
-    stats = corpus.term_stats(terms)
-    idf = {t: stats.idf(t) for t in terms}
+    # the shared evidence scorer: IDF-weighted lexical coverage + the passage's dense z-score
+    scorer = Scorer(corpus, topic)
 
     rows: list[CompareRow] = []
     for rec in docs:
         chunks = corpus.passages(rec.doc_id)
         if not chunks:
             continue
-        cos = corpus.similarity(qvec, [c.id for c in chunks]) if qvec is not None else np.zeros(len(chunks))
-        z = (cos - mean) / sd if sd > 1e-9 else np.zeros_like(cos)
+        z = scorer.passage_z(chunks)
         dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
         first = chunks[0]
-        sents = _doc_sentences(chunks, terms, idf, dense, cos)
+        sents = _doc_sentences(chunks, scorer, dense, z)
         ranked = sorted(sents, key=lambda s: (-s.rel, -s.lex, -s.cos, s.chunk_i, s.span))
         relevance = ranked[0].rel if ranked else 0.0
         row = CompareRow(doc_id=rec.doc_id, namnd=first.namnd, title=first.title, year=first.year,

@@ -1,0 +1,199 @@
+"""The one evidence scorer: how well a sentence of the corpus answers a topic.
+
+Jämför, the topic answerer, the stance and change answerers and Skriv
+yttrande all rank sentences with it, so "relevant" means the same everywhere:
+
+    relevance(s) = LEX_WEIGHT * L(s) + DENSE_WEIGHT * D(c)
+
+L(s)  lexical coverage: the IDF-weighted share of the topic's content terms
+      (folded, stopwords dropped, Swedish stems; a stem matches a compound that
+      contains it) found in the sentence. IDF comes from `Corpus.term_stats`,
+      so rare, specific words weigh more than words every passage has.
+D(c)  semantic support of the sentence's passage: the cosine between topic and
+      passage (the index's multilingual embedding) as a z-score against the
+      whole corpus for this topic, clipped to [0, Z_FULL] and divided by Z_FULL.
+      Raw cosines are not comparable between topics; z-scores are.
+
+`Evidence.answerability()` turns the best evidence into the features the
+abstention decision is calibrated on (assistant/abstention.yaml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+import numpy as np
+import yaml
+
+from index.corpus import Corpus, term_matches
+from index.textnorm import analyze, fold, normalize_ws, words
+from index.types import Chunk
+
+from .quotes import quotable, sentence_spans
+
+LEX_WEIGHT = 0.6
+DENSE_WEIGHT = 0.4
+Z_FULL = 5.0
+MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
+
+
+def matches(term: str, word: str) -> bool:
+    """`index.corpus.term_matches`, plus derivations that stemming keeps apart:
+    a long term matches a word sharing all but its last three letters
+    ('kommunicer' ~ 'kommunikation', 'samordn' ~ 'samordningsansvar')."""
+    if term_matches(term, word):
+        return True
+    n = max(6, len(term) - 3)
+    return len(term) >= 7 and len(word) >= n and word[:n] == term[:n]
+
+
+def topic_terms(topic: str) -> list[str]:
+    """Content terms of a topic: folded, stopwords dropped, Swedish stems, unique."""
+    return list(dict.fromkeys(analyze(topic)))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One sentence of a passage with its evidence scores."""
+
+    chunk: Chunk
+    start: int
+    end: int
+    lex: float  # IDF-weighted share of the topic's terms in the sentence (0..1)
+    dense: float  # the passage's semantic support (0..1)
+    z: float  # the passage's cosine as a z-score against the corpus
+    found: frozenset[str] = frozenset()  # topic terms the sentence contains
+    rank: int = 0  # retrieval rank of the passage (0 = not from a search)
+
+    @property
+    def rel(self) -> float:
+        return LEX_WEIGHT * self.lex + DENSE_WEIGHT * self.dense
+
+    @property
+    def text(self) -> str:
+        return normalize_ws(self.chunk.text[self.start:self.end])
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.chunk.id, self.start, self.end)
+
+
+@dataclass
+class Scorer:
+    """Scores sentences against one topic over one corpus (built once per question)."""
+
+    corpus: Corpus
+    topic: str
+    dense_text: str = ""  # what the dense part compares passages with (default: the topic)
+    terms: list[str] = field(init=False)
+    idf: dict[str, float] = field(init=False)
+    absent: frozenset[str] = field(init=False, default=frozenset())
+    _qvec: np.ndarray | None = field(init=False, default=None)
+    _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
+
+    def __post_init__(self) -> None:
+        self.terms = topic_terms(self.topic)
+        stats = self.corpus.term_stats(self.terms) if self.terms else None
+        self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
+        self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
+        dense_text = self.dense_text or self.topic
+        if dense_text.strip() and len(self.corpus):
+            self._qvec = self.corpus.embed_query(dense_text)
+            self._stats = self.corpus.similarity_stats(self._qvec)
+
+    # -- parts
+    def coverage(self, text: str) -> tuple[float, frozenset[str]]:
+        """(IDF-weighted share of topic terms in `text`, the terms found)."""
+        total = sum(self.idf.values())
+        if not total:
+            return 0.0, frozenset()
+        ws = {fold(w) for w in words(text)}
+        found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws))
+        return sum(self.idf[t] for t in found) / total, found
+
+    def passage_z(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        """Each passage's cosine with the topic as a z-score against the corpus."""
+        if self._qvec is None or not chunks:
+            return np.zeros(len(chunks), dtype=np.float32)
+        cos = self.corpus.similarity(self._qvec, [c.id for c in chunks])
+        mean, sd = self._stats
+        return (cos - mean) / sd if sd > 1e-9 else np.zeros_like(cos)
+
+    # -- the scorer
+    def sentences(self, chunks: Sequence[Chunk], ranks: Sequence[int] | None = None, *,
+                  quotable_only: bool = True) -> list[Scored]:
+        """Every sentence of the passages, scored; each distinct sentence once
+        (neighbouring passages overlap), keeping its best-supported occurrence."""
+        z = self.passage_z(chunks)
+        best: dict[str, Scored] = {}
+        order: list[str] = []
+        for i, chunk in enumerate(chunks):
+            dense = float(np.clip(z[i], 0.0, Z_FULL) / Z_FULL)
+            for a, b in sentence_spans(chunk.text):
+                text = chunk.text[a:b]
+                if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)):
+                    continue
+                lex, found = self.coverage(text)
+                s = Scored(chunk, a, b, lex, dense, float(z[i]), found, ranks[i] if ranks else 0)
+                norm = normalize_ws(text)
+                if norm not in best:
+                    order.append(norm)
+                    best[norm] = s
+                elif s.rel > best[norm].rel:
+                    best[norm] = s
+        return [best[t] for t in order]
+
+    def rank(self, scored: Iterable[Scored]) -> list[Scored]:
+        return sorted(scored, key=lambda s: (-s.rel, -s.lex, s.rank or 10 ** 6, s.chunk.id, s.start))
+
+    def answerability(self, ranked: Sequence[Scored], top: int = 5) -> dict[str, float]:
+        """Features of the best evidence for the abstention decision:
+        best      relevance of the best sentence
+        lex       lexical coverage of the best-covering sentence among the top ones
+        z         best passage z-score among them
+        missing   IDF share of topic terms that no top sentence contains
+        rare_gap  the highest IDF of a topic term no top sentence contains,
+                  relative to the highest IDF of any topic term (0 = none missing)
+        absent    IDF share of topic terms that occur in no passage of the corpus"""
+        head = list(ranked[:top])
+        found = set().union(*(s.found for s in head)) if head else set()
+        total = sum(self.idf.values()) or 1.0
+        missing = [t for t in self.terms if t not in found]
+        max_idf = max(self.idf.values(), default=0.0) or 1.0
+        return {
+            "best": head[0].rel if head else 0.0,
+            "lex": max((s.lex for s in head), default=0.0),
+            "z": max((s.z for s in head), default=0.0),
+            "missing": sum(self.idf[t] for t in missing) / total if self.terms else 0.0,
+            "rare_gap": max((self.idf[t] for t in missing), default=0.0) / max_idf,
+            "absent": sum(self.idf[t] for t in self.absent) / total if self.terms else 0.0,
+        }
+
+
+# ------------------------------------------------------------------ calibrated decision
+
+@dataclass(frozen=True)
+class Calibration:
+    """A logistic model over `Scorer.answerability` features, fitted on the dev
+    split of the answer set (eval/calibrate.py) and stored as data."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # answer when p(answerable) >= threshold
+
+    def probability(self, features: dict[str, float]) -> float:
+        x = self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+        return float(1.0 / (1.0 + np.exp(-x)))
+
+    def answerable(self, features: dict[str, float]) -> bool:
+        return self.probability(features) >= self.threshold
+
+
+@lru_cache(maxsize=1)
+def calibration() -> Calibration:
+    data = yaml.safe_load(resources.files("assistant").joinpath("abstention.yaml").read_text(encoding="utf-8"))
+    return Calibration({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]),
+                       float(data["threshold"]))

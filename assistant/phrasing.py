@@ -1,0 +1,161 @@
+"""The phrasing answerer: "Hur brukar … formuleras?" — how the responses
+word something, which formulations recur and in how many documents.
+
+1. What to look at, from the question: a section it names ("förslaget till
+   beslut", "ärendets beredning": the draft's section families), a position
+   ("avslutas", "inleds": taxonomy.yaml `phrasing_positions`), a quoted phrase
+   ('förvaltningen anser att'), or else its topic, ranked with the shared
+   evidence scorer.
+2. One or two sentences per response document in scope.
+3. Recurring formulations: sentences are grouped when they share a run of at
+   least MIN_SHARED_WORDS words (names of nämnder and numbers do not count as
+   shared); the shared run is shown with the number of documents using it,
+   then each document's sentence, verbatim and cited.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from index.corpus import Corpus
+from index.textnorm import fold, words
+from index.types import Answer
+
+from .analyse import Request, namnd_keys, taxonomy
+from .answerers import NO_ANSWER, Sentence, _Cites, _scope, document_sentences
+from .draft import SECTION_FAMILIES, section_family
+from .evidence import Scorer
+
+MIN_SHARED_WORDS = 3
+PER_DOC = 2
+MAX_DOCS = 8
+_QUOTED = re.compile(r"['\"»”“‘’]([^'\"»”“‘’]{6,120})['\"«”“‘’]")
+
+
+def _asked_section(question: str) -> str | None:
+    """The section family the question names ('förslaget till beslut' -> 'Förslag till beslut')."""
+    q = fold(question.lower())
+    for family, heads in SECTION_FAMILIES.items():
+        for h in heads:
+            hw = fold(h.lower()).split()
+            # 'förslaget till beslut' names 'Förslag till beslut': compare word starts
+            if len(hw) >= 2 and re.search(r"\b" + r"\w*\s+".join(re.escape(w[:max(4, len(w) - 1)]) for w in hw) + r"\w*", q):
+                return family
+    return None
+
+
+def _asked_position(question: str) -> str | None:
+    q = fold(question.lower())
+    for pos, cues in taxonomy().positions.items():
+        if any(re.search(r"(?<!\w)" + re.escape(c), q) for c in cues):
+            return pos
+    return None
+
+
+def _tokens(text: str, mask: set[str]) -> list[str]:
+    """Folded words; names of nämnder and numbers become placeholders (never shared)."""
+    out = []
+    for i, w in enumerate(words(text)):
+        f = fold(w.lower())
+        out.append(f"<{i}>" if (f.isdigit() or any(f.startswith(k) for k in mask)) else f)
+    return out
+
+
+def _shared_run(a: list[str], b: list[str]) -> tuple[int, int]:
+    """(start in a, length) of the longest run of words a and b share."""
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return m.a, m.size
+
+
+def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Sentence]]:
+    section = _asked_section(req.question)
+    position = _asked_position(req.question)
+    quoted = [fold(m.group(1).lower()).strip() for m in _QUOTED.finditer(req.question)]
+    scorer = None if (quoted or section or position) else Scorer(corpus, req.topic or req.question)
+    chosen: dict[str, list[Sentence]] = {}
+    for rec in docs[:MAX_DOCS]:
+        sents = document_sentences(corpus, rec.doc_id)
+        if not sents:
+            continue
+        if quoted:
+            picked = [s for s in sents if any(q in fold(s.text.lower()) for q in quoted)][:PER_DOC]
+        elif section:
+            picked = [s for s in sents if s.family == section][:PER_DOC]
+        elif position == "closing":  # the end of the document's own text, not appendices or letterheads
+            body = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or \
+                [s for s in sents if s.family] or sents
+            picked = body[-1:]
+        elif position == "opening":
+            views = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or sents
+            picked = views[:1]
+        else:
+            scored = scorer.rank(scorer.sentences(corpus.passages(rec.doc_id)))
+            by_text = {s.text: s for s in sents}
+            best = scored[0].rel if scored else 0.0
+            picked = [by_text[x.text] for x in scored if x.text in by_text and x.lex > 0
+                      and x.rel >= 0.8 * best][:PER_DOC]
+        picked = [s for s in picked if not any(o is not s and fold(o.text) in fold(s.text) for o in picked)]
+        if picked:  # (a sentence that repeats another with its heading glued on is left out)
+            chosen[rec.doc_id] = sorted(picked, key=lambda s: s.order)
+    return chosen
+
+
+def answer_phrasing(corpus: Corpus, req: Request) -> Answer:
+    docs = _scope(corpus, req)
+    if not docs:
+        return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
+                      warnings=["Inget yttrande i underlaget matchar frågan."])
+    chosen = _pick_sentences(corpus, req, docs)
+    if not chosen:
+        return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
+                      warnings=["Inget av yttrandena formulerar sig om det frågan gäller."])
+    names = {d.doc_id: d.meta.namnd or d.doc_id for d in docs}
+    mask = {k for d in docs for k in namnd_keys(d.meta.namnd)}
+    items = [(d, s, _tokens(s.text, mask)) for d, ss in chosen.items() for s in ss]
+
+    # group sentences of different documents that share a run of words
+    groups: list[dict] = []
+    for d, s, toks in items:
+        best = None
+        for g in groups:
+            start, size = _shared_run(g["run"], toks)
+            if size >= MIN_SHARED_WORDS and d not in g["docs"] and (best is None or size > best[1]):
+                best = (g, size, start)
+        if best:
+            g, size, start = best
+            g["run"] = g["run"][start:start + size]
+            g["docs"][d] = s
+        else:
+            groups.append({"run": toks, "docs": {d: s}})
+    recurring = sorted((g for g in groups if len(g["docs"]) >= 2), key=lambda g: -len(g["docs"]))
+    cites = _Cites()
+    parts: list[str] = []
+    total = len(chosen)
+    for g in recurring[:4]:
+        first = next(iter(g["docs"].values()))
+        phrase = _surface(first.text, g["run"])
+        head = (f"Återkommande formulering i {len(g['docs'])} av {total} yttranden"
+                + (f": »…{phrase}…«" if phrase else ":"))
+        lines = [f"- **{names[d]}**: {cites.sentence(s)}" for d, s in g["docs"].items()]
+        parts.append(head + "\n" + "\n".join(lines))
+    single = [(d, s) for g in groups if len(g["docs"]) == 1 for d, s in g["docs"].items()]
+    if single:
+        title = "Andra formuleringar:" if recurring else \
+            f"Så formulerar sig {total} yttranden (ingen formulering återkommer ordagrant):"
+        parts.append(title + "\n" + "\n".join(f"- **{names[d]}**: {cites.sentence(s)}" for d, s in single[:8]))
+    if not cites.items:
+        return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
+                      warnings=["Inga citerbara meningar hittades."])
+    return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
+
+
+def _surface(text: str, run: list[str]) -> str:
+    """The run of folded words as it is written in `text` (verbatim), '' if not found."""
+    ws = list(re.finditer(r"[^\W_]+(?:[-–][^\W_]+)*", text))
+    folded = [fold(m.group(0).lower()) for m in ws]
+    n = len(run)
+    for i in range(len(folded) - n + 1):
+        if all(r.startswith("<") or folded[i + j] == r for j, r in enumerate(run)):
+            return text[ws[i].start():ws[i + n - 1].end()]
+    return ""

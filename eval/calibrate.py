@@ -1,0 +1,129 @@
+"""Calibrate the topic answerer's abstention on development data only.
+
+    .venv/bin/python -m eval.calibrate [--write] [--max-false-refusal 0.05]
+
+Training questions: the dev split of eval/answers.jsonl and the retrieval set
+eval/questions.jsonl (its `none` questions are unanswerable). The held-out split
+of the answer set is never read here. Every question that the router sends to
+the topic answerer contributes the features of its evidence
+(`evidence.Scorer.answerability`) and a label (answerable or not). A logistic
+model (L2, plain numpy) is fitted; the threshold is the one that abstains on
+the most unanswerable questions while refusing at most `max_false_refusal` of
+the answerable ones. `--write` stores it in assistant/abstention.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from index.settings import REPO_ROOT, load_settings
+
+FEATURES = ("lex", "z", "missing", "rare_gap", "absent")  # "best" is lex and z combined: left out
+
+
+def collect(corpus, items: list[tuple[list[str], bool]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features and labels (1 = answerable) of the questions routed to the topic answerer."""
+    from assistant.analyse import analyse
+    from assistant.answer import route, topic_evidence, topic_query
+
+    X, y, qs = [], [], []
+    for turns, answerable in items:
+        question, history = turns[-1], list(turns[:-1])
+        req = analyse(question, corpus, history)
+        if route(req, {}) != "topic":
+            continue
+        ev = topic_evidence(corpus, req, question, topic_query(req, question, history), req.filters(), 8)
+        if not ev.hits or ev.features.get("quantity_gap"):
+            continue  # decided by rules before the model
+        X.append([ev.features[f] for f in FEATURES])
+        y.append(1.0 if answerable else 0.0)
+        qs.append(question)
+    return np.array(X, dtype=float), np.array(y), qs
+
+
+def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: float = 0.5) -> tuple[np.ndarray, float]:
+    """Logistic regression by gradient descent on standardised features,
+    classes weighted to balance; returned in the raw features' units."""
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    w, b = _fit((X - mu) / sd, y, l2, steps, lr)
+    return w / sd, b - float((w * mu / sd).sum())
+
+
+def _fit(X: np.ndarray, y: np.ndarray, l2: float, steps: int, lr: float) -> tuple[np.ndarray, float]:
+    w, b = np.zeros(X.shape[1]), 0.0
+    pos = y.mean() if len(y) else 0.5
+    sw = np.where(y == 1, 0.5 / max(pos, 1e-9), 0.5 / max(1 - pos, 1e-9))
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w + b)))
+        g = sw * (p - y)
+        w -= lr * (X.T @ g / len(y) + l2 * w)
+        b -= lr * g.mean()
+    return w, b
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, max_false_refusal: float) -> tuple[float, dict]:
+    """The threshold with the highest abstention recall whose false-refusal rate stays within the bound."""
+    best = (0.0, {"abstain_recall": 0.0, "false_refusal": 0.0})
+    for th in np.unique(np.concatenate([p, [0.0]])):
+        refuse = p < th
+        fr = float(refuse[y == 1].mean()) if (y == 1).any() else 0.0
+        rec = float(refuse[y == 0].mean()) if (y == 0).any() else 0.0
+        if fr <= max_false_refusal and (rec, -th) > (best[1]["abstain_recall"], -best[0]):
+            best = (float(th), {"abstain_recall": rec, "false_refusal": fr})
+    return best
+
+
+def training_items() -> list[tuple[list[str], bool]]:
+    items = []
+    for line in (REPO_ROOT / "eval" / "answers.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            if d["split"] == "dev":  # never the held-out split
+                items.append((d.get("turns") or [d["question"]], not d["must_abstain"]))
+    for line in (REPO_ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            items.append(([d["question"]], d["job"] != "none"))
+    return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help="store the fitted model in assistant/abstention.yaml")
+    ap.add_argument("--max-false-refusal", type=float, default=0.05)
+    ap.add_argument("--show", action="store_true", help="print every question with its probability")
+    args = ap.parse_args(argv)
+    from index.corpus import open_corpus
+
+    corpus = open_corpus(load_settings())
+    X, y, qs = collect(corpus, training_items())
+    w, b = fit(X, y)
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    th, rates = choose_threshold(p, y, args.max_false_refusal)
+    print(f"{len(y)} questions reach the topic answerer: {int(y.sum())} answerable, {int(len(y) - y.sum())} not")
+    print("weights:", {f: round(float(v), 3) for f, v in zip(FEATURES, w)}, "bias", round(float(b), 3))
+    print(f"threshold {th:.3f}: abstains on {rates['abstain_recall']:.2f} of unanswerable, "
+          f"refuses {rates['false_refusal']:.2f} of answerable (calibration data)")
+    if args.show:
+        for q, pi, yi in sorted(zip(qs, p, y), key=lambda t: t[1]):
+            print(f"{pi:.2f} {'A' if yi else 'U'} {'REFUSED' if pi < th else '       '} {q}")
+    if args.write:
+        path = REPO_ROOT / "assistant" / "abstention.yaml"
+        weights = ", ".join(f"{f}: {round(float(v), 4)}" for f, v in zip(FEATURES, w))
+        path.write_text(
+            "# Calibrated abstention for the topic answerer (assistant/evidence.py `Calibration`).\n"
+            "# Written by `python -m eval.calibrate --write` from the dev split of eval/answers.jsonl and\n"
+            "# eval/questions.jsonl (never the held-out split); do not edit by hand.\n"
+            f"# Calibration data: {len(y)} questions, abstains on {rates['abstain_recall']:.2f} of unanswerable,\n"
+            f"# refuses {rates['false_refusal']:.2f} of answerable.\n"
+            f"weights: {{{weights}}}\nbias: {round(float(b), 4)}\nthreshold: {round(th, 4)}\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
