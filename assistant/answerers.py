@@ -452,34 +452,54 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
-    about it that describe the change; None when none does (the topic
-    answerer then searches)."""
+    that describe the change; None when none does (the topic answerer then
+    searches). Without a topic: the sentences of the version's documents that
+    describe a change (taxonomy.yaml `change_cues`). With a topic ("Har
+    antalet fokusområden ändrats?"): the sentences on that topic (the shared
+    evidence scorer) in the documents about this version and the one before,
+    per version, so the reader sees what each says."""
+    from .evidence import Scorer
+
     periods = sorted(corpus.facets().get("period", {}), key=lambda p: str(p).split("-")[0])
     period = req.period or (periods[-1] if periods else "")
     if not period:
         return None
-    earlier = [p for p in periods if str(p).split("-")[0] < period.split("-")[0]]
-    docs = [d for d in corpus.documents({"period": period}) if not req.namnder or d.meta.namnd in req.namnder]
+    i = periods.index(period) if period in periods else len(periods) - 1
+    earlier = periods[:i]
+    later = periods[i + 1:i + 2]  # the version that replaced it says why and how it was revised
     rx = taxonomy().change_cues
+    topic = " ".join(w for w in req.topic.split() if not rx.search(fold(w.lower())))
+    scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
+    versions = ([period] + earlier[-1:]) if scorer else [period] + later
     cites = _Cites()
     paragraphs = []
-    for rec in docs[:6]:
-        scored = []
-        for s in document_sentences(corpus, rec.doc_id):
-            n = len(rx.findall(fold(s.text.lower())))
-            if n and voice(s.text) != "own" or (n >= 2):
-                scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
-        scored.sort(key=lambda t: -t[1])
-        chosen: list[Sentence] = []
-        for s, _ in scored:
-            if len(chosen) >= 3:
-                break
-            if all(_distinct(s.text, c.text) for c in chosen):
-                chosen.append(s)
-        chosen.sort(key=lambda s: s.order)
-        if chosen:
-            paragraphs.append(f"**{_who(rec)}** beskriver förändringen: "
-                              + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
+    for version in versions:
+        docs = [d for d in corpus.documents({"period": version}) if not req.namnder or d.meta.namnd in req.namnder]
+        for rec in docs[:6]:
+            scored = []
+            if scorer:
+                by_text = {x.text: x for x in scorer.sentences(corpus.passages(rec.doc_id))}
+            for s in document_sentences(corpus, rec.doc_id):
+                n = len(rx.findall(fold(s.text.lower())))
+                if scorer:
+                    ev = by_text.get(s.text)
+                    if ev is not None and ev.lex > 0:
+                        scored.append((s, ev.rel + 0.2 * bool(n)))
+                elif n and voice(s.text) != "own" or (n >= 2):
+                    scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
+            scored.sort(key=lambda t: -t[1])
+            floor = 0.6 * scored[0][1] if scored and scorer else 0.0
+            chosen: list[Sentence] = []
+            for s, sc in scored:
+                if len(chosen) >= (2 if scorer else 3) or sc < floor:
+                    break
+                if all(_distinct(s.text, c.text) for c in chosen):
+                    chosen.append(s)
+            chosen.sort(key=lambda s: s.order)
+            if chosen:
+                verb = f"om {topic}" if scorer else "om förändringen"
+                paragraphs.append(f"**{_who(rec)}** skriver {verb}: "
+                                  + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
     if not cites.items:
         return None
     vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier else ""
