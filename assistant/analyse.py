@@ -68,6 +68,7 @@ class Taxonomy:
     change_cues: re.Pattern  # sentences that describe a change between versions
     cue_words: frozenset[str] = field(default=frozenset())
     positions: dict = field(default_factory=dict)  # phrasing: {"closing": (...), "opening": (...)}
+    scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
 
@@ -87,6 +88,7 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")"),
                     frozenset(cue_words),
                     {k: tuple(v) for k, v in (data.get("phrasing_positions") or {}).items()},
+                    {k: tuple(v) for k, v in (data.get("followup_scopes") or {}).items()},
                     tuple(data.get("signatory_titles") or ()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
                            re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()))
@@ -233,11 +235,22 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     return " ".join(dict.fromkeys(out))
 
 
-def _is_followup(question: str, own_topic: str) -> bool:
+_ALL = ("namnder", "period", "topic")
+
+
+def _followup_scope(question: str, own_topic: str) -> tuple[str, ...]:
+    """What a question takes over from the previous turn: () when it is not a
+    follow-up; a reference word with a scope in taxonomy.yaml
+    (`followup_scopes`: 'programmet' carries the version, not the nämnd)
+    carries only that; pronouns, a leading 'och'/'men' or a missing topic carry all."""
     qw = _qwords(question.lower())
     tax = taxonomy()
-    return (len(qw) <= 14 and (bool(set(qw) & tax.references) or qw[:1] in (["och"], ["men"], ["samt"])
-                               or not own_topic))
+    if len(qw) > 14:
+        return ()
+    refs = set(qw) & tax.references
+    if qw[:1] in (["och"], ["men"], ["samt"]) or not own_topic or any(r not in tax.scopes for r in refs):
+        return _ALL if (refs or qw[:1] in (["och"], ["men"], ["samt"]) or not own_topic) else ()
+    return tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
 
 
 # ------------------------------------------------------------------ analysis
@@ -271,15 +284,16 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd="" if namnder else unknown_body(question, known), unknown_period=unknown_period)
-    if previous is not None and _is_followup(question, topic):
+    scope = _followup_scope(question, topic) if previous is not None else ()
+    if scope:
         inherited = []
-        if not req.namnder and not req.unknown_namnd and previous.namnder:
+        if "namnder" in scope and not req.namnder and not req.unknown_namnd and previous.namnder:
             req = replace(req, namnder=previous.namnder)
             inherited.append("namnder")
-        if not req.period and not req.unknown_period and previous.period:
+        if "period" in scope and not req.period and not req.unknown_period and previous.period:
             req = replace(req, period=previous.period)
             inherited.append("period")
-        if not topic_is_substantial(req.topic) and previous.topic:
+        if "topic" in scope and not topic_is_substantial(req.topic) and previous.topic:
             req = replace(req, topic=(previous.topic + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic):

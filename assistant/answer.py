@@ -26,21 +26,6 @@ _NUMBER = re.compile(r"(?<![\d/\-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d/\-]
                      r"tredjedel|fjärdedel|procent|miljon\w*|kronor|två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
                      r"tjugo|hundra|tusen)\b", re.I)  # a year or a dnr is not an amount
 RELATIVE_FLOOR = 0.6  # quote sentences within this share of the best sentence's relevance
-_FOLLOWUP = re.compile(r"^\s*(och|men|samt|även|också)\b|\b(det|detta|dem|dessa|denna|den frågan|samma)\b\s*\??\s*$", re.I)
-
-
-# ------------------------------------------------------------- follow-ups
-
-def is_followup(question: str) -> bool:
-    return bool(_FOLLOWUP.search(question)) and len(words(question)) <= 14
-
-
-def rewrite_query(question: str, history: list[str] | None) -> str:
-    """A follow-up ('Och vad tyckte Kyrkogårdsnämnden om det?') is searched
-    together with the previous question so 'det' gets its topic back."""
-    if history and is_followup(question):
-        return f"{history[-1]} {question}"
-    return question
 
 
 # ------------------------------------------------------------- the topic answerer
@@ -211,10 +196,12 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
 
 
 def topic_query(req, question: str, history: list[str] | None) -> str:
-    """What the topic answerer searches for: the question, with the topic a
-    follow-up carried over from the previous turn."""
-    query = rewrite_query(question, history) if not req.followup or not req.topic else \
-        " ".join(x for x in (question, req.topic) if x)
+    """What the topic answerer searches for: the question, plus what a
+    follow-up carried over (the analysis decides what is a follow-up): the
+    inherited topic, or the previous question when there is no topic to carry."""
+    query = question
+    if req.followup:
+        query = f"{question} {req.topic}" if req.topic else f"{history[-1]} {question}" if history else question
     if req.qtype == "change":
         query += " nytt ändrat jämfört med tidigare program"
     return query

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.analyse import mentioned_namnder, unknown_body
-from assistant.answer import NO_ANSWER, _quantity_gap, answer, is_followup, rewrite_query
+from assistant.answer import NO_ANSWER, _quantity_gap, answer, topic_query
 from assistant.quotes import quote_in_source, sentence_spans, verify_quote
 
 KNOWN = ["Enskede-Årsta-Vantörs stadsdelsnämnd", "Hägersten-Liljeholmens stadsdelsnämnd", "Kulturnämnden och Stadsarkivet",
@@ -33,11 +33,16 @@ def test_namnd_detection_and_unknown_bodies():
     assert unknown_body("stadsbyggnadsnämndens synpunkter på programmet?", KNOWN) == "stadsbyggnadsnämnden"
 
 
-def test_followups_reuse_the_previous_question():
-    assert is_followup("Och vad tyckte Kyrkogårdsnämnden om det?")
-    assert not is_followup("Vad säger programmet om ordningsvakter?")
-    assert rewrite_query("Och vad tyckte Kyrkogårdsnämnden om det?", ["Vad säger nämnderna om ordningsvakter?"]) \
-        .startswith("Vad säger nämnderna om ordningsvakter?")
+def test_followups_reuse_the_previous_question(real_retriever):
+    from assistant.analyse import analyse
+
+    history = ["Vad säger nämnderna om ordningsvakter?"]
+    req = analyse("Och vad tyckte Kyrkogårdsnämnden om det?", real_retriever, history)
+    assert req.followup and "ordningsvakter" in topic_query(req, req.question, history)
+    req = analyse("Vad säger programmet om ordningsvakter?", real_retriever, ["Vad tyckte EAV om samverkan?"])
+    assert not req.namnder and "namnder" not in req.inherited  # 'programmet' carries the version, not the nämnd
+    req = analyse("Vad säger programmet om ordningsvakter?", real_retriever, ["Vad tyckte EAV om programmet 2020-2023?"])
+    assert req.period == "2020-2023" and not req.namnder
 
 
 def test_amount_questions_need_an_amount_of_their_kind():
