@@ -68,6 +68,7 @@ class Taxonomy:
     change_cues: re.Pattern  # sentences that describe a change between versions
     cue_words: frozenset[str] = field(default=frozenset())
     positions: dict = field(default_factory=dict)  # phrasing: {"closing": (...), "opening": (...)}
+    corpus_wide: tuple = ()  # words of questions about all nämnder/documents
     scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
@@ -88,6 +89,7 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")"),
                     frozenset(cue_words),
                     {k: tuple(v) for k, v in (data.get("phrasing_positions") or {}).items()},
+                    tuple(data.get("corpus_wide") or ()),
                     {k: tuple(v) for k, v in (data.get("followup_scopes") or {}).items()},
                     tuple(data.get("signatory_titles") or ()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
@@ -238,19 +240,27 @@ def topic_of(question: str, known: Sequence[str]) -> str:
 _ALL = ("namnder", "period", "topic")
 
 
-def _followup_scope(question: str, own_topic: str) -> tuple[str, ...]:
+def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...]:
     """What a question takes over from the previous turn: () when it is not a
-    follow-up; a reference word with a scope in taxonomy.yaml
-    (`followup_scopes`: 'programmet' carries the version, not the nämnd)
-    carries only that; pronouns, a leading 'och'/'men' or a missing topic carry all."""
+    follow-up. A reference word with a scope in taxonomy.yaml (`followup_scopes`:
+    'programmet' carries the version, not the nämnd) carries only that; other
+    pronouns, a leading 'och'/'men', or a plain question without a topic of its
+    own carry nämnd, version and topic. A question about all of them
+    ('nämnderna', 'vilken nämnd': `corpus_wide`) never takes over a nämnd."""
     qw = _qwords(question.lower())
     tax = taxonomy()
     if len(qw) > 14:
         return ()
     refs = set(qw) & tax.references
-    if qw[:1] in (["och"], ["men"], ["samt"]) or not own_topic or any(r not in tax.scopes for r in refs):
-        return _ALL if (refs or qw[:1] in (["och"], ["men"], ["samt"]) or not own_topic) else ()
-    return tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
+    joined = " ".join(qw)
+    wide = any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", joined) for w in tax.corpus_wide)
+    if refs and all(r in tax.scopes for r in refs):
+        scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
+    elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not own_topic and qtype == "topic"):
+        scope = _ALL
+    else:
+        scope = ()
+    return tuple(f for f in scope if not (wide and f == "namnder"))
 
 
 # ------------------------------------------------------------------ analysis
@@ -284,7 +294,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd="" if namnder else unknown_body(question, known), unknown_period=unknown_period)
-    scope = _followup_scope(question, topic) if previous is not None else ()
+    scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:
         inherited = []
         if "namnder" in scope and not req.namnder and not req.unknown_namnd and previous.namnder:
@@ -310,6 +320,13 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
                        period=recs[0].meta.period if len({d.meta.period for d in recs}) == 1 else req.period,
                        unknown_namnd="", unknown_period="")
     docs = _docs_for(catalogue, req.namnder, req.period)
+    if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited):
+        # context from the previous turn must not make the question impossible: "Sammanfatta
+        # Kyrkogårdsnämndens yttrande" after a question on another version asks for its own yttrande
+        drop = "period" if "period" in req.inherited else "namnder"
+        req = replace(req, **{drop: "" if drop == "period" else ()},
+                      inherited=tuple(f for f in req.inherited if f != drop))
+        docs = _docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs:
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)

@@ -122,3 +122,13 @@ def test_real_version_not_commented_abstains_with_reason(real_retriever):
 
     a = answer(real_retriever, "Vad tyckte Spånga-Tensta om programmet 2024-2027?")
     assert a.abstained and "2024–2027" in a.warnings[0] and a.related
+
+
+@pytest.mark.integration
+def test_inherited_context_never_makes_a_question_impossible(real_retriever):
+    from assistant.analyse import analyse
+
+    req = analyse("Sammanfatta Kyrkogårdsnämndens yttrande", real_retriever,
+                  ["Vilka nämnder har yttrat sig om programmet 2020–2023?"])
+    assert req.namnder == ("Kyrkogårdsnämnden",) and req.doc_ids == ("002_80d6bf5fc05df009",)
+    assert not req.unknown_period and "period" not in req.inherited
