@@ -232,7 +232,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
                                  f"dnr {m.dnr}" if m.dnr else "",
                                  f"programmet {m.period.replace('-', '–')}" if m.period and not req.period else "") if x]
             lines.append(f"- **{m.namnd or rec.doc_id}**" + (f" – {', '.join(facts)}" if facts else "")
-                         + (f" [{n}]" if n else ""))
+                         + (f" [{n}]" if n else " (uppgift från metadata; ej funnen i dokumentets text)"))
         scope = f" om programmet {req.period.replace('-', '–')}" if req.period else ""
         head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
                 else f"En nämnd har yttrat sig{scope} i underlaget:")
