@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -155,18 +155,59 @@ def _filters(namnd, doc_type, period, year) -> dict:
             "year": None if year in (None, ALL) else int(year)}
 
 
-def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
+def _ingest(settings: Settings, paths):
+    from index.pipeline import ingest
+
+    return ingest(settings, list(paths), progress=False)
+
+
+def output_root() -> Path:
+    """Where the app writes downloads: inside Gradio's cache folder (so Gradio
+    serves them in place, no copy), one folder per browser (assistant.outputs)."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()) / "yttra-out"
+
+
+def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: bool = False) -> gr.Blocks:
+    """The app. Uploads and metadata saves are indexed in the background
+    (`demo.yttra_indexer`, an assistant.indexing.IndexQueue); with `catch_up`
+    (app start: `launch`) whatever is in the corpus folder but not, as it is
+    now, in the index is queued at once, without delaying the start."""
     from assistant import compare as cmp
     from assistant import documents as docs
     from assistant import draft as dr
     from assistant import outputs
     from assistant.answer import answer
+    from assistant.indexing import IndexQueue
     from assistant.llm import LLMClient, LLMError, llm_draft
 
     corpus = corpus or open_corpus(settings)
     llm = LLMClient(settings.llm)
     errors = USER_ERRORS + (LLMError,)
-    outdir = Path(tempfile.mkdtemp(prefix="yttra-out-"))
+    outdir = output_root()
+    max_age = settings.app.output_max_age_h * 3600
+    outputs.sweep(outdir, max_age, force=True)  # what earlier runs (or a kill) left behind
+    session_dirs: dict[str, list[Path]] = {}  # browser session -> its request folders (deleted on unload)
+    session_lock = threading.Lock()
+    indexer = IndexQueue(getattr(corpus, "upsert", None) or (lambda paths: _ingest(settings, paths)))
+
+    def own_dir(request) -> Path:
+        """A new folder for this request's files, in its browser's folder (download cookie)."""
+        token = request.cookies.get(outputs.COOKIE) if request is not None else None
+        here = outputs.request_dir(outdir, token or "", max_age)
+        sid = getattr(request, "session_hash", None) if request is not None else None
+        if sid:
+            with session_lock:
+                session_dirs.setdefault(sid, []).append(here)
+        return here
+
+    def on_unload(request: gr.Request):
+        """The browser session ended: its downloads go with it."""
+        sid = getattr(request, "session_hash", None)
+        with session_lock:
+            dirs = session_dirs.pop(sid, []) if sid else []
+        outputs.delete_dirs(dirs)
 
     def values() -> dict:
         try:
@@ -184,6 +225,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
         if problem := docs.metadata_problem(settings):  # a hand-edited file with an error: say so, keep serving
             line += ("\n\n⚠ **metadata.yaml kan inte läsas** – rätta filen; till dess visas gissade metadata och "
                      "inga ändringar kan sparas. " + md_escape(problem))
+        if busy := indexer.summary():
+            line += "\n\n⏳ " + md_escape(busy) + " Frågor besvaras under tiden ur det nuvarande indexet."
         return line
 
     def dropdowns(v):
@@ -214,7 +257,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
     def on_clear():
         return [], [], ""
 
-    def on_compare(topic):
+    def on_compare(topic, request: gr.Request = None):
         topic = (topic or "").strip()
         if not topic:
             return "<p>Skriv ett ämne.</p>", None, None
@@ -222,12 +265,12 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
             c = cmp.compare(corpus, topic[:500])
         except errors as e:
             return f"<p><b>Fel:</b> {esc(e)}</p>", None, None
-        here, stem = outputs.request_dir(outdir), outputs.file_stem("jamforelse", topic, "amne")  # own folder
+        here, stem = own_dir(request), outputs.file_stem("jamforelse", topic, "amne")  # own folder
         csv_path = outputs.write_atomic(here / f"{stem}.csv", cmp.to_csv(c))
         md_path = outputs.write_atomic(here / f"{stem}.md", cmp.to_markdown(c))
         return render_comparison(c), str(csv_path), str(md_path)
 
-    def on_draft(title, remittent, dnr, namnd, date, points):
+    def on_draft(title, remittent, dnr, namnd, date, points, request: gr.Request = None):
         inp = dr.DraftInput(title=title or "", namnd=namnd or "", remittent=remittent or "", dnr=dnr or "",
                             date=date or "", points=points or "")
         problems = dr.validate_input(inp)
@@ -247,17 +290,50 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
                                 f"({md_escape(c.chunk.source)})" for c in cits)
             except LLMError as e:
                 md += "\n\n_Språkmodellen kunde inte nås: " + md_escape(str(e)) + "_"
-        here, stem = outputs.request_dir(outdir), outputs.file_stem("yttrande", inp.title, "utkast")  # own folder
+        here, stem = own_dir(request), outputs.file_stem("yttrande", inp.title, "utkast")  # own folder
         docx_path = outputs.write_atomic(here / f"{stem}.docx", lambda p: dr.to_docx(d, p))
         md_path = outputs.write_atomic(here / f"{stem}.md", md)
         return md, str(docx_path), str(md_path)
 
+    def doc_status(d, states) -> str:
+        """köad / indexeras (n s) / fel: … from the background indexer, else what the index holds."""
+        st = states.get(d.doc_id)
+        if st is not None and (st.state != "indexerad" or d.indexed):
+            return st.label()
+        return "indexerad" if d.indexed else "ej indexerad"
+
     def doc_table():
-        rows = []
+        rows, states = [], indexer.status()
         for d in docs.list_documents(settings):
             rows.append([d.doc_id, d.namnd, d.title, d.doc_type, d.period, d.dnr, d.date or (d.year or ""),
-                         d.pages, d.n_chunks, "ja" if d.indexed else "nej", ", ".join(d.guessed)])
+                         d.pages, d.n_chunks, doc_status(d, states), ", ".join(d.guessed)])
         return rows
+
+    def index_note(job, finished: bool, what: str) -> list[str]:
+        """What became of a background indexing job, truthfully: done, failed
+        (the file is saved, not indexed), running or queued behind others (HTML lines)."""
+        from assistant.indexing import describe_failure
+
+        names = ", ".join(esc(p.name) for p in job.paths)
+        if not finished:
+            ahead = indexer.position(job)
+            state = ("<b>pågår</b> i bakgrunden" if ahead == 0 else
+                     f"<b>köad</b> i bakgrunden ({ahead} jobb före i kön, bl.a. en pågående indexering)")
+            return [f"Indexeringen av {names} {state}. {what} syns i sök och svar när den är klar – statusen "
+                    "visas i tabellen och uppdateras av sig själv. Frågor besvaras under tiden ur det nuvarande "
+                    "indexet."]
+        if job.error is not None:
+            return [f"<b>Inte indexerat ännu:</b> {esc(describe_failure(job.error))}. {what} syns i sök och svar "
+                    "först efter nästa indexering – spara igen om en stund (utan ändringar), starta om appen "
+                    "eller kör `yttra ingest`."]
+        failed = job.failures()
+        out = [f"<b>Inte indexerat:</b> {esc(m)}" for d, m in failed.items()]
+        ok = [p.name for p in job.paths if p.stem not in failed]
+        if ok:
+            rep = job.report
+            out.insert(0, f"Indexerat: {', '.join(esc(n) for n in ok)} ({rep.embedded} nya inbäddningar; indexet "
+                          f"har nu {rep.documents} dokument, {rep.chunks} avsnitt).")
+        return out
 
     def doc_choices():
         return [d.doc_id for d in docs.list_documents(settings)]
@@ -274,28 +350,49 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
         return head + render_page(pages[n - 1], bool(show_original)), gr.update(value=n, maximum=max(2, len(pages)))  # a slider needs min < max
 
     def on_upload(files, progress=gr.Progress()):
+        """Check (the indexer's own steps, within settings.limits) and save the
+        files, queue their indexing in the background, and reply within
+        app.index_wait_s seconds saying what was saved and where indexing is."""
+        from index.budget import embed_estimate
+
+        keep = (gr.update(),) * 8  # table, view_doc, 4 filters, m_doc, poll
         if not files:
-            return "Välj filer att ladda upp.", gr.update(), gr.update(), *[gr.update()] * 4
+            return "Välj filer att ladda upp.", *keep
         payload = []
         for f in files:
             path = Path(f if isinstance(f, str) else getattr(f, "name", f))
             size = path.stat().st_size
             if size > settings.app.max_upload_mb * 1024 * 1024:
                 return (f"{esc(path.name)}: filen är för stor ({size // (1024 * 1024)} MB, högst "
-                        f"{settings.app.max_upload_mb} MB).", gr.update(), gr.update(), *[gr.update()] * 4)
+                        f"{settings.app.max_upload_mb} MB). Inget sparades.", *keep)
             payload.append((path.name, path.read_bytes()))
+        progress(0.1, desc=f"Kontrollerar {len(payload)} fil(er)…")
+        records: dict = {}
         try:
-            saved, rep = docs.upload_and_index(settings, payload, progress=lambda f, m: progress(f, desc=m))
+            saved = docs.save_uploads(settings, payload, records=records)
+        except docs.SaveError as e:  # a full disk: some may be saved, none is indexed
+            msg = f"Uppladdningen kunde inte slutföras: {esc(e)}"
+            if e.saved:
+                job = indexer.submit(e.saved, why="uppladdad")
+                msg += "<br>" + "<br>".join(index_note(job, False, "De sparade filerna"))
+            choices = gr.update(choices=doc_choices())
+            return msg, doc_table(), choices, *keep[2:6], choices, gr.Timer(active=indexer.busy())
         except errors as e:
-            return f"Uppladdningen avbröts: {esc(e)}", gr.update(), gr.update(), *[gr.update()] * 4
-        msg = [f"Sparade {len(saved)} fil(er): " + ", ".join(esc(p.name) for p in saved) + ".",
-               f"Indexet har {rep.documents} dokument, {rep.chunks} avsnitt ({rep.embedded} nya inbäddningar)."]
-        msg += [f"Kunde inte läsas: {esc(m)}" for _, m in rep.failed]
-        msg += [f"Gissade metadata för {esc(d)}: {esc(', '.join(f))} – rätta nedan." for d, f in rep.guessed
-                if any(p.stem == d for p in saved)]
-        nv = dropdowns(values())
+            return f"Uppladdningen avbröts, inget sparades: {esc(e)}", *keep
+        passages = sum(int(records.get(p, {}).get("n_chunks") or 0) for p in saved)
+        progress(0.5, desc=f"Sparade {len(saved)} fil(er); indexerar i bakgrunden…")
+        job = indexer.submit(saved, why="uppladdad")
+        finished = indexer.wait(job, settings.app.index_wait_s)
+        msg = [f"Sparade {len(saved)} fil(er) i korpusmappen: "
+               + ", ".join(f"{esc(p.name)} ({int(records.get(p, {}).get('n_chunks') or 0)} avsnitt)" for p in saved)
+               + f". Beräknad inbäddning: ca {embed_estimate(passages, settings.limits)}."]
+        msg += index_note(job, finished, "Filerna" if len(saved) > 1 else "Filen")
+        guessed = {p.stem: list((records.get(p, {}).get("meta") or {}).get("guessed") or []) for p in saved}
+        msg += [f"Gissade metadata för {esc(d)}: {esc(', '.join(f))} – rätta nedan." for d, f in guessed.items() if f]
+        nv = dropdowns(values()) if finished else None
         return ("<br>".join(msg), doc_table(), gr.update(choices=doc_choices()),
-                *[gr.update(choices=c) for c in nv])
+                *([gr.update(choices=c) for c in nv] if nv else [gr.update()] * 4),
+                gr.update(choices=doc_choices()), gr.Timer(active=indexer.busy()))
 
     def meta_view(doc_id):
         """(shown values, guessed fields, info line, base) of the metadata form for doc_id."""
@@ -320,7 +417,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
         """Writes only what the user changed since the form was loaded; blanks
         never overwrite unless "Töm fält som lämnats tomma" is ticked. On an
         error the form keeps the user's input."""
-        keep = (gr.update(),) * (len(META_LABELS) + 3)
+        keep = (gr.update(),) * (len(META_LABELS) + 4)  # the form (10) and the poll timer
         if not doc_id:
             return "Välj ett dokument.", gr.update(), *keep
         form = dict(title=title, namnd=namnd, doc_type=doc_type, period=period, dnr=dnr, date=date, year=year)
@@ -339,27 +436,53 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
         if res.kept_blank:
             msg.append(f"Tomma fält ändrades inte ({names(res.kept_blank)}); kryssa i ”Töm fält som lämnats tomma” "
                        "och spara igen om de ska tömmas.")
+        busy = False
         if res.changed or not docs.metadata_indexed(settings, doc_id):
+            # re-indexed in the background: the reply never waits behind another file's (maybe long) indexing
             try:
-                rep = docs.reindex_document(settings, doc_id)
-                msg.append(f"Dokumentet är omindexerat ({rep.embedded} nya inbäddningar)."
-                           + "".join(f" Kunde inte läsas: {md_escape(m)}" for _, m in rep.failed))
+                job = indexer.submit([docs.document_path(settings, doc_id)], why="metadata sparad")
             except errors as e:
-                msg.append(f"**Inte omindexerat ännu:** {md_escape(str(e))}. Ändringen är sparad i metadata.yaml "
-                           "men syns i sök och svar först efter nästa indexering – spara igen om en stund "
-                           "(utan ändringar) eller kör `yttra ingest`.")
+                job = None
+                msg.append(f"**Inte omindexerat ännu:** {md_escape(str(e))}. Ändringen är sparad i metadata.yaml.")
+            if job is not None and indexer.wait(job, settings.app.index_wait_s):
+                fail = job.failures().get(doc_id)
+                if job.error is not None or fail:
+                    msg.append(f"**Inte omindexerat ännu:** {md_escape(fail or str(job.error))}. Ändringen är "
+                               "sparad i metadata.yaml men syns i sök och svar först efter nästa indexering – "
+                               "spara igen om en stund (utan ändringar) eller kör `yttra ingest`.")
+                else:
+                    msg.append(f"Dokumentet är omindexerat ({job.report.embedded} nya inbäddningar).")
+            elif job is not None:
+                busy = True
+                ahead = indexer.position(job)
+                msg.append("Omindexeringen " + ("**pågår** i bakgrunden" if ahead == 0 else
+                           f"är **köad** i bakgrunden ({ahead} jobb före, bl.a. en pågående indexering)")
+                           + ": ändringen är sparad i metadata.yaml och syns i sök och svar när dokumentet är "
+                           "indexerat. Statusen visas i tabellen ovan och uppdateras av sig själv.")
         else:
             msg.append("Ingen omindexering behövs.")
-        return "<br>".join(msg), doc_table(), *on_meta_load(doc_id)
+        return "<br>".join(msg), doc_table(), *on_meta_load(doc_id), gr.Timer(active=busy or indexer.busy())
 
     def on_load(request: gr.Request):
         """?dok=ID&sida=N (a citation link) opens the document tab at that page."""
         params = dict(request.query_params) if request else {}
         doc_id = params.get("dok", "")
-        if doc_id and doc_id in doc_choices():
+        choices = doc_choices()
+        if doc_id and doc_id in choices:
             view, slider = on_view(doc_id, page_param(params.get("sida")), False)
-            return gr.Tabs(selected="dokument"), gr.update(value=doc_id, choices=doc_choices()), slider, view
-        return gr.Tabs(), gr.update(choices=doc_choices()), gr.update(), gr.update()
+            return gr.Tabs(selected="dokument"), gr.update(value=doc_id, choices=choices), slider, view
+        return gr.Tabs(), gr.update(choices=choices), gr.update(), gr.update()
+
+    def on_poll():
+        """While the background indexer works: the table, the status line and
+        (when it is done) the choices follow it; the timer stops when idle."""
+        busy = indexer.busy()
+        done = () if busy else (*[gr.update(choices=c) for c in dropdowns(values())], gr.update(choices=doc_choices()))
+        return (doc_table(), status(), gr.Timer(active=busy), *(done or [gr.update()] * 5))
+
+    def on_poll_start():
+        """Page load: the table as it is now (cheap: cached, nothing repaired) and the poll timer."""
+        return gr.Timer(active=indexer.busy()), doc_table()
 
     # ---- layout
     with gr.Blocks(title="yttra – trygghetsprogrammet och nämndernas yttranden") as demo:
@@ -422,8 +545,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
 
             with gr.Tab("Dokument", id="dokument"):
                 table = gr.Dataframe(value=doc_table(), headers=["id", "nämnd", "titel", "typ", "program", "dnr",
-                                                                 "datum/år", "sidor", "avsnitt", "indexerad", "gissat"],
-                                     interactive=False, wrap=True, label="Underlaget")
+                                                                 "datum/år", "sidor", "avsnitt", "status", "gissat"],
+                                     interactive=False, wrap=True, label="Underlaget", elem_id="yttra-docs")
                 with gr.Row():
                     view_doc = gr.Dropdown(doc_choices(), label="Dokument", elem_id="yttra-view-doc")
                     view_page = gr.Slider(1, 50, value=1, step=1, label="Sida", elem_id="yttra-view-page")
@@ -435,6 +558,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
                 upload = gr.File(file_count="multiple", file_types=[".pdf", ".docx", ".txt"], label="Filer",
                                  elem_id="yttra-upload")
                 up_btn = gr.Button("Ladda upp och indexera", elem_id="yttra-upload-btn")
+                poll = gr.Timer(2.0, active=False)  # refreshes the table while the background indexer works
                 up_out = gr.HTML(elem_id="yttra-upload-out")
                 gr.Markdown("### Redigera metadata")
                 m_choices = doc_choices()
@@ -461,15 +585,27 @@ def build_app(settings: Settings, corpus: Corpus | None = None) -> gr.Blocks:
                 m_out = gr.Markdown(elem_id="yttra-m-out")
                 meta_fields = [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year]
                 meta_view_out = [*meta_fields, m_base, m_info, m_clear]
-                up_btn.click(on_upload, [upload], [up_out, table, view_doc, f_namnd, f_type, f_period, f_year],
-                             api_name=False)
+                up_btn.click(on_upload, [upload], [up_out, table, view_doc, f_namnd, f_type, f_period, f_year,
+                                                   m_doc, poll], api_name=False)
+                poll.tick(on_poll, None, [table, status_md, poll, f_namnd, f_type, f_period, f_year, m_doc],
+                          api_name=False, show_progress="hidden")
                 m_doc.change(on_meta_load, [m_doc], meta_view_out, api_name=False)
-                m_btn.click(on_meta_save, [m_doc, *meta_fields, m_clear, m_base], [m_out, table, *meta_view_out],
-                            api_name=False)
+                m_btn.click(on_meta_save, [m_doc, *meta_fields, m_clear, m_base],
+                            [m_out, table, *meta_view_out, poll], api_name=False)
         demo.load(on_load, None, [tabs, view_doc, view_page, view_out], api_name=False)
         demo.load(on_filters, None, [f_namnd, f_type, f_period, f_year], api_name=False)
         demo.load(on_meta_load, [m_doc], meta_view_out, api_name=False)  # current values, not the build-time ones
         demo.load(status, None, [status_md], api_name=False)
+        demo.load(on_poll_start, None, [poll, table], api_name=False)  # a page opened while indexing runs follows it
+        demo.unload(on_unload)
+    demo.yttra_indexer = indexer
+    if catch_up:  # app start: index in the background what a kill (or a copy into corpus/) left unindexed
+        try:
+            pending = docs.pending_files(settings)
+        except Exception:  # noqa: BLE001 - a catch-up that cannot even look must not stop the app
+            pending = []
+        if pending:
+            indexer.submit(pending, why="ikappindexering vid start")
     return demo
 
 
@@ -478,14 +614,21 @@ QUEUE_CONCURRENCY = 4  # events run at once per handler (gradio's queue); the re
 
 def launch_kwargs(settings: Settings) -> dict:
     """Keyword arguments for gr.Blocks.launch: host, port, login (only when
-    both a username and a password are set), upload limit. The tests launch
-    with exactly these, so they exercise the same auth configuration."""
+    both a username and a password are set), upload limit, and the download
+    guard (assistant.outputs.DownloadGuard: a generated file is served only to
+    the browser that made it). The tests launch with exactly these, so they
+    exercise the same auth and download configuration."""
+    from starlette.middleware import Middleware
+
+    from assistant.outputs import DownloadGuard
+
     a = settings.app
     auth = (a.username, a.password.get_secret_value()) if a.username and a.password.get_secret_value() else None
     return dict(server_name=a.host, server_port=a.port, css=CSS, show_error=False, auth=auth,
-                max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.")
+                max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.",
+                app_kwargs={"middleware": [Middleware(DownloadGuard, root=output_root())]})
 
 
 def launch(settings: Settings) -> None:
-    demo = build_app(settings)
+    demo = build_app(settings, catch_up=True)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY).launch(**launch_kwargs(settings))

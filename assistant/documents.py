@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime
 import bisect
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -65,10 +67,32 @@ class DocumentInfo:
 
 
 # DocumentInfo of unindexed files by (path, sha256, metadata entry): a page
-# load lists the corpus, and must not re-read and re-repair every unindexed
-# file each time. Bounded; failures to read are cached too.
-_INFO_CACHE: dict[tuple[str, str, str], DocumentInfo] = {}
+# load lists the corpus, and must not re-read every unindexed file each time
+# (and never runs the OCR repair: that is the indexer's job, in the
+# background). Bounded; failures to read are cached too.
+_INFO_CACHE: dict[tuple[str, str, str], tuple | ReadError] = {}
 _INFO_CACHE_MAX = 512
+# sha256 of corpus files by (path, size, mtime_ns, ctime_ns): listing does not re-hash unchanged files
+_SHA_CACHE: dict[tuple[str, int, int, int], str] = {}
+_SHA_CACHE_MAX = 4096
+_CACHE_LOCK = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, cached while its size and times are unchanged."""
+    st = Path(path).stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if (sha := _SHA_CACHE.get(key)) is None:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        sha = h.hexdigest()
+        with _CACHE_LOCK:
+            while len(_SHA_CACHE) >= _SHA_CACHE_MAX:
+                _SHA_CACHE.pop(next(iter(_SHA_CACHE)), None)
+            _SHA_CACHE[key] = sha
+    return sha
 
 
 def _failed_info(path: Path, why: str) -> DocumentInfo:
@@ -77,9 +101,10 @@ def _failed_info(path: Path, why: str) -> DocumentInfo:
 
 def _describe(settings: Settings, path: Path, rec: dict | None, state: dict) -> DocumentInfo:
     """One corpus file's DocumentInfo: from its index record when the file is
-    indexed as it is now, else read (and repaired) from the file."""
+    indexed as it is now, else read from the file (once per version of the
+    file and its metadata entry; never OCR-repaired: a page load stays cheap)."""
     doc_id = path.stem
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = file_sha256(path)
     if rec and rec.get("sha256") == sha:
         meta = {k: v for k, v in rec.get("meta", {}).items() if k in FIELDS}
         return DocumentInfo(doc_id, rec.get("source", relative_source(path)), **meta,
@@ -88,22 +113,31 @@ def _describe(settings: Settings, path: Path, rec: dict | None, state: dict) -> 
                             guessed=list(rec.get("meta", {}).get("guessed", [])), indexed=True)
     if "entries" not in state:
         state["entries"] = load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file)
-    entries = state["entries"]
-    key = (str(path), sha, json.dumps(entries.get(doc_id), sort_keys=True, ensure_ascii=False, default=str))
+    hit = _read_meta(path, sha, state["entries"])
+    if isinstance(hit, ReadError):
+        return _failed_info(path, hit.sv)
+    meta, pages, source = hit
+    return DocumentInfo(doc_id, source, **{k: getattr(meta, k) for k in FIELDS},
+                        pages=pages, guessed=list(meta.guessed), indexed=False)
+
+
+def _read_meta(path: Path, sha: str, entries: dict):
+    """(DocMeta, pages, source) of an unindexed file, or the ReadError reading
+    it raised; cached by (path, sha256, its metadata.yaml entry), so page loads
+    and metadata forms read a file once, never repair it."""
+    entry = json.dumps(entries.get(path.stem), sort_keys=True, ensure_ascii=False, default=str)
+    key = (str(path), sha, entry)
     if (hit := _INFO_CACHE.get(key)) is None:
         try:
             doc = read_document(path)
+            hit = (resolve_metadata(path.stem, doc.text, entries), doc.n_pages, doc.source)
         except ReadError as e:
-            hit = _failed_info(path, e.sv)
-        else:
-            meta = resolve_metadata(doc_id, doc.text, entries)
-            hit = DocumentInfo(doc_id, doc.source, **{k: getattr(meta, k) for k in FIELDS},
-                               pages=doc.n_pages, repaired_words=len(repair(doc.text).edits),
-                               guessed=list(meta.guessed), indexed=False)
-        while len(_INFO_CACHE) >= _INFO_CACHE_MAX:
-            _INFO_CACHE.pop(next(iter(_INFO_CACHE)), None)
-        _INFO_CACHE[key] = hit
-    return dataclasses.replace(hit, guessed=list(hit.guessed))
+            hit = e
+        with _CACHE_LOCK:
+            while len(_INFO_CACHE) >= _INFO_CACHE_MAX:
+                _INFO_CACHE.pop(next(iter(_INFO_CACHE)), None)
+            _INFO_CACHE[key] = hit
+    return hit
 
 
 def list_documents(settings: Settings) -> list[DocumentInfo]:
@@ -122,11 +156,37 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
     return out
 
 
+def pending_files(settings: Settings) -> list[Path]:
+    """Corpus files the live index does not hold as they are now: no record,
+    other bytes (sha256), or metadata.yaml values other than the indexed ones
+    (a broken metadata.yaml: bytes only). Hashes are cached, nothing is read
+    or repaired: cheap enough for app start (the catch-up after a kill)."""
+    docs = read_catalogue(Path(settings.index_dir))
+    entries = _entries_or_empty(settings)
+    out = []
+    for path in iter_corpus_files(Path(settings.corpus_dir)):
+        rec = docs.get(path.stem) or {}
+        try:
+            same = rec.get("sha256") == file_sha256(path)
+        except OSError:
+            same = False
+        meta = rec.get("meta") or {}
+        entry = entries.get(path.stem) or {}
+        if not same or any(meta.get(k) != v for k, v in entry.items() if k in FIELDS):
+            out.append(path)
+    return out
+
+
 def _find(settings: Settings, doc_id: str) -> Path:
     for path in iter_corpus_files(Path(settings.corpus_dir)):
         if path.stem == doc_id:
             return path
     raise KeyError(f"Dokumentet {doc_id!r} finns inte i korpusmappen / no such document")
+
+
+def document_path(settings: Settings, doc_id: str) -> Path:
+    """The corpus file of doc_id; KeyError when there is none."""
+    return _find(settings, doc_id)
 
 
 def document_pages(settings: Settings, doc_id: str) -> list[dict]:
@@ -203,13 +263,20 @@ def _sniff(name: str, data: bytes, max_mb: int) -> None:
 
 
 def _write_temp(folder: Path, data: bytes, prefix: str, suffix: str) -> str:
-    """A fsynced temp file in `folder` (same file system, so os.replace is atomic)."""
+    """A fsynced temp file in `folder` (same file system, so os.replace is
+    atomic). A failed write (a full disk) removes the temp file before raising:
+    no 0-byte or partial `.upload-*` file is ever left in the corpus folder."""
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return tmp
 
 
@@ -228,24 +295,50 @@ def _free_name(corpus: Path, name: str, data: bytes, taken: set[str]) -> tuple[s
     raise UploadError(f"{name}: för många filer med samma namn / too many files with this name")
 
 
-def check_upload(settings: Settings, name: str, data: bytes) -> None:
+def check_upload(settings: Settings, name: str, data: bytes) -> dict:
     """Run exactly what the indexer runs on a file (read -> metadata -> OCR
-    repair -> chunk; index.pipeline.check_file) on a private temp copy, so an
-    accepted upload is one the indexer can index. Raises UploadError."""
+    repair -> chunk; index.pipeline.check_file), within the same per-file
+    budgets (settings.limits), on a private temp copy, so an accepted upload
+    is one the indexer can index. Returns the file's index record (n_chunks:
+    its passages); raises UploadError (over budget: with the embedding cost)."""
     from index.pipeline import check_file
 
     with tempfile.TemporaryDirectory(prefix="yttra-check-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            check_file(path, settings)
+            return check_file(path, settings, _entries_or_empty(settings))
         except ReadError as e:
             raise UploadError(f"{name}: {e.sv} / {e.en}") from e
 
 
-def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Path]:
+class SaveError(UploadError):
+    """Writing accepted uploads failed (e.g. a full disk). `saved` lists the
+    files that are in the corpus folder all the same, `not_saved` the names
+    that are not; str() says both, one line."""
+
+    def __init__(self, saved: list[Path], not_saved: list[str], err: OSError):
+        self.saved, self.not_saved, self.err = saved, not_saved, err
+        why = os.strerror(err.errno) if err.errno else str(err)
+        full = " (disken är full)" if err.errno == errno.ENOSPC else ""
+        parts = [f"Kunde inte skriva till korpusmappen{full}: {why}."]
+        if not_saved:
+            parts.append(f"Sparades inte: {', '.join(not_saved)}.")
+        if saved:
+            parts.append(f"Sparades men är inte indexerade: {', '.join(p.name for p in saved)}.")
+        parts.append(f"Inga tillfälliga filer ligger kvar / could not write to the corpus folder: {why}; "
+                     f"not saved: {', '.join(not_saved) or '–'}; saved, not indexed: "
+                     f"{', '.join(p.name for p in saved) or '–'}")
+        super().__init__(" ".join(parts))
+
+
+def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
+                 records: dict | None = None) -> list[Path]:
     """Check every file, then write them all into corpus_dir (atomically, no
-    overwrites). Nothing is written when any file is rejected."""
+    overwrites). Nothing is written when any file is rejected; a failed write
+    (full disk) leaves no temp file and raises SaveError saying which files
+    were and were not saved. `records`, if given, receives {saved path: the
+    check's index record} (its n_chunks gives the embedding cost)."""
     if not files:
         raise UploadError("Inga filer att ladda upp / no files to upload")
     most = settings.app.max_upload_files
@@ -256,13 +349,14 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Pat
         name = safe_filename(raw_name)
         _sniff(name, bytes(data), settings.app.max_upload_mb)
         checked.append((name, bytes(data)))
+    found = {}
     for name, data in dict.fromkeys(checked):  # outside the write lock: this is the slow part
-        check_upload(settings, name, data)
+        found[name, data] = check_upload(settings, name, data)
     corpus = Path(settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
     with _WRITE_LOCK:
-        plan, taken, temps, seen = [], set(), [], {}
+        plan, taken, temps, seen, done = [], set(), [], {}, []
         try:
             for name, data in checked:
                 if (name, data) in seen:  # the same file twice in one upload
@@ -274,18 +368,27 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]]) -> list[Pat
                     raise UploadError(f"{name}: ogiltig sökväg / path outside the corpus folder")
                 taken.add(Path(final).stem.lower())
                 seen[name, data] = target
-                if exists:
+                if exists:  # already there with this content
                     plan.append((target, None))
+                    done.append(target)
                     continue
                 temps.append(tmp := _write_temp(root, data, ".upload-", Path(final).suffix))
                 plan.append((target, tmp))
             for target, tmp in plan:
                 if tmp is not None:
                     os.replace(tmp, target)
+                    done.append(target)
+        except OSError as e:  # a full disk, a read-only folder: say exactly what is where
+            saved = list(dict.fromkeys(done))
+            names = [n for (n, d) in checked if seen.get((n, d)) not in saved]
+            raise SaveError(saved, list(dict.fromkeys(names)), e) from e
         finally:
             for tmp in temps:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
+    if records is not None:
+        for (name, data), target in seen.items():
+            records[target] = found.get((name, data), {})
     return list(dict.fromkeys(t for t, _ in plan))
 
 
@@ -359,12 +462,14 @@ def _entries_or_empty(settings: Settings) -> dict:
 
 def _form(settings: Settings, doc_id: str, path: Path, entries: dict) -> MetaForm:
     try:
-        text = read_document(path).text
-    except ReadError as e:
+        hit = _read_meta(path, file_sha256(path), entries)
+    except OSError as e:
+        hit = ReadError(path, f"kan inte läsa filen ({e.strerror})", f"cannot read the file ({e.strerror})")
+    if isinstance(hit, ReadError):
         entry = entries.get(doc_id, {})
         values = {k: entry.get(k, None if k == "year" else "") for k in FIELDS}
-        return MetaForm(doc_id, values, note=f"Dokumentet kunde inte läsas ({e.sv}); bara värdena i filen visas.")
-    meta = resolve_metadata(doc_id, text, entries)
+        return MetaForm(doc_id, values, note=f"Dokumentet kunde inte läsas ({hit.sv}); bara värdena i filen visas.")
+    meta = hit[0]
     return MetaForm(doc_id, {k: getattr(meta, k) for k in FIELDS}, list(meta.guessed))
 
 
@@ -380,7 +485,7 @@ def metadata_indexed(settings: Settings, doc_id: str) -> bool:
     try:
         form = metadata_form(settings, doc_id)
         rec = read_catalogue(Path(settings.index_dir)).get(doc_id) or {}
-        same_file = rec.get("sha256") == hashlib.sha256(_find(settings, doc_id).read_bytes()).hexdigest()
+        same_file = rec.get("sha256") == file_sha256(_find(settings, doc_id))
     except (ValueError, KeyError, OSError):
         return False
     meta = rec.get("meta") or {}
@@ -496,21 +601,34 @@ def _keep_history(path: Path) -> Path:
 
 def reindex_document(settings: Settings, doc_id: str) -> IngestReport:
     """Re-index just doc_id (after a metadata change); the rest of the index is kept."""
-    from index.pipeline import ingest
+    from index.corpus import sync_corpus as ingest  # the backend the settings choose
 
     return ingest(settings, paths=[_find(settings, doc_id)], progress=False)
+
+
+class NotIndexedError(RuntimeError):
+    """Files were saved into the corpus folder but indexing them failed."""
+
+    def __init__(self, saved: list[Path], err: Exception):
+        self.saved, self.err = saved, err
+        names = ", ".join(p.name for p in saved)
+        super().__init__(f"Sparade {names} i korpusmappen men kunde inte indexera: {err} – filerna indexeras vid "
+                         f"nästa start av appen eller med `yttra ingest` / saved {names} but indexing failed")
 
 
 def upload_and_index(settings: Settings, files: list[tuple[str, bytes]],
                      progress: Callable[[float, str], None] | None = None) -> tuple[list[Path], IngestReport]:
     """save_uploads, then index just those files; `progress(fraction, message)`."""
-    from index.pipeline import ingest
+    from index.corpus import sync_corpus as ingest  # the backend the settings choose
 
     step = progress or (lambda f, m: None)
     step(0.0, f"Sparar {len(files)} fil(er)…")
     saved = save_uploads(settings, files)
     step(0.3, f"Indexerar {len(saved)} fil(er)…")
-    report = ingest(settings, paths=saved, progress=False)
+    try:
+        report = ingest(settings, paths=saved, progress=False)
+    except Exception as e:  # noqa: BLE001 - the files are saved: say so, do not claim the upload failed
+        raise NotIndexedError(saved, e) from e
     step(1.0, f"Klart: {len(saved)} fil(er) sparade, {report.chunks} avsnitt i indexet"
               + (f", {len(report.failed)} misslyckades" if report.failed else ""))
     return saved, report

@@ -175,4 +175,8 @@ def bench_markdown(bench: dict) -> str:
     out += [f"- {t}" for t in bench.get("recommendation", {}).get("text", [])]
     out += ["", "Acted on: exact flat search up to `search.hnsw_threshold` = 400,000 chunks, HNSW above; "
             "HNSW efSearch set to 512 on load (`index.search.HNSW_EF_SEARCH`)."]
+    if bench.get("update"):  # the embedded store's update cost (eval/bench/update.py)
+        from eval.bench.update import update_markdown
+
+        out += ["", update_markdown(bench["update"])]
     return "\n".join(out) + "\n"

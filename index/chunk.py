@@ -203,12 +203,14 @@ def chunk_document(
     display_text: str | None = None,
     to_original: Callable[[int, int], tuple[int, int]] | None = None,
     meta: DocMeta | None = None,
+    check: Callable[[], None] | None = None,
 ) -> list[Chunk]:
     """Chunk one document.
 
     `display_text` is the text to chunk and show (the OCR-repaired text, or
     the original when none); `to_original` maps a span of it back to the
-    original `doc.text` (identity when omitted).
+    original `doc.text` (identity when omitted). `check()`, if given, runs
+    before each section (index.budget: raises when the time budget is spent).
     """
     text = doc.text if display_text is None else display_text
     to_original = to_original or (lambda a, b: (a, b))
@@ -218,6 +220,8 @@ def chunk_document(
     seen: dict[str, int] = {}
     chunks: list[Chunk] = []
     for (sec_start, name), sec_end in zip(sections, bounds):
+        if check:
+            check()
         body = text[sec_start:sec_end]
         for a, b in split_spans(body, cfg):
             a, b = sec_start + a, sec_start + b

@@ -299,10 +299,19 @@ def lexicon_share(text: str) -> float:
     return sum(t.lower() in lex for t in toks) / len(toks) if toks else 1.0
 
 
-def damage_score(text: str) -> float:
-    """Share of word tokens the word repair would change (clean Swedish ~0)."""
+CHECK_EVERY = 4096  # tokens between calls of a budget's check() (index.budget)
+
+
+def damage_score(text: str, check=None) -> float:
+    """Share of word tokens the word repair would change (clean Swedish ~0).
+    `check()`, if given, runs every CHECK_EVERY tokens (it raises to stop)."""
     toks = _word_tokens(text)
-    return sum(repair_word(t) != t for t in toks) / len(toks) if toks else 0.0
+    changed = 0
+    for i, t in enumerate(toks):
+        if check and i % CHECK_EVERY == 0:
+            check()
+        changed += repair_word(t) != t
+    return changed / len(toks) if toks else 0.0
 
 
 def is_damaged(text: str) -> bool:
@@ -324,13 +333,17 @@ def _pipe_is_i(text: str, i: int) -> bool:
     return j < 0 or text[j] in ".!?:"
 
 
-def repair(text: str, *, force: bool = False) -> Repair:
-    score = damage_score(text)
+def repair(text: str, *, force: bool = False, check=None) -> Repair:
+    """Repair a damaged text (or any text with force=True). `check()`, if
+    given, runs every CHECK_EVERY tokens: a time budget raises to stop."""
+    score = damage_score(text, check)
     damaged = len(_word_tokens(text)) >= MIN_TOKENS and score >= DAMAGE_THRESHOLD
     if not (damaged or force):
         return Repair(text=text, edits=(), damaged=False, score=score)
     edits: list[Edit] = []
-    for m in _TOKEN.finditer(text):
+    for i, m in enumerate(_TOKEN.finditer(text)):
+        if check and i % CHECK_EVERY == 0:
+            check()
         tok, new = m.group(), repair_word(m.group())
         if tok.lower() == "ar" and _YEAR.match(text, m.end()):
             new = tok[0].translate(str.maketrans("aA", "åÅ")) + tok[1:]  # 'ar 2025' -> 'år 2025'

@@ -8,7 +8,8 @@ suite, tests/test_corpus_contract.py):
 - `LocalCorpus` (index/local.py): the embedded default over generation
   directories (FAISS + BM25 files) written by `index.pipeline.ingest`;
 - `MemoryCorpus` (index/memory.py): everything in memory, for unit tests and
-  small throw-away corpora.
+  small throw-away corpora;
+- `PgCorpus` (index/postgres.py): PostgreSQL + pgvector, for shared deployments.
 
 `open_corpus(settings)` picks the implementation the settings ask for.
 """
@@ -162,7 +163,27 @@ def term_df(term: str, vocab_df: dict[str, int], vocab_sorted: list[str]) -> int
 
 
 def open_corpus(settings, embedder=None) -> "Corpus":
-    """The corpus the settings select (the embedded store by default)."""
+    """The corpus the settings select: the embedded store by default, PostgreSQL
+    + pgvector with settings.store.backend == "postgres"."""
+    if settings.store.backend == "postgres":
+        from .postgres import PgCorpus
+
+        return PgCorpus(settings, embedder)
     from .local import LocalCorpus
 
     return LocalCorpus(settings, embedder)
+
+
+def sync_corpus(settings, paths=None, *, remove=None, rebuild: bool = False, embedder=None,
+                progress: bool = True) -> IngestReport:
+    """Build or update the index of the backend the settings select (what
+    `yttra ingest`, the app's upload and re-index do): paths=None (and no
+    `remove`) syncs the whole corpus folder; explicit paths add or update just
+    those files; `remove` drops those document ids."""
+    if settings.store.backend == "postgres":
+        from .postgres import sync
+
+        return sync(settings, paths, remove=remove, rebuild=rebuild, embedder=embedder, progress=progress)
+    from .pipeline import ingest
+
+    return ingest(settings, paths, rebuild=rebuild, embedder=embedder, progress=progress, remove=remove)

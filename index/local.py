@@ -1,63 +1,50 @@
-"""The embedded default `Corpus`: generation directories on local disk
-(FAISS + BM25 files, written by `index.pipeline.ingest`).
+"""The embedded default `Corpus`: a segment store on local disk (SQLite +
+memory-mapped segment files, written by `index.pipeline.ingest`).
 
 `IndexedCorpus` implements every read of the interface over one loaded
-`SearchIndex`; `LocalCorpus` adds loading (lazily, reloading when an ingest
-switched CURRENT), the model check and the search settings, and writes
-through the ingest pipeline. `MemoryCorpus` (index/memory.py) reuses the reads.
+`SearchIndex`; `LocalCorpus` adds loading (lazily; when an ingest committed,
+a reload opens only the new segments), the model check and the search
+settings, and writes through the ingest pipeline. `MemoryCorpus`
+(index/memory.py) reuses the reads.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
-from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, term_df, words_df
+from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, term_df
 from .embed import Embedder, make_embedder
-from .search import SearchIndex
+from .search import SearchIndex, StaleIndexError
 from .settings import Settings
-from .store import IndexMismatchError, IndexNotFoundError, IndexStoreError, current_generation, read_generation
-from .types import Chunk, DocMeta, Hit, IngestReport
+from .store import (IndexMismatchError, IndexNotFoundError, IndexStoreError, StoreReader, current_store)
+from .types import Chunk, Hit, IngestReport
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; longer queries only cost time (10k chars: ~5 s)
+T = TypeVar("T")
 
 
 class _Derived:
     """What is computed once per loaded index and reused by every call."""
 
     def __init__(self, index: SearchIndex):
-        self.by_doc: dict[str, list[int]] = {}
-        self.row: dict[str, int] = {}
-        for i, c in enumerate(index.chunks):
-            self.by_doc.setdefault(c.doc_id, []).append(i)
-            self.row[c.id] = i
-        docs = index.manifest.get("documents") or {}
-        self.records = {d: DocRecord.from_record(d, rec) for d, rec in sorted(docs.items()) if isinstance(rec, dict)}
-        for d, rows in self.by_doc.items():  # an index without a catalogue: describe from the chunks
-            if d not in self.records:
-                c = index.chunks[rows[0]]
-                meta = DocMeta(d, c.title, c.namnd, c.doc_type, c.period, c.dnr, c.date, c.year)
-                self.records[d] = DocRecord(d, c.source, meta, max(index.chunks[r].page_end for r in rows), len(rows))
-        self.records = dict(sorted(self.records.items()))
-        self._vocab: tuple[dict[str, int], list[str]] | None = None
+        self.records = {d: DocRecord.from_record(d, rec) for d, rec in sorted(index.records().items())
+                        if isinstance(rec, dict)}
         self._sample: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def vocab(self, chunks: list[Chunk]) -> tuple[dict[str, int], list[str]]:
-        with self._lock:
-            if self._vocab is None:
-                df = words_df(chunks)
-                self._vocab = (df, sorted(df))
-            return self._vocab
-
-    def sample(self, n: int) -> np.ndarray:
+    def sample(self, index: SearchIndex) -> np.ndarray:
+        """A fixed sample of at most SIMILARITY_SAMPLE live rows (global ids)."""
         with self._lock:
             if self._sample is None:
-                rng = np.random.default_rng(0)
-                self._sample = np.sort(rng.choice(n, size=min(n, SIMILARITY_SAMPLE), replace=False))
+                live = index.live_ids()
+                if len(live) > SIMILARITY_SAMPLE:
+                    rng = np.random.default_rng(0)
+                    live = live[np.sort(rng.choice(len(live), size=SIMILARITY_SAMPLE, replace=False))]
+                self._sample = live
             return self._sample
 
 
@@ -75,8 +62,19 @@ class IndexedCorpus:
     def embedder(self) -> Embedder:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _derived(self) -> _Derived:
-        index = self.index
+    def _reload(self) -> None:
+        """Forget the loaded index (a store-backed corpus reloads on the next access)."""
+
+    def _read(self, fn: Callable[[SearchIndex], T]) -> T:
+        """fn(index); once more on a fresh index if the state it was loaded from is gone."""
+        try:
+            return fn(self.index)
+        except StaleIndexError:
+            self._reload()
+            return fn(self.index)
+
+    def _derived(self, index: SearchIndex | None = None) -> _Derived:
+        index = index or self.index
         d = getattr(index, "_corpus_derived", None)
         if d is None:
             d = _Derived(index)
@@ -96,11 +94,10 @@ class IndexedCorpus:
         s = self.settings.search
         query = (query or "")[:MAX_QUERY_CHARS]
         mode = mode or s.mode
-        index = self.index
         embedder = self.embedder if mode in ("dense", "hybrid") else None
-        return index.search(query, embedder, k=k or s.k, mode=mode, filters=filters,
-                            candidates=s.candidates, rrf_k=s.rrf_k,
-                            weights=(s.dense_weight, s.bm25_weight))
+        return self._read(lambda index: index.search(query, embedder, k=k or s.k, mode=mode, filters=filters,
+                                                     candidates=s.candidates, rrf_k=s.rrf_k,
+                                                     weights=(s.dense_weight, s.bm25_weight)))
 
     def embed_query(self, text: str) -> np.ndarray:
         embedder, index = self.embedder, self.index
@@ -111,21 +108,27 @@ class IndexedCorpus:
         return np.asarray(embedder.embed_queries([(text or "")[:MAX_QUERY_CHARS]])[0], dtype=np.float32)
 
     def similarity(self, qvec: np.ndarray, chunk_ids: Sequence[str]) -> np.ndarray:
-        index, row = self.index, self._derived().row
-        rows = [row.get(cid, -1) for cid in chunk_ids]
-        out = np.zeros(len(rows), dtype=np.float32)
-        ok = [i for i, r in enumerate(rows) if r >= 0]
-        if ok:
-            out[ok] = index.vectors[[rows[i] for i in ok]] @ np.asarray(qvec, dtype=np.float32)
-        return out
+        def run(index: SearchIndex) -> np.ndarray:
+            pids = index.source.pids_for_chunk_ids(list(chunk_ids))
+            flat = [(cid, p) for cid in dict.fromkeys(chunk_ids) for p in pids.get(cid, [])]
+            live = index.live_gids([p for _, p in flat])
+            gid = {}
+            for (cid, _), g in zip(flat, live):
+                if g is not None:
+                    gid.setdefault(cid, g)
+            out = np.zeros(len(chunk_ids), dtype=np.float32)
+            ok = [i for i, c in enumerate(chunk_ids) if c in gid]
+            if ok:
+                out[ok] = index.vectors_at([gid[chunk_ids[i]] for i in ok]) @ np.asarray(qvec, dtype=np.float32)
+            return out
+
+        return self._read(run)
 
     def similarity_stats(self, qvec: np.ndarray) -> tuple[float, float]:
         index = self.index
-        n = len(index)
-        if n == 0:
+        if len(index) == 0:
             return 0.0, 0.0
-        vecs = index.vectors if n <= SIMILARITY_SAMPLE else index.vectors[self._derived().sample(n)]
-        cos = vecs @ np.asarray(qvec, dtype=np.float32)
+        cos = index.vectors_at(self._derived(index).sample(index)) @ np.asarray(qvec, dtype=np.float32)
         return float(cos.mean()), float(cos.std()) if len(cos) > 1 else 0.0
 
     def facets(self) -> dict[str, dict]:
@@ -139,24 +142,23 @@ class IndexedCorpus:
 
     def term_stats(self, terms: Iterable[str]) -> TermStats:
         index = self.index
-        vocab_df, vocab_sorted = self._derived().vocab(index.chunks)
+        vocab_df, vocab_sorted = index.word_df()
         return TermStats(len(index), {t: term_df(t, vocab_df, vocab_sorted) for t in dict.fromkeys(terms)})
 
     def documents(self, filters: dict | None = None) -> list[DocRecord]:
-        records = self._derived().records
         index = self.index
+        records = self._derived(index).records
         mask = index.mask(filters)  # the search's own filter: same matching, same FilterError
         if mask is None:
             return list(records.values())
-        wanted = {index.chunks[i].doc_id for i in np.flatnonzero(mask)}
+        wanted = index.doc_ids(mask)
         return [r for d, r in records.items() if d in wanted]
 
     def document(self, doc_id: str) -> DocRecord | None:
         return self._derived().records.get(doc_id)
 
     def passages(self, doc_id: str) -> list[Chunk]:
-        index = self.index
-        return [index.chunks[i] for i in self._derived().by_doc.get(doc_id, [])]
+        return self._read(lambda index: index.passages(doc_id))
 
 
 class LocalCorpus(IndexedCorpus):
@@ -167,6 +169,7 @@ class LocalCorpus(IndexedCorpus):
         self.settings = settings
         self._embedder = embedder
         self._index: SearchIndex | None = None
+        self._reader: StoreReader | None = None
         self._lock = threading.Lock()
 
     @property
@@ -175,24 +178,33 @@ class LocalCorpus(IndexedCorpus):
             self._embedder = make_embedder(self.settings.embed)
         return self._embedder
 
+    def _reload(self) -> None:
+        with self._lock:
+            self._index = None
+
     @property
     def index(self) -> SearchIndex:
-        """The live index, reloaded if a newer generation was switched in."""
+        """The live index; reloaded (only new segments opened) when an ingest committed since."""
         index_dir = Path(self.settings.index_dir)
         with self._lock:
             for attempt in (1, 2):
-                gen = current_generation(index_dir)
-                if gen is None:
+                path = current_store(index_dir)
+                if path is None:
                     raise IndexNotFoundError(f"no index in {index_dir}; build it with `yttra ingest` (or `make run`)")
-                if self._index is not None and self._index.generation.path.name == gen.name:
-                    return self._index
                 try:
-                    self._index = SearchIndex.from_generation(read_generation(gen))
+                    if self._reader is None or self._reader.path != path:
+                        if self._reader is not None:
+                            self._reader.close()
+                        self._reader, self._index = StoreReader(path), None
+                    if self._index is not None and self._index.generation[1] == self._reader.version():
+                        return self._index
+                    self._index = SearchIndex.from_reader(self._reader)
                     return self._index
                 except IndexStoreError:
-                    # Two ingests may have switched and pruned this generation since CURRENT was read:
-                    # read CURRENT again once before reporting the index as broken.
-                    if attempt == 2 or current_generation(index_dir) == gen:
+                    # A rebuild may have switched stores, or a merge dropped a segment file, since we
+                    # looked: look once more before reporting the index as broken.
+                    self._index = None
+                    if attempt == 2:
                         raise
         raise AssertionError("unreachable")
 

@@ -24,9 +24,10 @@ from .embed import Embedder, make_embedder
 from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
-from .store import IndexStoreError, ingest_lock, read_current, write_generation
+from .store import IndexStoreError, collect_garbage, current_store, ingest_lock, new_store, switch_current
 from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
+from .writer import StoreWriter
 
 CODE_VERSION = "2"  # bump when chunking/cleaning changes what a document turns into
 
@@ -61,19 +62,23 @@ def _doc_signature(settings: Settings, entry: dict | None) -> str:
     return hashlib.sha1(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-@dataclass
-class _DocState:
-    chunks: list[Chunk]
-    record: dict
-
-
 def _process_file(path: Path, settings: Settings, entries: dict) -> tuple[list[Chunk], dict, int]:
-    """Read, describe, repair and chunk one file. Raises ReadError."""
-    doc = read_document(path)
+    """Read, describe, repair and chunk one file within the per-file budgets
+    of settings.limits (time, text size, passages: index.budget). Raises
+    ReadError (BudgetError for a file over budget, with its embedding cost)."""
+    from .budget import Budget
+
+    budget = Budget(path, settings.limits, settings.chunk)
+    doc = read_document(path, check=budget.check)
+    budget.text(doc.text)  # refuses a file sure to be over budget before the costly steps
+    budget.at("metadata / metadata")
     meta = resolve_metadata(doc.id, doc.text, entries)
-    fixed = repair(doc.text)
+    budget.at("OCR-reparation / OCR repair")
+    fixed = repair(doc.text, check=budget.check)
+    budget.at("uppdelning / chunking")
     chunks = chunk_document(doc, settings.chunk, display_text=fixed.text,
-                            to_original=fixed.to_original_span, meta=meta)
+                            to_original=fixed.to_original_span, meta=meta, check=budget.check)
+    budget.passages(len(chunks))
     record = {"source": doc.source, "sha256": doc.sha256, "meta": meta.to_dict(),
               "pages": doc.n_pages, "repaired_words": len(fixed.edits), "n_chunks": len(chunks)}
     return chunks, record, len(fixed.edits)
@@ -101,109 +106,120 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     paths=None (and no `remove`) syncs the whole corpus folder (new, changed
     and removed files); explicit paths add or update just those files and keep
     the rest; `remove` drops those document ids from the index (their files
-    are left alone)."""
+    are left alone).
+
+    Only what changed is written: the changed documents' passages become one
+    new segment and the replaced or removed ones are marked dead, in one
+    transaction (index/writer.py); a merge may follow. A different embedding
+    model, BM25 analyzer or embedding context (or `rebuild`) writes a complete
+    new store instead and switches to it at the end."""
     t0 = time.perf_counter()
     report = IngestReport()
     corpus_dir = Path(settings.corpus_dir)
     embedder = embedder or make_embedder(settings.embed)
     index_dir = Path(settings.index_dir)
+    threshold = settings.search.hnsw_threshold
+    meta = {"model_id": embedder.model_id, "dim": int(embedder.dim), "analyzer": settings.search.analyzer,
+            "context": settings.embed.context}
 
     with ingest_lock(index_dir):
         # read inside the lock: a save made while another ingest held it is
         # what this ingest indexes (read before, the older version could win)
         entries = load_metadata_file(corpus_dir / settings.metadata_file)
-        prev = None
+        collect_garbage(index_dir)
+        prev: StoreWriter | None = None
         if not rebuild:
             try:
-                prev = read_current(index_dir)
+                path = current_store(index_dir)
+                if path is not None:
+                    prev = StoreWriter(path, threshold)
+                    prev.check()
             except IndexStoreError:
                 prev = None  # nothing usable: build from scratch
-        same_model = prev is not None and prev.manifest.get("model_id") == embedder.model_id
-        prev_docs: dict[str, _DocState] = {}
-        cache: dict[str, np.ndarray] = {}
-        if prev is not None:
-            for c in prev.chunks:
-                prev_docs.setdefault(c.doc_id, _DocState([], prev.manifest["documents"].get(c.doc_id, {})))
-                prev_docs[c.doc_id].chunks.append(c)
-            for doc_id, rec in prev.manifest.get("documents", {}).items():
-                prev_docs.setdefault(doc_id, _DocState([], rec))
-            if same_model:
-                cache = {k: v for k, v in zip(prev.embed_keys, prev.vectors)}
-
-        if paths or remove:
-            files = []
-            for p in paths or ():
-                p = Path(p)
-                files.extend(iter_corpus_files(p) if p.is_dir() else [p])
-            keep = {d: st for d, st in prev_docs.items() if d not in set(remove or ())}  # untouched documents stay
-            report.removed = sorted(d for d in (remove or ()) if d in prev_docs)
-        else:
-            files = iter_corpus_files(corpus_dir)
-            keep = {}
-            seen = {Path(f).stem for f in files}
-            report.removed = sorted(d for d in prev_docs if d not in seen)
-
-        new_docs: dict[str, _DocState] = dict(keep)
-        for path in files:
-            doc_id = Path(path).stem
-            entry = entries.get(doc_id)
-            sig = _doc_signature(settings, entry)
-            old = prev_docs.get(doc_id)
-            try:
-                sha = _file_sha256(Path(path))
-            except OSError:
-                sha = ""  # unreadable: _process_file reports it below
-            if old and old.chunks and old.record.get("sha256") == sha and old.record.get("signature") == sig:
-                new_docs[doc_id] = old
-                rec = old.record
+        same = prev is not None and all(prev.meta.get(k) == v for k, v in meta.items())
+        same_vectors = prev is not None and all(prev.meta.get(k) == meta[k] for k in ("model_id", "dim"))
+        writer = prev if same else StoreWriter(new_store(index_dir, meta), threshold)
+        try:
+            if paths or remove:
+                files = []
+                for p in paths or ():
+                    p = Path(p)
+                    files.extend(iter_corpus_files(p) if p.is_dir() else [p])
+                wanted = [Path(f).stem for f in files] + list(remove or ())
+                known = prev.records(wanted) if prev else {}
+                report.removed = sorted(d for d in dict.fromkeys(remove or ()) if d in known)
             else:
+                files = iter_corpus_files(corpus_dir)
+                known = prev.records() if prev else {}
+                seen = {Path(f).stem for f in files}
+                report.removed = sorted(d for d in known if d not in seen)
+
+            changed: dict[str, tuple[list[Chunk], dict]] = {}
+            for path in files:
+                doc_id = Path(path).stem
+                entry = entries.get(doc_id)
+                sig = _doc_signature(settings, entry)
+                old = known.get(doc_id)
                 try:
-                    chunks, rec, _ = _process_file(Path(path), settings, entries)
-                except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
-                    msg = str(e) if isinstance(e, ReadError) else \
-                        f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
-                    report.failed.append((relative_source(Path(path)), msg))
-                    if old:
-                        new_docs[doc_id] = old  # keep what we had
-                    continue
-                rec["signature"] = sig
-                new_docs[doc_id] = _DocState(chunks, rec)
-            guessed = rec.get("meta", {}).get("guessed") or []
-            if guessed:
-                report.guessed.append((doc_id, list(guessed)))
-            if rec.get("repaired_words"):
-                report.repaired.append((doc_id, rec["repaired_words"]))
+                    sha = _file_sha256(Path(path))
+                except OSError:
+                    sha = ""  # unreadable: _process_file reports it below
+                if old and old.get("sha256") == sha and old.get("signature") == sig:
+                    rec = old  # unchanged: nothing to read or write
+                else:
+                    try:
+                        chunks, rec, _ = _process_file(Path(path), settings, entries)
+                    except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
+                        msg = str(e) if isinstance(e, ReadError) else \
+                            f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
+                        report.failed.append((relative_source(Path(path)), msg))
+                        continue  # a document indexed before keeps its previous version
+                    rec["signature"] = sig
+                    changed[doc_id] = (chunks, rec)
+                guessed = rec.get("meta", {}).get("guessed") or []
+                if guessed:
+                    report.guessed.append((doc_id, list(guessed)))
+                if rec.get("repaired_words"):
+                    report.repaired.append((doc_id, rec["repaired_words"]))
+            if prev is not None and not same:  # a new store: carry over what did not change
+                for doc_id, rec in prev.records().items():
+                    if doc_id not in changed and doc_id not in report.removed:
+                        changed[doc_id] = (prev.live_chunks(doc_id), rec)
 
-        ordered = sorted(new_docs)
-        chunks = [c for d in ordered for c in new_docs[d].chunks]
-        texts = [passage_text(c, settings.embed.context) for c in chunks]
-        keys = [embed_key(t) for t in texts]
-        todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-        report.embedded, report.reused = len(todo), len(keys) - len(todo)
-        if todo:
-            cache.update(_embed_all(embedder, todo, settings.embed.batch_size, progress))
-        dim = embedder.dim
-        vectors = (np.stack([cache[k] for k in keys]).astype(np.float32) if keys
-                   else np.zeros((0, dim), np.float32))
+            ordered = sorted(changed)
+            texts = [passage_text(c, settings.embed.context) for d in ordered for c in changed[d][0]]
+            keys = [embed_key(t) for t in texts]
+            cache = prev.vectors_for_keys(keys) if prev is not None and same_vectors and keys else {}
+            todo = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+            report.embedded = len(todo)
+            if todo:
+                cache.update(_embed_all(embedder, todo, settings.embed.batch_size, progress))
+            i = 0
+            for doc_id in ordered:
+                chunks, rec = changed[doc_id]
+                part = slice(i, i + len(chunks))
+                vecs = (np.stack([cache[k] for k in keys[part]]).astype(np.float32) if chunks
+                        else np.zeros((0, embedder.dim), np.float32))
+                writer.put(doc_id, chunks, keys[part],
+                           [lexical_tokens(t, settings.search.analyzer) for t in texts[part]], vecs, rec)
+                i += len(chunks)
+            for doc_id in report.removed:
+                writer.remove(doc_id)
+            stamp = {"chunk": settings.chunk.model_dump(), "code_version": CODE_VERSION,
+                     "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "hnsw_threshold": threshold}
+            if writer.pending or writer is not prev:
+                writer.commit(stamp)
+            writer.maintain(full=writer is not prev)
+            if writer is not prev:
+                switch_current(index_dir, writer.path)
+            report.documents = writer.n_documents()
+            report.chunks = writer.n_live()
+        finally:
+            writer.close()
+            if prev is not None and prev is not writer:
+                prev.close()
 
-        unchanged = (prev is not None and same_model and not report.embedded and
-                     prev.manifest.get("analyzer") == settings.search.analyzer and
-                     [c.id for c in prev.chunks] == [c.id for c in chunks] and
-                     prev.manifest.get("documents") == {d: new_docs[d].record for d in ordered})
-        if not unchanged:
-            manifest = {
-                "model_id": embedder.model_id,
-                "chunk": settings.chunk.model_dump(),
-                "code_version": CODE_VERSION,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "hnsw_threshold": settings.search.hnsw_threshold,
-                "analyzer": settings.search.analyzer,
-                "documents": {d: new_docs[d].record for d in ordered},
-            }
-            write_generation(index_dir, manifest, chunks, keys, vectors, [lexical_tokens(t, settings.search.analyzer) for t in texts])
-
-    report.documents = len(new_docs)
-    report.chunks = len(chunks)
+    report.reused = report.chunks - report.embedded
     report.seconds = time.perf_counter() - t0
     return report
 

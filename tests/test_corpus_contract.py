@@ -1,6 +1,6 @@
 """One contract, every `Corpus` implementation: the embedded store
-(LocalCorpus, through the real ingest pipeline) and the in-memory one
-(MemoryCorpus). Real bundled model, tiny corpora in tmp_path."""
+(LocalCorpus, through the real ingest pipeline), the in-memory one
+(MemoryCorpus) and PostgreSQL + pgvector (PgCorpus, on a real server). Real bundled model, tiny corpora in tmp_path."""
 
 from __future__ import annotations
 
@@ -20,8 +20,14 @@ def embedder():
     return make_embedder(EmbedSettings())
 
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "memory", "postgres"])
 def corpus(request, tiny_settings, embedder) -> Corpus:
+    if request.param == "postgres":  # PgCorpus on a fresh database of the session's real PostgreSQL
+        from index.postgres import PgCorpus, sync
+
+        settings = request.getfixturevalue("pg_settings")
+        assert sync(settings, embedder=embedder, progress=False).ok
+        return PgCorpus(settings, embedder)
     if request.param == "local":
         from index.local import LocalCorpus
         from index.pipeline import ingest

@@ -1,0 +1,737 @@
+"""`PgCorpus`: the `Corpus` interface over PostgreSQL + pgvector, for shared
+deployments (several app processes or hosts, ingest workers beside them).
+
+Schema (tables prefixed `yttra_`, created by the first writer):
+
+- `yttra_meta`      one row: schema version and what built the index (model id,
+                    dimension, analyzer, passage context, lexical method, code
+                    version) plus the BM25 statistics (passages, total length)
+                    and a generation counter every write bumps (readers cache
+                    the catalogue and filter values per generation);
+- `yttra_documents` the catalogue: per document the same record ingest writes
+                    into the embedded manifest (source, sha256, meta, pages,
+                    repaired_words, n_chunks, signature), as jsonb;
+- `yttra_passages`  every `Chunk` field, the embed key, the vector (HNSW index,
+                    inner product on normalised vectors = cosine) and the
+                    lexical length;
+- `yttra_postings`  (term, passage, tf, length) of the BM25 tokens: the same
+                    `lexical_tokens` the embedded store indexes, scored with the
+                    same Lucene BM25 in SQL from live statistics, so lexical
+                    ranking equals the embedded store's (eval/bench/postgres.py
+                    measures it against PostgreSQL's Swedish full-text search);
+- `yttra_vocab`     folded word -> passage frequency (and its stem), for
+                    `term_stats`;
+- `yttra_embed_cache` vectors by (model, embed key): re-ingest never embeds a
+                    passage text it has embedded before.
+
+Writes: one document = one transaction under a transaction-scoped advisory
+lock, touching only that document's rows (and the vocabulary/statistics
+counters), so cost follows the document and several processes or hosts can
+write safely; a crash loses nothing committed and leaves nothing half-written.
+Reads see committed snapshots and never block writers.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, _stem
+from .embed import Embedder, make_embedder
+from .filters import FILTER_FIELDS, active_filters, match_values
+from .settings import Settings, relative_source
+from .store import IndexMismatchError, IndexNotFoundError, IndexStoreError
+from .textnorm import fold, lexical_tokens, words
+from .types import Chunk, Hit, IngestReport
+
+SCHEMA_VERSION = 1
+LEXICAL = ("bm25", "fts")  # BM25 over lexical_tokens (default) | Swedish full-text search (for comparison)
+DEFAULT_LEXICAL = "bm25"
+MAX_QUERY_CHARS = 2000
+BM25_K1, BM25_B = 1.2, 0.75  # the embedded store's (bm25s, Lucene variant)
+EXACT_BELOW = 2_000  # exact dense search up to this many passages (~3 ms); HNSW above (10k exact: ~50 ms)
+EF_SEARCH = 400  # hnsw.ef_search (at least the candidates asked for; pgvector's maximum is 1000)
+MAX_SCAN_TUPLES = 50_000  # iterative HNSW scan budget under a filter before falling back to exact
+_LOCK_KEY = 0x79747472  # 'yttr': the advisory lock every writer takes
+_MODES = ("dense", "bm25", "hybrid")
+
+_CHUNK_COLS = ("chunk_id", "doc_id", "source", "text", "original", "start_char", "end_char", "page", "page_end",
+               "section", "title", "namnd", "doc_type", "period", "year", "date", "dnr")
+_FIELD_OF = {"chunk_id": "id", "start_char": "start", "end_char": "end"}
+_TABLES = ("yttra_postings", "yttra_terms", "yttra_vocab", "yttra_passages", "yttra_documents", "yttra_meta")
+
+
+def _schema_sql(dim: int) -> list[str]:
+    return [
+        "CREATE TABLE yttra_meta (id int PRIMARY KEY CHECK (id = 1), schema_version int NOT NULL, "
+        "model_id text NOT NULL, dim int NOT NULL, analyzer text NOT NULL, context text NOT NULL, "
+        "lexical text NOT NULL, code_version text NOT NULL, created timestamptz NOT NULL DEFAULT clock_timestamp(), "
+        "n_passages bigint NOT NULL DEFAULT 0, total_len bigint NOT NULL DEFAULT 0, generation bigint NOT NULL DEFAULT 0)",
+        "CREATE TABLE yttra_documents (doc_id text PRIMARY KEY, record jsonb NOT NULL, sha256 text NOT NULL DEFAULT '', "
+        "signature text NOT NULL DEFAULT '', n_chunks int NOT NULL DEFAULT 0, updated timestamptz NOT NULL DEFAULT now())",
+        "CREATE SEQUENCE IF NOT EXISTS yttra_pid_seq",
+        f"CREATE TABLE yttra_passages (pid bigint PRIMARY KEY, chunk_id text NOT NULL UNIQUE, "
+        "doc_id text NOT NULL REFERENCES yttra_documents ON DELETE CASCADE, ord int NOT NULL, source text NOT NULL, "
+        "text text NOT NULL, original text NOT NULL, start_char int NOT NULL, end_char int NOT NULL, page int NOT NULL, "
+        "page_end int NOT NULL, section text NOT NULL, title text NOT NULL, namnd text NOT NULL, doc_type text NOT NULL, "
+        "period text NOT NULL, year int, date text NOT NULL, dnr text NOT NULL, embed_key text NOT NULL, "
+        f"embedding vector({dim}) NOT NULL, dl int NOT NULL, sample_key int NOT NULL, fts tsvector)",
+        "CREATE INDEX yttra_passages_doc ON yttra_passages (doc_id, ord)",
+        "CREATE INDEX yttra_passages_namnd ON yttra_passages (namnd)",
+        "CREATE INDEX yttra_passages_doc_type ON yttra_passages (doc_type)",
+        "CREATE INDEX yttra_passages_period ON yttra_passages (period)",
+        "CREATE INDEX yttra_passages_year ON yttra_passages (year)",
+        "CREATE INDEX yttra_passages_section ON yttra_passages (section)",
+        "CREATE INDEX yttra_passages_sample ON yttra_passages (sample_key)",
+        "CREATE INDEX yttra_passages_hnsw ON yttra_passages USING hnsw (embedding vector_ip_ops)",
+        "CREATE TABLE yttra_postings (term text NOT NULL, pid bigint NOT NULL, tf int NOT NULL, dl int NOT NULL, "
+        "PRIMARY KEY (term, pid) INCLUDE (tf, dl))",
+        "CREATE INDEX yttra_postings_pid ON yttra_postings (pid)",
+        "CREATE TABLE yttra_terms (term text PRIMARY KEY, df int NOT NULL)",
+        "CREATE TABLE yttra_vocab (word text PRIMARY KEY, stem text NOT NULL, df int NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS yttra_embed_cache (model_id text NOT NULL, embed_key text NOT NULL, "
+        "embedding vector NOT NULL, PRIMARY KEY (model_id, embed_key))",
+    ]
+
+
+def _rebuild_hint() -> str:
+    return "rebuild with `yttra ingest --rebuild`"
+
+
+class PgCorpus:
+    """The `Corpus` interface over PostgreSQL (settings.store.postgres_dsn).
+    Thread-safe: each thread uses its own connection."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, dsn: str | None = None,
+                 lexical: str | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._dsn = dsn or settings.store.postgres_dsn.get_secret_value()
+        lexical = lexical or DEFAULT_LEXICAL
+        if lexical not in LEXICAL:
+            raise ValueError(f"unknown lexical method {lexical!r}; valid: {', '.join(LEXICAL)}")
+        self._lexical = lexical  # for a new index; an existing one keeps the method it was built with
+        self._local = threading.local()
+        self._cache_lock = threading.Lock()
+        self._cache: dict = {"version": None}
+
+    # ------------------------------------------------------------ plumbing
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.embed)
+        return self._embedder
+
+    def _conn(self):
+        import psycopg
+
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        if not self._dsn:
+            raise IndexStoreError("store.backend is postgres but no connection string is set; "
+                                  "set YTTRA_STORE__POSTGRES_DSN=postgresql://user:password@host/db")
+        try:
+            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            raise IndexStoreError(f"cannot connect to PostgreSQL ({type(e).__name__}: "
+                                  f"{' '.join(str(e).split())[:200]}); check YTTRA_STORE__POSTGRES_DSN") from e
+        self._local.conn = conn
+        self._local.vector = False
+        self._register_vector(conn)
+        return conn
+
+    def _register_vector(self, conn) -> None:
+        if self._local.vector:
+            return
+        if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone():
+            from pgvector.psycopg import register_vector
+
+            register_vector(conn)
+            self._local.vector = True
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _meta(self, conn=None) -> dict:
+        """The stamp and statistics row; raises IndexNotFoundError when there is no index."""
+        conn = conn or self._conn()
+        row = None
+        if conn.execute("SELECT to_regclass('yttra_meta')").fetchone()[0] is not None:
+            row = conn.execute("SELECT schema_version, model_id, dim, analyzer, context, lexical, code_version, "
+                               "n_passages, total_len, generation, created FROM yttra_meta").fetchone()
+        if row is None:
+            raise IndexNotFoundError(f"no index in PostgreSQL database {conn.info.dbname!r}; build it with `yttra ingest`")
+        names = ("schema_version", "model_id", "dim", "analyzer", "context", "lexical", "code_version",
+                 "n_passages", "total_len", "generation", "created")
+        meta = dict(zip(names, row))
+        meta["version"] = (meta["created"], meta["generation"])  # a rebuild restarts the generation
+        if meta["schema_version"] != SCHEMA_VERSION:
+            raise IndexMismatchError(f"the PostgreSQL index has schema version {meta['schema_version']}, this "
+                                     f"version of yttra reads {SCHEMA_VERSION}; {_rebuild_hint()}")
+        self._register_vector(conn)
+        return meta
+
+    def _derived(self) -> dict:
+        """Catalogue and filter values, reloaded when another writer bumped the generation."""
+        conn = self._conn()
+        meta = self._meta(conn)
+        with self._cache_lock:
+            if self._cache["version"] == meta["version"]:
+                return self._cache
+        docs = conn.execute("SELECT doc_id, record FROM yttra_documents").fetchall()
+        records = {d: DocRecord.from_record(d, rec) for d, rec in sorted(docs)}
+        with_chunks = [r for r in records.values() if r.n_chunks > 0]
+        values: dict[str, list] = {}
+        for f in FILTER_FIELDS:
+            if f == "section":
+                continue
+            vals = {r.doc_id if f == "doc_id" else getattr(r.meta, f) for r in with_chunks}
+            values[f] = sorted((v for v in vals if v not in (None, "")), key=str)
+        sections = conn.execute(  # distinct values by a loose index scan: cost grows with the values, not the rows
+            "WITH RECURSIVE t AS ((SELECT section FROM yttra_passages ORDER BY section LIMIT 1) UNION ALL "
+            "SELECT (SELECT p.section FROM yttra_passages p WHERE p.section > t.section ORDER BY p.section LIMIT 1) "
+            "FROM t WHERE t.section IS NOT NULL) SELECT section FROM t WHERE section IS NOT NULL").fetchall()
+        values["section"] = sorted((s for (s,) in sections if s), key=str)
+        cache = {"version": meta["version"], "meta": meta, "records": records, "values": values}
+        with self._cache_lock:
+            self._cache = cache
+        return cache
+
+    def _where(self, filters: dict | None, values: dict, alias: str = "p") -> tuple[str, list]:
+        """SQL conditions for the filters (same matching and FilterError as every store)."""
+        clauses, params = [], []
+        for field, wanted in active_filters(filters).items():
+            ok = match_values(field, wanted, values[field])
+            clauses.append(f"{alias}.{field} = ANY(%s)")
+            params.append(sorted(ok) if field != "year" else sorted(int(v) for v in ok))
+        return " AND ".join(clauses), params
+
+    # ------------------------------------------------------------ reads
+    @property
+    def model_id(self) -> str:
+        return self._meta()["model_id"]
+
+    def __len__(self) -> int:
+        return int(self._meta()["n_passages"])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        meta = self._meta()
+        self._check_query_model(meta)
+        return np.asarray(self.embedder.embed_queries([(text or "")[:MAX_QUERY_CHARS]])[0], dtype=np.float32)
+
+    def _check_query_model(self, meta: dict) -> None:
+        if meta["n_passages"] and self.embedder.model_id != meta["model_id"]:
+            raise IndexMismatchError(
+                f"the index was built with {meta['model_id']!r} but the query model is {self.embedder.model_id!r}; "
+                "re-index with `yttra ingest --rebuild` (or set the embedding model back)")
+
+    def search(self, query: str, *, k: int | None = None, mode: str | None = None,
+               filters: dict | None = None) -> list[Hit]:
+        s = self.settings.search
+        query = (query or "")[:MAX_QUERY_CHARS]
+        mode = mode or s.mode
+        k = s.k if k is None else k
+        if mode not in _MODES:
+            raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(_MODES)}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        d = self._derived()
+        meta = d["meta"]
+        where, params = self._where(filters, d["values"])
+        if not query.strip() or not meta["n_passages"]:
+            return []
+        n = max(s.candidates, k)
+        qvec = None
+        if mode in ("dense", "hybrid"):
+            self._check_query_model(meta)
+            qvec = np.asarray(self.embedder.embed_queries([query])[0], dtype=np.float32)
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            dense = self._dense(conn, qvec, n, where, params, meta) if qvec is not None else []
+            lexical = self._lexical_ranking(conn, query, n, where, params, meta) if mode != "dense" else []
+            d_rank = {p: r for r, (p, _) in enumerate(dense, 1)}
+            b_rank = {p: r for r, (p, _) in enumerate(lexical, 1)}
+            if mode == "dense":
+                fused = dense
+            elif mode == "bm25":
+                fused = lexical
+            else:
+                from .search import rrf
+
+                fused = rrf([[p for p, _ in dense], [p for p, _ in lexical]], k=s.rrf_k,
+                            weights=(s.dense_weight, s.bm25_weight))
+            top = fused[:k]
+            chunks = self._chunks_by_pid(conn, [p for p, _ in top])
+        return [Hit(chunks[p], float(score), r, d_rank.get(p), b_rank.get(p)) for r, (p, score) in enumerate(top, 1)]
+
+    def _dense(self, conn, qvec: np.ndarray, n: int, where: str, params: list, meta: dict) -> list[tuple[int, float]]:
+        sql = ("SELECT p.pid, p.doc_id, p.ord, -(p.embedding <#> %s) AS score FROM yttra_passages p"
+               + (f" WHERE {where}" if where else "") + " ORDER BY p.embedding <#> %s LIMIT %s")
+        args = [qvec, *params, qvec, n]
+        exact = meta["n_passages"] <= EXACT_BELOW
+        conn.execute("SET LOCAL hnsw.ef_search = %s" % int(min(1000, max(EF_SEARCH, n))))
+        if exact:
+            conn.execute("SET LOCAL enable_indexscan = off")  # the planner then scans (or bitmap-filters) exactly
+        else:
+            conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+            conn.execute("SET LOCAL hnsw.max_scan_tuples = %s" % MAX_SCAN_TUPLES)
+        rows = conn.execute(sql, args).fetchall()
+        if not exact and where and len(rows) < n:
+            # a selective filter the HNSW scan could not fill: the filtered rows are few, search them exactly
+            total = conn.execute(f"SELECT count(*) FROM yttra_passages p WHERE {where}", params).fetchone()[0]
+            if len(rows) < min(n, total):
+                conn.execute("SET LOCAL enable_indexscan = off")
+                rows = conn.execute(sql, args).fetchall()
+            conn.execute("RESET enable_indexscan")
+        if exact:
+            conn.execute("RESET enable_indexscan")
+        rows.sort(key=lambda r: (-r[3], r[1], r[2]))
+        return [(pid, float(score)) for pid, _, _, score in rows]
+
+    def _lexical_ranking(self, conn, query: str, n: int, where: str, params: list,
+                         meta: dict) -> list[tuple[int, float]]:
+        if meta["lexical"] == "fts":
+            return self._fts_ranking(conn, query, n, where, params)
+        qn = Counter(lexical_tokens(query, meta["analyzer"]))
+        if not qn:
+            return []
+        # Lucene BM25 exactly as bm25s computes it: global statistics (a filter only masks the scores),
+        # a query token counted once per occurrence, ties broken by reading order. Statistics and
+        # postings are read in this transaction's snapshot; one pass over the query terms' postings.
+        n_pass, total = conn.execute("SELECT n_passages, total_len FROM yttra_meta").fetchone()
+        df = dict(conn.execute("SELECT term, df FROM yttra_terms WHERE term = ANY(%s)", [list(qn)]).fetchall())
+        terms = [t for t in qn if df.get(t)]
+        if not terms or not n_pass:
+            return []
+        weights = [qn[t] * math.log(1 + (n_pass - df[t] + 0.5) / (df[t] + 0.5)) for t in terms]
+        norm = [BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / (total / n_pass)]  # tf + k1 (1 - b + b dl / avgdl)
+        sql = ("WITH s AS (SELECT o.pid, sum(w.w * o.tf / (o.tf + %s + %s * o.dl)) AS score "
+               "FROM unnest(%s::text[], %s::float8[]) AS w(term, w) JOIN yttra_postings o USING (term) "
+               "GROUP BY o.pid), "
+               "top AS (SELECT s.pid, s.score FROM s" + (f" JOIN yttra_passages p USING (pid) WHERE {where}" if where else "")
+               + " ORDER BY s.score DESC FETCH FIRST %s ROWS WITH TIES) "
+               "SELECT top.pid, p.doc_id, p.ord, top.score FROM top JOIN yttra_passages p USING (pid)")
+        rows = conn.execute(sql, [*norm, terms, weights, *params, n]).fetchall()
+        rows.sort(key=lambda r: (-np.float32(r[3]), r[1], r[2]))
+        return [(pid, float(score)) for pid, _, _, score in rows[:n] if score > 0]
+
+    def _fts_ranking(self, conn, query: str, n: int, where: str, params: list) -> list[tuple[int, float]]:
+        lexemes = conn.execute("SELECT lexeme FROM unnest(to_tsvector('swedish', %s))", [fold(query)]).fetchall()
+        if not lexemes:
+            return []
+        tsq = " | ".join("'" + lex.replace("'", "''") + "':*" for (lex,) in lexemes)  # prefix: compounds' heads
+        sql = ("SELECT p.pid, p.doc_id, p.ord, ts_rank_cd(p.fts, q, 1) AS score FROM yttra_passages p, "
+               "to_tsquery('simple', %s) q WHERE p.fts @@ q" + (f" AND {where}" if where else "")
+               + " ORDER BY score DESC FETCH FIRST %s ROWS WITH TIES")
+        rows = conn.execute(sql, [tsq, *params, n]).fetchall()
+        rows.sort(key=lambda r: (-r[3], r[1], r[2]))
+        return [(pid, float(score)) for pid, _, _, score in rows[:n]]
+
+    def _chunks_by_pid(self, conn, pids: list[int]) -> dict[int, Chunk]:
+        if not pids:
+            return {}
+        rows = conn.execute(f"SELECT pid, {', '.join(_CHUNK_COLS)} FROM yttra_passages WHERE pid = ANY(%s)",
+                            [pids]).fetchall()
+        return {r[0]: _chunk(r[1:]) for r in rows}
+
+    def similarity(self, qvec: np.ndarray, chunk_ids: Sequence[str]) -> np.ndarray:
+        out = np.zeros(len(chunk_ids), dtype=np.float32)
+        if not len(chunk_ids):
+            return out
+        conn = self._conn()
+        self._meta(conn)
+        rows = conn.execute("SELECT chunk_id, -(embedding <#> %s) FROM yttra_passages WHERE chunk_id = ANY(%s)",
+                            [np.asarray(qvec, dtype=np.float32), list(chunk_ids)]).fetchall()
+        cos = dict(rows)
+        for i, cid in enumerate(chunk_ids):
+            out[i] = cos.get(cid, 0.0)
+        return out
+
+    def similarity_stats(self, qvec: np.ndarray) -> tuple[float, float]:
+        conn = self._conn()
+        meta = self._meta(conn)
+        if not meta["n_passages"]:
+            return 0.0, 0.0
+        src = ("yttra_passages" if meta["n_passages"] <= SIMILARITY_SAMPLE else
+               f"(SELECT embedding FROM yttra_passages ORDER BY sample_key LIMIT {SIMILARITY_SAMPLE}) s")
+        mean, std, n = conn.execute(f"SELECT avg(c), stddev_pop(c), count(*) FROM (SELECT -(embedding <#> %s) AS c "
+                                    f"FROM {src}) x", [np.asarray(qvec, dtype=np.float32)]).fetchone()
+        return float(mean or 0.0), float(std or 0.0) if n > 1 else 0.0
+
+    def facets(self) -> dict[str, dict]:
+        out: dict[str, dict] = {f: {} for f in FACET_FIELDS}
+        for rec in self._derived()["records"].values():
+            for f in FACET_FIELDS:
+                v = getattr(rec.meta, f)
+                if v not in (None, ""):
+                    out[f][v] = out[f].get(v, 0) + 1
+        return {f: dict(sorted(vals.items(), key=lambda kv: str(kv[0]))) for f, vals in out.items()}
+
+    def term_stats(self, terms: Iterable[str]) -> TermStats:
+        terms = [t for t in dict.fromkeys(terms)]
+        conn = self._conn()
+        meta = self._meta(conn)
+        df = dict.fromkeys(terms, 0)
+        if terms:
+            # the semantics of index.corpus.term_df: a prefix, or for 5+ letters any infix or the same stem
+            rows = conn.execute(
+                "SELECT t, coalesce(sum(v.df), 0) FROM unnest(%s::text[]) t JOIN yttra_vocab v ON "
+                "(CASE WHEN length(t) >= 5 THEN strpos(v.word, t) > 0 OR v.stem = t ELSE starts_with(v.word, t) END) "
+                "GROUP BY t", [terms]).fetchall()
+            df.update({t: int(n) for t, n in rows})
+        return TermStats(int(meta["n_passages"]), df)
+
+    def documents(self, filters: dict | None = None) -> list[DocRecord]:
+        d = self._derived()
+        records = d["records"]
+        where, params = self._where(filters, d["values"])
+        if not where:
+            return list(records.values())
+        wanted = {r for (r,) in self._conn().execute(
+            f"SELECT DISTINCT p.doc_id FROM yttra_passages p WHERE {where}", params).fetchall()}
+        return [r for doc_id, r in records.items() if doc_id in wanted]
+
+    def document(self, doc_id: str) -> DocRecord | None:
+        return self._derived()["records"].get(doc_id)
+
+    def passages(self, doc_id: str) -> list[Chunk]:
+        conn = self._conn()
+        self._meta(conn)
+        rows = conn.execute(f"SELECT {', '.join(_CHUNK_COLS)} FROM yttra_passages WHERE doc_id = %s ORDER BY ord",
+                            [doc_id]).fetchall()
+        return [_chunk(r) for r in rows]
+
+    # ------------------------------------------------------------ writes
+    def _stamp(self) -> dict:
+        from .pipeline import CODE_VERSION
+
+        s = self.settings
+        return {"schema_version": SCHEMA_VERSION, "model_id": self.embedder.model_id, "dim": int(self.embedder.dim),
+                "analyzer": s.search.analyzer, "context": s.embed.context, "lexical": self._lexical,
+                "code_version": CODE_VERSION}
+
+    def _ensure_schema(self, conn) -> dict:
+        """Create the schema if missing (inside the writer's locked transaction) and
+        check that this writer builds what the index holds."""
+        import psycopg
+
+        want = self._stamp()
+        try:
+            meta = self._meta(conn)
+        except IndexNotFoundError:
+            meta = None
+        except IndexMismatchError:
+            raise
+        if meta is not None:
+            for key in ("model_id", "dim", "analyzer", "context", "lexical", "code_version"):
+                if meta[key] != want[key]:
+                    if not meta["n_passages"] and not conn.execute("SELECT 1 FROM yttra_documents LIMIT 1").fetchone():
+                        self._drop(conn)  # nothing indexed yet: start afresh with this writer's settings
+                        meta = None
+                        break
+                    raise IndexMismatchError(
+                        f"the PostgreSQL index was built with {key} {meta[key]!r} but this ingest uses {want[key]!r}; "
+                        f"{_rebuild_hint()} (or set it back)")
+        if meta is None:
+            try:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            except psycopg.Error as e:
+                raise IndexStoreError(f"pgvector is not available in this PostgreSQL ({' '.join(str(e).split())[:200]}); "
+                                      "install the extension or ask the database owner to run CREATE EXTENSION vector") from e
+            self._local.vector = False
+            self._register_vector(conn)
+            for stmt in _schema_sql(want["dim"]):
+                conn.execute(stmt)
+            if self._lexical == "fts":
+                conn.execute("CREATE INDEX yttra_passages_fts ON yttra_passages USING gin (fts)")
+            conn.execute("INSERT INTO yttra_meta (id, schema_version, model_id, dim, analyzer, context, lexical, "
+                         "code_version) VALUES (1, %s, %s, %s, %s, %s, %s, %s)",
+                         [want[k] for k in ("schema_version", "model_id", "dim", "analyzer", "context", "lexical",
+                                            "code_version")])
+            meta = self._meta(conn)
+        return meta
+
+    def _drop(self, conn) -> None:
+        for t in _TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {t} CASCADE")
+        conn.execute("DROP SEQUENCE IF EXISTS yttra_pid_seq")
+
+    def rebuild(self) -> None:
+        """Drop the index (the embedding cache stays): the next write starts afresh."""
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            self._drop(conn)
+        with self._cache_lock:
+            self._cache = {"version": None}
+
+    def _locked(self, conn) -> dict:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        return self._ensure_schema(conn)
+
+    def _vectors(self, conn, keys: list[str], texts: list[str], report: IngestReport) -> dict[str, np.ndarray]:
+        """Vectors for the passage texts: from the cache, the rest embedded (and cached)."""
+        from .pipeline import _embed_all
+
+        model = self.embedder.model_id
+        uniq = dict(zip(keys, texts))
+        found = dict(conn.execute("SELECT embed_key, embedding FROM yttra_embed_cache WHERE model_id = %s "
+                                  "AND embed_key = ANY(%s)", [model, list(uniq)]).fetchall()) if uniq else {}
+        found = {k: _np(v) for k, v in found.items()}
+        todo = sorted((k, t) for k, t in uniq.items() if k not in found)
+        report.embedded += len(todo)
+        report.reused += len(keys) - len(todo)
+        if todo:
+            new = _embed_all(self.embedder, todo, self.settings.embed.batch_size, False)
+            conn.execute("INSERT INTO yttra_embed_cache (model_id, embed_key, embedding) "
+                         "SELECT %s, k, v::vector FROM unnest(%s::text[], %s::text[]) AS x(k, v) "
+                         "ON CONFLICT DO NOTHING",
+                         [model, list(new), [_vec_literal(v) for v in new.values()]])
+            found.update({k: _np(v) for k, v in new.items()})
+        return found
+
+    def _remove_rows(self, conn, doc_id: str) -> None:
+        """Delete one document's passages, postings and vocabulary counts (inside the locked transaction)."""
+        old = conn.execute("SELECT pid, text, dl FROM yttra_passages WHERE doc_id = %s", [doc_id]).fetchall()
+        if old:
+            pids = [r[0] for r in old]
+            tdf = conn.execute("SELECT term, count(*) FROM yttra_postings WHERE pid = ANY(%s) GROUP BY term",
+                               [pids]).fetchall()
+            conn.execute("UPDATE yttra_terms t SET df = t.df - x.n FROM unnest(%s::text[], %s::int[]) AS x(term, n) "
+                         "WHERE t.term = x.term", [[r[0] for r in tdf], [r[1] for r in tdf]])
+            conn.execute("DELETE FROM yttra_terms WHERE term = ANY(%s) AND df <= 0", [[r[0] for r in tdf]])
+            conn.execute("DELETE FROM yttra_postings WHERE pid = ANY(%s)", [pids])
+            dec = _word_df(r[1] for r in old)
+            conn.execute("UPDATE yttra_vocab v SET df = v.df - x.n FROM unnest(%s::text[], %s::int[]) AS x(w, n) "
+                         "WHERE v.word = x.w", [list(dec), list(dec.values())])
+            conn.execute("DELETE FROM yttra_vocab WHERE word = ANY(%s) AND df <= 0", [list(dec)])
+            conn.execute("UPDATE yttra_meta SET n_passages = n_passages - %s, total_len = total_len - %s",
+                         [len(old), sum(r[2] for r in old)])
+        conn.execute("DELETE FROM yttra_documents WHERE doc_id = %s", [doc_id])  # cascades to its passages
+
+    def _write_document(self, doc_id: str, chunks: list[Chunk], record: dict, report: IngestReport) -> None:
+        """Replace one document's rows in one transaction."""
+        from .pipeline import embed_key, passage_text
+
+        s = self.settings
+        texts = [passage_text(c, s.embed.context) for c in chunks]
+        keys = [embed_key(t) for t in texts]
+        tokens = [lexical_tokens(t, s.search.analyzer) for t in texts]
+        conn = self._conn()
+        with conn.transaction():
+            meta = self._locked(conn)
+            vecs = self._vectors(conn, keys, texts, report)
+            self._remove_rows(conn, doc_id)
+            from psycopg.types.json import Jsonb
+
+            conn.execute("INSERT INTO yttra_documents (doc_id, record, sha256, signature, n_chunks) "
+                         "VALUES (%s, %s, %s, %s, %s)", [doc_id, Jsonb(record), record.get("sha256", ""),
+                                                        record.get("signature", ""), len(chunks)])
+            if chunks:
+                pids = [r[0] for r in conn.execute("SELECT nextval('yttra_pid_seq') FROM generate_series(1, %s)",
+                                                   [len(chunks)]).fetchall()]
+                fts = meta["lexical"] == "fts"
+                cols = ("pid", "ord", *_CHUNK_COLS, "embed_key", "embedding", "dl", "sample_key")
+                with conn.cursor().copy(f"COPY yttra_passages ({', '.join(cols)}) FROM STDIN") as cp:
+                    for i, (pid, c, key, toks) in enumerate(zip(pids, chunks, keys, tokens)):
+                        cp.write_row((pid, i, *_chunk_values(c), key, _vec_literal(vecs[key]), max(1, len(toks)),
+                                      zlib.crc32(c.id.encode()) & 0x7FFFFFFF))
+                if fts:
+                    conn.execute("UPDATE yttra_passages p SET fts = to_tsvector('swedish', x.t) FROM "
+                                 "unnest(%s::bigint[], %s::text[]) AS x(pid, t) WHERE p.pid = x.pid",
+                                 [pids, [fold(t) for t in texts]])
+                with conn.cursor().copy("COPY yttra_postings (term, pid, tf, dl) FROM STDIN") as cp:
+                    for pid, toks in zip(pids, tokens):
+                        dl = max(1, len(toks))
+                        for term, tf in Counter(toks or [""]).items():
+                            cp.write_row((term, pid, tf, dl))
+                tdf: Counter = Counter()
+                for toks in tokens:
+                    tdf.update(set(toks or [""]))
+                conn.execute("INSERT INTO yttra_terms (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
+                             "ON CONFLICT (term) DO UPDATE SET df = yttra_terms.df + excluded.df",
+                             [list(tdf), list(tdf.values())])
+                inc = _word_df(c.text for c in chunks)
+                conn.execute("INSERT INTO yttra_vocab (word, stem, df) SELECT * FROM unnest(%s::text[], %s::text[], "
+                             "%s::int[]) ON CONFLICT (word) DO UPDATE SET df = yttra_vocab.df + excluded.df",
+                             [list(inc), [_stem(w) for w in inc], list(inc.values())])
+                conn.execute("UPDATE yttra_meta SET n_passages = n_passages + %s, total_len = total_len + %s",
+                             [len(chunks), sum(max(1, len(t)) for t in tokens)])
+            conn.execute("UPDATE yttra_meta SET generation = generation + 1")
+
+    def _known(self, doc_ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, int, dict]]:
+        """doc_id -> (sha256, signature, n_chunks, record) of what the index holds (of `doc_ids`, or all)."""
+        try:
+            self._meta()
+        except IndexNotFoundError:
+            return {}
+        sql = "SELECT doc_id, sha256, signature, n_chunks, record FROM yttra_documents"
+        rows = self._conn().execute(sql + (" WHERE doc_id = ANY(%s)" if doc_ids is not None else ""),
+                                    [list(doc_ids)] if doc_ids is not None else []).fetchall()
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+    def _ingest_files(self, files: Sequence[Path], report: IngestReport, progress: bool = False) -> None:
+        from tqdm import tqdm
+
+        from .metadata import load_metadata_file
+        from .pipeline import _doc_signature, _file_sha256, _process_file
+        from .read import ReadError
+
+        entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
+        self._check_writer()  # creates the schema, or raises on another model before any work
+        known = self._known([Path(f).stem for f in files])
+        for path in tqdm(files, desc="Indexerar / indexing", unit="doc", disable=not progress, leave=False):
+            path = Path(path)
+            doc_id = path.stem
+            sig = _doc_signature(self.settings, entries.get(doc_id))
+            old = known.get(doc_id)
+            try:
+                sha = _file_sha256(path)
+            except OSError:
+                sha = ""
+            if old and old[2] > 0 and old[0] == sha and old[1] == sig:
+                rec = old[3]
+                report.reused += old[2]
+            else:
+                try:
+                    chunks, rec, _ = _process_file(path, self.settings, entries)
+                except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest; its old rows stay
+                    msg = str(e) if isinstance(e, ReadError) else \
+                        f"{path.name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
+                    report.failed.append((relative_source(path), msg))
+                    continue
+                rec["signature"] = sig
+                self._write_document(doc_id, chunks, rec, report)
+            guessed = (rec.get("meta") or {}).get("guessed") or []
+            if guessed:
+                report.guessed.append((doc_id, list(guessed)))
+            if rec.get("repaired_words"):
+                report.repaired.append((doc_id, rec["repaired_words"]))
+
+    def _check_writer(self) -> None:
+        conn = self._conn()
+        with conn.transaction():
+            self._locked(conn)
+
+    def _finish(self, report: IngestReport, t0: float) -> IngestReport:
+        try:
+            meta = self._meta()
+            report.chunks = int(meta["n_passages"])
+            report.documents = self._conn().execute("SELECT count(*) FROM yttra_documents").fetchone()[0]
+        except IndexNotFoundError:
+            pass
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def upsert(self, paths: Sequence) -> IngestReport:
+        from .read import iter_corpus_files
+
+        report = IngestReport()
+        if not paths:
+            return report
+        t0 = time.perf_counter()
+        files = []
+        for p in paths:
+            p = Path(p)
+            files.extend(iter_corpus_files(p) if p.is_dir() else [p])
+        self._ingest_files(files, report)
+        return self._finish(report, t0)
+
+    def delete(self, doc_ids: Sequence[str]) -> IngestReport:
+        report = IngestReport()
+        if not doc_ids:
+            return report
+        t0 = time.perf_counter()
+        try:
+            self._meta()
+        except IndexNotFoundError:
+            return report
+        conn = self._conn()
+        for doc_id in dict.fromkeys(doc_ids):
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+                if conn.execute("SELECT 1 FROM yttra_documents WHERE doc_id = %s", [doc_id]).fetchone():
+                    self._remove_rows(conn, doc_id)
+                    conn.execute("UPDATE yttra_meta SET generation = generation + 1")
+                    report.removed.append(doc_id)
+        report.removed.sort()
+        return self._finish(report, t0)
+
+    def sync(self, paths: Sequence | None = None, *, remove: Sequence[str] | None = None,
+             progress: bool = True) -> IngestReport:
+        """`ingest` for this store: paths=None (and no `remove`) syncs the whole
+        corpus folder (new, changed and removed files; unchanged ones skipped by
+        sha256 + signature); explicit paths add or update just those files;
+        `remove` drops those document ids."""
+        from .read import iter_corpus_files
+
+        t0 = time.perf_counter()
+        report = IngestReport()
+        if paths or remove:
+            files = []
+            for p in paths or ():
+                p = Path(p)
+                files.extend(iter_corpus_files(p) if p.is_dir() else [p])
+            gone = list(remove or ())
+        else:
+            files = iter_corpus_files(Path(self.settings.corpus_dir))
+            seen = {f.stem for f in files}
+            gone = [d for d in self._known() if d not in seen]
+        if files:
+            self._ingest_files(files, report, progress)
+        elif not gone:
+            self._check_writer()  # an empty sync still creates the (empty) index and checks the model
+        if gone:
+            report.removed = self.delete(gone).removed
+        return self._finish(report, t0)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _chunk(row: Sequence) -> Chunk:
+    return Chunk(**{_FIELD_OF.get(col, col): v for col, v in zip(_CHUNK_COLS, row)})
+
+
+def _chunk_values(c: Chunk) -> tuple:
+    return tuple(getattr(c, _FIELD_OF.get(col, col)) for col in _CHUNK_COLS)
+
+
+def _np(v) -> np.ndarray:
+    """A pgvector value (numpy array or pgvector.Vector) as float32."""
+    return np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32)
+
+
+def _vec_literal(v: np.ndarray) -> str:
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(v, dtype=np.float32)) + "]"
+
+
+def _word_df(texts: Iterable[str]) -> dict[str, int]:
+    """Passage frequency of every folded word (index.corpus.words_df over texts)."""
+    df: Counter = Counter()
+    for t in texts:
+        df.update({fold(w) for w in words(t)})
+    return dict(df)
+
+
+def sync(settings: Settings, paths: Sequence | None = None, *, remove: Sequence[str] | None = None,
+         rebuild: bool = False, embedder: Embedder | None = None, progress: bool = True) -> IngestReport:
+    """Build or update the PostgreSQL index (the `ingest` of this backend)."""
+    corpus = PgCorpus(settings, embedder)
+    try:
+        if rebuild:
+            corpus.rebuild()
+        return corpus.sync(paths, remove=remove, progress=progress)
+    finally:
+        corpus.close()

@@ -1,0 +1,344 @@
+"""PgCorpus on a real PostgreSQL + pgvector (started by the `pg_server` fixture,
+no mocks): the CLI end to end, writes that touch only their document's rows,
+a second process seeing the changes, concurrent writers, the model stamp, bad
+files, BM25 equal to the reference implementation, and eval numbers equal to
+the embedded store's on the real corpus. The contract suite
+(tests/test_corpus_contract.py) runs on PgCorpus as well."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CORPUS, REPO, HashEmbedder
+
+runner = CliRunner()
+
+
+def _rows(dsn: str, sql: str, params=()) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def _pg_env(monkeypatch, dsn: str) -> None:
+    monkeypatch.setenv("YTTRA_STORE__BACKEND", "postgres")
+    monkeypatch.setenv("YTTRA_STORE__POSTGRES_DSN", dsn)
+
+
+def _hash_corpus(settings):
+    from index.postgres import PgCorpus
+
+    return PgCorpus(settings, HashEmbedder())
+
+
+def _consistent(dsn: str) -> None:
+    """The counters kept by the writers equal a recount from the rows."""
+    from collections import Counter
+
+    from index.textnorm import fold, words
+
+    (n, total), = _rows(dsn, "SELECT n_passages, total_len FROM yttra_meta")
+    assert (n, total) == tuple(_rows(dsn, "SELECT count(*), coalesce(sum(dl), 0) FROM yttra_passages")[0])
+    assert _rows(dsn, "SELECT count(*) FROM yttra_postings o LEFT JOIN yttra_passages p USING (pid) "
+                      "WHERE p.pid IS NULL") == [(0,)]
+    assert dict(_rows(dsn, "SELECT term, df FROM yttra_terms")) == \
+        dict(_rows(dsn, "SELECT term, count(*) FROM yttra_postings GROUP BY term"))
+    df: Counter = Counter()
+    for (text,) in _rows(dsn, "SELECT text FROM yttra_passages"):
+        df.update({fold(w) for w in words(text)})
+    assert dict(_rows(dsn, "SELECT word, df FROM yttra_vocab")) == dict(df)
+    docs = dict(_rows(dsn, "SELECT doc_id, n_chunks FROM yttra_documents"))
+    per_doc = dict(_rows(dsn, "SELECT doc_id, count(*) FROM yttra_passages GROUP BY doc_id"))
+    assert {d: n for d, n in docs.items() if n} == per_doc
+
+
+# ---------------------------------------------------------------- fast-ish (tiny corpus, hash embedder)
+
+def test_bm25_equals_reference_implementation(pg_settings):
+    """Lexical scores in SQL equal bm25s (what the embedded store uses) over the same tokens."""
+    import bm25s
+
+    from index.pipeline import passage_text
+    from index.textnorm import lexical_tokens
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    chunks = [c for d in corpus.documents() for c in corpus.passages(d.doc_id)]
+    toks = [lexical_tokens(passage_text(c, pg_settings.embed.context), "ngram") for c in chunks]
+    ref = bm25s.BM25(k1=1.2, b=0.75)
+    ref.index(toks, show_progress=False)
+    for q in ("ordningsvakter i offentliga miljöer", "trygghet trygghet", "Begravningsplatser", "kommunikation"):
+        qt = [t for t in lexical_tokens(q, "ngram") if t in ref.vocab_dict]
+        want = np.asarray(ref.get_scores(qt))
+        hits = corpus.search(q, k=len(chunks), mode="bm25")
+        got = {h.chunk.id: h.score for h in hits}
+        for c, w in zip(chunks, want):
+            assert got.get(c.id, 0.0) == pytest.approx(float(w), rel=1e-4, abs=1e-5), (q, c.id)
+
+
+def test_upsert_and_delete_touch_only_their_document(pg_settings):
+    corpus = _hash_corpus(pg_settings)
+    dsn = corpus._dsn
+    assert corpus.sync(progress=False).ok
+    # xmin = the transaction that wrote a row: rows rewritten by a later write get a new one
+    before = dict(_rows(dsn, "SELECT chunk_id, xmin::text FROM yttra_passages WHERE doc_id = 'a_sdn'"))
+    doc_before = _rows(dsn, "SELECT xmin::text FROM yttra_documents WHERE doc_id = 'a_sdn'")
+    b_rows = dict(_rows(dsn, "SELECT chunk_id, xmin::text FROM yttra_passages WHERE doc_id = 'b_kyrk'"))
+    b_path = pg_settings.corpus_dir / "b_kyrk.txt"
+    b_path.write_text(b_path.read_text(encoding="utf-8") + "\nUppföljning\nBelysningen vid entréerna ses över.\n",
+                      encoding="utf-8")
+    rep = corpus.upsert([b_path])
+    assert rep.ok and rep.documents == 2
+    assert dict(_rows(dsn, "SELECT chunk_id, xmin::text FROM yttra_passages WHERE doc_id = 'a_sdn'")) == before
+    assert _rows(dsn, "SELECT xmin::text FROM yttra_documents WHERE doc_id = 'a_sdn'") == doc_before
+    b_after = dict(_rows(dsn, "SELECT chunk_id, xmin::text FROM yttra_passages WHERE doc_id = 'b_kyrk'"))
+    assert len({x for x in b_after.values()}) == 1 and set(b_after.values()).isdisjoint(b_rows.values())
+    assert corpus.search("belysningen vid entréerna", k=1, mode="bm25")[0].chunk.doc_id == "b_kyrk"
+    _consistent(dsn)
+    # re-upserting an unchanged document writes nothing
+    (gen,), = _rows(dsn, "SELECT generation FROM yttra_meta")
+    assert corpus.upsert([b_path]).ok
+    assert _rows(dsn, "SELECT generation FROM yttra_meta") == [(gen,)]
+    rep = corpus.delete(["b_kyrk", "not-there"])
+    assert rep.removed == ["b_kyrk"] and rep.documents == 1
+    assert dict(_rows(dsn, "SELECT chunk_id, xmin::text FROM yttra_passages WHERE doc_id = 'a_sdn'")) == before
+    assert _rows(dsn, "SELECT count(*) FROM yttra_passages WHERE doc_id = 'b_kyrk'") == [(0,)]
+    assert [d.doc_id for d in corpus.documents()] == ["a_sdn"]
+    _consistent(dsn)
+
+
+def test_sync_folder_adds_changes_removes_and_keeps_bad_files_rows(pg_settings):
+    from index.postgres import sync
+
+    emb = HashEmbedder()
+    rep = sync(pg_settings, embedder=emb, progress=False)
+    assert rep.ok and rep.documents == 2 and rep.embedded > 0
+    again = sync(pg_settings, embedder=emb, progress=False)
+    assert again.ok and again.embedded == 0 and again.reused == rep.chunks  # unchanged: skipped
+    corpus = _hash_corpus(pg_settings)
+    a_before = [c.id for c in corpus.passages("a_sdn")]
+    (pg_settings.corpus_dir / "a_sdn.txt").write_bytes(b"")  # a good document turned bad
+    (pg_settings.corpus_dir / "c_ny.txt").write_text("Sammanfattning\nParkerna får ny belysning.\n", encoding="utf-8")
+    (pg_settings.corpus_dir / "b_kyrk.txt").unlink()
+    rep = sync(pg_settings, embedder=emb, progress=False)
+    assert [f for f, _ in rep.failed] and "a_sdn" in rep.failed[0][0]
+    assert rep.removed == ["b_kyrk"]
+    assert [d.doc_id for d in corpus.documents()] == ["a_sdn", "c_ny"]
+    assert [c.id for c in corpus.passages("a_sdn")] == a_before  # the previous rows stay
+    assert corpus.search("ordningsvakternas roll", k=1)[0].chunk.doc_id == "a_sdn"
+    _consistent(corpus._dsn)
+
+
+def test_model_mismatch_is_a_clear_error_and_rebuild_fixes_it(pg_settings):
+    from index.postgres import PgCorpus, sync
+    from index.store import IndexMismatchError
+
+    class OtherModel(HashEmbedder):
+        model_id = "test-hash-other"
+
+    assert sync(pg_settings, embedder=HashEmbedder(), progress=False).ok
+    other = PgCorpus(pg_settings, OtherModel())
+    with pytest.raises(IndexMismatchError, match=r"test-hash-256.*--rebuild"):
+        other.search("trygghet", k=3)
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        other.upsert([pg_settings.corpus_dir / "a_sdn.txt"])
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        sync(pg_settings, embedder=OtherModel(), progress=False)
+    assert other.search("trygghet", k=3, mode="bm25")  # lexical search needs no model
+    rep = sync(pg_settings, embedder=OtherModel(), rebuild=True, progress=False)
+    assert rep.ok and rep.documents == 2
+    assert other.model_id == "test-hash-other" and other.search("trygghet", k=3)
+
+
+def test_no_index_and_no_dsn_are_clear_errors(pg_settings):
+    from index.postgres import PgCorpus
+    from index.store import IndexNotFoundError, IndexStoreError
+
+    with pytest.raises(IndexNotFoundError, match="yttra ingest"):
+        len(_hash_corpus(pg_settings))
+    no_dsn = pg_settings.with_overrides(store__postgres_dsn="")
+    with pytest.raises(IndexStoreError, match="YTTRA_STORE__POSTGRES_DSN"):
+        PgCorpus(no_dsn, HashEmbedder()).search("x")
+
+
+def test_filtered_dense_search_fills_k_beyond_the_exact_threshold(pg_settings, monkeypatch):
+    """With HNSW (exact search off) a selective filter still returns every matching passage."""
+    import index.postgres as pg
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    monkeypatch.setattr(pg, "EXACT_BELOW", 0)
+    n_b = len(corpus.passages("b_kyrk"))
+    hits = corpus.search("trygghet", k=50, mode="dense", filters={"namnd": "kyrkogårds"})
+    assert len(hits) == n_b and {h.chunk.doc_id for h in hits} == {"b_kyrk"}
+    monkeypatch.setattr(pg, "EXACT_BELOW", 10**9)
+    exact = corpus.search("trygghet", k=50, mode="dense", filters={"namnd": "kyrkogårds"})
+    assert [h.chunk.id for h in exact] == [h.chunk.id for h in hits]
+
+
+_WRITER = textwrap.dedent("""
+    import sys
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from conftest import HashEmbedder
+    from index.postgres import PgCorpus
+    from index.settings import Settings
+    s = Settings(corpus_dir={corpus!r}).with_overrides(store__backend="postgres", store__postgres_dsn={dsn!r})
+    c = PgCorpus(s, HashEmbedder())
+    for i in range(4):
+        for p in sys.argv[1:]:
+            with open(p, "a", encoding="utf-8") as f:
+                f.write(f"Version {{i}}: belysning och trygghet i parken.\\n")
+            assert c.upsert([p]).ok
+    print(len(c))
+""")
+
+
+@pytest.mark.slow
+def test_concurrent_writers_in_two_processes(pg_settings, tmp_path):
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    files = []
+    for i in range(6):
+        f = pg_settings.corpus_dir / f"w{i}.txt"
+        f.write_text(f"Sammanfattning\nSkrivare {i} lägger till text om trygghet i parker nummer {i}.\n",
+                     encoding="utf-8")
+        files.append(str(f))
+    script = _WRITER.format(tests=str(REPO / "tests"), repo=str(REPO), corpus=str(pg_settings.corpus_dir),
+                            dsn=corpus._dsn)
+    procs = [subprocess.Popen([sys.executable, "-c", script, *files[i::2]], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert [d.doc_id for d in corpus.documents()] == ["a_sdn", "b_kyrk"] + [f"w{i}" for i in range(6)]
+    _consistent(corpus._dsn)
+
+
+# ---------------------------------------------------------------- real corpus, real model, the CLI
+
+@pytest.fixture(scope="module")
+def real_pg(pg_server):
+    """A database with the real corpus ingested through `yttra ingest` (real bundled model)."""
+    import uuid
+
+    import psycopg
+
+    from conftest import _pg_dsn
+
+    db = "real_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    yield _pg_dsn(pg_server, db)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def _real(corpus):
+    """The real corpus indexed (whichever test of this module runs first builds it)."""
+    from index.store import IndexNotFoundError
+
+    try:
+        if len(corpus) and len(corpus.documents()) == 5:
+            return corpus
+    except IndexNotFoundError:
+        pass
+    assert corpus.sync(progress=False).ok
+    return corpus
+
+
+def _cli_env(dsn: str) -> dict:
+    env = dict(os.environ, YTTRA_STORE__BACKEND="postgres", YTTRA_STORE__POSTGRES_DSN=dsn,
+               YTTRA_CORPUS_DIR=str(CORPUS))
+    return env
+
+
+@pytest.mark.integration
+def test_cli_ingest_search_ask_on_postgres(real_pg, monkeypatch):
+    from assistant.cli import app
+
+    _pg_env(monkeypatch, real_pg)
+    monkeypatch.setenv("YTTRA_CORPUS_DIR", str(CORPUS))
+    res = runner.invoke(app, ["ingest", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "Indexerade 5 dokument" in res.output and "PostgreSQL" in res.output
+    res = runner.invoke(app, ["ingest", "-q"])  # unchanged: nothing embedded again
+    assert res.exit_code == 0 and "(0 nya inbäddningar" in res.output, res.output
+    res = runner.invoke(app, ["search", "ordningsvakter", "--json", "-k", "3"])
+    assert res.exit_code == 0, res.output
+    hits = json.loads(res.output)["results"]
+    assert len(hits) == 3 and all(h["page"] >= 1 and h["namnd"] for h in hits)
+    assert any("ordningsvakt" in h["text"].lower() for h in hits)
+    res = runner.invoke(app, ["search", "trygghet", "--json", "--namnd", "kyrkogårds", "-k", "5"])
+    assert res.exit_code == 0, res.output
+    assert {h["namnd"] for h in json.loads(res.output)["results"]} == {"Kyrkogårdsnämnden"}
+    res = runner.invoke(app, ["ask", "Vad säger Kyrkogårdsnämnden om trygghet på begravningsplatser?", "--json"])
+    assert res.exit_code == 0, res.output
+    ans = json.loads(res.output)
+    assert ans["citations"] and any(c["namnd"] == "Kyrkogårdsnämnden" for c in ans["citations"])
+
+
+@pytest.mark.integration
+def test_a_second_process_sees_changes(real_pg, tmp_path, monkeypatch):
+    """One process writes (`yttra ingest FILE`), another reads (`yttra search`), and back."""
+    from index.postgres import PgCorpus
+    from index.settings import load_settings
+
+    _pg_env(monkeypatch, real_pg)
+    monkeypatch.setenv("YTTRA_CORPUS_DIR", str(CORPUS))
+    corpus = _real(PgCorpus(load_settings()))
+    n0 = len(corpus)
+    docs0 = [d.doc_id for d in corpus.documents()]  # caches the catalogue of this generation
+    new = tmp_path / "zz_ny.txt"
+    new.write_text("Sammanfattning\nNämnden föreslår fler gatlyktor längs cykelstråken i Rinkeby.\n", encoding="utf-8")
+    yttra = [sys.executable, "-m", "assistant.cli"]
+    done = subprocess.run([*yttra, "ingest", "-q", str(new)], env=_cli_env(real_pg), capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [d.doc_id for d in corpus.documents()] == sorted(docs0 + ["zz_ny"]) and len(corpus) > n0
+    assert corpus.search("gatlyktor cykelstråken", k=1)[0].chunk.doc_id == "zz_ny"
+    found = subprocess.run([*yttra, "search", "gatlyktor längs cykelstråken", "--json", "-k", "1"],
+                           env=_cli_env(real_pg), capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["results"][0]["doc_id"] == "zz_ny"
+    assert corpus.delete(["zz_ny"]).removed == ["zz_ny"]
+    gone = subprocess.run([*yttra, "search", "gatlyktor längs cykelstråken", "--json", "-k", "3"],
+                          env=_cli_env(real_pg), capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert gone.returncode == 0 and all(h["doc_id"] != "zz_ny" for h in json.loads(gone.stdout)["results"])
+    assert len(corpus) == n0
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_eval_numbers_equal_the_embedded_store(real_pg, real_settings, monkeypatch):
+    """The retrieval eval (what `yttra eval` runs) on PostgreSQL vs the embedded store, real corpus.
+    Each question is embedded once (MemoEmbedder) and reused by both stores and modes."""
+    from eval import retrieval as ev
+    from eval.bench.postgres import MemoEmbedder
+    from index.corpus import open_corpus
+    from index.embed import make_embedder
+    from index.postgres import PgCorpus
+    from index.settings import REPO_ROOT, load_settings
+
+    _pg_env(monkeypatch, real_pg)
+    monkeypatch.setenv("YTTRA_CORPUS_DIR", str(CORPUS))
+    pg_settings = load_settings()
+    emb = MemoEmbedder(make_embedder(pg_settings.embed))
+    pg = _real(PgCorpus(pg_settings, emb))
+    local = open_corpus(real_settings, emb)
+    qs = ev.load_questions(REPO_ROOT / "eval" / "questions.jsonl", CORPUS)
+    for mode in ("dense", "bm25", "hybrid"):
+        a = ev.run(lambda q: pg.search(q, k=10, mode=mode), qs)["all"]
+        b = ev.run(lambda q: local.search(q, k=10, mode=mode), qs)["all"]
+        assert a["n"] == b["n"]
+        for key in b:
+            assert a[key] == pytest.approx(b[key], abs=0.01), (mode, key, a[key], b[key])
