@@ -29,6 +29,9 @@ from .types import Chunk, Hit
 
 MODES = ("dense", "bm25", "hybrid")
 HNSW_EF_SEARCH = 512
+# A filter that leaves at most this many rows of an HNSW segment is searched exactly over those rows:
+# cheaper than a graph walk that must skip almost every node, and exact.
+EXACT_FILTERED_MAX = 50_000
 
 
 class StaleIndexError(IndexStoreError):
@@ -351,7 +354,7 @@ class SearchIndex:
             k = min(n, total)
             if k <= 0:
                 continue
-            if s.faiss is not None:
+            if s.faiss is not None and (allowed is None or total > EXACT_FILTERED_MAX):
                 params = None
                 if allowed is not None:
                     sel = faiss.IDSelectorBitmap(np.packbits(allowed, bitorder="little"))

@@ -3,7 +3,8 @@
     index_dir/
       CURRENT                  name of the live store directory (replaced atomically by a rebuild)
       store-<time>-<rand>/
-        index.sqlite           WAL; meta, documents (the catalogue), segments, passages
+        index.sqlite           WAL; meta, documents (the catalogue), segments, passages (content,
+                               immutable) and placement (segment and tombstone flag per passage)
         seg-<id>-<rand>.bin    one segment: vectors, BM25 postings, filter columns (index/segment.py)
         seg-<id>-<rand>.faiss  HNSW graph of a big segment
       .lock                    held by a running ingest
@@ -19,8 +20,9 @@ read the old segment list can still open it; readers that hold a file open
 keep it regardless. A rebuild writes a complete new store directory and
 switches CURRENT.
 
-Passage ids (pid) never change: merges move rows between segments, and a
-passage's row in SQLite (its Chunk, as JSON) is what search hits are read from.
+Passage ids (pid) never change: merges move rows between segments (only the
+small `placement` rows are updated), and a passage's row in SQLite (its Chunk,
+as JSON) is what search hits are read from.
 """
 
 from __future__ import annotations
@@ -54,13 +56,16 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n_rows INTEGER NOT NULL,
                                     n_dead INTEGER NOT NULL DEFAULT 0, dropped_at REAL);
-CREATE TABLE IF NOT EXISTS passages(pid INTEGER PRIMARY KEY, segment INTEGER NOT NULL, doc_id TEXT NOT NULL,
-                                    seq INTEGER NOT NULL, chunk_id TEXT NOT NULL, embed_key TEXT NOT NULL,
-                                    dead INTEGER NOT NULL DEFAULT 0, chunk TEXT NOT NULL);
+-- a passage's content never changes after insert ...
+CREATE TABLE IF NOT EXISTS passages(pid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                                    chunk_id TEXT NOT NULL, embed_key TEXT NOT NULL, chunk TEXT NOT NULL);
+-- ... where it lives and whether it is deleted (a tombstone) do: small rows, cheap to update
+CREATE TABLE IF NOT EXISTS placement(pid INTEGER PRIMARY KEY, segment INTEGER NOT NULL,
+                                     dead INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE INDEX IF NOT EXISTS passages_key ON passages(embed_key);
 CREATE INDEX IF NOT EXISTS passages_cid ON passages(chunk_id);
-CREATE INDEX IF NOT EXISTS passages_dead ON passages(segment) WHERE dead = 1;
+CREATE INDEX IF NOT EXISTS placement_dead ON placement(segment) WHERE dead = 1;
 """
 
 
@@ -220,23 +225,25 @@ class StoreReader:
     def snapshot(self) -> Snapshot:
         with self._lock:
             try:
-                self.conn.execute("BEGIN")
+                self.conn.execute("BEGIN")  # one read transaction: a committed state, whole
                 try:
-                    meta = _meta(self.conn)
-                    segs = self.conn.execute(
-                        "SELECT id, name FROM segments WHERE dropped_at IS NULL ORDER BY id").fetchall()
-                    dead: dict[int, list[int]] = {}
-                    for seg, pid in self.conn.execute(
-                            "SELECT segment, pid FROM passages WHERE dead = 1 AND segment IN "
-                            "(SELECT id FROM segments WHERE dropped_at IS NULL)"):
-                        dead.setdefault(seg, []).append(pid)
+                    return self._snapshot()
                 finally:
                     self.conn.execute("COMMIT")
             except sqlite3.Error as e:
                 raise IndexStoreError(f"index at {self.path} is unreadable (sqlite: {e}); {REBUILD}") from e
+
+    def _snapshot(self) -> Snapshot:
+        """The state as of the caller's read transaction."""
+        meta = _meta(self.conn)
         if meta.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(f"index at {self.path} has format {meta.get('format_version')}, this yttra reads "
                                      f"{FORMAT_VERSION}; {REBUILD}")
+        segs = self.conn.execute("SELECT id, name FROM segments WHERE dropped_at IS NULL ORDER BY id").fetchall()
+        dead: dict[int, list[int]] = {}
+        for seg, pid in self.conn.execute("SELECT segment, pid FROM placement WHERE dead = 1 AND segment IN "
+                                          "(SELECT id FROM segments WHERE dropped_at IS NULL)"):
+            dead.setdefault(seg, []).append(pid)
         return Snapshot(self.path, int(meta.get("version", 0)), meta, [(int(i), str(n)) for i, n in segs],
                         {k: np.sort(np.array(v, np.int64)) for k, v in dead.items()})
 
@@ -287,8 +294,9 @@ class StoreReader:
         """Texts of the dead passages of the given segments (for word statistics)."""
         out = []
         for sid in segment_ids:
-            out.extend(json.loads(c)["text"] for (c,) in
-                       self._query("SELECT chunk FROM passages WHERE dead = 1 AND segment = ?", (sid,)))
+            out.extend(json.loads(c)["text"] for (c,) in self._query(
+                "SELECT p.chunk FROM placement r JOIN passages p ON p.pid = r.pid WHERE r.dead = 1 AND r.segment = ?",
+                (sid,)))
         return out
 
     def records(self) -> dict[str, dict]:
@@ -334,24 +342,33 @@ class Generation:
 def read_current(index_dir: Path) -> Generation:
     reader = open_reader(Path(index_dir))
     try:
-        snap = reader.snapshot()
-        rows = reader._query("SELECT pid, segment, embed_key, chunk FROM passages ORDER BY doc_id, seq")
+        with reader._lock:
+            reader.conn.execute("BEGIN")  # one read transaction: the snapshot and its passages
+            try:
+                snap = reader._snapshot()
+                rows = reader.conn.execute(
+                    "SELECT p.pid, r.segment, p.embed_key, p.chunk FROM passages p JOIN placement r ON r.pid = p.pid "
+                    "WHERE r.dead = 0 ORDER BY p.doc_id, p.seq").fetchall()
+                records = {d: json.loads(r) for d, r in
+                           reader.conn.execute("SELECT doc_id, record FROM documents ORDER BY doc_id")}
+            finally:
+                reader.conn.execute("COMMIT")
         segs = {sid: reader.segment(name) for sid, name in snap.segments}
         chunks, keys, vecs = [], [], []
         for pid, sid, key, data in rows:
             seg = segs.get(sid)
-            if seg is None or (sid in snap.dead and pid in set(snap.dead[sid].tolist())):
-                continue
-            row = int(seg.rows_of(np.array([pid]))[0])
+            row = int(seg.rows_of(np.array([pid]))[0]) if seg is not None else -1
             if row < 0:
                 raise IndexStoreError(f"index at {reader.path} is inconsistent (passage {pid}); {REBUILD}")
             chunks.append(Chunk.from_dict(json.loads(data)))
             keys.append(key)
             vecs.append(np.asarray(seg.vectors[row], np.float32))
         dim = int(snap.meta.get("dim", 0))
-        manifest = {**snap.meta, "documents": reader.records(), "n_chunks": len(chunks)}
+        manifest = {**snap.meta, "documents": records, "n_chunks": len(chunks)}
         vectors = np.stack(vecs) if vecs else np.zeros((0, dim), np.float32)
         return Generation(reader.path, manifest, chunks, keys, vectors)
+    except sqlite3.Error as e:
+        raise IndexStoreError(f"index at {reader.path} is unreadable (sqlite: {e}); {REBUILD}") from e
     finally:
         reader.close()
 
@@ -404,8 +421,10 @@ def collect_garbage(index_dir: Path, *, grace: float = GRACE_S) -> None:
             old = [(i, n) for i, n, d in rows if d is not None and now - d > grace]
             if old:
                 conn.execute("BEGIN IMMEDIATE")
-                for sid, _ in old:
-                    conn.execute("DELETE FROM passages WHERE segment = ?", (sid,))
+                for sid, _ in old:  # only dead rows are left in a dropped segment (merges move the live ones)
+                    conn.execute("DELETE FROM passages WHERE pid IN "
+                                 "(SELECT pid FROM placement WHERE segment = ? AND dead = 1)", (sid,))
+                    conn.execute("DELETE FROM placement WHERE segment = ? AND dead = 1", (sid,))
                     conn.execute("DELETE FROM segments WHERE id = ?", (sid,))
                 conn.execute("COMMIT")
     except (sqlite3.Error, IndexStoreError):

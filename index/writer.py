@@ -55,6 +55,7 @@ class StoreWriter:
         self.path = Path(path)
         self.hnsw_threshold = hnsw_threshold
         self.conn = connect(self.path)
+        self.conn.execute("PRAGMA cache_size = -131072")  # 128 MB: big commits insert into random-key indexes
         self.reader = StoreReader(self.path, with_faiss=False)  # vectors and postings; HNSW graphs are the readers'
 
         self.meta = _meta(self.conn)
@@ -102,7 +103,8 @@ class StoreWriter:
 
     def live_chunks(self, doc_id: str) -> list[Chunk]:
         """The document's live passages in reading order."""
-        rows = self._q("SELECT chunk FROM passages WHERE doc_id = ? AND dead = 0 ORDER BY seq", (doc_id,))
+        rows = self._q("SELECT p.chunk FROM passages p JOIN placement r ON r.pid = p.pid "
+                       "WHERE p.doc_id = ? AND r.dead = 0 ORDER BY p.seq", (doc_id,))
         return [Chunk.from_dict(json.loads(c)) for (c,) in rows]
 
     def vectors_for_keys(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
@@ -112,8 +114,8 @@ class StoreWriter:
         want = list(dict.fromkeys(keys))
         for i in range(0, len(want), 500):
             part = want[i:i + 500]
-            for key, pid, sid in self._q(f"SELECT embed_key, pid, segment FROM passages WHERE embed_key IN "
-                                         f"({','.join('?' * len(part))})", part):
+            for key, pid, sid in self._q(f"SELECT p.embed_key, p.pid, r.segment FROM passages p JOIN placement r "
+                                         f"ON r.pid = p.pid WHERE p.embed_key IN ({','.join('?' * len(part))})", part):
                 if key in out or sid not in segs:
                     continue
                 row = int(segs[sid].rows_of(np.array([pid]))[0])
@@ -149,8 +151,11 @@ class StoreWriter:
         return f"seg-{sid:08d}-{uuid.uuid4().hex[:6]}"
 
     def _next_ids(self) -> tuple[int, int]:
-        sid = self._q("SELECT COALESCE(MAX(id), 0) + 1 FROM segments")[0][0]
-        pid = self._q("SELECT COALESCE(MAX(pid), 0) + 1 FROM passages")[0][0]
+        """The next segment id and passage id. Never reused (kept in meta, not MAX()+1 of what is left
+        after garbage collection), so a reader holding an old state can never mistake a new passage
+        for one it knew."""
+        sid = max(int(self.meta.get("next_segment", 1)), self._q("SELECT COALESCE(MAX(id), 0) + 1 FROM segments")[0][0])
+        pid = max(int(self.meta.get("next_pid", 1)), self._q("SELECT COALESCE(MAX(pid), 0) + 1 FROM passages")[0][0])
         return int(sid), int(pid)
 
     def _write(self, seg: Segment, name: str) -> None:
@@ -177,24 +182,27 @@ class StoreWriter:
             for i in range(0, len(changed), 500):
                 part = changed[i:i + 500]
                 marks = ",".join("?" * len(part))
-                for seg_id, n in c.execute(f"SELECT segment, COUNT(*) FROM passages WHERE dead = 0 AND doc_id IN "
-                                           f"({marks}) GROUP BY segment", part):
+                for seg_id, n in c.execute(f"SELECT r.segment, COUNT(*) FROM passages p JOIN placement r "
+                                           f"ON r.pid = p.pid WHERE r.dead = 0 AND p.doc_id IN ({marks}) "
+                                           f"GROUP BY r.segment", part):
                     newly_dead[seg_id] += n
-                c.execute(f"UPDATE passages SET dead = 1 WHERE dead = 0 AND doc_id IN ({marks})", part)
+                c.execute(f"UPDATE placement SET dead = 1 WHERE dead = 0 AND pid IN "
+                          f"(SELECT pid FROM passages WHERE doc_id IN ({marks}))", part)
             for seg_id, n in newly_dead.items():
                 c.execute("UPDATE segments SET n_dead = n_dead + ? WHERE id = ?", (n, seg_id))
             if name:
                 c.execute("INSERT INTO segments(id, name, n_rows) VALUES (?, ?, ?)", (sid, name, len(rows)))
-                c.executemany("INSERT INTO passages(pid, segment, doc_id, seq, chunk_id, embed_key, chunk) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              ((pid, sid, d, seq, cid, key, data) for pid, d, seq, cid, key, data in rows))
+                c.executemany("INSERT INTO passages(pid, doc_id, seq, chunk_id, embed_key, chunk) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", rows)
+                c.executemany("INSERT INTO placement(pid, segment) VALUES (?, ?)", ((r[0], sid) for r in rows))
             for d, rec in self._docs.items():
                 if rec is None:
                     c.execute("DELETE FROM documents WHERE doc_id = ?", (d,))
                 else:
                     c.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (d, json.dumps(rec, ensure_ascii=False)))
             n_live = self.n_live() + len(rows) - sum(newly_dead.values())
-            self._set_meta({**(meta or {}), "n_live": n_live, "version": int(self.meta.get("version", 0)) + 1})
+            ids = {"next_segment": sid + 1, "next_pid": rows[-1][0] + 1} if name else {}
+            self._set_meta({**(meta or {}), **ids, "n_live": n_live, "version": int(self.meta.get("version", 0)) + 1})
             c.execute("COMMIT")
         except BaseException:
             if c.in_transaction:
@@ -288,9 +296,9 @@ class StoreWriter:
         try:
             c.execute("INSERT INTO segments(id, name, n_rows) VALUES (?, ?, ?)", (sid, name, len(merged)))
             pids = merged.pids.tolist()
-            c.executemany("UPDATE passages SET segment = ? WHERE pid = ?", ((sid, p) for p in pids))
+            c.executemany("UPDATE placement SET segment = ? WHERE pid = ?", ((sid, p) for p in pids))
             c.executemany("UPDATE segments SET dropped_at = ? WHERE id = ?", [(time.time(), i) for i in ids])
-            self._set_meta({"version": int(self.meta.get("version", 0)) + 1})
+            self._set_meta({"version": int(self.meta.get("version", 0)) + 1, "next_segment": sid + 1})
             c.execute("COMMIT")
         except BaseException:
             if c.in_transaction:

@@ -312,15 +312,21 @@ def _child(args) -> dict:
     return res
 
 
-def run_size(n: int, workdir: Path, cache: Path, rounds: int, amortised: int) -> dict:
+def run_size(n: int, workdir: Path, cache: Path, rounds: int, amortised: int, reuse: bool = False) -> dict:
     out: dict = {}
+    saved = workdir / "build.json"
     for step in ("build", "measure"):
+        if step == "build" and reuse and saved.exists() and (workdir / "index" / "CURRENT").exists():
+            out.update(json.loads(saved.read_text("utf-8")))  # a store built by an earlier run (--reuse)
+            continue
         res = subprocess.run([sys.executable, "-m", "eval.bench.update", "--child", step, "--n", str(n),
                               "--workdir", str(workdir), "--cache", str(cache), "--rounds", str(rounds),
                               "--amortised", str(amortised)], capture_output=True, text=True, cwd=REPO_ROOT)
         if res.returncode != 0:
             raise RuntimeError(f"{step} n={n} failed:\n{res.stderr[-3000:]}")
         out.update(json.loads(res.stdout.strip().splitlines()[-1]))
+        if step == "build":
+            saved.write_text(res.stdout.strip().splitlines()[-1], "utf-8")
     q = json.loads((REPO_ROOT / "eval/questions.jsonl").read_text("utf-8").splitlines()[0])["question"]
     out["cold_search_hybrid"] = cold_search(workdir / "index", q, "hybrid")
     out["cold_search_bm25"] = cold_search(workdir / "index", q, "bm25")
@@ -449,6 +455,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workdir", type=Path, default=None, help="where stores are built (default: a temp dir)")
     ap.add_argument("--before", type=Path, default=None, help="JSON of the old store's numbers to include")
     ap.add_argument("--keep", action="store_true", help="keep the built stores")
+    ap.add_argument("--reuse", action="store_true", help="reuse stores kept in --workdir by an earlier run "
+                    "(the measuring step's operations leave them as they were)")
     ap.add_argument("--child", choices=("build", "measure"), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--cache", default="", help=argparse.SUPPRESS)
@@ -474,7 +482,7 @@ def main(argv: list[str] | None = None) -> dict:
     for n in sizes:
         t = time.perf_counter()
         wd = work / f"n{n}"
-        res = run_size(n, wd, cache, a.rounds, a.amortised)
+        res = run_size(n, wd, cache, a.rounds, a.amortised, a.reuse)
         res["seconds"] = round(time.perf_counter() - t, 1)
         res["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         update["sizes"].append(res)
@@ -482,7 +490,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(update["table"][-1]))
         data["update"] = update
         a.out.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
-        if not a.keep and n:
+        if not a.keep and not a.reuse and n:
             import shutil
 
             shutil.rmtree(wd / "index", ignore_errors=True)
