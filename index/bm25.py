@@ -6,34 +6,50 @@ Lucene BM25 as bm25s's "lucene" method computes it (k1=1.2, b=0.75):
     score(d,q) = sum over query tokens t (repeats count) of idf(t) * tf / (tf + k1 * (1 - b + b * dl(d) / avgdl))
 
 N, avgdl and df are summed over the live rows of every segment, so a corpus
-split over many segments scores exactly like the same corpus in one (and like
-bm25s on the same tokens: tests/test_store.py cross-checks). Segments keep raw
-tf and dl, which is what lets a new segment be written without touching the
+split over many segments scores like the same corpus in one (and like bm25s
+on the same tokens: tests/test_store.py cross-checks). Segments keep raw tf
+and dl, which is what lets a new segment be written without touching the
 others.
 
-Top-n without scoring every posting (`LexicalStats.top`): the query's tokens
-are taken rarest first and scored into per-segment accumulators; common
-tokens (most of the postings of a character-n-gram query, little of the
-score) are added only for the best `CANDIDATES` rows, looked up in their
-sorted posting lists. The result is exact, not approximate: it is accepted
-only when the n-th best complete score beats every row left out, i.e. the
-best partial score outside the candidates plus an upper bound of what the
-remaining tokens can add (each segment stores, per term, the largest tf part
-of its postings). Otherwise more tokens are scored fully, in the end all.
+Top-n (`LexicalStats.top`), exact and about twice as fast as computing the
+formula for every posting: a big segment also stores each posting's tf part
+at its own avgdl (`Segment.imp`); summed with the idf weights they give a
+score that is off from the exact one by at most |avgdl / segment avgdl - 1|
+of itself (plus float rounding), since the tf part moves by at most that
+factor with avgdl. Every row whose upper bound reaches the n-th best lower
+bound is then scored exactly (its postings looked up), and the n best exact
+scores are the answer: the same rows and scores as scoring everything
+exactly (`scores`). A small segment is scored exactly straight away.
+
+Exact scores are always summed per row in the same order (tokens by
+(df, token), each contribution computed the same way), so a row's score has
+the same bits whichever path or thread computed it, however the corpus is
+split into segments.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 import numpy as np
 
 from .segment import B, K1, Segment
-CANDIDATES = 2048  # rows completed by lookups before the bound check
-CHECKS = (0.1, 0.25, 0.5)  # fractions of the query's postings after which the bound is checked
-PRUNE_MIN_POSTINGS = 2_000_000  # below this many postings per query, scoring them all is faster (eval/bench)
+
+APPROX_MIN_ROWS = 50_000  # segments at least this big are ranked with stored impacts first
+THREAD_MIN_POSTINGS = 1_000_000  # batches this big are scored on two threads
+EXACT_CANDIDATES_MAX = 200_000  # more candidates than this in a segment: score it all exactly instead
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(2, thread_name_prefix="yttra-bm25")
+    return _POOL
 
 
 def _contribution(tf: np.ndarray, norm: np.ndarray, idf: np.float32) -> np.ndarray:
@@ -46,11 +62,27 @@ def _contribution(tf: np.ndarray, norm: np.ndarray, idf: np.float32) -> np.ndarr
     return norm
 
 
-class _Token:
-    __slots__ = ("df", "text", "idf", "lists", "ub")
+def _top_values(x: np.ndarray, n: int) -> np.ndarray:
+    """The n largest positive values of x (fewer if it has fewer), in no particular order: one pass
+    with a threshold that about 4n values pass (estimated on a sample), then a partition of those."""
+    if len(x) > 64 * n:
+        step = max(1, n // 2)
+        sample = x[::step]
+        m = max(1, 4 * n // step)  # sample values above the threshold: ~4n values of x
+        t0 = np.partition(sample, len(sample) - m)[len(sample) - m]
+        if t0 > 0:
+            sel = x[x >= t0]
+            if len(sel) >= n:
+                return np.partition(sel, len(sel) - n)[len(sel) - n:]
+    pos = x[x > 0]
+    return pos if len(pos) <= n else np.partition(pos, len(pos) - n)[len(pos) - n:]
 
-    def __init__(self, df, text, idf, lists, ub):
-        self.df, self.text, self.idf, self.lists, self.ub = df, text, idf, lists, ub
+
+class _Token:
+    __slots__ = ("df", "text", "idf", "lists")
+
+    def __init__(self, df, text, idf, lists):
+        self.df, self.text, self.idf, self.lists = df, text, idf, lists
 
 
 class LexicalStats:
@@ -75,10 +107,11 @@ class LexicalStats:
         return v
 
     def _tokens(self, tokens: Sequence[str]) -> list[_Token]:
-        """The query's tokens present in live rows, rarest first, with global df, idf and score bounds."""
+        """The query's tokens present in live rows, rarest first, with global df and idf, and their
+        postings per segment: (segment, lo, hi) slices of the segment's arrays."""
         out = []
         for text, weight in Counter(tokens).items():
-            df, lists, bound = 0, [], 0.0
+            df, lists = 0, []
             for i, (seg, a) in enumerate(zip(self.segments, self.alive)):
                 t = seg.terms.get(text)
                 if t < 0:
@@ -91,27 +124,71 @@ class LexicalStats:
                         dead = self._dead_df[(i, t)] = int(hi - lo - a[seg.rows[lo:hi]].sum())
                 if hi - lo - dead > 0:
                     df += hi - lo - dead
-                    lists.append((i, seg.rows[lo:hi], seg.tf[lo:hi]))
-                    bound = max(bound, float(seg.impmax[t]) * max(1.0, self.avgdl / seg.avgdl))
+                    lists.append((i, lo, hi))
             if df:
                 idf = weight * math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-                out.append(_Token(df, text, np.float32(idf), lists, idf * bound * (1 + 1e-5)))
+                out.append(_Token(df, text, np.float32(idf), lists))
         out.sort(key=lambda t: (t.df, t.text))
         return out
 
-    def _add(self, acc: list[np.ndarray | None], tok: _Token) -> None:
-        for i, rows, tf in tok.lists:
-            if acc[i] is None:
-                acc[i] = np.zeros(len(self.segments[i]), np.float32)
-            # rows are unique within a posting list; add.at is numpy's fast scatter-add
-            np.add.at(acc[i], rows, _contribution(tf, self.norm(i)[rows], tok.idf))
+    # -- accumulating
+    def _add(self, acc: list[np.ndarray | None], toks: Sequence[_Token], segs: set[int], exact: bool) -> None:
+        """Add the tokens' contributions (exact, or from stored impacts) for the segments `segs`, each
+        row's in token order. Big batches run on two threads, each taking half of every segment's
+        rows: the same additions in the same order per row, so the same bits as one thread."""
+        work = 0
+        for tok in toks:
+            for i, lo, hi in tok.lists:
+                if i in segs:
+                    if acc[i] is None:
+                        acc[i] = np.zeros(len(self.segments[i]), np.float32)
+                    if exact:
+                        self.norm(i)
+                    work += hi - lo
+        if work < THREAD_MIN_POSTINGS or (os.cpu_count() or 1) < 2:
+            self._add_part(acc, toks, segs, exact, 0, 1)
+        else:
+            list(_pool().map(lambda k: self._add_part(acc, toks, segs, exact, k, 2), range(2)))
 
+    def _add_part(self, acc, toks, segs, exact: bool, part: int, parts: int) -> None:
+        for tok in toks:
+            for i, lo, hi in tok.lists:
+                if i not in segs:
+                    continue
+                seg = self.segments[i]
+                if parts > 1:
+                    n = len(seg)
+                    a, b = np.searchsorted(seg.rows[lo:hi], [n * part // parts, n * (part + 1) // parts])
+                    lo, hi = lo + int(a), lo + int(b)
+                if hi <= lo:
+                    continue
+                rows = seg.rows[lo:hi]  # unique within a posting list: add.at is numpy's fast scatter-add
+                if exact:
+                    np.add.at(acc[i], rows, _contribution(seg.tf[lo:hi], np.take(self._norm[i], rows), tok.idf))
+                else:
+                    np.add.at(acc[i], rows, seg.imp[lo:hi] * tok.idf)
+
+    def _exact_rows(self, i: int, rows: np.ndarray, toks: Sequence[_Token]) -> np.ndarray:
+        """Exact scores of the given rows (ascending) of segment i, by looking up their postings."""
+        seg, out = self.segments[i], np.zeros(len(rows), np.float32)
+        norm = self.norm(i)
+        for tok in toks:
+            for j, lo, hi in tok.lists:
+                if j != i:
+                    continue
+                plist = seg.rows[lo:hi]
+                p = np.minimum(np.searchsorted(plist, rows), len(plist) - 1)
+                hit = plist[p] == rows
+                if hit.any():
+                    out[hit] += _contribution(seg.tf[lo:hi][p[hit]], np.take(norm, rows[hit]), tok.idf)
+        return out
+
+    # -- the two entry points
     def scores(self, tokens: Sequence[str]) -> list[np.ndarray]:
-        """BM25 score of every row of every segment (0 for deleted rows and rows without a query token)."""
+        """Exact BM25 score of every row of every segment (0 for deleted rows and rows without a query token)."""
         acc: list[np.ndarray | None] = [None] * len(self.segments)
         if self.n:
-            for tok in self._tokens(tokens):
-                self._add(acc, tok)
+            self._add(acc, self._tokens(tokens), set(range(len(self.segments))), exact=True)
         out = [np.zeros(len(s), np.float32) if a is None else a for s, a in zip(self.segments, acc)]
         for sc, a in zip(out, self.alive):
             if a is not None:
@@ -121,86 +198,46 @@ class LexicalStats:
     def top(self, tokens: Sequence[str], n: int, allowed: Sequence[np.ndarray | None]) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """The n best rows with a positive score among `allowed` (per segment; None = all rows; deleted
         rows must be excluded by the caller's masks), plus any tied with the n-th:
-        [(segment, rows, scores)]. Exact: the same rows and scores as `scores` gives."""
+        [(segment, rows, exact scores)]; the same rows and scores `scores` gives."""
         if not self.n or n <= 0:
             return []
         toks = self._tokens(tokens)
-        total = sum(t.df for t in toks)
-        tails = np.concatenate([np.cumsum([t.ub for t in toks][::-1])[::-1], [0.0]])
+        big = {i for i, s in enumerate(self.segments) if len(s) >= APPROX_MIN_ROWS}
         acc: list[np.ndarray | None] = [None] * len(self.segments)
-        done, checks = 0, ([c * total for c in CHECKS] if total >= PRUNE_MIN_POSTINGS else [])
-        for k, tok in enumerate(toks):
-            self._add(acc, tok)
-            done += tok.df
-            if k + 1 < len(toks) and checks and done >= checks[0]:
-                while checks and done >= checks[0]:
-                    checks.pop(0)
-                res = self._try_bound(acc, allowed, toks[k + 1:], float(tails[k + 1]), n)
-                if res is not None:
-                    return res
-        return self._select(acc, allowed, n)
-
-    def _masked(self, acc, allowed) -> list[np.ndarray | None]:
-        out = []
-        for sc, a in zip(acc, allowed):
+        self._add(acc, toks, set(range(len(self.segments))) - big, exact=True)
+        self._add(acc, toks, big, exact=False)
+        # lower / upper bounds of each row's exact score: (1 -+ d) x the impact score (d = 0 when exact)
+        parts = []
+        for i, sc in enumerate(acc):
             if sc is None:
-                out.append(None)
-            else:
-                out.append(np.where(a, sc, np.float32(0)) if a is not None else sc)
-        return out
-
-    def _select(self, acc, allowed, n) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        parts = [(i, sc) for i, sc in enumerate(self._masked(acc, allowed)) if sc is not None]
-        pos = [(i, np.flatnonzero(sc > 0)) for i, sc in parts]
-        vals = np.concatenate([sc[p] for (_, sc), (_, p) in zip(parts, pos)]) if parts else np.zeros(0, np.float32)
-        if len(vals) > n:
-            thr = np.partition(vals, len(vals) - n)[len(vals) - n]
-            pos = [(i, p[sc[p] >= thr]) for (i, sc), (_, p) in zip(parts, pos)]
-        return [(i, p, sc[p]) for (i, sc), (_, p) in zip(parts, pos) if len(p)]
-
-    def _try_bound(self, acc, allowed, rest: list[_Token], tail: float, n: int):
-        """Complete the best CANDIDATES partial rows with the remaining tokens; return the exact
-        top-n if no other row can reach it, else None. Candidates that can no longer reach the
-        top-n are dropped as tokens are added, and the attempt stops as soon as the bound fails."""
-        masked = self._masked(acc, allowed)
-        parts = [(i, sc) for i, sc in enumerate(masked) if sc is not None]
+                continue
+            if allowed[i] is not None:
+                sc = np.where(allowed[i], sc, np.float32(0))
+            d = abs(self.avgdl / self.segments[i].avgdl - 1) * (1 + 1e-6) + 2e-5 if i in big else 0.0
+            parts.append((i, sc, d))
         if not parts:
-            return None
-        vals = np.concatenate([sc for _, sc in parts]) if len(parts) > 1 else parts[0][1]
-        # Any threshold is correct (rows at or below it are bounded, rows above it completed); one that
-        # leaves about CANDIDATES rows above it, estimated from a sample, keeps the work small.
-        step = max(1, len(vals) // (64 * CANDIDATES))
-        sample = vals[::step]
-        k = max(1, len(sample) - int(CANDIDATES * len(sample) / len(vals)))
-        pm = float(np.partition(sample, k - 1)[k - 1]) if len(sample) >= k else 0.0
-        if pm <= 0:
-            return None
-        limit = (pm + tail) * (1 + 1e-5) + 1e-6  # the n-th best must beat this
-        cand = {i: np.flatnonzero(sc > pm) for i, sc in parts}
-        cur = {i: sc[r] for i, sc in parts for r in (cand[i],)}
-        left = np.concatenate([np.cumsum([t.ub for t in rest][::-1])[::-1], [0.0]])
-        for j, tok in enumerate(rest):
-            for i, rows, tf in tok.lists:
-                r = cand.get(i)
-                if r is None or not len(r):
-                    continue
-                p = np.minimum(np.searchsorted(rows, r), len(rows) - 1)
-                hit = rows[p] == r
-                if hit.any():
-                    cur[i][hit] += _contribution(tf[p[hit]], self.norm(i)[r[hit]], tok.idf)
-            if j % 4 == 3 or j + 1 == len(rest):
-                vals = np.concatenate(list(cur.values()))
-                if len(vals) < n:
-                    return None
-                remaining = float(left[j + 1]) * (1 + 1e-5) + 1e-6
-                if float(np.partition(vals + remaining, len(vals) - n)[len(vals) - n]) <= limit:
-                    return None  # even the best completion cannot beat the rows left out
-                lower = float(np.partition(vals, len(vals) - n)[len(vals) - n])  # the n-th best is at least this
-                for i in cand:
-                    keep = cur[i] + remaining >= lower
-                    cand[i], cur[i] = cand[i][keep], cur[i][keep]
-        vals = np.concatenate(list(cur.values()))
-        theta = float(np.partition(vals, len(vals) - n)[len(vals) - n])
-        if not theta > limit:
-            return None
-        return [(i, cand[i][cur[i] >= theta], cur[i][cur[i] >= theta]) for i in cand if len(cand[i])]
+            return []
+        lows = np.concatenate([_top_values(sc, n) * np.float32(1 - d) for _, sc, d in parts])
+        if not len(lows):
+            return []
+        theta = float(np.partition(lows, len(lows) - n)[len(lows) - n]) if len(lows) >= n else 0.0
+        cands = []
+        for i, sc, d in parts:  # every row whose upper bound reaches theta, a lower bound of the n-th best
+            rows = (np.flatnonzero(sc >= np.float32(theta / (1 + d) * (1 - 1e-6))) if theta > 0
+                    else np.flatnonzero(sc > 0))
+            rows = rows[sc[rows] > 0]
+            if i not in big:
+                cands.append((i, rows, sc[rows]))
+            elif len(rows) > EXACT_CANDIDATES_MAX:
+                full: list[np.ndarray | None] = [None] * len(self.segments)
+                self._add(full, toks, {i}, exact=True)
+                cands.append((i, rows, full[i][rows]))
+            elif len(rows):
+                cands.append((i, rows, self._exact_rows(i, rows, toks)))
+        # the n best exact scores, ties included (every row left out is below the n-th: its upper
+        # bound is under theta, a lower bound of the n-th best exact score)
+        vals = np.concatenate([v for _, _, v in cands]) if cands else np.zeros(0, np.float32)
+        if len(vals) > n:
+            cut = float(np.partition(vals, len(vals) - n)[len(vals) - n])
+            cands = [(i, r[v >= cut], v[v >= cut]) for i, r, v in cands]
+        return [(i, r, v) for i, r, v in cands if len(r)]

@@ -412,15 +412,22 @@ class SearchIndex:
         n = max(candidates, k)
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
-        if mode in ("dense", "hybrid"):
+        if mode in ("dense", "hybrid"):  # checked before anything runs
             if embedder is None:
                 raise ValueError("dense and hybrid search need an embedder")
             if embedder.model_id != self.model_id:
                 raise IndexMismatchError(
                     f"the index was built with {self.model_id!r} but the query model is {embedder.model_id!r}; "
                     "re-index with `yttra ingest --rebuild` (or set the embedding model back)")
+        if mode == "hybrid":  # the lexical half runs meanwhile (numpy and FAISS release the GIL)
+            pending = _pool().submit(self.bm25_ranking, query, n, mask)
+            try:
+                dense = self.dense_ranking(embedder.embed_queries([query])[0], n, mask)
+            finally:
+                lexical = pending.result()
+        elif mode == "dense":
             dense = self.dense_ranking(embedder.embed_queries([query])[0], n, mask)
-        if mode in ("bm25", "hybrid"):
+        else:
             lexical = self.bm25_ranking(query, n, mask)
         d_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
         b_rank = {i: r for r, (i, _) in enumerate(lexical, 1)}
@@ -433,6 +440,19 @@ class SearchIndex:
         top = fused[:k]
         chunks = self.chunks_at([i for i, _ in top])
         return [Hit(c, float(s), r, d_rank.get(i), b_rank.get(i)) for r, ((i, s), c) in enumerate(zip(top, chunks), 1)]
+
+
+_POOL = None
+
+
+def _pool():
+    """Threads for the lexical half of hybrid searches (a pool of its own: BM25 uses index.bm25's)."""
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(4, thread_name_prefix="yttra-search")
+    return _POOL
 
 
 def _values(c: Chunk) -> dict:

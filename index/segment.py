@@ -1,14 +1,15 @@
 """One immutable *segment* of the embedded store: the passages one ingest (or
 one merge) wrote, as numpy arrays in a single memory-mappable file.
 
-    seg-<id>-<rand>.bin     header (JSON) + 64-byte aligned raw arrays:
+    seg-<id>-<rand>.bin     header (JSON, CRC-checked) + 64-byte aligned raw arrays:
         pids, pids_sorted, pid_rows   passage ids (the SQLite key) and their sorted lookup
         vectors                       float32 [n, dim], L2-normalised
         dl, seq                       BM25 document length; position in the document
-        col_<field>                   int32 codes per filter field (values in the header)
-        bm25_indptr/rows/tf           term -> (row, tf) postings, CSR over the sorted vocabulary
-        bm25_terms/_off               the vocabulary (UTF-8, sorted)
-        words/_off, words_df          folded words of the passage texts and their passage counts
+        col_<field>, values           int32 codes per filter field; the value of each code (JSON)
+        indptr, rows, tf, imp         term -> postings (row, tf, tf part at this segment's avgdl), CSR
+                                      over the sorted vocabulary; avgdl
+        terms, terms_off              the vocabulary (UTF-8, sorted)
+        words, words_off, words_df    folded words of the passage texts and their passage counts
     seg-<id>-<rand>.faiss   HNSW graph, only for segments of at least hnsw_threshold rows
 
 Nothing here knows about SQLite, documents or settings: segments are built from
@@ -31,37 +32,30 @@ import numpy as np
 
 from .filters import FILTER_FIELDS
 
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2
 MAGIC = b"YTTRASEG"
 ALIGN = 64
 BLOCK_ROWS = 50_000  # rows per in-memory block when building big segments
 K1, B = 1.2, 0.75  # Lucene BM25, as index/bm25.py scores
 
 
-def impact_max(indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray, dl: np.ndarray, avgdl: float) -> np.ndarray:
-    """Per term, the largest tf / (tf + k1 * (1 - b + b * dl / avgdl)) of its postings (float32), computed
-    in blocks of terms so memory stays small; index/bm25.py turns it into a score bound."""
-    out = np.zeros(len(indptr) - 1, np.float32)
-    norm = (K1 * (1 - B + B * np.asarray(dl, np.float32) / np.float32(avgdl))).astype(np.float32)
-    step = 1 << 22
-    t = 0
-    while t < len(out):
-        hi = int(np.searchsorted(indptr, indptr[t] + step, side="right")) - 1
-        hi = max(hi, t + 1)
-        lo_p, hi_p = int(indptr[t]), int(indptr[hi])
-        if hi_p > lo_p:
-            f = tf[lo_p:hi_p].astype(np.float32)
-            imp = f / (f + norm[rows[lo_p:hi_p]])
-            starts = indptr[t:hi] - lo_p
-            nonempty = indptr[t + 1:hi + 1] > indptr[t:hi]
-            red = np.maximum.reduceat(imp, np.minimum(starts, len(imp) - 1))
-            out[t:hi] = np.where(nonempty, red, 0)
-        t = hi
-    return out
-
-
 class SegmentError(RuntimeError):
     """A segment file is missing, truncated or not a segment."""
+
+
+def impacts(rows: np.ndarray, tf: np.ndarray, dl: np.ndarray, avgdl: float) -> np.ndarray:
+    """Per posting, the BM25 tf part tf / (tf + k1 * (1 - b + b * dl / avgdl)) at this segment's own
+    avgdl (float32), computed in blocks so memory stays small. index/bm25.py ranks with these
+    and bounds how far the global avgdl can move a score, then scores the candidates exactly."""
+    out = np.empty(len(rows), np.float32)
+    norm = (K1 * (1 - B + B * np.asarray(dl, np.float32) / np.float32(avgdl))).astype(np.float32)
+    step = 1 << 22
+    for a in range(0, len(rows), step):
+        f = tf[a:a + step].astype(np.float32)
+        x = np.take(norm, rows[a:a + step])
+        x += f
+        np.divide(f, x, out=out[a:a + step])
+    return out
 
 
 # ---------------------------------------------------------------- vocabularies
@@ -106,6 +100,32 @@ class Vocab:
 
 # ---------------------------------------------------------------- the segment
 
+class LazyValues:
+    """The per-field value lists of an opened segment, parsed from the file on first use (a big
+    segment's doc ids and sections are a large JSON: writers and unfiltered cold starts skip it)."""
+
+    def __init__(self, blob: np.ndarray):
+        self._blob, self._data = blob, None
+
+    def _get(self) -> dict:
+        if self._data is None:
+            self._data = json.loads(bytes(self._blob).decode("utf-8"))
+        return self._data
+
+    def __getitem__(self, field):
+        return self._get()[field]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def items(self):
+        return self._get().items()
+
+
+
 @dataclass
 class Segment:
     """The arrays of one segment (views into a memory-mapped file, or in memory)."""
@@ -125,7 +145,7 @@ class Segment:
     tf: np.ndarray  # uint16 [P]
     words: Vocab
     words_df: np.ndarray  # int32 [W]
-    impmax: np.ndarray  # float32 [V]: largest BM25 tf part of each term's postings at `avgdl`
+    imp: np.ndarray  # float32 [P]: each posting's BM25 tf part at this segment's `avgdl` (see `impacts`)
     avgdl: float  # this segment's mean document length
     faiss: object | None = None  # HNSW index for big segments; None = exact search over `vectors`
     path: Path | None = None
@@ -230,7 +250,7 @@ class SegmentBuilder:
                        np.array(self._seq, np.int32), codes, values,
                        Vocab.from_sorted([terms[i] for i in order]), indptr, rows, tf,
                        Vocab.from_sorted([words[i] for i in worder]), words_df,
-                       impact_max(indptr, rows, tf, dl, avgdl), avgdl)
+                       impacts(rows, tf, dl, avgdl), avgdl)
 
     def finish(self) -> Segment:
         if self._pids or not self._blocks:
@@ -330,20 +350,22 @@ def merge(segments: list[Segment], dead: list[np.ndarray | None], name: str = "m
     avgdl = float(dl.mean()) if n else 1.0
     return Segment(name, pids, pids[srt], srt.astype(np.int32), vectors, dl, seq, codes, values,
                    Vocab.from_sorted(union), indptr, rows, tf, Vocab.from_sorted(wunion),
-                   wdf[wkeep].astype(np.int32), impact_max(indptr, rows, tf, dl, avgdl), avgdl)
+                   wdf[wkeep].astype(np.int32), impacts(rows, tf, dl, avgdl), avgdl)
 
 
 # ---------------------------------------------------------------- files
 
-_ARRAYS = ("pids", "pids_sorted", "pid_rows", "vectors", "dl", "seq", "indptr", "rows", "tf", "words_df", "impmax")
+_ARRAYS = ("pids", "pids_sorted", "pid_rows", "vectors", "dl", "seq", "indptr", "rows", "tf", "words_df", "imp")
 
 
 def _arrays(seg: Segment) -> dict[str, np.ndarray]:
     out = {a: getattr(seg, a) for a in _ARRAYS}
     out.update({f"col_{f}": seg.codes[f] for f in FILTER_FIELDS})
+    values = {f: seg.values[f] for f in FILTER_FIELDS}
     out.update({"terms": seg.terms.blob, "terms_off": seg.terms.offsets,
                 "words": seg.words.blob, "words_off": seg.words.offsets,
-                "avgdl": np.array([seg.avgdl], np.float64)})
+                "avgdl": np.array([seg.avgdl], np.float64),
+                "values": np.frombuffer(json.dumps(values, ensure_ascii=False).encode("utf-8"), np.uint8)})
     return out
 
 
@@ -355,18 +377,18 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def write(seg: Segment, path: Path, hnsw_threshold: int) -> Path:
-    """Write the segment to `path` (+ an HNSW `.faiss` next to it for big
-    segments), fsynced. Returns the path; the caller commits it."""
+def write(seg: Segment, path: Path, hnsw_threshold: int, graph: bool = True) -> Path:
+    """Write the segment to `path`, fsynced; a segment of at least `hnsw_threshold` rows also gets an
+    HNSW graph (`.faiss` next to it), built here or, with graph=False, by the caller with
+    `build_graph(path)` once it has let go of the arrays (less memory at the peak)."""
     arrays = {k: np.ascontiguousarray(v) for k, v in _arrays(seg).items()}
     kind = "hnsw32" if len(seg) >= hnsw_threshold else "flat"
     entries, off = {}, 0
     for k, v in arrays.items():
         entries[k] = {"dtype": v.dtype.str, "shape": list(v.shape), "offset": off}
         off += -(-v.nbytes // ALIGN) * ALIGN
-    values = {f: seg.values[f] for f in FILTER_FIELDS}
     header = json.dumps({"format": SEGMENT_FORMAT, "n": len(seg), "dim": seg.dim, "kind": kind,
-                         "arrays": entries, "values": values, "data_bytes": off}, ensure_ascii=False).encode("utf-8")
+                         "arrays": entries, "data_bytes": off}, ensure_ascii=False).encode("utf-8")
     start = -(-(len(MAGIC) + 12 + len(header)) // ALIGN) * ALIGN
     with open(path, "wb") as f:
         f.write(MAGIC + len(header).to_bytes(8, "little") + zlib.crc32(header).to_bytes(4, "little") + header)
@@ -376,15 +398,25 @@ def write(seg: Segment, path: Path, hnsw_threshold: int) -> Path:
             f.write(b"\0" * (-(-v.nbytes // ALIGN) * ALIGN - v.nbytes))
         f.flush()
         os.fsync(f.fileno())
-    if kind == "hnsw32":
-        import faiss
-
-        index = faiss.IndexHNSWFlat(seg.dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.add(np.ascontiguousarray(seg.vectors, dtype=np.float32))
-        faiss.write_index(index, str(path.with_suffix(".faiss")))
-        _fsync(path.with_suffix(".faiss"))
+    del arrays
+    if kind == "hnsw32" and graph:
+        build_graph(path)
     return path
+
+
+def build_graph(path: Path, batch: int = 65_536) -> None:
+    """The HNSW graph of a written segment (inner product, M=32, efConstruction 80), from its
+    memory-mapped vectors in batches, written to `<segment>.faiss` and fsynced."""
+    import faiss
+
+    seg = open_segment(path, with_faiss=False)
+    index = faiss.IndexHNSWFlat(seg.dim, 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 80
+    for a in range(0, len(seg), batch):
+        index.add(np.ascontiguousarray(seg.vectors[a:a + batch], dtype=np.float32))
+    out = Path(path).with_suffix(".faiss")
+    faiss.write_index(index, str(out))
+    _fsync(out)
 
 
 def open_segment(path: Path, with_faiss: bool = True) -> Segment:
@@ -425,11 +457,11 @@ def open_segment(path: Path, with_faiss: bool = True) -> Segment:
             index = faiss.read_index(str(fpath), faiss.IO_FLAG_MMAP_IFC)
             if index.ntotal != meta["n"]:
                 raise SegmentError(f"{fpath.name} holds {index.ntotal} vectors, expected {meta['n']}")
-        values = {f: list(meta["values"][f]) for f in FILTER_FIELDS}
+        values = LazyValues(arr["values"])
         seg = Segment(path.stem, arr["pids"], arr["pids_sorted"], arr["pid_rows"], arr["vectors"], arr["dl"],
                       arr["seq"], {f: arr[f"col_{f}"] for f in FILTER_FIELDS}, values,
                       Vocab(arr["terms"], arr["terms_off"]), arr["indptr"], arr["rows"], arr["tf"],
-                      Vocab(arr["words"], arr["words_off"]), arr["words_df"], arr["impmax"], float(arr["avgdl"][0]),
+                      Vocab(arr["words"], arr["words_off"]), arr["words_df"], arr["imp"], float(arr["avgdl"][0]),
                       index, path, meta["kind"] == "hnsw32")
     except SegmentError:
         raise
@@ -437,7 +469,7 @@ def open_segment(path: Path, with_faiss: bool = True) -> Segment:
         raise SegmentError(f"{type(e).__name__}: {' '.join(str(e).split())[:200]}") from e
     n = meta["n"]
     if not (len(seg.pids) == len(seg.vectors) == len(seg.dl) == n and seg.vectors.shape[1] == meta["dim"]
-            and len(seg.indptr) == len(seg.terms) + 1 == len(seg.impmax) + 1
-            and int(seg.indptr[-1]) == len(seg.rows) == len(seg.tf)):
+            and len(seg.indptr) == len(seg.terms) + 1
+            and int(seg.indptr[-1]) == len(seg.rows) == len(seg.tf) == len(seg.imp)):
         raise SegmentError("inconsistent array sizes")
     return seg

@@ -89,7 +89,8 @@ class StoreWriter:
         return out
 
     def n_documents(self) -> int:
-        return int(self._q("SELECT COUNT(*) FROM documents")[0][0])
+        n = self.meta.get("n_documents")
+        return int(n) if n is not None else int(self._q("SELECT COUNT(*) FROM documents")[0][0])
 
     def n_live(self) -> int:
         return int(self.meta.get("n_live", 0))
@@ -158,9 +159,15 @@ class StoreWriter:
         pid = max(int(self.meta.get("next_pid", 1)), self._q("SELECT COALESCE(MAX(pid), 0) + 1 FROM passages")[0][0])
         return int(sid), int(pid)
 
-    def _write(self, seg: Segment, name: str) -> None:
-        path = self.path / f"{name}.bin"
-        self.written.append(seg_mod.write(seg, path, self.hnsw_threshold))
+    def _write(self, seg: Segment, name: str) -> Path:
+        """Write a segment file; the caller builds its HNSW graph (`_graph`) after letting go of `seg`."""
+        path = seg_mod.write(seg, self.path / f"{name}.bin", self.hnsw_threshold, graph=False)
+        self.written.append(path)
+        return path
+
+    def _graph(self, path: Path, n: int) -> None:
+        if n >= self.hnsw_threshold:
+            seg_mod.build_graph(path)
         _fsync_dir(self.path)
 
     def commit(self, meta: dict | None = None) -> bool:
@@ -173,7 +180,7 @@ class StoreWriter:
         name = None
         if self._builder is not None:
             name = self._new_name(sid)
-            self._write(self._builder.finish(), name)
+            self._graph(self._write(self._builder.finish(), name), len(rows))
         c = self.conn
         try:
             c.execute("BEGIN IMMEDIATE")
@@ -195,14 +202,19 @@ class StoreWriter:
                 c.executemany("INSERT INTO passages(pid, doc_id, seq, chunk_id, embed_key, chunk) "
                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
                 c.executemany("INSERT INTO placement(pid, segment) VALUES (?, ?)", ((r[0], sid) for r in rows))
+            n_docs = self.n_documents()
             for d, rec in self._docs.items():
+                existed = c.execute("SELECT 1 FROM documents WHERE doc_id = ?", (d,)).fetchone() is not None
                 if rec is None:
                     c.execute("DELETE FROM documents WHERE doc_id = ?", (d,))
+                    n_docs -= existed
                 else:
                     c.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (d, json.dumps(rec, ensure_ascii=False)))
+                    n_docs += not existed
             n_live = self.n_live() + len(rows) - sum(newly_dead.values())
             ids = {"next_segment": sid + 1, "next_pid": rows[-1][0] + 1} if name else {}
-            self._set_meta({**(meta or {}), **ids, "n_live": n_live, "version": int(self.meta.get("version", 0)) + 1})
+            self._set_meta({**(meta or {}), **ids, "n_live": n_live, "n_documents": n_docs,
+                            "version": int(self.meta.get("version", 0)) + 1})
             c.execute("COMMIT")
         except BaseException:
             if c.in_transaction:
@@ -290,12 +302,15 @@ class StoreWriter:
         sid, _ = self._next_ids()
         name = self._new_name(sid)
         merged = seg_mod.merge(parts, masks, name=name, dead_words=list(wc), dead_words_df=list(wc.values()))
-        self._write(merged, name)
+        n, pids = len(merged), merged.pids.tolist()
+        path = self._write(merged, name)
+        del merged, parts, segs  # the graph is built from the file: the arrays need not stay in memory
+        self.reader.forget([])
+        self._graph(path, n)
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.execute("INSERT INTO segments(id, name, n_rows) VALUES (?, ?, ?)", (sid, name, len(merged)))
-            pids = merged.pids.tolist()
+            c.execute("INSERT INTO segments(id, name, n_rows) VALUES (?, ?, ?)", (sid, name, n))
             c.executemany("UPDATE placement SET segment = ? WHERE pid = ?", ((sid, p) for p in pids))
             c.executemany("UPDATE segments SET dropped_at = ? WHERE id = ?", [(time.time(), i) for i in ids])
             self._set_meta({"version": int(self.meta.get("version", 0)) + 1, "next_segment": sid + 1})
@@ -305,7 +320,7 @@ class StoreWriter:
                 c.execute("ROLLBACK")
             raise
         self._refresh()
-        return len(merged)
+        return n
 
 
 def compact(index_dir: Path, hnsw_threshold: int) -> list[dict]:

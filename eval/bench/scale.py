@@ -90,7 +90,7 @@ def bare_index(vectors: np.ndarray | None = None, faiss_index=None, postings=Non
     segment made of bare arrays: vectors (+ a FAISS index) and/or BM25 postings
     (terms, indptr, rows, tf, dl). No passages behind it: rankings only."""
     from index.filters import FILTER_FIELDS
-    from index.segment import Segment, Vocab, impact_max
+    from index.segment import Segment, Vocab, impacts
 
     if postings is not None:
         terms, indptr, rows, tf, dl = postings
@@ -107,7 +107,7 @@ def bare_index(vectors: np.ndarray | None = None, faiss_index=None, postings=Non
     pids = np.arange(n, dtype=np.int64)
     seg = Segment("bare", pids, pids, pids.astype(np.int32), vectors, dl, pids.astype(np.int32), codes, values,
                   Vocab.from_sorted(terms), indptr, rows, tf, Vocab.from_sorted([]), np.zeros(0, np.int32),
-                  impact_max(indptr, rows, tf, dl, avgdl), avgdl, faiss_index)
+                  impacts(rows, tf, dl, avgdl), avgdl, faiss_index)
     return SearchIndex([seg], [None], None, {"analyzer": analyzer})
 
 
