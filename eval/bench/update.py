@@ -488,7 +488,7 @@ def update_markdown(update: dict) -> str:
                 f"build {big['rss_build_mb'] / 1024:.2f} GB (heap {(big.get('anon_build_mb') or 0) / 1024:.2f}); "
                 f"cold `yttra search` {big['cold_search_s']:.2f} s ({big['cold_x']}× the 5-document figure)."]
     if update.get("plot"):
-        out += ["", f"Plot: `eval/bench/{Path(str(update['plot']).split()[-1]).name}` ({update['plot']})."]
+        out += ["", f"Plot: `eval/bench/{Path(str(update['plot']).split()[-1]).name}`."]
     return "\n".join(out) + "\n"
 
 
