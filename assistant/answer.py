@@ -15,6 +15,7 @@ from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
+from .enumeration import asks_for_list, promote_lists
 from .evidence import Scored, Scorer, calibration
 from .quotes import verify_quote
 
@@ -190,7 +191,10 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         if ans.abstained:
             ans.related = ev.hits[:3]
         return ans
-    text, citations, warnings = compose(ev.ranked)
+    ranked = ev.ranked
+    if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
+        ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
+    text, citations, warnings = compose(ranked)
     return Answer(question, text, citations, abstained=not citations, related=[] if citations else ev.hits[:3],
                   warnings=warnings, query=query, filters=filters)
 

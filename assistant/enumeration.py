@@ -1,0 +1,174 @@
+"""Enumerations in passages, for questions that ask for a list ("Vilka
+fokusområden har programmet?"): the answer should quote the list itself,
+not a sentence that merely names the subject.
+
+Pure functions over a passage's text and a sentence span in it. An
+enumeration is either inline (three or more short items separated by commas,
+the last by och/samt/eller) or a sentence ending in a colon followed by two or
+more list lines (bullets, numbers or short lines). A sentence that introduces
+the subject and is followed by "Dessa är …" takes that continuation along.
+The cue words are data (assistant/taxonomy.yaml: list_cues, list_continuations).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from index.textnorm import fold
+
+MAX_ITEM_WORDS = 7  # an inline list item is a phrase, not a clause
+MAX_LINE_WORDS = 14  # a list line without a bullet is short
+_BULLET = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)]|[a-z][.)])\s+")
+_FINAL = re.compile(r"\s+(?:och|samt|eller)\s+", re.I)
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[re.Pattern, tuple[str, ...]]:
+    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    cues = data.get("list_cues") or []
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in cues) + r")(?!\w)") if cues else re.compile(r"$^")
+    return pattern, tuple(fold(c) for c in data.get("list_continuations") or ())
+
+
+def asks_for_list(question: str) -> bool:
+    """Does the question ask for several things by name (a cue at its start or after a comma)?"""
+    pattern, _ = _cues()
+    q = fold((question or "").lower()).strip()
+    m = pattern.search(q)
+    return bool(m) and (m.start() == 0 or q[:m.start()].rstrip().endswith((",", ":")))
+
+
+def inline_items(sentence: str) -> list[str]:
+    """The items of an inline enumeration in `sentence` ([] when there is none):
+    the last clause after a colon or 'är/omfattar', split at commas and the
+    final och/samt/eller; three or more short items."""
+    body = sentence.rstrip(" .;")
+    m = re.search(r"(?::|\b(?:är|omfattar|utgörs av|innefattar|nämligen))\s+(?=\S)", body)
+    if m:
+        body = body[m.end():]
+    parts = [p.strip() for p in re.split(r",\s*", body)]
+    if len(parts) < 2:
+        return []
+    last = _FINAL.split(parts[-1], maxsplit=1)
+    if len(last) != 2:
+        return []
+    items = parts[:-1] + last
+    # the first item may carry the sentence's lead-in ("Staden arbetar med skolan"): not length-checked
+    if len(items) < 3 or any(not i or len(i.split()) > MAX_ITEM_WORDS for i in items[1:]):
+        return []
+    return items
+
+
+def _list_lines_end(text: str, pos: int, *, bullets_only: bool = False) -> tuple[int, int]:
+    """From `pos` (just after the sentence that introduces a list), the end of
+    the list lines that follow and how many items there are. Items are bullet
+    or numbered lines, or (when no item has a bullet and `bullets_only` is
+    false) short lines without a final full stop; a lower-case line continues
+    the item before it (a line broken by the layout)."""
+    end, n, bulleted, prev_open = pos, 0, False, False
+    for m in re.finditer(r"[^\n]*\n?", text[pos:]):
+        line = m.group(0)
+        if not line:
+            break
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _BULLET.match(line):
+            n, bulleted = n + 1, True
+        elif n and prev_open and stripped[0].islower():
+            pass  # continues the previous item
+        elif not bulleted and not bullets_only and len(stripped.split()) <= MAX_LINE_WORDS \
+                and stripped[-1] not in ".!?" and (n or stripped[0].isupper()):
+            n += 1
+        else:
+            break
+        end = pos + m.start() + len(line.rstrip())
+        prev_open = stripped[-1] not in ".!?;"
+    return end, n
+
+
+def lead_in(sentence: str, items: list[str]) -> str:
+    """The part of a sentence before its inline list: the first item is taken
+    to be as long as the longest of the others (it carries the lead-in)."""
+    k = max(len(i.split()) for i in items[1:])
+    first = items[0].split()
+    head = " ".join(first[:-k]) if len(first) > k else ""
+    cut = sentence.find(items[0])
+    return (sentence[:cut] if cut >= 0 else "") + " " + head
+
+
+def enumeration_end(text: str, start: int, end: int, next_span: tuple[int, int] | None = None,
+                    about=lambda lead: True) -> int | None:
+    """Where the enumeration that the sentence text[start:end] holds or
+    introduces ends (an offset in `text`), or None when it holds none: the
+    sentence's own end for an inline list; the end of the list lines after a
+    closing colon; the end of the next sentence when that one continues the
+    list ("Dessa är a, b och c."). `about(lead)` says whether the words that
+    introduce the list name the question's subject: a list whose items merely
+    include the subject ("en blandning av teorier, verksamheter och …") is not
+    a list of it."""
+    sentence = text[start:end]
+    if items := inline_items(sentence):
+        return end if about(lead_in(sentence, items)) else None
+    if not about(sentence):
+        return None
+    if sentence.rstrip().endswith(":"):
+        e, n = _list_lines_end(text, end)
+        return e if n >= 2 else None
+    if sentence.rstrip()[-1:] not in ".!?":  # "… inom ramen för fem fokusområden" + numbered lines
+        e, n = _list_lines_end(text, end, bullets_only=True)
+        if n >= 2:
+            return e
+    if next_span:
+        a, b = next_span
+        between = text[end:a]
+        if between.count("\n") <= 2 and not between.strip():
+            nxt = fold(text[a:b].lower())
+            _, continuations = _cues()
+            if any(nxt.startswith(c) for c in continuations):
+                if inline_items(text[a:b]):
+                    return b
+                if text[a:b].rstrip().endswith(":"):
+                    e, n = _list_lines_end(text, b)
+                    return e if n >= 2 else None
+    return None
+
+
+def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5) -> list:
+    """For a list question: the best-ranked sentences that hold or introduce an
+    enumeration of the topic (lexical coverage at least `min_share` of the best
+    among the top `window`), extended to the whole enumeration. When such lists
+    are about as relevant as the best sentence (relevance within `min_share`),
+    they are the answer on their own; otherwise they go first and the rest keep
+    their order. `ranked` holds evidence.Scored; `about(text)` says whether a
+    text names the question's subject."""
+    from dataclasses import replace
+
+    from .quotes import sentence_spans
+
+    head = ranked[:window]
+    best_lex = max((s.lex for s in head), default=0.0)
+    if best_lex <= 0:
+        return ranked
+    lists, rest = [], []
+    for s in ranked:
+        e = None
+        if s in head and s.lex >= min_share * best_lex:
+            spans = sentence_spans(s.chunk.text)
+            nxt = next((sp for sp in spans if sp[0] >= s.end), None)
+            e = enumeration_end(s.chunk.text, s.start, s.end, nxt, about)
+        if e is not None:
+            lists.append(replace(s, end=max(e, s.end)))
+        else:
+            rest.append(s)
+    if not lists:
+        return ranked
+    covered = [(x.chunk.id, x.start, x.end) for x in lists]
+    rest = [s for s in rest if not any(s.chunk.id == c and a <= s.start < b for c, a, b in covered)]
+    if max(x.rel for x in lists) >= min_share * ranked[0].rel:
+        return lists
+    return lists + rest

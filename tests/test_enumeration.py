@@ -1,0 +1,60 @@
+"""Enumerations for list questions (assistant/enumeration.py): pure functions on tiny texts, and the
+topic answer on a small in-memory corpus quoting the list rather than a sentence naming the subject."""
+
+from assistant.enumeration import asks_for_list, enumeration_end, inline_items
+from assistant.quotes import sentence_spans
+
+
+def test_list_questions_are_recognised():
+    assert asks_for_list("Vilka fokusområden har programmet 2028–2031?")
+    assert asks_for_list("Räkna upp målen i programmet")
+    assert not asks_for_list("Vad säger programmet om belysning?")
+    assert not asks_for_list("Hur ska staden arbeta med vilka metoder som helst?")
+
+
+def test_inline_enumeration_items():
+    s = "Dessa är förebyggande insatser, riktade sociala insatser, stadens offentliga miljö och stadsutveckling."
+    assert inline_items(s) == ["förebyggande insatser", "riktade sociala insatser", "stadens offentliga miljö",
+                               "stadsutveckling"]
+    assert inline_items("Staden har stora utmaningar inom det brottsförebyggande och trygghetsskapande området.") == []
+    # two items are a pair, not a list; long clauses are not items
+    assert inline_items("Nämnden ser fördelar och nackdelar.") == []
+    assert inline_items("Vi arbetar med skolan, men förvaltningen menar att det krävs betydligt mer resurser "
+                        "för att klara uppdraget och att staden behöver ta ett större ansvar.") == []
+
+
+def _end(text: str, sentence_start: str) -> str | None:
+    spans = sentence_spans(text)
+    i = next(i for i, (a, _) in enumerate(spans) if text[a:].startswith(sentence_start))
+    a, b = spans[i]
+    e = enumeration_end(text, a, b, spans[i + 1] if i + 1 < len(spans) else None)
+    return None if e is None else text[a:e]
+
+
+def test_colon_bullets_numbered_lines_and_continuations():
+    bullets = "Programmet har tre mål:\n\n- Ökad trygghet\n- Färre brott\n- Starkare samverkan\n\nDärefter följer en lång text."
+    assert _end(bullets, "Programmet").endswith("Starkare samverkan")
+    numbered = ("Arbetet bedrivs inom ramen för fyra områden\n\n1. Förebygga olyckor\n2. Förebygga brott mot \n\n"
+                "anställda\n3. Bygga beredskap\n4. Bygga säkerhetsskydd\n\nFör att nå målen krävs systematik.")
+    got = _end(numbered, "Arbetet")
+    assert got.endswith("Bygga säkerhetsskydd") and "anställda" in got
+    cont = "Programmet har fyra fokusområden. Dessa är skola, socialtjänst, stadsmiljö och stadsutveckling. Sedan annat."
+    assert _end(cont, "Programmet").endswith("stadsutveckling.")
+    assert _end("Programmet har fyra fokusområden. Det är viktigt. Sedan annat.", "Programmet") is None
+    assert _end("Nämnden är positiv.\n\nBakgrund\n\nKommunstyrelsen har remitterat ärendet.", "Nämnden") is None
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.integration
+def test_list_question_quotes_the_enumeration(real_retriever):
+    """'Vilka fokusområden …' is answered with the sentences that list them (a sentence ending in a list,
+    or one introducing numbered lines), not with a sentence that only names the subject."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vilka fokusområden har trygghetsprogrammet 2024–2027?")
+    assert not a.abstained and "riktade sociala insatser" in a.text and "stadsutveckling" in a.text
+    assert all(c.chunk.period == "2024-2027" for c in a.citations)
+    a = answer(real_retriever, "Vilka fokusområden hade 2018 års program?")
+    assert "Förebygga olyckor" in a.text and "Bygga gott säkerhetsskydd" in a.text
