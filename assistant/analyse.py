@@ -202,6 +202,9 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     tax = taxonomy()
     qw = set(_qwords(question))
     mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
+    if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
+        refs = "|".join(map(re.escape, sorted(tax.latest | tax.previous)))
+        mentions_programme = bool(re.search(rf"(?<!\w)(det|den) ({refs})(?!\w)", fold(question.lower())))
     if ordered and mentions_programme and qw & tax.previous:
         anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
         i = ordered.index(anchor)

@@ -72,6 +72,22 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
 
 
+def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
+    """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …")
+    gets the sentences stating such an amount first (among the top `window` with lexical coverage at least
+    `min_share` of the best); the rest keep their order."""
+    from .analyse import taxonomy
+
+    q = fold(question.lower())
+    kinds = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
+    head = ranked[:window]
+    best = max((s.lex for s in head), default=0.0)
+    if not kinds or best <= 0:
+        return ranked
+    first = [s for s in head if s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds)]
+    return first + [s for s in ranked if s not in first]
+
+
 def _missing_words(ev: TopicEvidence, question: str) -> list[str]:
     """The question's words whose terms no top sentence contains, rarest first."""
     found = set().union(*(s.found for s in ev.ranked[:5])) if ev.ranked else set()
@@ -154,7 +170,8 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
                 merged[-1].append(s)
             else:
                 merged.append([s])
-        merged.sort(key=lambda g: -max(x.rel for x in g))
+        order = {id(x): i for i, x in enumerate(ranked)}  # the ranking's order (promotions included)
+        merged.sort(key=lambda g: min(order.get(id(x), len(order)) for x in g))
         lines = []
         for group in merged:
             chunk = group[0].chunk
@@ -191,7 +208,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         if ans.abstained:
             ans.related = ev.hits[:3]
         return ans
-    ranked = ev.ranked
+    ranked = _promote_amounts(ev.ranked, question)
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
         ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
     text, citations, warnings = compose(ranked)

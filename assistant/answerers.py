@@ -471,6 +471,10 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     topic = " ".join(w for w in req.topic.split() if not rx.search(fold(w.lower())))
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
     versions = ([period] + earlier[-1:]) if scorer else [period] + later
+    if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
+        versions = periods[::-1][:4]
+    q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first
+    amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
     cites = _Cites()
     paragraphs = []
     for version in versions:
@@ -484,7 +488,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                 if scorer:
                     ev = by_text.get(s.text)
                     if ev is not None and ev.lex > 0:
-                        scored.append((s, ev.rel + 0.2 * bool(n)))
+                        states = any(a.search(fold(s.text)) for a in amounts)
+                        scored.append((s, ev.rel + 0.2 * bool(n) + 0.3 * states))
                 elif n and voice(s.text) != "own" or (n >= 2):
                     scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
             scored.sort(key=lambda t: -t[1])
@@ -502,7 +507,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                                   + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
     if not cites.items:
         return None
-    vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier else ""
-    head = f"Om programmet {period.replace('-', '–')}{vs} skriver underlaget:"
+    vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier and len(versions) == 2 else ""
+    head = (f"Om programmet {period.replace('-', '–')}{vs} skriver underlaget:" if len(versions) <= 2 else
+            "Om programversionerna " + ", ".join(v.replace("-", "–") for v in versions) + " skriver underlaget:")
     return Answer(req.question, head + "\n\n" + "\n\n".join(paragraphs), cites.items, query=req.question,
                   filters=req.filters())

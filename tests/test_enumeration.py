@@ -58,3 +58,23 @@ def test_list_question_quotes_the_enumeration(real_retriever):
     assert all(c.chunk.period == "2024-2027" for c in a.citations)
     a = answer(real_retriever, "Vilka fokusområden hade 2018 års program?")
     assert "Förebygga olyckor" in a.text and "Bygga gott säkerhetsskydd" in a.text
+
+
+def test_elliptic_version_reference_in_a_followup():
+    """'Och hur många har det nya?' after a question on the 2018 programme means the newest version."""
+    from assistant.analyse import resolve_period
+
+    periods = ["2018-2021", "2020-2023", "2024-2027", "2028-2031"]
+    assert resolve_period("Och hur många har det nya?", periods, "2018-2021") == ("2028-2031", "")
+    assert resolve_period("Och det förra?", periods, "2024-2027") == ("2020-2023", "")
+    assert resolve_period("Och hur många har det nya?", periods, "") == ("", "")  # no previous version: nothing to resolve
+
+
+@pytest.mark.integration
+def test_count_question_quotes_the_sentence_stating_the_number(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Hur många fokusområden har det nya programmet?")
+    assert not a.abstained and "fyra fokusområden" in a.citations[0].quote
+    a = answer(real_retriever, "Och hur många har det nya?", history=["Vilka fokusområden hade 2018 års program?"])
+    assert a.citations and a.citations[0].chunk.period == "2024-2027" and "fyra" in a.citations[0].quote
