@@ -145,9 +145,11 @@ def run_users(url: str, questions: list[str], users: int, seconds: float, *, thi
     clients = [None] * users
     errors: list[str] = []
 
+    urls = [u.strip() for u in url.split(",") if u.strip()]  # several app processes: users spread over them
+
     def connect(i):
         try:
-            clients[i] = make_client(url, auth)
+            clients[i] = make_client(urls[i % len(urls)], auth)
         except Exception as e:  # noqa: BLE001
             errors.append(f"user {i}: {type(e).__name__}: {e}")
 
@@ -365,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
             demo, url = start_app(settings, args.port, args.concurrency)
         where = "extern" if args.url else f"concurrency limit {args.concurrency or QUEUE_CONCURRENCY}"
         print(f"App: {url} ({where}, {os.cpu_count()} CPU), {len(questions)} frågor", file=sys.stderr)
-        ask(make_client(url, auth), questions[0])  # warm-up, not measured
+        for u in url.split(","):
+            ask(make_client(u.strip(), auth), questions[0])  # warm-up, not measured
 
         rows, out = [], {"url": url, "cpus": os.cpu_count(), "concurrency_limit": args.concurrency or QUEUE_CONCURRENCY,
                          "think_s": args.think}
