@@ -200,20 +200,53 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)
+    ranked = _promote_amounts(ev.ranked, question)
+    if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
+        ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
     if llm is not None and getattr(llm, "enabled", False):
         from .llm import llm_answer
 
-        ans = llm_answer(llm, question, ev.hits)
+        ans = llm_answer(llm, question, _evidence_first(ev.hits, ranked), shape=_shape(question))
         ans.query, ans.filters = query, filters
         if ans.abstained:
             ans.related = ev.hits[:3]
         return ans
-    ranked = _promote_amounts(ev.ranked, question)
-    if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
-        ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
     text, citations, warnings = compose(ranked)
     return Answer(question, text, citations, abstained=not citations, related=[] if citations else ev.hits[:3],
                   warnings=warnings, query=query, filters=filters)
+
+
+def _shape(question: str) -> str:
+    """What kind of answer the question asks for, in the LLM prompt's words (taxonomy.yaml `answer_shapes`)."""
+    from .analyse import taxonomy
+
+    shapes = _answer_shapes()
+    q = fold(question.lower())
+    if asks_for_list(question):
+        return shapes.get("list", "")
+    if any(cue.search(q) for cue, _ in taxonomy().quantities):
+        return shapes.get("amount", "")
+    return shapes.get("topic", "")
+
+
+def _answer_shapes() -> dict:
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    return data.get("answer_shapes") or {}
+
+
+def _evidence_first(hits: list[Hit], ranked: list[Scored]) -> list[Hit]:
+    """The hits, those holding the sentences the extractive answer would quote first (best first)."""
+    chosen: list[str] = []
+    for sents in select_evidence(ranked).values():
+        for s in sents:
+            if s.chunk.id not in chosen:
+                chosen.append(s.chunk.id)
+    order = {cid: i for i, cid in enumerate(chosen)}
+    return sorted(hits, key=lambda h: (order.get(h.chunk.id, len(order)), h.rank))
 
 
 def topic_query(req, question: str, history: list[str] | None) -> str:

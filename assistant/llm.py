@@ -320,16 +320,20 @@ def _ground(text: str, items: Sequence[Hit | Chunk]) -> tuple[str, list[Citation
     return out, citations, warnings, False
 
 
-def llm_answer(client: LLMClient, question: str, hits: list[Hit]) -> Answer:
+DEFAULT_SHAPE = "Ett kort svar i löptext, med nämnd och år där det hjälper läsaren."
+
+
+def llm_answer(client: LLMClient, question: str, hits: list[Hit], *, shape: str = "") -> Answer:
     """Answer `question` from the top `max_passages` hits via the model; mode='llm'.
-    Raises LLMError when the endpoint fails."""
+    `shape` says what kind of answer the question asks for (the analysis decides:
+    a list, an amount, running text). Raises LLMError when the endpoint fails."""
     hits = list(hits)[: client.settings.max_passages]
     if not hits:
         return Answer(question=question, text=NO_ANSWER, abstained=True, mode="llm", query=question)
     messages = [
         {"role": "system", "content": load_prompt("answer_system")},
         {"role": "user", "content": load_prompt("answer_user").format(
-            question=question.strip(), passages=format_passages(hits))},
+            question=question.strip(), shape=shape or DEFAULT_SHAPE, passages=format_passages(hits))},
     ]
     raw = client.chat(messages)
     text, citations, warnings, abstained = _ground(raw, hits)

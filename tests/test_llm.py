@@ -307,9 +307,24 @@ def test_prompts_are_format_safe():
     # Document text with braces is a value, never a template.
     tricky = Chunk(id="x", doc_id="x", source="x", text="Text med {question} och {0} i sig.", original="",
                    start=0, end=0, page=1, page_end=1, section="")
-    out = load_prompt("answer_user").format(question="Fråga {x}?", passages=format_passages([tricky]))
+    out = load_prompt("answer_user").format(question="Fråga {x}?", shape="Löptext.", passages=format_passages([tricky]))
     assert "Text med {question} och {0} i sig." in out and "Fråga {x}?" in out
     for name in ("answer_system", "draft_system"):
         assert load_prompt(name).strip()
     load_prompt("draft_user").format(title="", namnd="", remittent="", dnr="", date="", points="",
                                      precedents="")
+
+
+@pytest.mark.integration
+def test_llm_gets_the_answer_shape_and_the_chosen_evidence_first(fake, real_retriever):
+    """LLM mode builds on the analysis: the prompt says what kind of answer is asked for (a list for
+    'Vilka …'), and passage [1] is the one the extractive answerer would quote."""
+    from assistant.answer import answer
+
+    fake.reply = "Fokusområdena är förebyggande insatser och stadsutveckling [1]."
+    a = answer(real_retriever, "Vilka fokusområden har trygghetsprogrammet 2024–2027?", llm=_client(fake.base_url))
+    user = fake.requests[-1]["body"]["messages"][1]["content"]
+    assert "Svarsform: En punktlista" in user
+    first = user.split("[1]", 1)[1].split("\n[2]", 1)[0]
+    assert "riktade sociala insatser" in first
+    assert a.mode == "llm" and a.citations and a.citations[0].chunk.period == "2024-2027"
