@@ -75,6 +75,28 @@ class Taxonomy:
 
 
 @lru_cache(maxsize=1)
+def _without_lookarounds(pattern: str) -> str:
+    """A cue pattern without its lookaround groups: words a cue must NOT be followed by are not cue words."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
+            depth, j = 0, i
+            while j < len(pattern):
+                if pattern[j] == "\\":
+                    j += 2
+                    continue
+                depth += pattern[j] == "("
+                depth -= pattern[j] == ")"
+                j += 1
+                if depth == 0:
+                    break
+            i = j
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
 def taxonomy() -> Taxonomy:
     data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
     types = tuple((t, tuple(re.compile(r"(?<!\w)" + p) for p in pats))
@@ -82,7 +104,7 @@ def taxonomy() -> Taxonomy:
     refs = data["period_references"]
     # literal words of the cues: they say what kind of answer is wanted, not what it is about
     cue_words = {w for _, pats in data["question_types"].items() for p in pats
-                 for w in re.findall(r"[a-z]{4,}", p)}
+                 for w in re.findall(r"[a-z]{4,}", _without_lookarounds(p))}
     return Taxonomy(types, frozenset(refs["latest"]), frozenset(refs["previous"]),
                     frozenset(data["meta_words"]), frozenset(data["followup_references"]),
                     frozenset(data["question_words"]),
