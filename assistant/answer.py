@@ -72,6 +72,16 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
 
 
+def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
+    """When a programme document itself says it (relevance within `share` of the best sentence), its text
+    comes before the yttranden's accounts of it: "programmet säger" from the source, not second hand."""
+    if not ranked:
+        return ranked
+    floor = share * ranked[0].rel
+    own = [s for s in ranked if s.chunk.doc_type == "program" and s.rel >= floor]
+    return own + [s for s in ranked if s not in own] if own else ranked
+
+
 def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …")
     gets the sentences stating such an amount first (among the top `window` with lexical coverage at least
@@ -122,6 +132,9 @@ _VOICE_LABEL = {"own": "Nämndens synpunkt: ", "account": "Återger programmet: 
 
 
 def _source_phrase(c) -> str:
+    if c.doc_type == "program":  # the programme's own text, not a nämnd's account of it
+        version = f" {c.period.replace('-', '–')}" if c.period else ""
+        return f"Programmet{version} (programtexten{', ' + str(c.year) if c.year else ''})"
     bits = [str(c.year)] if c.year else []
     if c.period:
         bits.append(f"om programmet {c.period.replace('-', '–')}")
@@ -200,7 +213,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)
-    ranked = _promote_amounts(ev.ranked, question)
+    ranked = _prefer_programme(_promote_amounts(ev.ranked, question))
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
         ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
     if llm is not None and getattr(llm, "enabled", False):

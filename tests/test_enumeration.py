@@ -78,3 +78,27 @@ def test_count_question_quotes_the_sentence_stating_the_number(real_retriever):
     assert not a.abstained and "fyra fokusområden" in a.citations[0].quote
     a = answer(real_retriever, "Och hur många har det nya?", history=["Vilka fokusområden hade 2018 års program?"])
     assert a.citations and a.citations[0].chunk.period == "2024-2027" and "fyra" in a.citations[0].quote
+
+
+def test_programme_text_comes_before_accounts_of_it(tmp_path):
+    """With the programme document itself in the corpus, 'Vad säger programmet om X?' quotes the
+    programme's own text first, headed as the programme, before a nämnd's account of it."""
+    from conftest import HashEmbedder, write_corpus
+    from index.corpus import open_corpus
+    from index.pipeline import ingest
+    from index.settings import Settings
+
+    from assistant.answer import answer
+
+    root = write_corpus(tmp_path / "c", {
+        "prog.txt": "Trygghetsprogram för Stockholms stad 2028–2031\n\nInledning\nStaden ska arbeta med "
+                    "belysning i parker och på gångvägar så att fler känner sig trygga på kvällen.\n",
+        "ytt.txt": "Tjänsteutlåtande\nBromma stadsdelsnämnd\n\nÄrendet\nI programmet framgår att staden ska arbeta "
+                   "med belysning i parker och på gångvägar. Förvaltningen är positiv till belysning i parker.\n",
+    }, metadata="prog:\n  namnd: Kommunfullmäktige\n  doc_type: program\n  period: 2028-2031\n  year: 2027\n"
+                "ytt:\n  namnd: Bromma stadsdelsnämnd\n  doc_type: yttrande\n  period: 2028-2031\n  year: 2027\n")
+    s = Settings(corpus_dir=root, index_dir=tmp_path / "i")
+    assert ingest(s, embedder=HashEmbedder(), progress=False).ok
+    a = answer(open_corpus(s, HashEmbedder()), "Vad säger programmet om belysning i parker?", abstain_threshold=0.0)
+    assert not a.abstained and a.citations[0].chunk.doc_id == "prog"
+    assert a.text.split("\n\n")[1].startswith("**Programmet 2028–2031 (programtexten")
