@@ -140,11 +140,22 @@ def namnd_keys(namnd: str) -> list[str]:
     return keys
 
 
-def namnd_abbreviation(namnd: str) -> str:
-    """Initials of a hyphenated name: 'Enskede-Årsta-Vantörs stadsdelsnämnd' -> 'eav' ('' if < 3 parts)."""
+def namnd_abbreviation(namnd: str, min_parts: int = 3) -> str:
+    """Initials of a hyphenated name: 'Enskede-Årsta-Vantörs stadsdelsnämnd' -> 'eav' ('' if fewer parts)."""
     first = fold(namnd).split()[0] if namnd.strip() else ""
     parts = [p for p in first.split("-") if p]
-    return "".join(p[0] for p in parts) if len(parts) >= 3 else ""
+    return "".join(p[0] for p in parts) if len(parts) >= min_parts else ""
+
+
+def _short_initials(question: str, namnd: str) -> bool:
+    """Two-part names go by two capitals ('HL', 'HL:s' for Hägersten-Liljeholmen): only written in
+    capitals, as a word of its own, since two lower-case letters are too often something else."""
+    first = namnd.split()[0] if namnd.strip() else ""
+    parts = [p for p in first.split("-") if p]
+    if len(parts) != 2:
+        return False
+    abbr = "".join(p[0] for p in parts).upper()
+    return bool(re.search(rf"(?<!\w){re.escape(abbr)}(?::s|s)?(?!\w)", question))
 
 
 def _names(word: str, key: str) -> bool:
@@ -163,7 +174,8 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
     out = []
     for n in known:
         abbr = namnd_abbreviation(n)
-        if any(_names(w, k) for k in namnd_keys(n) for w in qw) or (abbr and (abbr in qw or abbr + "s" in qw)):
+        if (any(_names(w, k) for k in namnd_keys(n) for w in qw) or (abbr and (abbr in qw or abbr + "s" in qw))
+                or _short_initials(question, n)):
             out.append(n)
     return out
 

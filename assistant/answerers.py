@@ -195,9 +195,10 @@ def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
 
 
 def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk, str] | None:
-    """The first passage line or sentence of the document holding one of the needles (folded)."""
+    """The first passage line of the document holding one of the needles (folded): title block
+    first, then any page (a letterhead repeated on a later page also counts)."""
     fneedles = [fold(n) for n in needles if n]
-    for chunk in corpus.passages(rec.doc_id)[:6]:
+    for chunk in corpus.passages(rec.doc_id):
         for line in chunk.text.splitlines():
             fl = fold(line)
             if line.strip() and any(n in fl for n in fneedles):

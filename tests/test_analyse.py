@@ -132,3 +132,14 @@ def test_inherited_context_never_makes_a_question_impossible(real_retriever):
                   ["Vilka nämnder har yttrat sig om programmet 2020–2023?"])
     assert req.namnder == ("Kyrkogårdsnämnden",) and req.doc_ids == ("002_80d6bf5fc05df009",)
     assert not req.unknown_period and "period" not in req.inherited
+
+
+def test_two_letter_initials_in_capitals_name_a_two_part_namnd():
+    from assistant.analyse import mentioned_namnder
+
+    known = ["Hägersten-Liljeholmens stadsdelsnämnd", "Enskede-Årsta-Vantörs stadsdelsnämnd", "Kyrkogårdsnämnden",
+             "Östermalms stadsdelsnämnd"]
+    assert mentioned_namnder("När informerades facket om HL:s yttrande?", known) == [known[0]]
+    assert mentioned_namnder("Vad skrev HLs förvaltning?", known) == [known[0]]
+    assert mentioned_namnder("hl är inte ett namn här", known) == []  # lower case: too ambiguous
+    assert mentioned_namnder("Vad sa EAV?", known) == [known[1]]
