@@ -258,16 +258,39 @@ def question_type(question: str) -> str:
     return "topic"
 
 
+@lru_cache(maxsize=512)
+def _literals(pattern: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z]{4,}", _without_lookarounds(pattern)))
+
+
+def cue_words_in(question: str) -> set[str]:
+    """The question's words that a type cue matched ('vilka namnder ville … andringar'): they say what
+    kind of answer is wanted, not what it is about. Only words inside a match that carry one of the
+    cue's literal words count, so a topic word caught by a cue's '.{0,30}' stays a topic word."""
+    q = " ".join(_qwords(question.lower()))
+    out: set[str] = set()
+    for _, patterns in taxonomy().types:
+        for p in patterns:
+            lits = _literals(p.pattern)
+            for m in p.finditer(q):
+                a = q.rfind(" ", 0, m.start()) + 1  # whole words: a cue may end inside one ('formulera|s')
+                b = q.find(" ", m.end())
+                span = q[a:b if b >= 0 else len(q)]
+                out |= {w for w in span.split() if any(w.startswith(c) for c in lits)}
+    return out
+
+
 def topic_of(question: str, known: Sequence[str]) -> str:
-    """The subject words: no stopwords, question/meta words, names or periods."""
+    """The subject words: no stopwords, question/meta words, cue words, names or periods."""
     tax = taxonomy()
+    cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
     out = []
     for w in words(question):
         f = fold(w.lower())
         if (w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.latest or f in tax.previous or f in _GENERIC
-                or any(f.startswith(c) for c in tax.cue_words if len(c) >= 5)
+                or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
             continue
         out.append(w)
