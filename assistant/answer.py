@@ -205,9 +205,65 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
     return intro + "\n\n" + "\n\n".join(paragraphs), citations, warnings
 
 
+def named_section(corpus: Corpus, req, question: str) -> str | None:
+    """The section of the question's documents that the question names ("förslaget till beslut i X:s
+    ärende" names 'Förslag till beslut'), from the documents' own headings: every content word of the
+    heading is in the question, and the heading has two or more of them or covers the whole topic.
+    The longest such heading wins; None when the question names no document or no heading."""
+    if not req.doc_ids:
+        return None
+    asked = set(analyze(question))
+    topic = set(analyze(req.topic)) if req.topic else set()
+    best, best_n = None, 0
+    for doc_id in req.doc_ids[:6]:
+        for section in {c.section for c in corpus.passages(doc_id) if c.section}:
+            part = section.split(" › ")[-1]
+            stems = set(analyze(part))
+            if stems and stems <= asked and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
+                best, best_n = section, len(stems)
+    return best
+
+
+def _answer_section(corpus: Corpus, req, question: str, section: str, filters: dict) -> Answer | None:
+    """The opening sentences of the named section in each of the question's documents, in document order."""
+    from .quotes import quotable, sentence_spans
+
+    heading = fold(section.split(" › ")[-1].lower())
+    ranked: list[Scored] = []
+    for doc_id in req.doc_ids[:6]:
+        chunks = sorted((c for c in corpus.passages(doc_id) if c.section == section), key=lambda c: c.start)
+        n = 0
+        for chunk in chunks:
+            for a, b in sentence_spans(chunk.text):
+                text = chunk.text[a:b]
+                if fold(text.lower()).startswith(heading):  # the heading glued to the first sentence
+                    a += len(heading)
+                    while a < b and not chunk.text[a].isalnum():
+                        a += 1
+                    text = chunk.text[a:b]
+                if a >= b or not quotable(text):
+                    continue
+                ranked.append(Scored(chunk, a, b, 1.0 - 0.01 * n, 0.0, 0.0))
+                n += 1
+            if n >= 2:
+                break
+    if not ranked:
+        return None
+    text, citations, warnings = compose(sorted(ranked, key=lambda s: -s.rel))
+    if not citations:
+        return None
+    text = text.replace("Underlaget tar upp frågan", f"Avsnittet »{section.split(' › ')[-1]}« finns", 1)
+    return Answer(question, text, citations, warnings=warnings, query=question, filters=filters)
+
+
 def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict, k: int, llm,
                   threshold: float | None = None) -> Answer:
-    """The topic answerer: retrieve, score the sentences, abstain or cite the best."""
+    """The topic answerer: retrieve, score the sentences, abstain or cite the best. A question naming a
+    section of its documents ('förslaget till beslut') is answered from that section."""
+    if (llm is None or not getattr(llm, "enabled", False)) and (section := named_section(corpus, req, question)):
+        ans = _answer_section(corpus, req, question, section, filters)
+        if ans is not None:
+            return ans
     ev = topic_evidence(corpus, req, question, query, filters, k)
     reason = abstain_reason(ev, question, threshold)
     if reason:

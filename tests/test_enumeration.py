@@ -102,3 +102,13 @@ def test_programme_text_comes_before_accounts_of_it(tmp_path):
     a = answer(open_corpus(s, HashEmbedder()), "Vad säger programmet om belysning i parker?", abstain_threshold=0.0)
     assert not a.abstained and a.citations[0].chunk.doc_id == "prog"
     assert a.text.split("\n\n")[1].startswith("**Programmet 2028–2031 (programtexten")
+
+
+@pytest.mark.integration
+def test_question_naming_a_section_is_answered_from_it(real_retriever):
+    """'förslaget till beslut i X:s ärende' names the document's own heading 'Förslag till beslut'."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vad är förslaget till beslut i Hägersten-Liljeholmens ärende?")
+    assert a.citations and {c.chunk.section for c in a.citations} == {"Förslag till beslut"}
+    assert "godkänner förvaltningens tjänsteutlåtande" in a.text and "»Förslag till beslut" not in a.text
