@@ -357,7 +357,7 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
 
 # ------------------------------------------------------------------ stance and ranking
 
-_RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b")
+_RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b|\b(rangordna|ranka|rankning|sortera|ordna)\w*\b")
 _RANK_LEAST = re.compile(r"\bminst\b")
 _WANTS_POSITIVE = re.compile(r"\b(positiv\w*|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*)\b")
 _WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")
@@ -418,8 +418,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         if not (top.positive if want_pos else top.critical):
             return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
-        kind = "positiva" if want_pos else "kritiska eller ändringsönskemål"
-        lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} synpunkter "
+        kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
+        lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} "
                  f"({len(top.positive if want_pos else top.critical)} meningar): " + evidence(top, want_pos)]
         others = [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]
         if others:

@@ -143,3 +143,11 @@ def test_two_letter_initials_in_capitals_name_a_two_part_namnd():
     assert mentioned_namnder("Vad skrev HLs förvaltning?", known) == [known[0]]
     assert mentioned_namnder("hl är inte ett namn här", known) == []  # lower case: too ambiguous
     assert mentioned_namnder("Vad sa EAV?", known) == [known[1]]
+
+
+def test_explicit_requests_win_over_incidental_cues():
+    """'sammanfatta' asks for a summary even when the document is named by its dnr; 'rangordna … kritiska'
+    asks for a ranking."""
+    assert question_type("sammanfatta yttrandet med dnr EAV 2020/514") == "summary"
+    assert question_type("rangordna nämnderna efter hur kritiska de var") == "stance"
+    assert question_type("Vilket dnr har Kyrkogårdsnämndens yttrande?") == "catalogue"
