@@ -341,7 +341,11 @@ def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ..
     asked = set(_DNR_NUMBER.findall(question))
     if not asked:
         return ()
-    return tuple(d.doc_id for d in catalogue if d.meta.dnr and set(_DNR_NUMBER.findall(d.meta.dnr)) & asked)
+    own = tuple(d.doc_id for d in catalogue if d.meta.dnr and set(_DNR_NUMBER.findall(d.meta.dnr)) & asked)
+    if own:
+        return own  # the document's own number first; else the responses to the remiss with that number
+    return tuple(d.doc_id for d in catalogue
+                 if getattr(d.meta, "remiss_dnr", "") and set(_DNR_NUMBER.findall(d.meta.remiss_dnr)) & asked)
 
 
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:

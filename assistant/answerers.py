@@ -256,6 +256,12 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             continue
         if field in ("contact", "recipient"):
             got = _labelled(corpus, rec, field)
+            known = getattr(m, "handlaggare", "") if field == "contact" else ""
+            if got is None and known:  # from the catalogue (metadata.yaml or the title block), cited where the text has it
+                ev = _evidence(corpus, rec, [known])
+                n = cites.add(*ev) if ev else None
+                lines.append(f"- {who}: Handläggare **{known}**" + (f" [{n}]" if n else " (från metadata)"))
+                continue
             if got is None:
                 lines.append(f"- {who}: uppgiften finns inte i dokumentets sidhuvud.")
                 continue

@@ -56,7 +56,9 @@ def _print_hit(h: Hit) -> None:
 
 
 @app.command()
-def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to add/update (default: the whole corpus folder)."),
+def ingest(paths: list[Path] = typer.Argument(
+               None, help="Files or folders to add/update (default: the whole corpus folder); files from elsewhere are "
+                          "copied into the corpus folder first, never over another file."),
            index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder."),
            corpus_dir: Optional[Path] = typer.Option(None, "--corpus-dir", help="Corpus folder."),
            chunk_size: Optional[int] = typer.Option(None, help="Chunk size in characters."),
@@ -69,6 +71,7 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to ad
            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
     """Bygg eller uppdatera indexet / build or update the index."""
     from index.corpus import sync_corpus as run_ingest  # the backend the settings choose
+    from index.intake import duplicate_message
 
     s = _settings(index_dir, corpus_dir=corpus_dir, chunk__size=chunk_size, chunk__overlap=chunk_overlap,
                   embed__backend=backend, embed__model=model, limits__max_passages_per_file=max_passages)
@@ -76,6 +79,12 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to ad
         rep = run_ingest(s, paths or None, rebuild=rebuild, progress=not quiet)
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
+    for given, to in rep.copied:  # a file from elsewhere is kept in the corpus folder
+        note = "" if Path(given).name == Path(to).name else \
+            f" (namnet {Path(given).name} var upptaget av en annan fil / the name was taken by another file)"
+        typer.echo(f"Kopierade {given} till {to}{note} / copied {given} to {to}")
+    for given, doc_id, why in rep.duplicates:
+        typer.echo(f"  Dubblett / duplicate: {duplicate_message(Path(given).name, doc_id, why)}")
     typer.echo(f"Indexerade {rep.documents} dokument, {rep.chunks} avsnitt "
                f"({rep.embedded} nya inbäddningar, {rep.reused} återanvända) på {rep.seconds:.1f} s → "
                f"{s.index_dir if s.store.backend == 'local' else 'PostgreSQL'}")
@@ -84,8 +93,11 @@ def ingest(paths: list[Path] = typer.Argument(None, help="Files or folders to ad
     for doc_id, fields in rep.guessed:
         typer.echo(f"  Gissade metadata / guessed metadata: {doc_id}: {', '.join(fields)} "
                    f"(lägg till i {s.metadata_file} för att rätta / add to {s.metadata_file} to fix)")
-    for doc_id in rep.removed:
-        typer.echo(f"  Borttaget / removed: {doc_id}")
+    dup_ids = {Path(given).stem for given, _, _ in rep.duplicates}
+    for doc_id in rep.removed:  # from the index only: files are never deleted
+        why = ("dubblett / duplicate" if doc_id in dup_ids
+               else "filen finns inte i korpusmappen / no such file in the corpus folder")
+        typer.echo(f"  Borttaget ur indexet / removed from the index: {doc_id} ({why})")
     for _, msg in rep.failed:
         typer.echo(f"  FEL / ERROR: {msg}", err=True)
     if rep.failed:
@@ -185,7 +197,11 @@ def ask(question: str = typer.Argument(..., help="Frågan på svenska."),
 @app.command()
 def compare(topic: str = typer.Argument(..., help="Ämnet, t.ex. 'samverkan med polisen'."),
             as_json: bool = typer.Option(False, "--json", help="JSON output."),
-            csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the table as CSV."),
+            csv_out: Optional[Path] = typer.Option(None, "--csv", help="Also write the table as CSV for Excel "
+                                                   "(';'-separated UTF-8 with BOM; --csv-plain for comma-separated)."),
+            csv_plain: bool = typer.Option(False, "--csv-plain", help="--csv writes comma-separated UTF-8 "
+                                           "without BOM (for scripts)."),
+            xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", help="Also write the table as an Excel workbook."),
             md_out: Optional[Path] = typer.Option(None, "--md", help="Also write the table as Markdown."),
             index_dir: Optional[Path] = typer.Option(None, "--index-dir", envvar="YTTRA_INDEX_DIR", help="Index folder.")) -> None:
     """Jämför hur nämnderna svarat i en fråga / compare the nämnder on a topic."""
@@ -198,7 +214,12 @@ def compare(topic: str = typer.Argument(..., help="Ämnet, t.ex. 'samverkan med 
     except _DOMAIN_ERRORS as e:
         _fail(str(e))
     if csv_out:
-        csv_out.write_text(cmp.to_csv(c), encoding="utf-8")
+        if csv_plain:
+            csv_out.write_text(cmp.to_csv(c), encoding="utf-8")
+        else:
+            csv_out.write_bytes(cmp.to_excel_csv(c))
+    if xlsx_out:
+        cmp.to_xlsx(c, xlsx_out)
     if md_out:
         md_out.write_text(cmp.to_markdown(c), encoding="utf-8")
     if as_json:

@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Callable
 
 from index.clean import repair
+from index.intake import (
+    Known, corpus_known, duplicate_message, find_duplicate, known_from_records, text_fingerprint, unindexed_texts,
+)
 from index.metadata import (
     FIELDS, check_fields, edit_entry_text, load_metadata_file, parse_metadata, resolve_metadata,
 )
@@ -59,6 +62,8 @@ class DocumentInfo:
     dnr: str = ""
     date: str = ""
     year: int | None = None
+    remiss_dnr: str = ""
+    handlaggare: str = ""
     pages: int = 0
     n_chunks: int = 0
     repaired_words: int = 0
@@ -192,8 +197,32 @@ def document_path(settings: Settings, doc_id: str) -> Path:
 def document_pages(settings: Settings, doc_id: str) -> list[dict]:
     """[{page, text (repaired), original, repaired (page has edits)}] per page.
     Raises KeyError for an unknown document, ValueError (one bilingual line)
-    when the file cannot be read or repaired."""
-    path = _find(settings, doc_id)
+    when the file cannot be read or repaired. Cached per version of the file:
+    turning pages does not re-read and re-repair the document."""
+    return file_pages(_find(settings, doc_id))
+
+
+# Pages of documents by (path, sha256): the viewer turns pages, and citation
+# links look up the page of a quote, without reading and repairing the file again.
+_PAGES_CACHE: dict[tuple[str, str], list[dict]] = {}
+_PAGES_CACHE_MAX = 16
+
+
+def file_pages(path: Path) -> list[dict]:
+    """document_pages of the corpus file at `path` (copies: callers may change them)."""
+    path = Path(path)
+    key = (str(path), file_sha256(path))
+    if (pages := _PAGES_CACHE.get(key)) is None:
+        pages = _read_pages(path)
+        with _CACHE_LOCK:
+            while len(_PAGES_CACHE) >= _PAGES_CACHE_MAX:
+                _PAGES_CACHE.pop(next(iter(_PAGES_CACHE)), None)
+            _PAGES_CACHE[key] = pages
+    return [dict(p) for p in pages]
+
+
+def _read_pages(path: Path) -> list[dict]:
+    doc_id = path.stem
     try:
         doc = read_document(path)
         fixed = repair(doc.text)
@@ -211,6 +240,50 @@ def document_pages(settings: Settings, doc_id: str) -> list[dict]:
         pages.append({"page": n, "text": fixed.text[ra:rb], "original": doc.text[a:b],
                       "repaired": j < len(ends) and fixed.edits[j].start < b})
     return pages
+
+
+def quote_page(source: str, quote: str, first: int, last: int) -> int:
+    """The page, first..last, on which `quote` (from a passage of the document
+    at `source`, a Chunk's source) stands, or where it starts when it runs over
+    a page break; `first` when that cannot be told (file gone, changed, unreadable)."""
+    from index.settings import REPO_ROOT
+
+    from .render import find_quote
+
+    if last <= first or not quote:
+        return first
+    path = Path(source) if Path(source).is_absolute() else REPO_ROOT / source
+    try:
+        pages = file_pages(path)[first - 1:last]
+    except (OSError, ValueError, KeyError):
+        return first
+    best, page = 0, first  # the page with most of the quote; the first of equals (where it starts)
+    for p in pages:
+        hit = find_quote(p["text"], quote)
+        if hit and hit[2] > best:
+            best, page = hit[2], p["page"]
+    return page
+
+
+def doc_label(d: DocumentInfo) -> str:
+    """'nämnd · år · titel' for dropdowns and headings (the file name when all three are unknown)."""
+    year = str(d.year) if d.year else (d.date or "")[:4]
+    title = " ".join((d.title or "").split())
+    if len(title) > 80:
+        title = title[:79].rstrip() + "…"
+    parts = [x for x in (" ".join((d.namnd or "").split()), year, title) if x]
+    return " · ".join(parts) if parts else Path(d.source).name
+
+
+def document_choices(settings: Settings, documents: list[DocumentInfo] | None = None) -> list[tuple[str, str]]:
+    """(label, doc id) per document for a dropdown; a label two documents share gets the file name added."""
+    documents = list_documents(settings) if documents is None else documents
+    labels = [doc_label(d) for d in documents]
+    seen: dict[str, int] = {}
+    for lab in labels:
+        seen[lab] = seen.get(lab, 0) + 1
+    return [(lab if seen[lab] == 1 else f"{lab} ({Path(d.source).name})", d.doc_id)
+            for lab, d in zip(labels, documents)]
 
 
 def _clean_char(c: str) -> str:
@@ -307,7 +380,10 @@ def check_upload(settings: Settings, name: str, data: bytes) -> dict:
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            return check_file(path, settings, _entries_or_empty(settings))
+            rec = check_file(path, settings, _entries_or_empty(settings))
+            if not rec.get("text_sha256"):  # what tells the same document under another name
+                rec["text_sha256"] = text_fingerprint(read_document(path).text)
+            return rec
         except ReadError as e:
             raise UploadError(f"{name}: {e.sv} / {e.en}") from e
 
@@ -355,19 +431,30 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
     corpus = Path(settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
+    contents = _corpus_contents(settings)  # what the corpus holds, to find the same document under another name
+    dups: dict[tuple[str, bytes], tuple[str, str]] = {}
     with _WRITE_LOCK:
-        plan, taken, temps, seen, done = [], set(), [], {}, []
+        plan, taken, temps, seen, done, planned = [], set(), [], {}, [], []
         try:
             for name, data in checked:
                 if (name, data) in seen:  # the same file twice in one upload
                     plan.append((seen[name, data], None))
                     continue
                 final, exists = _free_name(corpus, name, data, taken)
+                sha = hashlib.sha256(data).hexdigest()
+                text_sha = str(found[name, data].get("text_sha256") or "")
+                hit = None if exists else _duplicate(corpus, data, sha, text_sha, contents, planned)
+                if hit is not None:  # the same content under another name: kept once, not indexed twice
+                    dups[name, data] = hit[:2]
+                    seen[name, data] = hit[2]
+                    plan.append((hit[2], None))
+                    continue
                 target = (corpus / final).resolve()
                 if not target.is_relative_to(root) or target.parent != root:
                     raise UploadError(f"{name}: ogiltig sökväg / path outside the corpus folder")
                 taken.add(Path(final).stem.lower())
                 seen[name, data] = target
+                planned.append((Known(target.stem, sha, text_sha), target))
                 if exists:  # already there with this content
                     plan.append((target, None))
                     done.append(target)
@@ -389,7 +476,45 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
     if records is not None:
         for (name, data), target in seen.items():
             records[target] = found.get((name, data), {})
+            if (name, data) in dups:  # the app says so: upload_notes(records)
+                doc_id, why = dups[name, data]
+                records[target] = {**records[target], "duplicate_of": doc_id, "duplicate_why": why,
+                                   "uploaded_as": name}
     return list(dict.fromkeys(t for t, _ in plan))
+
+
+def _corpus_contents(settings: Settings) -> tuple[list[Known], list[Known]]:
+    """(contents by bytes, contents by text) of the corpus: the live index's
+    records of files still in the folder, and the files it does not hold yet
+    (read once here; a file that cannot be read is left out)."""
+    corpus = Path(settings.corpus_dir)
+    stems = {p.stem for p in iter_corpus_files(corpus)}
+    catalogue = {d: r for d, r in read_catalogue(Path(settings.index_dir)).items() if d in stems}
+    by_bytes = corpus_known(corpus, catalogue)
+    by_text = [k for k in known_from_records(catalogue) if k.text_sha256]
+    by_text += unindexed_texts(corpus, catalogue, lambda p: read_document(p).text)
+    return by_bytes, by_text
+
+
+def _duplicate(corpus: Path, data: bytes, sha: str, text_sha: str, contents: tuple[list[Known], list[Known]],
+               planned: list[tuple[Known, Path]]) -> tuple[str, str, Path] | None:
+    """(doc id, 'sha256' | 'text', its file) of a corpus document, or of a file
+    earlier in this upload, with the same bytes or text as `data`; else None."""
+    by_bytes, by_text = contents
+    earlier = [k for k, _ in planned]
+    hit = find_duplicate(sha, "", by_bytes + earlier) or find_duplicate("", text_sha, by_text + earlier)
+    if hit is None:
+        return None
+    path = next((p for k, p in planned if k.doc_id == hit[0]), None) or \
+        next((p.resolve() for p in iter_corpus_files(corpus) if p.stem == hit[0]), None)
+    return (*hit, path) if path is not None else None
+
+
+def upload_notes(records: dict) -> list[str]:
+    """One line per uploaded file that was the same document as one already in
+    the corpus (from save_uploads' `records`): Swedish / English."""
+    return [duplicate_message(r.get("uploaded_as", p.name), r["duplicate_of"], r.get("duplicate_why", ""))
+            for p, r in records.items() if r.get("duplicate_of")]
 
 
 def _entry_block(doc_id: str, entry: dict) -> str:
@@ -623,12 +748,17 @@ def upload_and_index(settings: Settings, files: list[tuple[str, bytes]],
 
     step = progress or (lambda f, m: None)
     step(0.0, f"Sparar {len(files)} fil(er)…")
-    saved = save_uploads(settings, files)
+    records: dict = {}
+    saved = save_uploads(settings, files, records=records)
     step(0.3, f"Indexerar {len(saved)} fil(er)…")
     try:
         report = ingest(settings, paths=saved, progress=False)
     except Exception as e:  # noqa: BLE001 - the files are saved: say so, do not claim the upload failed
         raise NotIndexedError(saved, e) from e
+    notes = upload_notes(records)
     step(1.0, f"Klart: {len(saved)} fil(er) sparade, {report.chunks} avsnitt i indexet"
-              + (f", {len(report.failed)} misslyckades" if report.failed else ""))
+              + (f", {len(report.failed)} misslyckades" if report.failed else "")
+              + (f". {' '.join(notes)}" if notes else ""))
+    report.duplicates += [(r.get("uploaded_as", ""), r["duplicate_of"], r.get("duplicate_why", ""))
+                          for r in records.values() if r.get("duplicate_of")]
     return saved, report

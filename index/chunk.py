@@ -1,8 +1,10 @@
 """Section-aware chunking of a (repaired) document into citable `Chunk`s.
 
-The documents share a standard structure (Förslag till beslut, Sammanfattning,
-Bakgrund, Ärendets beredning, Ärendet, Förvaltningens synpunkter och förslag,
-…). We find those headings first, then split each section with
+Sections come from the parser where it knows them (PDF headings by font size
+and weight, DOCX heading styles: `headings`), and from the heading taxonomy
+(index/headings.yaml: Förslag till beslut, Sammanfattning, Bakgrund, Ärendets
+beredning, Ärendet, Förvaltningens synpunkter och förslag, …) plus short
+title-like lines otherwise. Each section is split with
 langchain-text-splitters, so every chunk knows its section, page(s) and its
 exact character span in the original source text.
 """
@@ -11,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Callable, Sequence
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -19,46 +24,73 @@ from .settings import ChunkSettings
 from .textnorm import fold, normalize_ws
 from .types import Chunk, DocMeta, Document
 
-# Canonical section headings of yttranden / tjänsteutlåtanden, longest first so
-# "Förvaltningens synpunkter och förslag" wins over "Förvaltningens synpunkter".
-SECTION_HEADINGS = sorted(
-    [
-        "Förslag till beslut",
-        "Förvaltningens förslag till beslut",
-        "Förvaltningarnas förslag till beslut",
-        "Sammanfattning",
-        "Bakgrund",
-        "Ärendets beredning",
-        "Ärendet",
-        "Remissen",
-        "Underlag för beslut",
-        "Förvaltningens synpunkter och förslag",
-        "Förvaltningens synpunkter och bedömning",
-        "Förvaltningens synpunkter",
-        "Förvaltningarnas synpunkter",
-        "Förvaltningens bedömning",
-        "Synpunkter och förslag",
-        "Synpunkter",
-        "Beslut",
-        "Reservation",
-        "Särskilt uttalande",
-        "Bilagor",
-        "Bilaga",
-    ],
-    key=len,
-    reverse=True,
-)
-_HEADINGS_FOLDED = {fold(h): h for h in SECTION_HEADINGS}
-PREAMBLE = "Inledning"
+
+@dataclass(frozen=True)
+class HeadingTaxonomy:
+    """The section headings of index/headings.yaml. `families` pairs a draft
+    section (in draft order) with the headings that count as it; `other` are
+    sections of their own; `preamble` names the text before the first one."""
+
+    families: tuple[tuple[str, tuple[str, ...]], ...]
+    other: tuple[str, ...]
+    preamble: str
+
+    def __post_init__(self):
+        folded = {re.sub(r"\s+", " ", fold(h)): h for h in self.headings}
+        object.__setattr__(self, "_folded", folded)
+        object.__setattr__(self, "_longest", max(map(len, folded), default=0))
+
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """Every heading, longest first ('Förvaltningens synpunkter och
+        förslag' is tried before 'Förvaltningens synpunkter')."""
+        every = [h for _, hs in self.families for h in hs] + list(self.other)
+        return tuple(sorted(dict.fromkeys(every), key=len, reverse=True))
+
+    @property
+    def family_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.families)
+
+    def canonical(self, line: str) -> str | None:
+        """The heading a line is (folded, case and a trailing colon ignored), or None."""
+        line = line.strip().rstrip(":").strip()
+        if len(line) > 2 * self._longest:  # (cheap) far too long to be a heading, whatever its spacing
+            return None
+        return self._folded.get(re.sub(r"\s+", " ", fold(line)))
+
+    def family(self, section: str) -> str | None:
+        """The draft section a heading (or a 'Main › Sub' section name) belongs to, or None."""
+        h = self.canonical((section or "").split(" › ")[0])
+        return next((fam for fam, hs in self.families if h in hs), None) if h else None
+
+
+@lru_cache(maxsize=1)
+def heading_taxonomy() -> HeadingTaxonomy:
+    """index/headings.yaml, loaded once: the one heading taxonomy shared by
+    chunking, metadata and drafting."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("index").joinpath("headings.yaml").read_text(encoding="utf-8"))
+    fams = tuple((str(k), tuple(str(h) for h in v)) for k, v in (data.get("families") or {}).items())
+    other = tuple(str(h) for h in data.get("other") or ())
+    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"))
+
+
+SECTION_HEADINGS = list(heading_taxonomy().headings)
+PREAMBLE = heading_taxonomy().preamble
 
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _SUBHEADING = re.compile(r"^[A-ZÅÄÖ][\w ,\-–’'åäöÅÄÖé]{2,58}$")
+MAX_DEPTH = 3  # section names nest at most 'Chapter › Section › Subsection'
 
 
 def _canonical_heading(line: str) -> str | None:
-    key = fold(line.strip().rstrip(":").strip())
-    key = re.sub(r"\s+", " ", key)
-    return _HEADINGS_FOLDED.get(key)
+    return heading_taxonomy().canonical(line)
+
+
+def is_known_heading(line: str) -> bool:
+    """A line that is a heading of the taxonomy (never page furniture)."""
+    return _canonical_heading(line) is not None
 
 
 def _looks_like_subheading(line: str, prev_blank: bool, next_text: str) -> bool:
@@ -74,13 +106,55 @@ def _looks_like_subheading(line: str, prev_blank: bool, next_text: str) -> bool:
     return len(next_text) >= 40 and next_text[0].isupper()
 
 
-def detect_sections(text: str) -> list[tuple[int, str]]:
+def detect_sections(text: str, headings: Sequence[tuple[int, int, int]] | None = None) -> list[tuple[int, str]]:
     """Return (offset, section name) pairs in document order.
 
-    Main headings come from SECTION_HEADINGS (matched on diacritic-folded
-    text, so OCR-damaged 'Arendet' is 'Ärendet'); subheadings inside a main
-    section become 'Main › Sub'. Text before the first heading is 'Inledning'.
+    With `headings` from the parser ((start, end, level) spans of `text`,
+    level 0 a title) those are the sections: the shallowest level present is
+    the main one, deeper ones nest as 'Main › Sub'; a taxonomy heading the
+    parser did not mark still starts a main section. Without them, main
+    headings come from the taxonomy (matched on diacritic-folded text, so
+    OCR-damaged 'Arendet' is 'Ärendet') and short title-like lines inside a
+    main section become 'Main › Sub'. Text before the first heading is
+    'Inledning'.
     """
+    marked = [(a, b, lvl) for a, b, lvl in (headings or ()) if lvl >= 1 and text[a:b].strip()]
+    if marked:
+        out = _parser_sections(text, marked)
+    else:
+        out = _heuristic_sections(text)
+    # Drop a preamble of nothing but whitespace.
+    if len(out) > 1 and not text[: out[1][0]].strip():
+        out.pop(0)
+    return out
+
+
+def _line_start(text: str, off: int) -> int:
+    return text.rfind("\n", 0, off) + 1
+
+
+def _parser_sections(text: str, marked: list[tuple[int, int, int]]) -> list[tuple[int, str]]:
+    heads = {_line_start(text, a): (" ".join(text[a:b].split()).rstrip(":").strip(), lvl) for a, b, lvl in marked}
+    main_level = min(lvl for _, lvl in heads.values())
+    for m in _LINE.finditer(text):  # taxonomy headings the parser did not mark
+        line = m.group().strip()
+        if line and m.start() not in heads and _canonical_heading(line):
+            heads[m.start()] = (line, main_level)
+    out: list[tuple[int, str]] = [(0, PREAMBLE)]
+    stack: list[tuple[int, str]] = []  # (level, name)
+    for off in sorted(heads):
+        name, lvl = heads[off]
+        name = _canonical_heading(name) or name
+        if _canonical_heading(name):
+            lvl = min(lvl, main_level)
+        while stack and stack[-1][0] >= lvl:
+            stack.pop()
+        stack.append((lvl, name))
+        out.append((off, " › ".join(n for _, n in stack[-MAX_DEPTH:])))
+    return out
+
+
+def _heuristic_sections(text: str) -> list[tuple[int, str]]:
     lines = [(m.start(), m.group()) for m in _LINE.finditer(text) if m.group()]
     out: list[tuple[int, str]] = [(0, PREAMBLE)]
     main = None
@@ -97,9 +171,6 @@ def detect_sections(text: str) -> list[tuple[int, str]]:
             if _looks_like_subheading(stripped, prev_blank or page_start, nxt):
                 out.append((off, f"{main} › {stripped}"))
         prev_blank = not stripped
-    # Drop a preamble of nothing but whitespace.
-    if len(out) > 1 and not text[: out[1][0]].strip():
-        out.pop(0)
     return out
 
 
@@ -204,18 +275,21 @@ def chunk_document(
     to_original: Callable[[int, int], tuple[int, int]] | None = None,
     meta: DocMeta | None = None,
     check: Callable[[], None] | None = None,
+    headings: Sequence[tuple[int, int, int]] | None = None,
 ) -> list[Chunk]:
     """Chunk one document.
 
-    `display_text` is the text to chunk and show (the OCR-repaired text, or
-    the original when none); `to_original` maps a span of it back to the
-    original `doc.text` (identity when omitted). `check()`, if given, runs
-    before each section (index.budget: raises when the time budget is spent).
+    `display_text` is the text to chunk and show (the cleaned, OCR-repaired
+    text, or the original when none); `to_original` maps a span of it back to
+    the original `doc.text` (identity when omitted). `headings` are the
+    parser's heading spans of the display text ((start, end, level); see
+    detect_sections). `check()`, if given, runs before each section
+    (index.budget: raises when the time budget is spent).
     """
     text = doc.text if display_text is None else display_text
     to_original = to_original or (lambda a, b: (a, b))
     meta = meta or doc.meta or DocMeta(doc_id=doc.id)
-    sections = detect_sections(text)
+    sections = detect_sections(text, headings)
     bounds = [off for off, _ in sections[1:]] + [len(text)]
     seen: dict[str, int] = {}
     chunks: list[Chunk] = []

@@ -21,6 +21,7 @@ import numpy as np
 from .chunk import chunk_document, embedding_text
 from .clean import repair
 from .embed import Embedder, make_embedder
+from .intake import Known, find_duplicate, known_from_records, take_in, text_fingerprint
 from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
@@ -29,7 +30,7 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "2"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "3"  # bump when chunking/cleaning changes what a document turns into
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:
@@ -63,24 +64,44 @@ def _doc_signature(settings: Settings, entry: dict | None) -> str:
 
 
 def _process_file(path: Path, settings: Settings, entries: dict) -> tuple[list[Chunk], dict, int]:
-    """Read, describe, repair and chunk one file within the per-file budgets
-    of settings.limits (time, text size, passages: index.budget). Raises
-    ReadError (BudgetError for a file over budget, with its embedding cost)."""
+    """Read, describe, clean the page layout, repair and chunk one file within
+    the per-file budgets of settings.limits (time, text size, passages:
+    index.budget). The record keeps the page furniture taken out of the
+    passages ("furniture": distinct lines, for metadata). Raises ReadError
+    (BudgetError for a file over budget, with its embedding cost)."""
     from .budget import Budget
+
+    MAX_FURNITURE_RECORDED = 40  # distinct furniture lines kept in the record
 
     budget = Budget(path, settings.limits, settings.chunk)
     doc = read_document(path, check=budget.check)
     budget.text(doc.text)  # refuses a file sure to be over budget before the costly steps
+    budget.at("sidlayout / page layout")
+    from .chunk import is_known_heading
+    from .layout import clean_layout
+
+    # page furniture out and page breaks joined first, then OCR repair of what is left;
+    # a passage's span maps back through both (repaired -> cleaned -> original)
+    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading, check=budget.check)
     budget.at("metadata / metadata")
-    meta = resolve_metadata(doc.id, doc.text, entries)
+    # the metadata reads the whole original text, with what the parser and the layout step know
+    meta = resolve_metadata(doc.id, doc.text, entries, page_starts=doc.page_starts, marks=doc.marks,
+                            furniture=lay.furniture)
     budget.at("OCR-reparation / OCR repair")
-    fixed = repair(doc.text, check=budget.check)
+    fixed = repair(lay.text, check=budget.check)
     budget.at("uppdelning / chunking")
-    chunks = chunk_document(doc, settings.chunk, display_text=fixed.text,
-                            to_original=fixed.to_original_span, meta=meta, check=budget.check)
+
+    def to_original(a: int, b: int) -> tuple[int, int]:
+        return lay.to_original_span(*fixed.to_original_span(a, b))
+
+    headings = [(*fixed.to_repaired_span(a, b), level) for a, b, level in lay.headings]
+    chunks = chunk_document(doc, settings.chunk, display_text=fixed.text, to_original=to_original,
+                            headings=headings, meta=meta, check=budget.check)
     budget.passages(len(chunks))
     record = {"source": doc.source, "sha256": doc.sha256, "meta": meta.to_dict(),
-              "pages": doc.n_pages, "repaired_words": len(fixed.edits), "n_chunks": len(chunks)}
+              "pages": doc.n_pages, "repaired_words": len(fixed.edits), "n_chunks": len(chunks),
+              "furniture": lay.furniture_lines[:MAX_FURNITURE_RECORDED], "parser_title": lay.title(),
+              "text_sha256": text_fingerprint(doc.text)}  # duplicates under another name (index.intake)
     return chunks, record, len(fixed.edits)
 
 
@@ -106,7 +127,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     paths=None (and no `remove`) syncs the whole corpus folder (new, changed
     and removed files); explicit paths add or update just those files and keep
     the rest; `remove` drops those document ids from the index (their files
-    are left alone).
+    are left alone). A file given from outside the corpus folder is copied
+    into it first (index.intake: never over another file; report.copied), so
+    a later plain ingest keeps it. A file with the same bytes or the same text
+    as another document is reported (report.duplicates) and not indexed twice.
 
     Only what changed is written: the changed documents' passages become one
     new segment and the replaced or removed ones are marked dead, in one
@@ -141,10 +165,11 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
         writer = prev if same else StoreWriter(new_store(index_dir, meta), threshold)
         try:
             if paths or remove:
-                files = []
-                for p in paths or ():
-                    p = Path(p)
-                    files.extend(iter_corpus_files(p) if p.is_dir() else [p])
+                # a file from outside the corpus folder is copied in first, so a later plain ingest keeps it
+                taken = take_in(paths or (), corpus_dir, lambda: prev.records() if prev else {})
+                report.copied = [(str(t.given), relative_source(t.copied_to)) for t in taken if t.copied_to]
+                report.duplicates = [(str(t.given), t.duplicate_of, t.why) for t in taken if t.duplicate_of]
+                files = [t.path for t in taken if t.path is not None]
                 wanted = [Path(f).stem for f in files] + list(remove or ())
                 known = prev.records(wanted) if prev else {}
                 report.removed = sorted(d for d in dict.fromkeys(remove or ()) if d in known)
@@ -155,6 +180,24 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 report.removed = sorted(d for d in known if d not in seen)
 
             changed: dict[str, tuple[list[Chunk], dict]] = {}
+            contents: list[Known] = []  # every document's content (bytes, text), read once if anything changed
+            loaded: list[bool] = []
+
+            def indexed_contents() -> list[Known]:
+                if not loaded:
+                    loaded.append(True)
+                    recs = known if not (paths or remove) or prev is None else prev.records()
+                    contents[:0] = [k for k in known_from_records(recs) if k.doc_id not in report.removed]
+                return contents
+
+            def skip_duplicate(path: Path, doc_id: str, hit: tuple[str, str]) -> None:
+                """A file repeating another document's content: not indexed; its own older
+                version (other content, indexed before) leaves the index."""
+                report.duplicates.append((relative_source(path), *hit))
+                if doc_id in known:
+                    report.removed.append(doc_id)
+                contents[:] = [k for k in contents if k.doc_id != doc_id]
+
             for path in files:
                 doc_id = Path(path).stem
                 entry = entries.get(doc_id)
@@ -167,6 +210,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 if old and old.get("sha256") == sha and old.get("signature") == sig:
                     rec = old  # unchanged: nothing to read or write
                 else:
+                    if (hit := find_duplicate(sha, "", indexed_contents(), self_id=doc_id)) is not None:
+                        skip_duplicate(Path(path), doc_id, hit)  # the same bytes: not even read
+                        continue
                     try:
                         chunks, rec, _ = _process_file(Path(path), settings, entries)
                     except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
@@ -174,8 +220,13 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                             f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
                         report.failed.append((relative_source(Path(path)), msg))
                         continue  # a document indexed before keeps its previous version
-                    rec["signature"] = sig
+                    text_sha = rec.get("text_sha256") or _text_sha256(Path(path))
+                    if (hit := find_duplicate("", text_sha, indexed_contents(), self_id=doc_id)) is not None:
+                        skip_duplicate(Path(path), doc_id, hit)  # the same text under another name
+                        continue
+                    rec["signature"], rec["text_sha256"] = sig, text_sha
                     changed[doc_id] = (chunks, rec)
+                    contents[:] = [k for k in contents if k.doc_id != doc_id] + [Known(doc_id, sha, text_sha)]
                 guessed = rec.get("meta", {}).get("guessed") or []
                 if guessed:
                     report.guessed.append((doc_id, list(guessed)))
@@ -222,6 +273,14 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     report.reused = report.chunks - report.embedded
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _text_sha256(path: Path) -> str:
+    """text_fingerprint of a file that was just read once within its budget ('' if it cannot be read now)."""
+    try:
+        return text_fingerprint(read_document(path).text)
+    except ReadError:
+        return ""
 
 
 def _embed_all(embedder: Embedder, todo: list[tuple[str, str]], batch: int, progress: bool) -> dict[str, np.ndarray]:

@@ -1,9 +1,16 @@
 """Reading source files (.txt, .pdf, .docx) into `Document`s.
 
 The parsing is pure (bytes in, text + page starts out); file IO happens only in
-`_load_bytes`. Every problem with an input file is reported as a `ReadError`
-whose message is one bilingual line (Swedish / English) saying what is wrong
-and how to fix it, so ingest can list failures without tracebacks.
+`_load_bytes`. Besides the text, the PDF and DOCX parsers report what they
+know of the layout as `Document.marks`: heading lines (PDF font size and
+weight, DOCX heading styles), lines in a PDF page's top/bottom margin band,
+DOCX header/footer text (put at the top/bottom of each page, as a PDF export
+would show it) and page breaks inside a paragraph. index.layout uses them to
+take page furniture out of passages; index.chunk to find sections.
+
+Every problem with an input file is reported as a `ReadError` whose message
+is one bilingual line (Swedish / English) saying what is wrong and how to fix
+it, so ingest can list failures without tracebacks.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.settings import relative_source
@@ -125,6 +134,12 @@ def _decode_text(data: bytes, path: Path) -> str:
 def _pdf_pages(data: bytes, path: Path, check=None) -> list[str]:
     """Text of each PDF page (decrypting with an empty password if needed);
     `check()` runs before each page (a time budget: it raises to stop)."""
+    return _pdf_parse(data, path, check)[0]
+
+
+def _pdf_parse(data: bytes, path: Path, check=None) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
+    """Each page's text and its marks (page-relative (start, end, kind):
+    headings by font size and weight, lines in the top/bottom margin band)."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -137,11 +152,13 @@ def _pdf_pages(data: bytes, path: Path, check=None) -> list[str]:
         if (n := len(reader.pages)) > MAX_PDF_PAGES:
             raise ReadError(path, f"PDF:en har {n} sidor, max är {MAX_PDF_PAGES} – dela upp den",
                             f"PDF has {n} pages, the limit is {MAX_PDF_PAGES} – split it")
-        pages = []
+        pages, lines = [], []
         for page in reader.pages:
             if check:
                 check()
-            pages.append(page.extract_text() or "")
+            text, info = _pdf_page(page)
+            pages.append(text)
+            lines.append(info)
     except ReadError:
         raise
     except FileNotDecryptedError as e:
@@ -157,7 +174,138 @@ def _pdf_pages(data: bytes, path: Path, check=None) -> list[str]:
     if not any(p.strip() for p in pages):
         raise ReadError(path, "PDF:en saknar textlager (inskannad) – kör OCR först",
                         "PDF has no text layer (scanned) – run OCR first")
-    return pages
+    return pages, _pdf_marks(lines)
+
+
+# PDF layout hints. A line whose baseline lies in the top TOP_BAND or bottom
+# BOTTOM_BAND of the page is in the margin band (letterheads, footers); a
+# heading is a short line set HEADING_SCALE times larger than the body text,
+# or bold at body size.
+TOP_BAND = 0.11
+BOTTOM_BAND = 0.09
+HEADING_SCALE = 1.15
+SMALL_SCALE = 0.92  # a line set smaller than this times the body size is 'small' (letterheads, footers)
+MAX_HEADING_WORDS = 14
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+_HEADING_TEXT = re.compile(r"[\dA-ZÅÄÖÉÜ][^\n]*")
+
+
+@dataclass
+class _PdfLine:
+    start: int
+    end: int
+    size: float  # effective font size (pt) of most of its characters
+    bold: bool
+    y: float | None  # distance from the top of the page, 0..1 (None: unknown)
+    table: bool  # several same-font pieces side by side: a table row
+    text: str
+
+
+def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
+    """A page's text (as pypdf extracts it) and, per line, its font size,
+    weight and vertical position (from pypdf's visitor: the visited pieces
+    concatenate to the extracted text; when they do not, no hints)."""
+    import math
+
+    frags: list[tuple[str, float, bool, float | None, float | None, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if not text:
+            return
+        try:
+            scale = math.sqrt(abs(tm[0] * tm[3] - tm[1] * tm[2])) * math.sqrt(abs(cm[0] * cm[3] - cm[1] * cm[2]))
+            name = str((font or {}).get("/BaseFont", "")) if hasattr(font, "get") else ""
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            frags.append((text, float(size or 0) * (scale or 1.0), bool(_BOLD_FONT.search(name)), y, x, name))
+        except Exception:  # noqa: BLE001 - hints are optional
+            frags.append((text, 0.0, False, None, None, ""))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join(f[0] for f in frags) != text or not text.strip():
+        return text, []
+    try:
+        box = page.mediabox
+        bottom, height = float(box.bottom), float(box.height)
+        rotated = (page.get("/Rotate") or 0) % 180 != 0
+    except Exception:  # noqa: BLE001
+        bottom, height, rotated = 0.0, 0.0, True
+    owner = []  # fragment index of each character
+    for k, f in enumerate(frags):
+        owner += [k] * len(f[0])
+    out: list[_PdfLine] = []
+    pos = 0
+    for line in text.split("\n"):
+        s, e = pos, pos + len(line)
+        pos = e + 1
+        ks = [owner[i] for i in range(s, e) if not text[i].isspace()]
+        if not ks:
+            continue
+        sizes = Counter(round(frags[k][1] * 2) / 2 for k in ks)
+        size = sizes.most_common(1)[0][0]
+        bold = sum(frags[k][2] for k in ks) >= 0.9 * len(ks)
+        first = frags[ks[0]]
+        y = None
+        if first[3] is not None and height > 0 and not rotated:
+            y = min(1.0, max(0.0, 1.0 - (first[3] - bottom) / height))
+        pieces = {k: (frags[k][4], frags[k][5], frags[k][1]) for k in ks}
+        xs = sorted({round(v[0]) for v in pieces.values() if v[0] is not None})
+        same_font = len({(v[1], v[2]) for v in pieces.values()}) == 1
+        table = same_font and len(xs) >= 2 and (len(xs) >= 3 or not line.strip().split()[0][:1].isdigit())
+        out.append(_PdfLine(s, e, size, bold, y, table, line.strip()))
+    return text, out
+
+
+def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
+    """Per page: 'top'/'bottom' for lines in the margin bands, 'small' for
+    lines set smaller than the body text, and 'hN' for heading lines (N by
+    size rank over the document; a style used once, on page 1, is the title:
+    h0). Consecutive heading lines of one style are one heading."""
+    from index.chunk import is_known_heading
+
+    chars = Counter()
+    for lines in pages:
+        for ln in lines:
+            chars[ln.size] += len(ln.text)
+    if not chars:
+        return [[] for _ in pages]
+    body = chars.most_common(1)[0][0]
+    marks: list[list[tuple[int, int, str]]] = [[] for _ in pages]
+    heads: list[tuple[int, int, int, tuple]] = []  # (page, start, end, style)
+    for p, lines in enumerate(pages):
+        prev = None
+        for ln in lines:
+            if ln.y is not None and ln.y < TOP_BAND:
+                marks[p].append((ln.start, ln.end, "top"))
+            elif ln.y is not None and ln.y > 1 - BOTTOM_BAND:
+                marks[p].append((ln.start, ln.end, "bottom"))
+            if 0 < ln.size < body * SMALL_SCALE:
+                marks[p].append((ln.start, ln.end, "small"))
+            style = None
+            words = ln.text.split()
+            if body > 0 and not ln.table and 1 <= len(words) <= MAX_HEADING_WORDS and len(ln.text) <= 120 \
+                    and not ln.text.endswith((".", ",", ";")):
+                if ln.size >= body * HEADING_SCALE:
+                    style = (ln.size, ln.bold)
+                elif ln.bold and ln.size >= body * 0.95:
+                    style = (ln.size, True)
+            if style and prev is not None and prev[2] == style and ln.start == prev[1] + 1 and not prev[3]:
+                heads[-1] = (p, heads[-1][1], ln.end, style)  # a heading wrapped over two lines
+            elif style and _HEADING_TEXT.fullmatch(ln.text) and any(c.isalpha() for c in ln.text):
+                heads.append((p, ln.start, ln.end, style))
+            else:
+                style = None
+            # a known section heading is whole: the same-style line after it is the next heading
+            prev = (ln.start, ln.end, style, is_known_heading(ln.text)) if style else None
+    uses = Counter(h[3] for h in heads)
+    title = {st for st, n in uses.items() if n == 1 and next(h for h in heads if h[3] == st)[0] == 0}
+    ranked = sorted({st for st in uses if st not in title}, key=lambda st: (-st[0], not st[1]))
+    level = {st: min(9, i + 1) for i, st in enumerate(ranked)}
+    for p, a, b, st in heads:
+        marks[p].append((a, b, "h0" if st in title else f"h{level[st]}"))
+    for m in marks:
+        m.sort()
+    return marks
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -185,6 +333,73 @@ def _paragraph_pieces(p_elm) -> list[str | None]:
 def _docx_pages(data: bytes, path: Path, check=None) -> list[str]:
     """Text of each DOCX page: paragraphs and table rows in document order,
     split at explicit page breaks (w:br type=page, 'page break before')."""
+    return _docx_parse(data, path, check)[0]
+
+
+_HEADING_STYLE = re.compile(r"(?:heading|rubrik|överskrift)\s*(\d)", re.I)
+_TITLE_STYLE = re.compile(r"title|titel|rubrik|dokumentrubrik", re.I)
+
+
+def _docx_level(block) -> int | None:
+    """Heading level of a paragraph: its style ('Heading N' / 'Rubrik N',
+    'Title'), an outline level, or a short paragraph set wholly in bold (9)."""
+    try:
+        style = block.style
+        name = (style.name or "").strip() if style is not None else ""
+    except Exception:  # noqa: BLE001 - a missing style is no heading
+        style, name = None, ""
+    if m := _HEADING_STYLE.fullmatch(name):
+        return int(m.group(1))
+    if _TITLE_STYLE.fullmatch(name):
+        return 0
+    try:
+        lvl = block._p.xpath("./w:pPr/w:outlineLvl/@w:val")
+        if not lvl and style is not None:
+            lvl = style.element.xpath("./w:pPr/w:outlineLvl/@w:val")
+        if lvl and int(lvl[0]) < 9:
+            return int(lvl[0]) + 1
+    except Exception:  # noqa: BLE001
+        pass
+    text = block.text.strip()
+    if not text or len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")) \
+            or not _HEADING_TEXT.fullmatch(text):
+        return None
+    runs = [r for r in block.runs if r.text.strip()]
+    style_bold = bool(style is not None and getattr(style.font, "bold", None))
+    if runs and all(r.bold or (r.bold is None and style_bold) for r in runs):
+        return 9
+    return None
+
+
+def _docx_block_lines(container) -> list[str]:
+    """Lines of a header or footer: its paragraphs and table rows."""
+    from docx.table import Table
+
+    out: list[str] = []
+    for block in container.iter_inner_content():
+        if isinstance(block, Table):
+            out += [_table_row(row) for row in block.rows]
+        else:
+            out += [p for p in _paragraph_pieces(block._p) if p]
+    return [ln for ln in out if ln.strip()]
+
+
+def _table_row(row) -> str:
+    cells, seen = [], set()
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            cells.append(" ".join(cell.text.split()))
+    return " | ".join(cells)
+
+
+def _docx_parse(data: bytes, path: Path, check=None):
+    """(page texts, page-relative marks per page, joins): headings from
+    paragraph styles, each section's header and footer text at the top and
+    bottom of each of its pages (marked 'header'/'footer': index.layout
+    takes them out of passages, metadata still reads them), and (page,
+    end of the previous page's body, start of this page's body) for a page
+    that begins inside a paragraph."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ReadError(path, "DOCX-filen är inte ett giltigt Word-dokument (inte en zip-fil) – spara om som .docx",
                         "DOCX file is not a valid Word document (not a zip file) – re-save it as .docx")
@@ -201,69 +416,127 @@ def _docx_pages(data: bytes, path: Path, check=None) -> list[str]:
         from docx.table import Table
 
         document = docx.Document(io.BytesIO(data))
-        pages: list[list[str]] = [[]]
+        # per page: [(line, kind)], its section, whether it starts inside a paragraph
+        pages: list[list[tuple[str, str]]] = [[]]
+        page_section, cont = [0], [False]
+        section = 0
         for n, block in enumerate(document.iter_inner_content()):
             if check and n % 64 == 0:
                 check()
             if isinstance(block, Table):
-                for row in block.rows:
-                    cells, seen = [], set()
-                    for cell in row.cells:
-                        if id(cell._tc) not in seen:
-                            seen.add(id(cell._tc))
-                            cells.append(" ".join(cell.text.split()))
-                    pages[-1].append(" | ".join(cells))
+                pages[-1] += [(_table_row(row), "") for row in block.rows]
                 continue
             if block.paragraph_format.page_break_before and pages[-1]:
                 pages.append([])
-            for piece in _paragraph_pieces(block._p):
+                page_section.append(section)
+                cont.append(False)
+            level = _docx_level(block)
+            kind = f"h{level}" if level is not None else ""
+            pieces = _paragraph_pieces(block._p)
+            for k, piece in enumerate(pieces):
                 if piece is None:
                     pages.append([])
+                    page_section.append(section)
+                    # the paragraph goes on after the break: one sentence across two pages
+                    cont.append(any(p for p in pieces[:k] if p) and any(p for p in pieces[k + 1:] if p))
                 else:
-                    pages[-1].append(piece)
+                    pages[-1].append((piece, kind))
+            if block._p.xpath("./w:pPr/w:sectPr"):
+                section += 1
+        furniture = _docx_furniture(document, page_section)
     except Exception as e:  # python-docx raises KeyError, lxml errors, ...
         raise ReadError(path, f"DOCX-filen är trasig ({type(e).__name__}) – öppna och spara om den i Word",
                         f"DOCX file is corrupt ({type(e).__name__}) – open and re-save it in Word") from e
-    texts = ["\n".join(lines) for lines in pages]
-    while len(texts) > 1 and not texts[-1].strip():
-        texts.pop()
-    if not any(t.strip() for t in texts):
+    while len(pages) > 1 and not any(t.strip() for t, _ in pages[-1]):
+        pages.pop()
+    if not any(t.strip() for page in pages for t, _ in page):
         raise ReadError(path, "DOCX-filen innehåller ingen text", "DOCX file contains no text")
-    return texts
+    texts, marks, bodies = [], [], []
+    for i, page in enumerate(pages):
+        head, foot = furniture[i] if i < len(furniture) else ([], [])
+        lines = [(t, "header") for t in head] + page + [(t, "footer") for t in foot]
+        pos, pm, body = 0, [], []
+        for t, kind in lines:
+            if kind:
+                pm.append((pos, pos + len(t), kind))
+            if kind not in ("header", "footer") and t.strip():
+                body.append((pos, pos + len(t)))
+            pos += len(t) + 1
+        texts.append("\n".join(t for t, _ in lines))
+        marks.append(pm)
+        bodies.append(body)
+    joins = [(i, bodies[i - 1][-1][1], bodies[i][0][0]) for i in range(1, len(pages))
+             if cont[i] and bodies[i - 1] and bodies[i]]
+    return texts, marks, joins
 
 
-def _join_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
+def _docx_furniture(document, page_section: list[int]) -> list[tuple[list[str], list[str]]]:
+    """(header lines, footer lines) of each page from its section's header
+    and footer (the first-page ones on a section's first page when set)."""
+    sections = list(document.sections)
+    if not sections:
+        return []
+    out, cache, seen = [], {}, set()
+    for sec in page_section:
+        sec = min(sec, len(sections) - 1)
+        first = sec not in seen
+        seen.add(sec)
+        key = (sec, first and sections[sec].different_first_page_header_footer)
+        if key not in cache:
+            s = sections[sec]
+            try:
+                h, f = (s.first_page_header, s.first_page_footer) if key[1] else (s.header, s.footer)
+                cache[key] = (_docx_block_lines(h), _docx_block_lines(f))
+            except Exception:  # noqa: BLE001 - a broken header is no reason to refuse the file
+                cache[key] = ([], [])
+        out.append(cache[key])
+    return out
+
+
+def _join_pages(pages: list[str], marks: list[list[tuple[int, int, str]]] | None = None,
+                joins: list[tuple[int, int, int]] = ()) -> tuple[str, tuple[int, ...]] | tuple:
+    """Pages joined with PAGE_SEPARATOR and where each starts; with `marks`
+    (page-relative) also the marks in document offsets, joins included."""
     starts, pos = [], 0
     for p in pages:
         starts.append(pos)
         pos += len(p) + len(PAGE_SEPARATOR)
-    return PAGE_SEPARATOR.join(pages), tuple(starts)
+    text = PAGE_SEPARATOR.join(pages)
+    if marks is None:
+        return text, tuple(starts)
+    out = [(starts[i] + a, starts[i] + b, k) for i, pm in enumerate(marks) for a, b, k in pm]
+    out += [(starts[i - 1] + a, starts[i] + b, "join") for i, a, b in joins]
+    return text, tuple(starts), tuple(sorted(out))
 
 
 # --------------------------------------------------------------------------- public readers
 
 
-def _parse(data: bytes, path: Path, suffix: str, check=None) -> tuple[str, tuple[int, ...]]:
-    """(text, page_starts) of a file's bytes, by suffix."""
+def _parse(data: bytes, path: Path, suffix: str, check=None) -> tuple[str, tuple[int, ...], tuple]:
+    """(text, page_starts, marks) of a file's bytes, by suffix (see Document.marks)."""
     if suffix == ".txt":
         text = _decode_text(data, path)
-        return text, page_starts_from_text(text)
-    return _join_pages((_pdf_pages if suffix == ".pdf" else _docx_pages)(data, path, check))
+        return text, page_starts_from_text(text), ()
+    if suffix == ".pdf":
+        pages, marks = _pdf_parse(data, path, check)
+        return _join_pages(pages, marks)
+    pages, marks, joins = _docx_parse(data, path, check)
+    return _join_pages(pages, marks, joins)
 
 
 def read_text_pages(path) -> tuple[str, tuple[int, ...]]:
     """A .txt file's exact decoded content and its page starts."""
-    return _parse(_load_bytes(Path(path)), Path(path), ".txt")
+    return _parse(_load_bytes(Path(path)), Path(path), ".txt")[:2]
 
 
 def read_pdf_pages(path) -> tuple[str, tuple[int, ...]]:
     """A PDF's page texts joined with a blank line, and where each page starts."""
-    return _parse(_load_bytes(Path(path)), Path(path), ".pdf")
+    return _parse(_load_bytes(Path(path)), Path(path), ".pdf")[:2]
 
 
 def read_docx_pages(path) -> tuple[str, tuple[int, ...]]:
     """A DOCX's text (paragraphs and table rows) and where each page starts."""
-    return _parse(_load_bytes(Path(path)), Path(path), ".docx")
+    return _parse(_load_bytes(Path(path)), Path(path), ".docx")[:2]
 
 
 def read_document(path: Path, *, root: Path | None = None, check=None) -> Document:
@@ -282,7 +555,7 @@ def read_document(path: Path, *, root: Path | None = None, check=None) -> Docume
                         f"file type '{suffix or '(none)'}' is not supported – use {', '.join(SUPPORTED_SUFFIXES)}")
     try:
         data = _load_bytes(path)
-        text, starts = _parse(data, path, suffix, check)
+        text, starts, marks = _parse(data, path, suffix, check)
         source = relative_source(path)
         if root is not None:
             try:
@@ -290,7 +563,7 @@ def read_document(path: Path, *, root: Path | None = None, check=None) -> Docume
             except ValueError:
                 pass
         return Document(id=path.stem, source=source, text=text, page_starts=starts,
-                        meta=None, sha256=hashlib.sha256(data).hexdigest())
+                        meta=None, sha256=hashlib.sha256(data).hexdigest(), marks=marks)
     except ReadError:
         raise
     except Exception as e:

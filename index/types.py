@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-DOC_TYPES = ("program", "yttrande", "other")
+# What a document is: the programme itself, a nämnd's yttrande (remissvar), a
+# förvaltning's tjänsteutlåtande to its nämnd, a protokoll(sutdrag), or other.
+DOC_TYPES = ("program", "yttrande", "tjänsteutlåtande", "protokoll", "other")
 # The programme versions of the seed corpus (examples and metadata guessing only): any
 # period YYYY-YYYY passes `valid_period`, so a 2028-2031 programme needs no code change.
 PERIODS = ("2018-2021", "2020-2023", "2024-2027")
@@ -26,17 +28,23 @@ def valid_period(value: str) -> bool:
 @dataclass(frozen=True)
 class DocMeta:
     """What users filter and cite by. `guessed` names the fields that were
-    extracted automatically rather than taken from corpus/metadata.yaml."""
+    extracted automatically rather than taken from corpus/metadata.yaml (shown
+    as "gissat" until a person confirms them there); `confidence` gives each
+    guessed field's confidence, 0-1. Every field has a default, so records
+    written before a field existed still load."""
 
     doc_id: str
     title: str = ""
     namnd: str = ""
     doc_type: str = "other"
     period: str = ""
-    dnr: str = ""
+    dnr: str = ""  # the document's own diarienummer
     date: str = ""  # ISO YYYY-MM-DD, or "" when unknown
     year: int | None = None
+    remiss_dnr: str = ""  # the diarienummer of the remiss the document answers
+    handlaggare: str = ""  # the contact person named in the title block / letterhead
     guessed: tuple[str, ...] = ()
+    confidence: dict = field(default_factory=dict, hash=False)  # guessed field -> 0..1
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -59,6 +67,12 @@ class Document:
     page_starts: tuple[int, ...] = (0,)
     meta: DocMeta | None = None
     sha256: str = ""
+    # What the parser knows about spans of `text`, as (start, end, kind):
+    # 'h0'..'h9' a heading line (level; h0 a title), 'top'/'bottom' a line in a
+    # PDF page's top/bottom margin band, 'small' a line set smaller than the
+    # body text, 'header'/'footer' DOCX header/footer text, 'join' a page
+    # break inside one paragraph. Read by index.layout.
+    marks: tuple[tuple[int, int, str], ...] = ()
 
     def page_of(self, offset: int) -> int:
         """1-based page number containing character `offset`."""
@@ -140,6 +154,8 @@ class IngestReport:
     guessed: list[tuple[str, list[str]]] = field(default_factory=list)  # (doc_id, fields)
     repaired: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, n words repaired)
     removed: list[str] = field(default_factory=list)
+    copied: list[tuple[str, str]] = field(default_factory=list)  # (file given, corpus file it was copied to)
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)  # (file, doc_id it duplicates, why)
     seconds: float = 0.0
 
     @property

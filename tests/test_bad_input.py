@@ -241,12 +241,13 @@ def test_whole_zoo_at_once(tiny_settings, tmp_path):
     ids = _chunk_ids(tiny_settings)
     corpus = tiny_settings.corpus_dir
     bad = {case: _write_bad(case, corpus, tmp_path) for case in BAD}
+    # each with text of its own: the same text under another name is a duplicate (tests/test_intake.py)
     good = {
         "cp1252": ("ansi_cp1252.txt", ("”Citat” – " + SWEDISH + "Kostnad: 5 €.\n").encode("cp1252")),
-        "latin1": ("iso_latin1.txt", SWEDISH.encode("latin-1")),
-        "nfd-name": ("fo\u0308rvaltning a\u030ar.txt", SWEDISH.encode()),
-        "emoji-name": ("trygghet 🚓 rapport.txt", SWEDISH.encode()),
-        "spaces-name": ("  mellan   rum .txt", SWEDISH.encode()),
+        "latin1": ("iso_latin1.txt", (SWEDISH + "Latin-1 på Söder.\n").encode("latin-1")),
+        "nfd-name": ("fo\u0308rvaltning a\u030ar.txt", (SWEDISH + "Namnet i NFD-form.\n").encode()),
+        "emoji-name": ("trygghet 🚓 rapport.txt", (SWEDISH + "Namnet med en bild.\n").encode()),
+        "spaces-name": ("  mellan   rum .txt", (SWEDISH + "Namnet med mellanrum.\n").encode()),
     }
     for name, data in good.values():
         (corpus / name).write_bytes(data)

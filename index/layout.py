@@ -1,0 +1,570 @@
+"""Page furniture out, text across page breaks joined: a pure function over the
+page texts of a document.
+
+Extracted PDFs (and DOCX with headers/footers) carry, on every page, text that
+is not part of what the document says: running headers and letterheads
+('STOCKHOLMS STAD / Socialförvaltningen / Tjänsteutlåtande / Dnr …'), page
+numbers ('Sida 2 (4)', '2 (4)', 'Sida 2 av 4', a bare '2'), footers with
+address, phone and organisation number. Spliced into passages they end up in
+quotes and cut sentences that cross a page break in two.
+
+`clean_layout(text, page_starts, marks)` finds that furniture and returns:
+  * `text`: the document without it; a page break that falls inside a sentence
+    is joined with a space (a word hyphenated across it, 'trygg-' + 'het',
+    with nothing), other page breaks become a paragraph break; bullet lists
+    stay one item a line. Lines inside a page are left as they are (a clean
+    plain-text document comes out verbatim; the models see hyphenation
+    joined by chunk.embedding_text);
+  * a span map from the cleaned text back to the original (`to_original_span`),
+    so chunks keep exact pages (a passage across a page break is 'N–N+1') and
+    their original slice;
+  * the furniture lines removed (`furniture`), so metadata can read dnr, date
+    and förvaltning from them;
+  * the parser's heading marks mapped into the cleaned text (`headings`).
+
+How furniture is recognised (no strings of any particular template):
+  * a line near the top or bottom edge of a page (within its first/last
+    EDGE_LINES lines, reached from the edge through furniture and at most
+    MAX_GAP other short lines) whose normalised form (folded, digits as '#')
+    recurs at the page edges of at least 60 % of the pages (or of two pages,
+    for lines the parser placed in the top/bottom margin band; three when the
+    line reads like running text); OCR-varied forms of one line count as one;
+  * page-number lines at a page edge: 'Sida N (M)', 'Sida N av M', 'N (M)',
+    'N/M', and bare numbers that follow the page order;
+  * in documents of two or more pages, address/phone/e-mail/org-number lines
+    in the run at the very bottom of a page, and small print in a page's
+    top/bottom margin band (PDF positions) reached from the edge through
+    furniture only (a first-page letterhead that the other pages lack);
+  * text the parser knows is furniture (DOCX headers and footers: marks).
+A single-page document only loses clear page numbers. A line that occurs once
+(a title block, a signature; in a plain-text file also a one-off letterhead),
+headings of the taxonomy and headings the parser set inside the text area are
+kept.
+
+`marks` are (start, end, kind) spans of the original text given by the reader
+(Document.marks): 'h0'…'h9' headings (level; h0 a title), 'top'/'bottom' a
+line in the page's top/bottom margin band and 'small' a line set smaller than
+the body (PDF), 'header'/'footer' parser-known furniture, 'join' a page break
+inside one paragraph (DOCX).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Sequence
+
+from .textnorm import fold
+
+EDGE_LINES = 16  # how far from a page edge furniture is looked for (non-blank lines)
+MAX_GAP = 2  # other (kept) short lines the walk from the edge may step over
+REPEAT_SHARE = 0.6  # share of pages a running line must recur on
+MAX_FURNITURE_CHARS = 160  # longer lines are prose, never furniture
+FUZZY_RATIO = 0.88  # similarity for OCR-varied repeats of a running line
+FUZZY_MAX_PAGES = 400  # above this, repeats must match exactly (bounded work)
+MAX_FUZZY_KEYS = 300  # representatives OCR-varied lines are grouped with (bounded work)
+
+_PN_CLEAR = re.compile(r"(?:sida|sid|page|s\.)\s*(\d{1,4})\s*(?:\(\s*(\d{1,4})\s*\)|(?:av|of|/)\s*(\d{1,4}))?\.?",
+                       re.I)
+_PN_PAIR = re.compile(r"(\d{1,4})\s*(?:\(\s*(\d{1,4})\s*\)|/\s*(\d{1,4})|av\s+(\d{1,4}))", re.I)
+_PN_BARE = re.compile(r"[-–—]?\s*(\d{1,4})\s*[-–—]?")
+_CONTACT = re.compile(
+    r"(?:\b(?:telefon|tfn|tel|vaxel|fax|mobil|e-?post|epost|besoksadress|postadress|besok|org\.?\s*nr"
+    r"|organisationsnummer|orgnr)\b"
+    r"|@|\bwww\.|\b[\w-]+\.(?:se|com|nu|org)\b"
+    r"|\bbox\s+\d"
+    r"|\b\d{3}\s?\d{2}\s+[a-z]{3,}"  # postcode + town
+    r"|\b\d{6}-\d{4}\b"  # organisation number
+    r"|(?:\+46|\b0\d{1,3})[\s-]?\d{2,3}[\s-]?\d{2}[\s-]?\d{2,3}\b)")  # phone number
+_BULLET = re.compile(r"(?:[•●▪◦·‣∙*■□➢►–—-]|\d{1,2}[.)]|[a-zåäö][)])\s")
+_DIGITS = re.compile(r"\d+")
+_NON_KEY = re.compile(r"[^\w#]+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+# words after which a line-end hyphen is a suspended compound ('trygghets- och
+# säkerhetsarbete'), not a hyphenated word
+_SUSPENDED = frozenset({"och", "eller", "samt", "respektive", "resp", "liksom", "som", "men", "till", "utan"})
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """One removed line: page (1-based), its span in the original text, its
+    text and why it was removed ('page-number' | 'running' | 'contact' |
+    'margin' | 'header' | 'footer')."""
+
+    page: int
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+class SpanMap:
+    """Maps positions through sorted, non-overlapping edits (a_start, a_end,
+    b_start, b_end): text outside edits shifts; a position strictly inside an
+    edit snaps outward (start to its start, end to its end), so a span that
+    touches an edit covers it whole. A start at a deletion (empty target)
+    maps past it, an end at one before it: a passage never begins or ends
+    with removed furniture."""
+
+    def __init__(self, edits: Sequence[tuple[int, int, int, int]]):
+        self.edits = list(edits)
+        self.starts = [e[0] for e in self.edits]
+
+    def pos(self, p: int, is_end: bool) -> int:
+        j = bisect.bisect_left(self.starts, p)  # edits[:j] start before p
+        if j and p < self.edits[j - 1][1]:
+            a, b, c, d = self.edits[j - 1]
+            return d if is_end else c
+        if j < len(self.edits) and self.edits[j][0] == p:
+            a, b, c, d = self.edits[j]
+            if a == b and not is_end:  # an empty source span (an insertion): start after it
+                return d
+            return c
+        if j:
+            a, b, c, d = self.edits[j - 1]
+            return p - b + d
+        return p
+
+    def map(self, start: int, end: int) -> tuple[int, int]:
+        s, e = self.pos(start, False), self.pos(end, True)
+        return s, max(s, e)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The cleaned text of a document and how it relates to the original."""
+
+    text: str
+    edits: tuple[tuple[int, int, int, int], ...] = ()  # (orig_a, orig_b, clean_a, clean_b)
+    furniture: tuple[Furniture, ...] = ()
+    headings: tuple[tuple[int, int, int], ...] = ()  # (start, end, level) in the cleaned text
+    joined: tuple[int, ...] = ()  # pages (1-based) whose first line continues the previous page
+
+    def to_original_span(self, start: int, end: int) -> tuple[int, int]:
+        """[start, end) of the cleaned text -> span of the original text."""
+        return self._to_original.map(start, end)
+
+    def to_clean_span(self, start: int, end: int) -> tuple[int, int]:
+        """[start, end) of the original text -> span of the cleaned text."""
+        return self._to_clean.map(start, end)
+
+    def title(self) -> str:
+        """The document title the parser marked (level 0), or ''."""
+        return next((" ".join(self.text[a:b].split()) for a, b, lvl in self.headings if lvl == 0), "")
+
+    @property
+    def furniture_lines(self) -> list[str]:
+        """The distinct removed lines in document order (for metadata)."""
+        return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture))
+
+    # the maps are built once per Layout; cached in the instance __dict__
+    @property
+    def _to_original(self) -> SpanMap:
+        m = self.__dict__.get("_m_orig")
+        if m is None:
+            m = SpanMap([(c, d, a, b) for a, b, c, d in self.edits])
+            object.__setattr__(self, "_m_orig", m)
+        return m
+
+    @property
+    def _to_clean(self) -> SpanMap:
+        m = self.__dict__.get("_m_clean")
+        if m is None:
+            m = SpanMap(list(self.edits))
+            object.__setattr__(self, "_m_clean", m)
+        return m
+
+
+# --------------------------------------------------------------------------- lines
+
+
+@dataclass
+class _Line:
+    page: int  # 0-based
+    start: int  # offset of the first non-space character
+    end: int  # offset after the last non-space character
+    text: str  # stripped
+    kinds: frozenset = frozenset()
+    key: str = ""
+    why: str = ""  # furniture kind when removed, else ""
+
+
+def _lines(text: str, page_starts: Sequence[int]) -> list[_Line]:
+    out: list[_Line] = []
+    bounds = list(page_starts) + [len(text)]
+    for p in range(len(page_starts)):
+        pos, stop = bounds[p], bounds[p + 1]
+        while pos < stop:
+            nl = text.find("\n", pos, stop)
+            end = stop if nl < 0 else nl
+            seg = text[pos:end]
+            s = len(seg) - len(seg.lstrip(" \t\r\f\v\u00a0"))
+            e = len(seg.rstrip(" \t\r\f\v\u00a0"))
+            if e > s:
+                out.append(_Line(p, pos + s, pos + e, seg[s:e]))
+            pos = end + 1
+    return out
+
+
+_FOLD = str.maketrans("åäöéèüáàÅÄÖÉÈÜÁÀ", "aaoeeuaaaaoeeuaa")
+
+
+def _fold(line: str) -> str:
+    """textnorm.fold, fast for the usual Swedish letters."""
+    s = line.translate(_FOLD).lower()
+    return s if s.isascii() else fold(s)
+
+
+def _key(line: str) -> str:
+    """A line's form for spotting repeats: folded, digits as '#', only
+    letters, '#' and single spaces. A line of (almost) no letters, a date
+    or a number, keeps its digits: '2027-03-16' repeats, page numbers do not."""
+    f = _fold(line)
+    k = " ".join(_NON_KEY.sub(" ", _DIGITS.sub("#", f)).split())
+    if sum(map(str.isalpha, k)) >= 3:
+        return k
+    exact = " ".join(f.split())
+    return "=" + exact if sum(map(str.isalnum, exact)) >= 6 else ""
+
+
+def page_number(line: str) -> tuple[int, int | None] | None:
+    """(N, M or None) when the whole line is a page number in one of the
+    clear forms 'Sida N (M)', 'Sida N av M', 'Sida N', 'Page N of M',
+    'N (M)', 'N/M', 'N av M' (with N <= M); else None."""
+    s = line.strip()
+    m = _PN_CLEAR.fullmatch(s)
+    if m:
+        n, tot = int(m.group(1)), m.group(2) or m.group(3)
+        tot = int(tot) if tot else None
+        return (n, tot) if tot is None or 0 < n <= tot else None
+    m = _PN_PAIR.fullmatch(s)
+    if m:
+        n, tot = int(m.group(1)), int(next(g for g in m.groups()[1:] if g))
+        return (n, tot) if 0 < n <= tot else None
+    return None
+
+
+def is_contact(line: str) -> bool:
+    """Address, phone, e-mail, web or organisation-number text."""
+    return bool(_CONTACT.search(_fold(line)))
+
+
+def _prose(line: str) -> bool:
+    """A line of running text: five or more words, most of them starting in
+    lower case, or a sentence of four or more words. Letterheads and footers
+    are names, numbers and capitalised words."""
+    w = line.split()
+    if len(w) >= 4 and _SENTENCE_END.search(line):
+        return True
+    return len(w) >= 5 and sum(x[:1].islower() for x in w) >= 0.5 * len(w)
+
+
+def _is_bullet(line: str) -> bool:
+    return bool(_BULLET.match(line))
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _edge_runs(lines_by_page: list[list[int]], lines: list[_Line], n: int = EDGE_LINES):
+    """(page, [line indexes from the top edge], [from the bottom edge])."""
+    for p, idx in enumerate(lines_by_page):
+        yield p, idx[:n], idx[::-1][:n]
+
+
+def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected, check=None) -> set[str]:
+    """Keys of lines that recur at the page edges. OCR-varied forms of one
+    line ('Västerbrinks' / 'Vasterbrinks' / 'Västerbrlnks') count as one:
+    distinct keys are grouped with the first similar key (SequenceMatcher
+    ratio >= FUZZY_RATIO, compared within one first letter and similar
+    length, so the work stays bounded)."""
+    n_pages = sum(1 for idx in lines_by_page if idx)
+    pages_of: dict[str, set[int]] = {}
+    band_pages: dict[str, set[int]] = {}
+    prose: set[str] = set()
+    for p, top, bottom in _edge_runs(lines_by_page, lines):
+        if check:
+            check()
+        for i in {*top, *bottom}:
+            ln = lines[i]
+            if not ln.key or len(ln.text) > MAX_FURNITURE_CHARS:
+                continue
+            band = ln.kinds & {"top", "bottom", "header", "footer"}
+            if protected(ln.text) or (not band and any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)):
+                continue  # a heading of the taxonomy, or one the parser set inside the text area
+            pages_of.setdefault(ln.key, set()).add(p)
+            if band:
+                band_pages.setdefault(ln.key, set()).add(p)
+            if _prose(ln.text):
+                prose.add(ln.key)
+
+    group = {k: k for k in pages_of}  # key -> the key of its group
+    if n_pages <= FUZZY_MAX_PAGES:
+        early = {ln.key for idx in lines_by_page[:3] for i in idx[:EDGE_LINES] + idx[-EDGE_LINES:]
+                 for ln in (lines[i],)}
+        reps: dict[str, list[tuple[str, SequenceMatcher]]] = {}
+        n_reps = 0
+        for k in sorted(pages_of, key=lambda k: (-len(pages_of[k]), k)):
+            if k.startswith("="):
+                continue  # dates and numbers match exactly or not at all
+            bucket = reps.setdefault(k[:1], [])
+            for r, sm in bucket:
+                if abs(len(r) - len(k)) > (1 - FUZZY_RATIO) * len(r) + 1:
+                    continue
+                sm.set_seq1(k)
+                if sm.quick_ratio() >= FUZZY_RATIO and sm.ratio() >= FUZZY_RATIO:
+                    group[k] = r
+                    break
+            else:
+                if (len(pages_of[k]) >= 2 or k in early) and n_reps < MAX_FUZZY_KEYS:
+                    sm = SequenceMatcher(None, autojunk=False)
+                    sm.set_seq2(k)  # the costly half, once per representative
+                    bucket.append((k, sm))
+                    n_reps += 1
+    grouped: dict[str, set[int]] = {}
+    grouped_band: dict[str, set[int]] = {}
+    for k, ps in pages_of.items():
+        grouped.setdefault(group[k], set()).update(ps)
+        grouped_band.setdefault(group[k], set()).update(band_pages.get(k, ()))
+    need = max(2, -(-n_pages * REPEAT_SHARE // 1))
+    # running text repeated on two pages is a quoted or summarised paragraph, not a running header
+    running = {g for g, ps in grouped.items() if len(ps) >= (max(3, need) if g in prose else need)}
+    running |= {g for g, ps in grouped_band.items() if len(ps) >= (3 if g in prose else 2)}
+    return {k for k, g in group.items() if g in running}
+
+
+def _bare_numbers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int]:
+    """Bare page numbers ('3', '- 3 -') as the first or last line of a page,
+    kept only when they follow the page order on two or more pages."""
+    cands: list[tuple[int, int]] = []  # (line index, offset page - number)
+    for p, idx in enumerate(lines_by_page):
+        for i in {idx[0], idx[-1]} if idx else ():
+            m = _PN_BARE.fullmatch(lines[i].text)
+            if m:
+                cands.append((i, p + 1 - int(m.group(1))))
+    if not cands:
+        return set()
+    offset, count = Counter(d for _, d in cands).most_common(1)[0]
+    if count < 2 or not -2 <= offset <= 6:
+        return set()
+    return {i for i, d in cands if d == offset}
+
+
+def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
+    """Set `why` on every furniture line."""
+    lines_by_page: list[list[int]] = [[] for _ in range(n_pages)]
+    for i, ln in enumerate(lines):
+        lines_by_page[ln.page].append(i)
+    for idx in lines_by_page:  # only lines near a page edge can be furniture
+        for i in {*idx[:EDGE_LINES + 4], *idx[-(EDGE_LINES + 4):]}:
+            lines[i].key = _key(lines[i].text)
+    content_pages = sum(1 for idx in lines_by_page if idx)
+    for ln in lines:  # what the parser knows
+        if ln.kinds & {"header", "footer"}:
+            ln.why = "header" if "header" in ln.kinds else "footer"
+
+    if content_pages < 2:  # a single page: clear page numbers at its edges only
+        for _, top, bottom in _edge_runs(lines_by_page, lines, 3):
+            for i in {*top, *bottom}:
+                pn = page_number(lines[i].text)
+                if pn and not lines[i].why and (pn[1] is not None or lines[i].text[:1].isalpha()):
+                    lines[i].why = "page-number"
+        return
+
+    keys = _running_keys(lines, lines_by_page, protected, check)
+    bare = _bare_numbers(lines, lines_by_page)
+
+    def furniture_kind(i: int, at_bottom: bool, at_edge: bool) -> str:
+        # at_edge: no kept line between this one and the page edge yet
+        ln = lines[i]
+        if ln.why:
+            return ln.why
+        if page_number(ln.text) or i in bare:
+            return "page-number"
+        if ln.key in keys:
+            return "running"
+        if at_bottom and at_edge and len(ln.text) <= MAX_FURNITURE_CHARS and is_contact(ln.text) \
+                and not protected(ln.text):
+            return "contact"
+        if at_edge and "small" in ln.kinds and ln.kinds & {"top", "bottom"} and not _prose(ln.text) \
+                and not protected(ln.text) and not any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds):
+            return "margin"  # small print in the margin band, reached from the edge through furniture
+        return ""
+
+    for p, top, bottom in _edge_runs(lines_by_page, lines):
+        for run, at_bottom in ((top, False), (bottom, True)):
+            gap = 0
+            contiguous = True  # still in the unbroken run of furniture at the edge
+            for i in run:
+                kind = furniture_kind(i, at_bottom, contiguous)
+                if kind:
+                    lines[i].why = kind
+                    continue
+                contiguous = False
+                if _prose(lines[i].text) or len(lines[i].text) > MAX_FURNITURE_CHARS:
+                    break  # running text: the page's body starts here
+                gap += 1
+                if gap > MAX_GAP:
+                    break
+    # clear page numbers a little further in (letterheads of 15+ lines)
+    for p, top, bottom in _edge_runs(lines_by_page, lines, EDGE_LINES + 4):
+        for i in {*top, *bottom}:
+            if not lines[i].why and _PN_CLEAR.fullmatch(lines[i].text) and page_number(lines[i].text):
+                lines[i].why = "page-number"
+
+
+# --------------------------------------------------------------------------- joining
+
+
+def _continues(prev: _Line, nxt: _Line, heading_lines: set[int], prev_i: int, next_i: int) -> str:
+    """How the text between two content lines across a page break is
+    rewritten: '-' (hyphenated word: join, drop the hyphen), '=' (join keeping
+    the hyphen), ' ' (sentence continues), '\\n' (list item / after a colon),
+    '\\n\\n' (a paragraph break)."""
+    a, b = prev.text, nxt.text
+    if prev_i in heading_lines or next_i in heading_lines:
+        return "\n\n"
+    if _is_bullet(b):
+        return "\n"
+    hy = _hyphen(a, b)
+    if hy:
+        return hy
+    if _SENTENCE_END.search(a):
+        return "\n\n"
+    if a.endswith(":"):
+        return "\n"
+    first = b[:1]
+    if first.islower() or first in "(”\"»":
+        return " "
+    if a.endswith((",", ";", "–", "—")):
+        return " "
+    words_a = a.split()
+    if len(a) >= 40 and len(words_a) >= 6 and words_a[-1][:1].islower():
+        return " "  # a long line stopping mid-sentence, continued by a capitalised word or a number
+    return "\n\n"
+
+
+def _hyphen(a: str, b: str) -> str:
+    """'-' when 'trygg-' + 'het' is one word broken at a line end, '=' when a
+    hyphen belongs to the word ('Spånga-' + 'Tensta', '2020-' + '2023'), ''
+    when it is no join (a suspended compound 'trygghets-' + 'och ...')."""
+    if not a.endswith("-") or len(a) < 2 or not b:
+        return ""
+    before, first = a[-2], b[0]
+    nxt_word = re.match(r"[^\W\d_]+", b)
+    if before.isdigit() and first.isdigit():
+        return "="
+    if not before.isalpha():
+        return ""
+    if first.islower():
+        if nxt_word and nxt_word.group().lower() in _SUSPENDED:
+            return ""
+        last = a.split()[-1]
+        if len(last) >= 3 and last[:-1].isupper():  # 'ANDT-' + 'samordning'
+            return "="
+        return "-"
+    if first.isupper():
+        return "="
+    return ""
+
+
+# --------------------------------------------------------------------------- main
+
+
+def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[tuple[int, int, str]] = (),
+                 *, protected=None, check=None) -> Layout:
+    """Remove page furniture and join text across page breaks (see module doc).
+    `protected(line)` says a line must never be furniture (the pipeline passes
+    the heading taxonomy); `check()`, if given, runs now and then (a time
+    budget: it raises to stop). Pure; the result maps back exactly."""
+    page_starts = tuple(page_starts) or (0,)
+    if protected is None:
+        protected = lambda _line: False  # noqa: E731
+    else:
+        protected = lru_cache(maxsize=4096)(protected)  # asked several times per edge line
+    lines = _lines(text, page_starts)
+    if not lines:
+        return Layout(text=text)
+
+    # attach the reader's marks to the lines they overlap
+    marks = sorted((a, b, k) for a, b, k in marks if b >= a)
+    mstarts = [m[0] for m in marks]
+    join_spans = sorted((a, b) for a, b, k in marks if k == "join")
+    join_starts = [a for a, _ in join_spans]
+    heading_marks = [(a, b, int(k[1:])) for a, b, k in marks if re.fullmatch(r"h\d", k)]
+    for ln in lines:
+        j = bisect.bisect_right(mstarts, ln.end)
+        kinds = {k for a, b, k in marks[max(0, j - 64):j] if a < ln.end and b > ln.start and k != "join"}
+        if kinds:
+            ln.kinds = frozenset(kinds)
+
+    _detect(lines, len(page_starts), protected, check)
+
+    heading_lines = {i for i, ln in enumerate(lines) if any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)}
+    content = [i for i, ln in enumerate(lines) if not ln.why]
+    removed = [ln for ln in lines if ln.why]
+    edits: list[tuple[int, int, str]] = []  # (orig_a, orig_b, replacement)
+    joined: list[int] = []
+
+    first = lines[content[0]] if content else None
+    if first is not None and any(ln.start < first.start for ln in removed):  # furniture before the first line
+        edits.append((0, first.start, ""))
+    removed_starts = [ln.start for ln in removed]  # in document order
+
+    def removed_between(a: _Line, b: _Line) -> int:
+        return bisect.bisect_left(removed_starts, b.start) - bisect.bisect_left(removed_starts, a.end)
+
+    for x, y in zip(content, content[1:]):
+        a, b = lines[x], lines[y]
+        gap_removed = removed_between(a, b) > 0
+        crosses = a.page != b.page
+        if crosses:
+            j = bisect.bisect_right(join_starts, b.start) - 1  # the parser says: one paragraph
+            forced = j >= 0 and join_spans[j][0] >= a.start and join_spans[j][1] >= b.start
+            how = _continues(a, b, heading_lines, x, y)
+            if forced and how == "\n\n":
+                how = " "
+            gap = text[a.end:b.start]
+            if how in (" ", "-", "="):
+                joined.append(b.page + 1)
+            if not gap_removed and (how == "\n\n" or gap.count("\n") <= 1):
+                continue  # nothing removed, and a paragraph break or a plain line end already: leave it
+            if how == "-":
+                edits.append((a.end - 1, b.start, ""))
+            elif how == "=":
+                edits.append((a.end, b.start, ""))
+            else:
+                edits.append((a.end, b.start, how))
+        elif gap_removed:  # each removed line took one line end with it
+            breaks = text.count("\n", a.end, b.start) - removed_between(a, b)
+            edits.append((a.end, b.start, "\n\n" if breaks >= 2 else "\n"))
+    last = lines[content[-1]] if content else None
+    if last is not None and any(ln.start > last.end for ln in removed):
+        edits.append((last.end, len(text), "\n" if text.endswith("\n") else ""))
+    if not content:  # nothing but furniture (a blank form?): keep the text as it is
+        return Layout(text=text)
+
+    out, pos, spans, shift = [], 0, [], 0
+    edits = [(a, b, rep) for a, b, rep in edits if text[a:b] != rep]
+    for a, b, rep in edits:
+        out += [text[pos:a], rep]
+        spans.append((a, b, a + shift, a + shift + len(rep)))
+        shift += len(rep) - (b - a)
+        pos = b
+    out.append(text[pos:])
+    cleaned = "".join(out)
+    lay = Layout(text=cleaned, edits=tuple(spans), furniture=tuple(_furniture(lines, text)), joined=tuple(joined))
+    heads = []
+    for a, b, level in heading_marks:
+        ca, cb = lay.to_clean_span(a, b)
+        if cb > ca and cleaned[ca:cb].strip():
+            heads.append((ca, cb, level))
+    return Layout(text=cleaned, edits=lay.edits, furniture=lay.furniture, headings=tuple(heads), joined=lay.joined)
+
+
+def _furniture(lines: list[_Line], text: str) -> list[Furniture]:
+    return [Furniture(ln.page + 1, ln.start, ln.end, ln.text, ln.why) for ln in lines if ln.why]

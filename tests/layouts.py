@@ -1,0 +1,681 @@
+"""A realistic test corpus of generated PDF and DOCX documents, with the
+ground truth next to the generator.
+
+Five layouts, none of them the seed corpus's template, all text, nämnder and
+names invented:
+
+  a_tjut_ekudden.pdf    4-page tjänsteutlåtande: letterhead and dnr block on every
+                        page, 'Sida N (M)', footer with address and phone, a
+                        sentence across the page break 2→3 (justified text).
+  b_yttr_park.pdf       another letterhead (logo line, förvaltning, date), page
+                        numbers 'N (M)' at the bottom under an address footer, a
+                        word hyphenated across the page break 1→2.
+  c_program_2028.pdf    a programme: cover page, running header, bare page numbers,
+                        numbered headings in bigger bold type, bullet lists (one
+                        across a page break), a table, a sentence across 3→4.
+  d_tjut_bergsvik.docx  Word draft: Title / Heading 1 / Heading 2 styles, header and
+                        footer, a page break inside a paragraph, 'page break before'.
+  e_remiss_2028.pdf     a remissvar on the 2028–2031 programme (mentions 2024–2027 in
+                        passing), a third letterhead with 'Sida N av M' and, on page 1
+                        only, the handläggare in small print.
+
+`build_corpus(folder)` writes them and returns the `Case`s: for each, the
+paragraphs as they should read once cleaned (whole, page breaks joined), the
+section and pages of every paragraph, the sentences that cross a page break,
+every piece of page furniture drawn, and the metadata a reader would give the
+document. `python tests/layouts.py` prints the per-layout table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+
+def font_dir() -> Path | None:
+    """Where DejaVu Sans lives (needed for å/ä/ö and dashes in fpdf2), or None."""
+    return next((d for d in FONT_DIRS if (d / "DejaVuSans.ttf").exists() and (d / "DejaVuSans-Bold.ttf").exists()),
+                None)
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+@dataclass
+class Para:
+    text: str  # as it should read once cleaned (whitespace-normalised)
+    section: str  # the expected section name
+    pages: tuple[int, int]  # first and last page it is on
+
+
+@dataclass
+class Case:
+    name: str
+    file: str
+    n_pages: int
+    paragraphs: list[Para] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)  # list items: each must start a line of its passage
+    cells: list[tuple[str, str]] = field(default_factory=list)  # (table cell text, section)
+    cross: list[tuple[str, int]] = field(default_factory=list)  # (sentence, page it starts on): pages N–N+1
+    furniture: list[str] = field(default_factory=list)  # every header/footer/letterhead piece drawn
+    # what a reader would give the document: namnd, doc_type (index.types.DOC_TYPES: a förvaltning's memo
+    # to its nämnd is a tjänsteutlåtande even when it answers a remiss), period, dnr, remiss_dnr, date
+    meta: dict = field(default_factory=dict)
+    in_body: set = field(default_factory=set)  # furniture pieces the body text also contains
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(p.section for p in self.paragraphs))
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- content model
+#
+# A document is a list of pages; a page a list of blocks:
+#   ("title", text)        the document title (once, page 1)
+#   ("h", level, text)     a heading (level 1 main, 2 sub)
+#   ("p", text)            a paragraph
+#   ("c", text)            the rest of the previous page's last paragraph (a page break inside it)
+#   ("lines", [text])      short lines kept as lines (title block, signature)
+#   ("bullets", [text])    a bulleted list
+#   ("table", [[cell]])    a table, first row the header
+
+
+def _truth(case: Case, pages: list[list[tuple]], preamble: str = "Inledning") -> Case:
+    stack: list[tuple[int, str]] = []
+    for pno, blocks in enumerate(pages, 1):
+        for b in blocks:
+            kind = b[0]
+            section = " › ".join(t for _, t in stack) or preamble
+            if kind == "h":
+                while stack and stack[-1][0] >= b[1]:
+                    stack.pop()
+                stack.append((b[1], b[2]))
+            elif kind == "p":
+                case.paragraphs.append(Para(norm(b[1]), section, (pno, pno)))
+            elif kind == "c":
+                prev = case.paragraphs[-1]
+                head, tail = prev.text, norm(b[1])
+                joined = head[:-1] + tail if head.endswith("-") and tail[:1].islower() else f"{head} {tail}"
+                case.paragraphs[-1] = Para(joined, prev.section, (prev.pages[0], pno))
+                start = head.rfind(". ") + 2 if ". " in head else 0
+                end = tail.find(". ") + 1 if ". " in tail else len(tail)
+                first, rest = head[start:], tail[:end]
+                sentence = first[:-1] + rest if first.endswith("-") and rest[:1].islower() else f"{first} {rest}"
+                case.cross.append((sentence, pno - 1))
+            elif kind == "bullets":
+                case.bullets += [norm(x) for x in b[1]]
+            elif kind == "table":
+                case.cells += [(norm(c), section) for row in b[1] for c in row]
+    # furniture pieces the body also says ('Parkförvaltningen är positiv …') are looked for as whole lines only
+    body = " ".join([p.text for p in case.paragraphs] + case.bullets + [c for c, _ in case.cells])
+    case.in_body = {norm(p) for p in case.furniture if norm(p) in body}
+    return case
+
+
+# --------------------------------------------------------------------------- PDF rendering
+
+
+def _pdf_class():
+    from fpdf import FPDF
+
+    class Pdf(FPDF):
+        def __init__(self, header=None, footer=None, **kw):
+            super().__init__(format="A4", unit="mm", **kw)
+            self._hdr, self._ftr = header, footer
+            d = font_dir()
+            if d is None:
+                raise RuntimeError("DejaVu Sans is needed to write å/ä/ö (apt install fonts-dejavu-core)")
+            self.add_font("sans", "", str(d / "DejaVuSans.ttf"))
+            self.add_font("sans", "B", str(d / "DejaVuSans-Bold.ttf"))
+            italic = d / "DejaVuSans-Oblique.ttf"
+            self.add_font("sans", "I", str(italic if italic.exists() else d / "DejaVuSans.ttf"))
+
+        def header(self):
+            if self._hdr:
+                self._hdr(self)
+
+        def footer(self):
+            if self._ftr:
+                self._ftr(self)
+
+    return Pdf
+
+
+def _render(pdf, pages: list[list[tuple]], *, body=10.5, h1=(12.5, "B"), h2=(10.5, "B"), title=(16, "B"),
+            align="L", bullet="•", line_h=5.2) -> None:
+    for blocks in pages:
+        pdf.add_page()
+        for b in blocks:
+            kind = b[0]
+            if kind == "title":
+                pdf.set_font("sans", title[1], title[0])
+                pdf.multi_cell(0, title[0] * 0.5, b[1], new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(3)
+            elif kind == "h":
+                size, style = h1 if b[1] == 1 else h2
+                pdf.ln(2)
+                pdf.set_font("sans", style, size)
+                pdf.multi_cell(0, size * 0.5, b[2], new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(1)
+            elif kind in ("p", "c"):
+                pdf.set_font("sans", "", body)
+                pdf.multi_cell(0, line_h, b[1], align=align, new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(2.5)
+            elif kind == "lines":
+                pdf.set_font("sans", "", body)
+                for ln in b[1]:
+                    pdf.cell(0, line_h, ln, new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(2.5)
+            elif kind == "bullets":
+                pdf.set_font("sans", "", body)
+                for item in b[1]:
+                    pdf.set_x(pdf.l_margin + 4)
+                    pdf.multi_cell(0, line_h, f"{bullet} {item}", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(2.5)
+            elif kind == "table":
+                pdf.set_font("sans", "", body - 1)
+                with pdf.table(first_row_as_headings=True, line_height=line_h) as table:
+                    for row in b[1]:
+                        r = table.row()
+                        for cell in row:
+                            r.cell(cell)
+                pdf.ln(3)
+    return None
+
+
+def _save(pdf, path: Path, n_pages: int) -> None:
+    assert pdf.page == n_pages, f"{path.name}: laid out on {pdf.page} pages, meant {n_pages} (text overflowed)"
+    path.write_bytes(bytes(pdf.output()))
+
+
+# --------------------------------------------------------------------------- (a) tjänsteutlåtande, letterhead
+
+A_NAMND = "Ekuddens stadsdelsnämnd"
+A_DNR = "EK 2027/0412"
+
+
+def layout_a(folder: Path) -> Case:
+    n = 4
+    furniture = ["STOCKHOLMS STAD", "Ekuddens stadsdelsförvaltning", "Avdelningen för individ- och familjeomsorg",
+                 "Tjänsteutlåtande", f"Dnr {A_DNR}", "2027-03-16", "Ekuddens stadsdelsförvaltning",
+                 "Sjövägen 14, Box 2071, 127 21 Skärholmen", "Telefon 08-508 24 000", "ekudden@stockholm.se",
+                 *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
+
+    def header(pdf):
+        pdf.set_y(10)
+        pdf.set_font("sans", "B", 13)
+        pdf.cell(95, 6, "STOCKHOLMS STAD")
+        pdf.set_font("sans", "", 9)
+        pdf.cell(0, 5, "Tjänsteutlåtande", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(95, 5, "Ekuddens stadsdelsförvaltning")
+        pdf.cell(0, 5, f"Dnr {A_DNR}", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(95, 5, "Avdelningen för individ- och familjeomsorg")
+        pdf.cell(0, 5, f"Sida {pdf.page_no()} ({{nb}})", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, "2027-03-16", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(42)
+
+    def footer(pdf):
+        pdf.set_y(-20)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, "Ekuddens stadsdelsförvaltning", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(70, 4, "Sjövägen 14, Box 2071, 127 21 Skärholmen")
+        pdf.cell(45, 4, "Telefon 08-508 24 000")
+        pdf.cell(0, 4, "ekudden@stockholm.se", new_x="LMARGIN", new_y="NEXT")
+
+    pages = [
+        [("lines", ["Handläggare", "Linnea Öberg", "Telefon: 08-508 24 117"]),
+         ("lines", ["Till", A_NAMND]),
+         ("title", "Svar på remiss om Stockholms stads trygghetsprogram 2024–2027"),
+         ("lines", ["Remiss från kommunstyrelsen, KS 2026/1187"]),
+         ("h", 1, "Förslag till beslut"),
+         ("p", "Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande och överlämnar det till "
+               "kommunstyrelsen som svar på remissen."),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Förvaltningen välkomnar att programmet lyfter fram vuxennärvaro i skolans närmiljö och ser "
+               "positivt på att stadsdelarna får ett tydligare samordningsansvar för det lokala "
+               "trygghetsarbetet."),
+         ("p", "Förvaltningen föreslår samtidigt att programmet förtydligar hur uppföljningen av lokala "
+               "lägesbilder ska gå till, så att åtgärderna i Ekudden kan prioriteras utifrån var behoven är "
+               "störst.")],
+        [("h", 1, "Bakgrund"),
+         ("p", "Kommunstyrelsen har remitterat förslaget till nytt trygghetsprogram till samtliga "
+               "stadsdelsnämnder. Programmet ska ersätta det nuvarande programmet och gälla för alla "
+               "nämnder och bolagsstyrelser i staden."),
+         ("h", 1, "Ärendets beredning"),
+         ("p", "Ärendet har beretts inom avdelningen för individ- och familjeomsorg i samråd med "
+               "förvaltningens trygghetssamordnare och fältassistenterna."),
+         ("h", 1, "Förvaltningens synpunkter och förslag"),
+         ("h", 2, "Vuxennärvaro och nattvandring"),
+         ("p", "I Ekudden har föreningslivet under flera år organiserat nattvandringar på fredags- och "
+               "lördagskvällar. Förvaltningen ser ett stort värde i detta arbete och därför behöver "
+               "staden fortsätta att ge ekonomiskt stöd till de")],
+        [("c", "föreningar som bedriver nattvandring i området under helger och skollov. Utan ett sådant "
+               "stöd är det svårt för föreningarna att rekrytera nya vuxna."),
+         ("h", 2, "Samverkan med polisen"),
+         ("p", "Förvaltningen anser att samverkansöverenskommelsen med lokalpolisområdet fungerar väl. "
+               "Programmet bör dock beskriva hur medborgarlöften följs upp gemensamt, så att invånarna "
+               "kan se vilka åtgärder som genomförts."),
+         ("p", "Förvaltningen vill också att staden tar fram en gemensam mall för trygghetsvandringar, "
+               "där resultaten från vandringarna återkopplas till de boende inom tre månader.")],
+        [("h", 2, "Ansvar och resurser"),
+         ("p", "Förvaltningen delar bedömningen att det brottsförebyggande arbetet ska bedrivas inom "
+               "ordinarie verksamhet. Det samordningsansvar som läggs på stadsdelsnämnderna kräver dock "
+               "att resurser för lokala trygghetssamordnare säkras långsiktigt."),
+         ("lines", ["Tomas Källström", "Stadsdelsdirektör"])],
+    ]
+    Pdf = _pdf_class()
+    pdf = Pdf(header, footer)
+    pdf.set_margins(20, 42, 20)
+    pdf.set_auto_page_break(True, margin=28)
+    _render(pdf, pages, body=11, h1=(12, "B"), h2=(11, "B"), title=(15, "B"), align="J")
+    path = folder / "a_tjut_ekudden.pdf"
+    _save(pdf, path, n)
+    case = Case("a: tjänsteutlåtande, brevhuvud + Sida N (M)", path.name, n, furniture=furniture,
+                meta={"namnd": A_NAMND, "doc_type": "tjänsteutlåtande", "period": "2024-2027", "dnr": A_DNR,
+                      "remiss_dnr": "KS 2026/1187", "date": "2027-03-16"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (b) second letterhead, N (M)
+
+B_NAMND = "Parknämnden"
+
+
+def layout_b(folder: Path) -> Case:
+    n = 3
+    furniture = ["◆ Stockholms stad", "Parkförvaltningen", "Yttrande", "Datum 2027-05-04", "Diarienummer PN 2027-0055",
+                 "Parkförvaltningen, Strandparksvägen 9, 118 59 Stockholm",
+                 "Växel 08-508 27 500 • parkforvaltningen@stockholm.se • Org.nr 212000-0142",
+                 *[f"{i} ({n})" for i in range(1, n + 1)]]
+
+    def header(pdf):
+        pdf.set_y(12)
+        pdf.set_font("sans", "B", 10)
+        pdf.cell(0, 5, "◆ Stockholms stad", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("sans", "", 9)
+        pdf.cell(120, 5, "Parkförvaltningen")
+        pdf.cell(0, 5, "Yttrande", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(120, 5, "Diarienummer PN 2027-0055")
+        pdf.cell(0, 5, "Datum 2027-05-04", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(38)
+
+    def footer(pdf):
+        pdf.set_y(-22)
+        pdf.set_font("sans", "", 7.5)
+        pdf.cell(0, 4, "Parkförvaltningen, Strandparksvägen 9, 118 59 Stockholm", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4, "Växel 08-508 27 500 • parkforvaltningen@stockholm.se • Org.nr 212000-0142",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("sans", "", 9)
+        pdf.cell(0, 5, f"{pdf.page_no()} ({{nb}})", align="R")
+
+    pages = [
+        [("title", "Trygghetsprogram för Stockholms stad 2024–2027 – yttrande"),
+         ("h", 1, "Förvaltningens förslag till beslut"),
+         ("p", "Parknämnden godkänner förvaltningens yttrande och överlämnar det till kommunstyrelsen."),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Parkförvaltningen är i huvudsak positiv till förslaget. Förvaltningen efterfrågar ett "
+               "tydligare ansvar för belysning i parker och grönområden samt en gemensam rutin för "
+               "att rapportera klotter och skadegörelse."),
+         ("h", 1, "Bakgrund"),
+         ("p", "Programmet har remitterats till facknämnderna för yttrande. Parknämnden ansvarar för "
+               "skötseln av stadens större parker, lekplatser och badplatser."),
+         ("h", 1, "Förvaltningens synpunkter"),
+         ("p", "Förvaltningen har under de senaste åren genomfört trygghetsinventeringar i tolv parker. "
+               "Erfarenheterna visar att ljussättning och röjning av buskage ökar upplevd trygghet, "
+               "särskilt för kvinnor och äldre. Förvaltningen vill därför att programmet nämner de "
+               "nya trygg-")],
+        [("c", "hetsvandringarna i parkerna som en metod, och att resultaten samlas i stadens gemensamma "
+               "lägesbild."),
+         ("p", "Förvaltningen påpekar också att åtgärder för trygghet behöver vägas mot naturvärden. "
+               "Röjning av buskage får inte ske i områden med höga värden för biologisk mångfald utan "
+               "att en bedömning först har gjorts."),
+         ("p", "Slutligen önskar förvaltningen att programmet anger vem som ansvarar för att samordna "
+               "insatser i parker som gränsar mot flera stadsdelsområden.")],
+        [("p", "Förvaltningen bidrar gärna i det fortsatta arbetet med att ta fram en handlingsplan för "
+               "trygga parker och grönområden."),
+         ("lines", ["Agneta Frisk", "Förvaltningschef"])],
+    ]
+    Pdf = _pdf_class()
+    pdf = Pdf(header, footer)
+    pdf.set_margins(25, 38, 25)
+    pdf.set_auto_page_break(True, margin=30)
+    _render(pdf, pages, body=10.5, h1=(10.5, "B"), title=(14, "B"))
+    path = folder / "b_yttr_park.pdf"
+    _save(pdf, path, n)
+    case = Case("b: annat brevhuvud, N (M) i sidfoten", path.name, n, furniture=furniture,
+                meta={"namnd": B_NAMND, "doc_type": "yttrande", "period": "2024-2027", "dnr": "PN 2027-0055",
+                      "date": "2027-05-04"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (c) programme: headings, bullets, table
+
+C_TITLE = "Trygghetsprogram för Stockholms stad 2028–2031"
+
+
+def layout_c(folder: Path) -> Case:
+    n = 5
+    furniture = [C_TITLE + " · Remissversion", *[str(i) for i in range(2, n + 1)]]
+
+    def header(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(10)
+            pdf.set_font("sans", "I", 8)
+            pdf.cell(0, 4, C_TITLE + " · Remissversion", align="R")
+            pdf.set_y(25)
+
+    def footer(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(-15)
+            pdf.set_font("sans", "", 9)
+            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+
+    pages = [
+        [("title", C_TITLE),
+         ("p", "Program för stadens brottsförebyggande och trygghetsskapande arbete. Förslag till "
+               "kommunfullmäktige, remitterat till nämnder och bolagsstyrelser under våren 2027.")],
+        [("h", 1, "1 Inledning"),
+         ("p", "Trygghetsprogrammet anger inriktningen för stadens brottsförebyggande och "
+               "trygghetsskapande arbete under perioden 2028–2031. Programmet ersätter det tidigare "
+               "programmet för 2024–2027."),
+         ("h", 2, "1.1 Programmets syfte"),
+         ("p", "Syftet är att samla stadens insatser i en gemensam struktur så att nämnder och bolag "
+               "arbetar mot samma mål och kan följa upp resultaten på ett jämförbart sätt."),
+         ("h", 2, "1.2 Mål för perioden"),
+         ("p", "Det övergripande målet är att Stockholm ska vara en trygg stad där invånarna kan röra sig "
+               "fritt i alla stadsdelar oavsett tid på dygnet. Programmet har fyra fokusområden:"),
+         ("bullets", ["Tidiga insatser för barn och unga i riskzon",
+                      "Trygga offentliga miljöer och god belysning",
+                      "Stöd till brottsutsatta och vittnen"])],
+        [("bullets", ["Samverkan med civilsamhälle, näringsliv och polis"]),
+         ("h", 1, "2 Ansvar och organisation"),
+         ("p", "Varje nämnd ansvarar för att det brottsförebyggande perspektivet integreras i den "
+               "ordinarie verksamheten. Stadsdelsnämnderna har därutöver ett geografiskt "
+               "samordningsansvar."),
+         ("h", 2, "2.1 Lokala lägesbilder"),
+         ("p", "Stadsdelsnämnderna ska varje år ta fram en lokal lägesbild tillsammans med polisen. "
+               "Lägesbilden ska bygga på statistik, trygghetsmätningar och dialog med invånarna."),
+         ("table", [["Fokusområde", "Ansvarig nämnd", "Uppföljning"],
+                    ["Barn och unga", "Utbildningsnämnden", "Årligen"],
+                    ["Offentlig miljö", "Trafiknämnden", "Varje halvår"],
+                    ["Brottsutsatta", "Socialnämnden", "Årligen"]])],
+        [("h", 1, "3 Genomförande"),
+         ("p", "Programmet genomförs genom nämndernas verksamhetsplaner. Varje nämnd beskriver i sin "
+               "verksamhetsplan vilka aktiviteter som bidrar till programmets mål och hur de följs upp."),
+         ("h", 2, "3.1 Samverkan"),
+         ("p", "Samverkan sker på central, regional och lokal nivå. Samverkansöverenskommelsen mellan "
+               "staden och polisen förnyas vart fjärde år och ska kompletteras med lokala "
+               "medborgarlöften. För att samverkan ska ge resultat krävs att alla parter avsätter tid "
+               "och att de lokala överenskommelserna kopplas till")],
+        [("c", "den gemensamma lägesbilden för respektive stadsdelsområde. Kommunstyrelsen följer upp "
+               "samverkan årligen."),
+         ("h", 1, "4 Uppföljning"),
+         ("p", "Programmet följs upp årligen i stadens ordinarie uppföljning av mål och budget. "
+               "Resultaten redovisas för kommunfullmäktige.")],
+    ]
+    Pdf = _pdf_class()
+    pdf = Pdf(header, footer)
+    pdf.set_margins(22, 25, 22)
+    pdf.set_auto_page_break(True, margin=22)
+    _render(pdf, pages, body=10.5, h1=(16, "B"), h2=(12.5, "B"), title=(24, "B"))
+    path = folder / "c_program_2028.pdf"
+    _save(pdf, path, n)
+    case = Case("c: program, rubriker/punktlistor/tabell", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (d) DOCX with styles, header/footer
+
+D_NAMND = "Bergsviks stadsdelsnämnd"
+
+
+def layout_d(folder: Path) -> Case:
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    header_lines = ["Bergsviks stadsdelsförvaltning\tTjänsteutlåtande\tDnr BV 2027/301", "Utkast 2027-09-02"]
+    footer_lines = ["Bergsviks stadsdelsförvaltning · Storgatan 12 · 163 55 Spånga · Telefon 08-508 03 000"]
+    pages = [
+        [("title", "Remissvar om trygghetsprogram för Stockholms stad 2028–2031"),
+         ("h", 1, "Förslag till beslut"),
+         ("p", "Stadsdelsnämnden godkänner förvaltningens förslag till svar på remissen."),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Förvaltningen ställer sig bakom programmets inriktning. Förvaltningen ser gärna att "
+               "programmet tydligare beskriver hur skolor och fritidsgårdar kan samverka under "
+               "sommarlovet, eftersom många ungdomar i Bergsvik saknar sysselsättning under de")],
+        [("c", "veckor då skolan är stängd och fritidsgårdarnas öppettider är begränsade. "
+               "Förvaltningen föreslår längre öppettider under juli."),
+         ("h", 1, "Ärendet"),
+         ("p", "Kommunstyrelsen har skickat förslaget till nytt trygghetsprogram på remiss. "
+               "Svaret ska lämnas senast den 30 oktober 2027.")],
+        [("h", 1, "Förvaltningens synpunkter"),
+         ("h", 2, "Fritid och sommarlov"),
+         ("p", "Fritidsgårdarna i Bergsvik har goda erfarenheter av sommaröppet med uppsökande "
+               "fältarbete. Förvaltningen vill att arbetssättet sprids till fler stadsdelsområden."),
+         ("h", 2, "Belysning och gångstråk"),
+         ("p", "Flera gångstråk mellan tunnelbanan och bostadsområdena upplevs som otrygga kvällstid. "
+               "Förvaltningen föreslår att trafiknämnden prioriterar belysning längs dessa stråk.")],
+    ]
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.header.paragraphs[0].text = header_lines[0]
+    sec.header.add_paragraph(header_lines[1])
+    sec.footer.paragraphs[0].text = footer_lines[0]
+    pending_break = False
+    for pno, blocks in enumerate(pages):
+        for k, b in enumerate(blocks):
+            kind = b[0]
+            if kind == "title":
+                par = d.add_heading(b[1], level=0)
+            elif kind == "h":
+                par = d.add_heading(b[2], level=b[1])
+            elif kind == "p":
+                par = d.add_paragraph(b[1])
+            elif kind == "c":
+                last.add_run().add_break(WD_BREAK.PAGE)  # noqa: F821 - the paragraph before the break
+                last.add_run(b[1])
+                pending_break = False
+                continue
+            if pending_break:
+                par.paragraph_format.page_break_before = True
+                pending_break = False
+            last = par
+        nxt = pages[pno + 1] if pno + 1 < len(pages) else None
+        pending_break = bool(nxt) and nxt[0][0] != "c"
+    path = folder / "d_tjut_bergsvik.docx"
+    d.save(path)
+    furniture = [*(part for ln in header_lines for part in ln.split("\t")), *footer_lines]
+    case = Case("d: DOCX, formatmallar + sidhuvud/sidfot", path.name, len(pages), furniture=furniture,
+                meta={"namnd": D_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": "BV 2027/301"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (e) remissvar on the 2028–2031 programme
+
+E_NAMND = "Friluftsnämnden"
+E_CONTACT = "Handläggare Elin Sandberg, telefon 08-508 40 112"
+
+
+def layout_e(folder: Path) -> Case:
+    n = 3
+    furniture = ["Friluftsförvaltningen", "Tjänsteutlåtande", "Dnr FRN 2027/88", "2027-04-22",
+                 "Friluftsförvaltningen | Besöksadress Vinterviksvägen 4 | Postadress Box 8100, 104 20 Stockholm",
+                 "Telefon 08-508 40 000 | friluft@stockholm.se | stockholm.se/friluft",
+                 E_CONTACT, *[f"Sida {i} av {n}" for i in range(1, n + 1)]]
+
+    def header(pdf):
+        pdf.set_y(9)
+        pdf.set_font("sans", "B", 11)
+        pdf.cell(110, 5, "Friluftsförvaltningen")
+        pdf.set_font("sans", "", 9)
+        pdf.cell(0, 5, "Tjänsteutlåtande", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(110, 5, "")
+        pdf.cell(0, 5, "Dnr FRN 2027/88", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(110, 5, "")
+        pdf.cell(0, 5, "2027-04-22", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(110, 5, "")
+        pdf.cell(0, 5, f"Sida {pdf.page_no()} av {{nb}}", new_x="LMARGIN", new_y="NEXT")
+        if pdf.page_no() == 1:  # first page only: the handläggare, in small print
+            pdf.set_font("sans", "", 7.5)
+            pdf.cell(0, 4, E_CONTACT, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(40)
+
+    def footer(pdf):
+        pdf.set_y(-18)
+        pdf.set_font("sans", "", 7.5)
+        pdf.cell(0, 4, "Friluftsförvaltningen | Besöksadress Vinterviksvägen 4 | Postadress Box 8100, "
+                       "104 20 Stockholm", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 4, "Telefon 08-508 40 000 | friluft@stockholm.se | stockholm.se/friluft")
+
+    pages = [
+        [("lines", ["Till Friluftsnämnden"]),
+         ("title", "Remissvar – Trygghetsprogram för Stockholms stad 2028–2031"),
+         ("lines", ["KS 2027/1654"]),
+         ("h", 1, "Förslag till beslut"),
+         ("p", "Friluftsnämnden överlämnar förvaltningens tjänsteutlåtande som svar på remissen."),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Förvaltningen tillstyrker förslaget till trygghetsprogram. Jämfört med programmet för "
+               "2024–2027 har det nya förslaget ett tydligare fokus på offentliga miljöer, vilket "
+               "förvaltningen välkomnar."),
+         ("h", 1, "Bakgrund"),
+         ("p", "Friluftsnämnden ansvarar för stadens friluftsgårdar, motionsspår och naturreservat. "
+               "Verksamheten har många besökare även under den mörka delen av året och därför är "
+               "belysta motionsspår en viktig")],
+        [("c", "trygghetsfråga för de som tränar efter arbetstid. Förvaltningen ser ett behov av fler "
+               "belysta slingor."),
+         ("h", 1, "Förvaltningens synpunkter"),
+         ("p", "Förvaltningen anser att programmet bör lyfta fram friluftslivets betydelse för "
+               "folkhälsa och trygghet. Välbesökta platser upplevs som tryggare, och aktiviteter i "
+               "naturen kan vara ett sätt att nå unga som annars inte deltar i föreningslivet."),
+         ("p", "Förvaltningen föreslår att programmets uppföljning kompletteras med mått på hur "
+               "trygga invånarna känner sig i stadens natur- och friluftsområden.")],
+        [("p", "Förvaltningen deltar gärna i den fortsatta samverkan kring programmets genomförande."),
+         ("lines", ["Sofia Nyström", "Förvaltningschef"])],
+    ]
+    Pdf = _pdf_class()
+    pdf = Pdf(header, footer)
+    pdf.set_margins(24, 40, 24)
+    pdf.set_auto_page_break(True, margin=26)
+    _render(pdf, pages, body=10.5, h1=(12, "B"), title=(14, "B"))
+    path = folder / "e_remiss_2028.pdf"
+    _save(pdf, path, n)
+    case = Case("e: remissvar 2028–2031, Sida N av M", path.name, n, furniture=furniture,
+                meta={"namnd": E_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": "FRN 2027/88",
+                      "remiss_dnr": "KS 2027/1654", "date": "2027-04-22"})
+    return _truth(case, pages)
+
+
+LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e)
+
+
+def build_corpus(folder: Path) -> list[Case]:
+    """Write every layout into `folder`; their ground truth, in order."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [make(folder) for make in LAYOUTS]
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def furniture_in(text: str, case: Case) -> list[str]:
+    """Furniture pieces found in a passage: a piece as a substring (pieces
+    with a digit or 12+ characters), or as a whole line (any piece)."""
+    flat = norm(text)
+    lines = {norm(ln) for ln in text.splitlines() if ln.strip()}
+    found = []
+    for piece in dict.fromkeys(norm(p) for p in case.furniture):
+        long = (len(piece) >= 12 or (any(c.isdigit() for c in piece) and len(piece) >= 4)) and piece not in case.in_body
+        if piece in lines or (long and piece in flat):
+            found.append(piece)
+    return found
+
+
+def meta_right(case: Case, meta: dict) -> tuple[int, int, list]:
+    """(fields right, fields known, [(field, got, want)]) of a guessed DocMeta dict."""
+    wrong, known = [], 0
+    for k, want in case.meta.items():
+        if k not in meta or not want:
+            continue
+        known += 1
+        got = meta.get(k) or ""
+        if norm(str(got)).replace("–", "-") != norm(str(want)).replace("–", "-"):
+            wrong.append((k, got, want))
+    return known - len(wrong), known, wrong
+
+
+def evaluate(case: Case, chunks, record: dict | None = None) -> dict:
+    """One row of the per-layout table from a document's chunks (and its
+    index record, for the metadata column)."""
+    texts = [norm(c.text) for c in chunks]
+    furniture = sorted({f for c in chunks for f in furniture_in(c.text, case)})
+    cross_ok = all(any(norm(s) in t and c.pages == f"{p}–{p + 1}" for c, t in zip(chunks, texts))
+                   for s, p in case.cross)
+    pages_ok, sections_ok, missing, wrong_sections = True, True, [], []
+    for para in case.paragraphs:
+        probe = " ".join(para.text.split()[:8])
+        holders = [c for c, t in zip(chunks, texts) if probe in t]
+        if not holders:
+            missing.append(probe)
+            pages_ok = sections_ok = False
+            continue
+        c = holders[0]
+        if not (c.page <= para.pages[0] <= c.page_end):
+            pages_ok = False
+        if c.section != para.section:
+            sections_ok = False
+            wrong_sections.append((probe, c.section, para.section))
+    for cell, section in case.cells:
+        holders = [c for c, t in zip(chunks, texts) if cell in t]
+        if not holders or all(c.section != section for c in holders):
+            sections_ok = False
+            wrong_sections.append((cell, holders[0].section if holders else None, section))
+    bullets_ok = all(any(re.search(r"(^|\n)\s*\S?\s*" + re.escape(b.split()[0]), c.text) and b in t
+                         for c, t in zip(chunks, texts)) for b in case.bullets)
+    right, known, meta_wrong = meta_right(case, (record or {}).get("meta") or {})
+    return {"layout": case.name, "file": case.file, "passages": len(chunks), "meta_right": f"{right}/{known}",
+            "meta_wrong": meta_wrong,
+            "furniture_in_passages": len(furniture), "furniture_found": furniture,
+            "cross_page_whole": cross_ok, "pages_right": pages_ok, "sections_right": sections_ok,
+            "bullets_as_lines": bullets_ok, "missing": missing, "wrong_sections": wrong_sections}
+
+
+def table(rows: list[dict]) -> str:
+    yn = {True: "ja", False: "NEJ"}
+    out = ["| layout | passages | furniture lines in passages | cross-page sentence whole | pages right "
+           "| sections right | bullets as lines | metadata right |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['layout']} | {r['passages']} | {r['furniture_in_passages']} | {yn[r['cross_page_whole']]} "
+                   f"| {yn[r['pages_right']]} | {yn[r['sections_right']]} | {yn[r['bullets_as_lines']]} "
+                   f"| {r['meta_right']} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python tests/layouts.py [folder]: build, process, print the table
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from index.pipeline import _process_file
+    from index.settings import Settings
+
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="yttra-layouts-"))
+    cases = build_corpus(folder)
+    settings = Settings(corpus_dir=folder, index_dir=folder / ".index")
+    rows = []
+    for case in cases:
+        chunks, record, _ = _process_file(folder / case.file, settings, {})
+        rows.append(evaluate(case, chunks, record))
+        for k in ("furniture_found", "missing", "wrong_sections", "meta_wrong"):
+            if rows[-1][k]:
+                print(f"{case.file}: {k}: {rows[-1][k]}", file=sys.stderr)
+    print(f"corpus: {folder}\n")
+    print(table(rows))

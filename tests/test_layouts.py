@@ -1,0 +1,384 @@
+"""Page furniture, text across page breaks and parser headings (index.layout,
+index.read marks, index.chunk sections), on inline page texts and on the
+generated layout corpus of tests/layouts.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.chunk import detect_sections, heading_taxonomy, is_known_heading
+from index.layout import clean_layout, is_contact, page_number
+from index.read import PAGE_SEPARATOR
+from index.types import Document
+
+layouts = pytest.importorskip("layouts")  # tests/layouts.py (pytest puts tests/ on sys.path)
+
+
+def pages_text(pages: list[str], sep: str = PAGE_SEPARATOR) -> tuple[str, tuple[int, ...]]:
+    starts, pos = [], 0
+    for p in pages:
+        starts.append(pos)
+        pos += len(p) + len(sep)
+    return sep.join(pages), tuple(starts)
+
+
+def clean(pages: list[str], marks=()):
+    text, starts = pages_text(pages)
+    return text, clean_layout(text, starts, marks, protected=is_known_heading)
+
+
+def assert_maps_back(text: str, lay) -> None:
+    """Every stretch of the cleaned text outside an edit is the original's
+    text at the mapped offsets; edits are ordered and inside both texts."""
+    prev_o = prev_c = 0
+    for oa, ob, ca, cb in lay.edits:
+        assert prev_o <= oa <= ob <= len(text) and prev_c <= ca <= cb <= len(lay.text)
+        assert text[prev_o:oa] == lay.text[prev_c:ca]
+        prev_o, prev_c = ob, cb
+    assert text[prev_o:] == lay.text[prev_c:]
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Sida 3 (4)", (3, 4)), ("sida 3(4)", (3, 4)), ("Sida 3 av 4", (3, 4)), ("Sida 3/4", (3, 4)),
+    ("Sida 3", (3, None)), ("Page 3 of 4", (3, 4)), ("3 (4)", (3, 4)), ("3/4", (3, 4)), ("3 av 4", (3, 4)),
+    ("Sida 5 (4)", None), ("5 (4)", None), ("2027-03-16", None), ("Bilaga 3", None),
+    ("Sida 3 (4) i budgeten", None), ("3", None),
+])
+def test_page_number_forms(line, expected):
+    assert page_number(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "Telefon 08-508 24 000", "Växel: 08-508 11 000", "Box 2071, 127 21 Skärholmen", "ekudden@stockholm.se",
+    "www.stockholm.se", "Org.nr 212000-0142", "Besöksadress Sjövägen 14", "Tfn +46 8 508 24 000",
+])
+def test_contact_lines(line):
+    assert is_contact(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Förvaltningen ser positivt på samverkan med polisen.", "Sammanfattning", "Ärendet har beretts i staben",
+])
+def test_not_contact_lines(line):
+    assert not is_contact(line)
+
+
+BODY = [
+    "Förvaltningen ser positivt på att programmet lyfter fram samverkan mellan nämnder\n"
+    "och bolag. Arbetet med lokala lägesbilder behöver dock utvecklas vidare.",
+    "Vuxennärvaro i skolans närmiljö är viktig för tryggheten. Nattvandrare finns i\n"
+    "området under helger och lov.",
+    "Förvaltningen anser att belysningen i parkerna ska förbättras så att invånarna\n"
+    "känner sig trygga även under den mörka delen av året.",
+    "Ansvaret för uppföljningen ligger hos kommunstyrelsen. Resultaten redovisas\n"
+    "varje år i samband med verksamhetsberättelsen.",
+]
+
+
+def letterhead(i: int, n: int) -> str:
+    return f"STOCKHOLMS STAD\nVästerbrinks stadsdelsförvaltning\nTjänsteutlåtande\nDnr VB 2027/17\nSida {i} ({n})\n"
+
+
+def footer() -> str:
+    return "\nVästerbrinks stadsdelsförvaltning\nBox 4410, 163 04 Spånga\nTelefon 08-508 99 000"
+
+
+def test_running_letterhead_page_numbers_and_footer_removed():
+    n = len(BODY)
+    pages = [letterhead(i + 1, n) + body + footer() for i, body in enumerate(BODY)]
+    text, lay = clean(pages)
+    assert "STOCKHOLMS STAD" not in lay.text and "Dnr VB" not in lay.text and "Sida" not in lay.text
+    assert "Box 4410" not in lay.text and "Telefon" not in lay.text
+    for body in BODY:
+        assert body in lay.text
+    kinds = {f.text: f.kind for f in lay.furniture}
+    assert kinds["Sida 2 (4)"] == "page-number" and kinds["Dnr VB 2027/17"] == "running"
+    assert "Dnr VB 2027/17" in lay.furniture_lines and "Telefon 08-508 99 000" in lay.furniture_lines
+    assert_maps_back(text, lay)
+
+
+def test_ocr_varied_running_header_removed():
+    variants = ["Västerbrinks stadsdelsförvaltning", "Vasterbrinks stadsdelsforvaltning",
+                "Västerbrinks stadsde1sförvaltning", "Västerbrinks stadsdelsförvaltnlng"]
+    pages = [f"{v}\nDnr VB 2027/17\n{body}" for v, body in zip(variants, BODY)]
+    text, lay = clean(pages)
+    assert not any(v in lay.text for v in variants)
+    assert all(body in lay.text for body in BODY)
+
+
+def test_bare_page_numbers_follow_the_page_order():
+    pages = [f"{body}\n{i + 1}" for i, body in enumerate(BODY)]
+    _, lay = clean(pages)
+    assert [f.text for f in lay.furniture] == ["1", "2", "3", "4"]
+    pages = [f"{body}\n{n}" for body, n in zip(BODY, (17, 3, 250, 9))]  # amounts, not page numbers
+    _, lay = clean(pages)
+    assert not lay.furniture
+
+
+def test_first_page_only_contact_footer_removed():
+    pages = [BODY[0] + "\n\nParkförvaltningen, Box 8313, 104 20 Stockholm\nVäxel 08-508 27 500", BODY[1]]
+    _, lay = clean(pages)
+    assert "Box 8313" not in lay.text and "Växel" not in lay.text
+    assert BODY[0] in lay.text and BODY[1] in lay.text
+
+
+def test_line_that_occurs_once_and_repeated_headings_are_kept():
+    pages = [
+        "Handläggare\nLinnea Öberg\nTelefon: 08-508 24 117\n\nSammanfattning\n" + BODY[0],
+        "Samverkan\n" + BODY[1],
+        "Sammanfattning\n" + BODY[2],  # a taxonomy heading at two page tops
+        "Samverkan\n" + BODY[3],  # a subheading at the top of 2 of 4 pages
+    ]
+    _, lay = clean(pages)
+    assert not lay.furniture
+    assert lay.text.count("Sammanfattning") == 2 and lay.text.count("Samverkan\n") == 2
+    assert "Linnea Öberg" in lay.text and "Telefon: 08-508 24 117" in lay.text
+
+
+def test_quoted_paragraph_repeated_on_two_pages_is_kept():
+    para = "Stockholms stads trygghetsprogram föreslås ersätta det tidigare\nprogrammet för alla nämnder"
+    pages = ["Sammanfattning\n" + para + ".\n" + BODY[0], "Remissen\n" + para + ".\n" + BODY[1], BODY[2]]
+    _, lay = clean(pages)
+    assert lay.text.count(para) == 2 and not lay.furniture
+
+
+def test_single_page_only_loses_clear_page_numbers():
+    page = ("STOCKHOLMS STAD\nSida 1 (1)\nDnr VB 2027/17\n" + BODY[0] +
+            "\nVästerbrinks stadsdelsförvaltning\nBox 4410, 163 04 Spånga\nTelefon 08-508 99 000")
+    text, lay = clean([page])
+    assert [f.text for f in lay.furniture] == ["Sida 1 (1)"]
+    assert "Box 4410" in lay.text and "STOCKHOLMS STAD" in lay.text
+    assert_maps_back(text, lay)
+
+
+def test_sentence_across_a_page_break_is_joined():
+    pages = [letterhead(1, 2) + "Förvaltningen vill att staden fortsätter att ge stöd till de" + footer(),
+             letterhead(2, 2) + "föreningar som bedriver nattvandring i området. Nästa mening." + footer()]
+    text, lay = clean(pages)
+    assert "stöd till de föreningar som bedriver nattvandring i området." in lay.text
+    assert lay.joined == (2,)
+    a = lay.text.index("Förvaltningen vill")
+    b = lay.text.index("området.") + len("området.")
+    oa, ob = lay.to_original_span(a, b)
+    doc = Document(id="x", source="x.pdf", text=text, page_starts=pages_text(pages)[1])
+    assert (doc.page_of(oa), doc.page_of(ob - 1)) == (1, 2)
+    assert text[oa:ob].startswith("Förvaltningen vill") and text[oa:ob].endswith("området.")
+
+
+@pytest.mark.parametrize("end, start, joined", [
+    ("ökar den upplevda trygg-", "heten i parkerna.", "ökar den upplevda tryggheten i parkerna."),
+    ("arbetar med trygghets-", "och säkerhetsfrågor.", "arbetar med trygghets- och säkerhetsfrågor."),
+    ("i Enskede-Årsta-", "Vantör finns fältassistenter.", "i Enskede-Årsta-Vantör finns fältassistenter."),
+    ("under perioden 2028-", "2031 ska staden", "under perioden 2028-2031 ska staden"),
+])
+def test_hyphenated_word_across_a_page_break(end, start, joined):
+    pages = [letterhead(1, 2) + "Förvaltningen bedömer att belysningen " + end,
+             letterhead(2, 2) + start + " Mer text."]
+    _, lay = clean(pages)
+    assert joined in lay.text
+
+
+def test_bullet_list_across_a_page_break_stays_one_item_a_line():
+    pages = [letterhead(1, 2) + "Programmet har fokusområden:\n• Tidiga insatser för barn\n• Trygga miljöer",
+             letterhead(2, 2) + "• Stöd till brottsutsatta\n• Samverkan med polisen\n" + BODY[0]]
+    _, lay = clean(pages)
+    assert "• Trygga miljöer\n• Stöd till brottsutsatta\n• Samverkan" in lay.text
+
+
+def test_paragraph_ending_at_a_page_break_stays_a_paragraph():
+    pages = [letterhead(1, 2) + BODY[0], letterhead(2, 2) + BODY[1]]
+    _, lay = clean(pages)
+    assert BODY[0] + "\n\n" + BODY[1] in lay.text
+
+
+def test_docx_header_footer_and_join_marks():
+    p1 = "Bergsviks förvaltning Dnr BV 2027/301\nFörvaltningen ser gärna att skolor och\nSpånga, telefon 08-508 03 000"
+    p2 = ("Bergsviks förvaltning Dnr BV 2027/301\nFritidsgårdar samverkar under sommarlovet.\n"
+          "Spånga, telefon 08-508 03 000")
+    text, starts = pages_text([p1, p2])
+    h, f = len("Bergsviks förvaltning Dnr BV 2027/301"), len("Spånga, telefon 08-508 03 000")
+    marks = [(0, h, "header"), (len(p1) - f, len(p1), "footer"),
+             (starts[1], starts[1] + h, "header"), (starts[1] + len(p2) - f, starts[1] + len(p2), "footer"),
+             (text.index(" och\n") + 4, text.index("Fritidsgårdar"), "join")]
+    lay = clean_layout(text, starts, marks)
+    # a capital after the break, yet the parser said it is one paragraph
+    assert "skolor och Fritidsgårdar samverkar under sommarlovet." in lay.text
+    assert "Dnr" not in lay.text and "telefon" not in lay.text
+    assert_maps_back(text, lay)
+
+
+def test_seed_corpus_comes_out_unchanged_but_for_a_page_number():
+    from index.read import iter_corpus_files, read_document
+
+    from conftest import CORPUS
+
+    for path in iter_corpus_files(CORPUS):
+        doc = read_document(path)
+        lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+        removed = [f.text for f in lay.furniture]
+        assert all(page_number(t) for t in removed), (path.name, removed)
+        if not removed:
+            assert lay.text == doc.text, path.name
+        assert_maps_back(doc.text, lay)
+
+
+# --------------------------------------------------------------------------- property: exact map back
+
+_LINE = st.text(alphabet=st.sampled_from("abcåäö ABCÅÄÖ.,-:•0123456789"), min_size=0, max_size=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bodies=st.lists(st.lists(_LINE, min_size=0, max_size=6), min_size=1, max_size=6),
+       head=st.booleans(), foot=st.booleans(), sep=st.sampled_from(["\n\n", "\n", "\f"]))
+def test_cleaned_text_maps_back_exactly(bodies, head, foot, sep):
+    n = len(bodies)
+    pages = [(letterhead(i + 1, n) if head else "") + "\n".join(b) + (footer() if foot else "")
+             for i, b in enumerate(bodies)]
+    text, starts = pages_text(pages, sep)
+    lay = clean_layout(text, starts)
+    assert_maps_back(text, lay)
+    for a in range(0, len(lay.text) + 1, 7):  # every span maps inside the original, in order
+        for b in (a, min(len(lay.text), a + 13)):
+            oa, ob = lay.to_original_span(a, b)
+            assert 0 <= oa <= ob <= len(text)
+    for f in lay.furniture:
+        assert text[f.start:f.end] == f.text
+
+
+# --------------------------------------------------------------------------- sections from parser headings
+
+
+def test_parser_headings_nest_and_canonicalise():
+    text = ("Svar på remiss\n\nFÖRSLAG TILL BESLUT\nNämnden godkänner svaret.\n\n1 Inledning\nText om mål.\n"
+            "1.1 Syfte\nText om syfte.\n\n2 Ansvar\nText om ansvar.\n")
+    heads = [(text.index(h), text.index(h) + len(h), lvl) for h, lvl in
+             (("Svar på remiss", 0), ("FÖRSLAG TILL BESLUT", 1), ("1 Inledning", 1), ("1.1 Syfte", 2),
+              ("2 Ansvar", 1))]
+    names = [n for _, n in detect_sections(text, heads)]
+    assert names == ["Inledning", "Förslag till beslut", "1 Inledning", "1 Inledning › 1.1 Syfte", "2 Ansvar"]
+
+
+def test_unmarked_taxonomy_heading_still_starts_a_section():
+    text = "Sammanfattning\nKort text.\n\nBakgrund\nMer text.\n"
+    heads = [(0, len("Sammanfattning"), 2)]
+    assert [n for _, n in detect_sections(text, heads)] == ["Sammanfattning", "Bakgrund"]
+
+
+def test_title_only_falls_back_to_the_heuristic():
+    text = "Titel\n\nSammanfattning\nFörsta stycket om trygghet och samverkan i staden.\n"
+    assert detect_sections(text, [(0, 5, 0)]) == detect_sections(text)
+
+
+def test_heading_taxonomy_is_one_data_file():
+    tax = heading_taxonomy()
+    assert tax.canonical("ARENDET:") == "Ärendet"
+    assert tax.family("Förvaltningens bedömning › Samverkan") == "Förvaltningens synpunkter och förslag"
+    assert tax.family("Underlag för beslut") == "Bakgrund" and tax.family("Bilaga") is None
+    assert list(tax.family_map)[0] == "Förslag till beslut"
+    assert tax.headings[0] == max(tax.headings, key=len)
+
+
+# --------------------------------------------------------------------------- the generated layouts, end to end
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    if layouts.font_dir() is None:
+        pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
+    folder = tmp_path_factory.mktemp("layouts") / "corpus"
+    return folder, layouts.build_corpus(folder)
+
+
+@pytest.fixture(scope="module")
+def processed(corpus):
+    from index.pipeline import _process_file
+    from index.read import read_document
+    from index.settings import Settings
+
+    folder, cases = corpus
+    settings = Settings(corpus_dir=folder, index_dir=folder.parent / "index")
+    out = {}
+    for case in cases:
+        chunks, record, _ = _process_file(folder / case.file, settings, {})
+        out[case.file] = (case, read_document(folder / case.file), chunks, record)
+    return out
+
+
+FILES = [make.__name__.replace("layout_", "") for make in layouts.LAYOUTS]
+
+
+def _get(processed, key):
+    return next(v for f, v in processed.items() if f.startswith(key + "_"))
+
+
+@pytest.mark.parametrize("key", FILES)
+def test_layout_passages_hold_no_furniture(processed, key):
+    case, doc, chunks, record = _get(processed, key)
+    assert doc.n_pages == case.n_pages
+    found = {f for c in chunks for f in layouts.furniture_in(c.text, case)}
+    assert not found, found
+    assert record["furniture"], "the furniture is kept for metadata"
+
+
+@pytest.mark.parametrize("key", FILES)
+def test_layout_cross_page_sentences_whole_with_page_range(processed, key):
+    case, doc, chunks, _ = _get(processed, key)
+    for sentence, page in case.cross:
+        holders = [c for c in chunks if layouts.norm(sentence) in layouts.norm(c.text)]
+        assert holders, sentence
+        assert any(c.pages == f"{page}–{page + 1}" and f"s. {page}–{page + 1}" in c.label for c in holders)
+
+
+@pytest.mark.parametrize("key", FILES)
+def test_layout_paragraphs_pages_and_sections(processed, key):
+    case, doc, chunks, _ = _get(processed, key)
+    row = layouts.evaluate(case, chunks)
+    assert not row["missing"] and not row["wrong_sections"], row
+    assert row["pages_right"] and row["sections_right"] and row["bullets_as_lines"], row
+    display = layouts.norm(" ".join(c.text for c in chunks))
+    for para in case.paragraphs:  # every paragraph reads whole somewhere
+        assert any(para.text in layouts.norm(c.text) for c in chunks) or para.text in display, para.text
+
+
+@pytest.mark.parametrize("key", FILES)
+def test_layout_chunks_keep_exact_provenance(processed, key):
+    case, doc, chunks, _ = _get(processed, key)
+    for c in chunks:
+        assert c.original == doc.text[c.start:c.end]
+        assert (c.page, c.page_end) == (doc.page_of(c.start), doc.page_of(c.end - 1))
+        words = re.findall(r"\w+", c.text)
+        assert words[0] in c.original and words[-1] in c.original  # the passage begins and ends where its span does
+
+
+def test_layout_table_prints(processed):
+    rows = [layouts.evaluate(case, chunks, record) for case, _, chunks, record in processed.values()]
+    md = layouts.table(rows)
+    assert md.count("\n") == len(rows) + 1 and "NEJ" not in md, md
+
+
+@pytest.mark.integration
+def test_layouts_ingested_and_answered_with_the_right_citation(corpus, tmp_path):
+    """Real ingest with the bundled model: the question about the sentence that
+    crosses page 2→3 of layout (a) is answered from layout (a), pages 2–3."""
+    from index.pipeline import ingest
+    from index.retriever import Retriever
+    from index.settings import Settings
+
+    folder, cases = corpus
+    settings = Settings(corpus_dir=folder, index_dir=tmp_path / "index")
+    report = ingest(settings, progress=False)
+    assert report.ok, report.failed
+    assert report.documents == len(cases)
+    hits = Retriever(settings).search("ekonomiskt stöd till föreningar som nattvandrar under helger och skollov", k=5)
+    top = hits[0].chunk
+    assert top.doc_id == "a_tjut_ekudden" and top.pages == "2–3" and "s. 2–3" in top.label
+    sentence = "staden fortsätta att ge ekonomiskt stöd till de föreningar som bedriver nattvandring"
+    assert sentence in " ".join(top.text.split())
+    assert "Sida" not in top.text and "Telefon 08-508 24 000" not in top.text
