@@ -28,6 +28,14 @@ browser-deps:
 	      || echo "WARNING: could not install chromium; browser tests will be skipped"; \
 	  else echo "WARNING: chromium missing and not root; browser tests will be skipped"; fi; \
 	fi
+	@# The draft .docx is checked as a user sees it: rendered to PDF by LibreOffice (Debian's writer, no GUI).
+	@if ! command -v soffice >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian libreoffice-writer-nogui for the .docx rendering tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null) \
+	      || echo "WARNING: could not install LibreOffice; .docx rendering tests will be skipped"; \
+	  else echo "WARNING: soffice missing and not root; .docx rendering tests will be skipped"; fi; \
+	fi
 
 ingest: install
 	$(VENV)/bin/yttra ingest

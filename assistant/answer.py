@@ -190,7 +190,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
             chunk = group[0].chunk
             quote = normalize_ws(chunk.text[group[0].start:group[-1].end])
             if not verify_quote(quote, chunk):  # the guarantee: never show an unverifiable quote
-                warnings.append(f"Citat kunde inte verifieras och togs bort ({chunk.source}).")
+                warnings.append(f"Citat kunde inte verifieras och togs bort ({chunk.label}).")
                 continue
             n = len(citations) + 1
             citations.append(Citation(n, chunk, quote, round(max(x.rel for x in group), 4)))

@@ -36,6 +36,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from index.textnorm import fold, normalize_ws, words
 from index.types import Chunk, Citation
 
 from .evidence import DENSE_WEIGHT, LEX_WEIGHT, MIN_SENTENCE_WORDS, Z_FULL, Scorer, topic_terms  # noqa: F401
+from .exports import display_source, excel_csv, write_xlsx
 from .quotes import sentence_spans, verify_quote
 from .render import csv_cell, md_cell
 
@@ -277,13 +279,22 @@ def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Compa
 
 CSV_HEADER = ["nämnd", "år", "datum", "programversion", "ställningstagande", "nyckelcitat", "källa", "signalord"]
 
+# The downloads for Excel (Jämför tab): Swedish headers, one row per document.
+EXPORT_HEADER = ["Nämnd", "Dokument", "År", "Datum", "Programversion", "Ställningstagande", "Nyckelcitat",
+                 "Källa", "Avsnitt", "Signalord"]
+EXPORT_WIDTHS = {"Nämnd": 28, "Dokument": 40, "År": 7, "Datum": 12, "Programversion": 15,
+                 "Ställningstagande": 17, "Nyckelcitat": 80, "Källa": 34, "Avsnitt": 30, "Signalord": 24}
+
 
 def source_of(c: Citation) -> str:
+    """'corpus/<file>, s. N, <avsnitt>': never a server path (exports.display_source)."""
     ch = c.chunk
-    return f"{ch.source}, s. {ch.pages}, {ch.section}" if ch.section else f"{ch.source}, s. {ch.pages}"
+    where = f"{display_source(ch.source)}, s. {ch.pages}"
+    return f"{where}, {ch.section}" if ch.section else where
 
 
 def to_csv(c: Comparison) -> str:
+    """RFC 4180 CSV (',' separated; the CLI's --csv). For Excel, see to_excel_csv."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; and a CR inside a cell gets quoted
     w.writerow(CSV_HEADER)
@@ -293,6 +304,34 @@ def to_csv(c: Comparison) -> str:
             r.citation.quote if r.citation else "", source_of(r.citation) if r.citation else "",
             "; ".join(r.cues))])
     return buf.getvalue()
+
+
+def export_rows(c: Comparison) -> list[list]:
+    """The comparison as rows under EXPORT_HEADER; Källa is 'corpus/<file>, s. N'."""
+    rows = []
+    for r in c.rows:
+        cit = r.citation
+        rows.append([r.namnd or r.doc_id, r.title, r.year if r.year else "", r.date, r.period, r.stance,
+                     cit.quote if cit else "",
+                     f"{display_source(cit.chunk.source)}, s. {cit.chunk.pages}" if cit else "",
+                     cit.chunk.section if cit else "", ", ".join(r.cues)])
+    return rows
+
+
+def to_excel_csv(c: Comparison) -> bytes:
+    """';'-separated UTF-8 with BOM: opens in Swedish Excel by double-click,
+    one column per field, å/ä/ö intact."""
+    return excel_csv(EXPORT_HEADER, export_rows(c))
+
+
+def to_xlsx(c: Comparison, path) -> Path:
+    """The comparison as an Excel workbook: sheet 'Jämförelse' (EXPORT_HEADER)
+    and sheet 'Om jämförelsen' (topic and method)."""
+    about = [["Ämne", c.topic], ["Dokument", len(c.rows)],
+             ["Berör ämnet", sum(r.addressed for r in c.rows)], ["Metod", c.method]]
+    return write_xlsx(Path(path), [("Jämförelse", EXPORT_HEADER, export_rows(c)),
+                                   ("Om jämförelsen", ["Uppgift", "Värde"], about)],
+                      title=f"Jämförelse: {c.topic}", widths={**EXPORT_WIDTHS, "Uppgift": 18, "Värde": 100})
 
 
 _cell = md_cell  # untrusted text in a Markdown table cell

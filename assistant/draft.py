@@ -1,12 +1,15 @@
 """Skriv yttrande: draft a new yttrande (tjänsteutlåtande / remissvar) from
-precedent.
+earlier yttranden in the index.
 
-Extractive, no LLM: for each standard section the draft gets a short frame
-written from the officer's input (own nämnd, remittent, title, dnr, date,
-key points) plus precedent sentences retrieved from the same section of
-earlier yttranden. Precedent wording is always quoted verbatim and marked
-[n]; adapted formulas (the beslut formula) are our own text naming the own
-nämnd, with the precedent they follow cited next to them.
+Extractive, no LLM. Each standard section gets a short frame written from the
+officer's input (own nämnd, remittent, title, dnr, date, key points) and
+sentences from the same section of earlier yttranden. Those sentences are
+*adapted* for the body (`adapt_sentence`: the earlier nämnd, förvaltning,
+stadsdel and programme version replaced by the own ones; a sentence carrying
+facts of another case - a date, another year, another nämnd - is not adapted
+but only shown as underlag). The verbatim wording stays with its citation [n]:
+in the Markdown beside the paragraph, in the .docx as a Word comment on the
+sentence it supports (assistant/docx_out.py).
 
 Pure except the retrieval (the corpus is passed in) and `to_docx`'s file
 write.
@@ -23,6 +26,7 @@ from index.corpus import Corpus
 from index.textnorm import analyze, fold, normalize_ws
 from index.types import Chunk, Citation, Hit
 
+from .exports import display_source
 from .quotes import sentence_spans, verify_quote
 from .render import escape_md, keep_citations
 
@@ -34,8 +38,8 @@ MAX_POINTS_CHARS = 5000
 MAX_KEY_POINTS = 12
 SEARCH_K = 40
 
-NO_PRECEDENT = "Inget prejudikat hittades för avsnittet."
-NO_POINT_PRECEDENT = "Inget närliggande prejudikat hittades för denna synpunkt."
+NO_PRECEDENT = "Inget tidigare yttrande i underlaget har ett motsvarande avsnitt."
+NO_POINT_PRECEDENT = "Inget tidigare yttrande i underlaget tar upp denna synpunkt."
 
 # Headings that count as the same section across the precedents (chunk.section
 # main part, before " › ").
@@ -81,13 +85,40 @@ class DraftInput:
     dnr: str = ""
     date: str = ""  # YYYY-MM-DD
     points: str = ""  # free text: key points, one per line or prose
+    handlaggare: str = ""  # the officer writing it (title block of the .docx)
+    forvaltning: str = ""  # own förvaltning; "" = derived from the nämnd (forvaltning_of)
+
+
+@dataclass
+class Sentence:
+    """One sentence (or formula) of the body. `sources` are the earlier
+    yttranden it rests on (shown beside it: a Word comment, a quote in the
+    Markdown); `basis`, when set, is the one whose wording it adapts."""
+
+    text: str
+    sources: list[Citation] = field(default_factory=list)
+    basis: Citation | None = None
+    hint: str = ""  # what the officer should write or check here (a comment, never body text)
+
+    @property
+    def adapted(self) -> bool:
+        """The wording is the basis quote with names/version replaced (not verbatim)."""
+        return self.basis is not None and normalize_ws(self.text) != normalize_ws(self.basis.quote)
+
+
+@dataclass
+class Paragraph:
+    sentences: list[Sentence]
+    items: list[str] = field(default_factory=list)  # a bullet list after the lead sentence(s)
+    note: str = ""  # review note for the Markdown only (e.g. NO_PRECEDENT), never in the .docx body
 
 
 @dataclass
 class DraftSection:
     heading: str  # one of SECTIONS
-    text: str  # proposed Swedish wording, [n] where precedent wording is used
+    text: str  # review text: body paragraphs, each followed by its quoted underlag [n] (Markdown)
     citations: list[Citation] = field(default_factory=list)
+    paras: list[Paragraph] = field(default_factory=list)  # the body as the .docx writes it
 
 
 @dataclass
@@ -103,7 +134,8 @@ class Draft:
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not storable in .docx
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FIELD_NAMES = (("title", "Titeln", "lång"), ("namnd", "Nämndens namn", "långt"),
-                ("remittent", "Remittenten", "lång"), ("dnr", "Diarienumret", "långt"), ("date", "Datumet", "långt"))
+                ("remittent", "Remittenten", "lång"), ("dnr", "Diarienumret", "långt"), ("date", "Datumet", "långt"),
+                ("handlaggare", "Handläggarens namn", "långt"), ("forvaltning", "Förvaltningens namn", "långt"))
 
 
 def validate_input(inp: DraftInput) -> list[str]:
@@ -282,6 +314,145 @@ def _is_closing(sentence: str) -> bool:
     return "foreslar att" in f and ("overlamna" in f or "godkann" in f)
 
 
+# ----------------------------------------------------------------- adapting
+
+_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_CASE_FACTS = re.compile(r"(?<!\w)(?:" + "|".join(fold(m) for m in _MONTHS) + r"|dnr|§)(?!\w)")
+# a sentence that leans on its neighbours cannot stand in another text
+_ANAPHORA = re.compile(r"(?<!\w)(?:ovanstaende|nedanstaende|enligt ovan|se ovan|se nedan|foljande:)(?!\w)"
+                       r"|^(?:detta|dessa|det har|den har|han|hon|de) ")
+_NAMND = re.compile(r"([Nn])ämnd(en)?(?!\w)")
+
+
+def programme_period(text: str) -> str:
+    """The programme version named in a title, as written ('2028–2031'); '' when none."""
+    m = _PERIOD.search(text or "")
+    return m.group(0) if m else ""
+
+
+def forvaltning_of(namnd: str) -> str:
+    """The förvaltning of a nämnd by the usual naming rule: 'Skarpnäcks
+    stadsdelsnämnd' -> 'Skarpnäcks stadsdelsförvaltning', 'Kulturnämnden och
+    Stadsarkivet' -> 'Kulturförvaltningen och Stadsarkivet'; '' when the name
+    has no 'nämnd' (a nämnd whose office is a 'kontor' is named in
+    DraftInput.forvaltning)."""
+    out, n = _NAMND.subn(lambda m: ("F" if m.group(1) == "N" else "f") + "örvaltning" + (m.group(2) or ""),
+                         namnd or "", count=1)
+    return out if n else ""
+
+
+def genitive(name: str) -> str:
+    return name if not name or name[-1].lower() in "sxz" else name + "s"
+
+
+def area_of(namnd: str) -> str:
+    """The stadsdel of a stadsdelsnämnd ('Skarpnäcks stadsdelsnämnd' ->
+    'Skarpnäck'); '' for other nämnder."""
+    m = re.match(r"^\s*(.+?)s?\s+stadsdelsnämnd(?:en)?\s*$", namnd or "", re.IGNORECASE)
+    return m.group(1).strip() if m else ""
+
+
+def _name_stems(namnd: str) -> set[str]:
+    """Folded word stems that identify a nämnd in running text: its stadsdel
+    and the stadsdel's parts for a stadsdelsnämnd, else its capitalised words
+    ('Kulturnämnden och Stadsarkivet' -> {'kulturnamnd', 'stadsarkiv'})."""
+    stems: set[str] = set()
+    for part in re.split(r"\s+och\s+|,\s*", namnd or ""):
+        area = area_of(part)
+        words = ([area, *re.split(r"[-\s]+", area)] if area else
+                 [w for w in re.findall(r"[\w-]+", part) if w[:1].isupper()])
+        for w in words:
+            f = fold(w)
+            if len(f) > 6:
+                f = re.sub(r"(?:en|et)$", "", f)
+            if len(f) >= 4:
+                stems.add(f)
+    return stems
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """A name in running text: any case, any whitespace, definite or not, with
+    an optional genitive s (group 'gen')."""
+    esc = r"\s+".join(re.escape(w) for w in name.split())
+    esc = re.sub(r"(nämnd|förvaltning)en$", r"\1(?:en)?", esc)
+    return re.compile(r"(?<![\w-])" + esc + r"(?P<gen>s)?(?![\w-])", re.IGNORECASE)
+
+
+def _swap(pattern: re.Pattern, own: str, text: str) -> str:
+    return pattern.sub(lambda m: genitive(own) if m.group("gen") else own, text)
+
+
+def _swap_self(pattern: re.Pattern, text: str) -> str:
+    """The writer's own förvaltning, named: in a tjänsteutlåtande it is 'förvaltningen'."""
+    return pattern.sub(lambda m: ("F" if m.start() == 0 else "f") + "örvaltningen" + ("s" if m.group("gen") else ""),
+                       text)
+
+
+@dataclass(frozen=True)
+class Own:
+    """What a sentence of an earlier yttrande is adapted to."""
+
+    namnd: str
+    period: str  # own programme version as written ('2028–2031'), '' when the title names none
+    known: tuple[str, ...] = ()  # the nämnder in the index (facets): naming another one blocks adoption
+
+    @property
+    def area(self) -> str:
+        return area_of(self.namnd)
+
+
+def adapt_sentence(quote: str, chunk: Chunk, own: Own) -> str | None:
+    """`quote` (from `chunk`, an earlier yttrande) rewritten for the own
+    nämnd and programme version, or None when it cannot stand in the new
+    text: it still names another nämnd or stadsdel, another year or a date,
+    a dnr, or leans on its neighbours ('ovanstående'). The quote itself is
+    not changed; this is new text (its citation keeps the original)."""
+    text = normalize_ws(quote)
+    if _ANAPHORA.search(fold(text)):
+        return None
+    theirs = (chunk.namnd or "").strip()
+    if theirs and fold(theirs) != fold(own.namnd):
+        parts = [p for p in re.split(r"\s+och\s+", theirs) if p]
+        # their förvaltning wrote the text: here that is 'förvaltningen'; their nämnd becomes the own nämnd
+        forvs = [forvaltning_of(theirs)] + ([forvaltning_of(parts[0])] if len(parts) > 1 else [])
+        for name in filter(None, forvs):
+            text = _swap_self(_name_pattern(name), text)
+        for name in [theirs] + ([parts[0]] if len(parts) > 1 else []):  # 'Kulturnämnden och Stadsarkivet'
+            text = _swap(_name_pattern(name), own.namnd, text)
+        if len(parts) > 1:  # the joint förvaltningar of the earlier yttrande are the own förvaltning
+            text = re.sub(r"(?<!\w)([Ff])örvaltningarna(s?)(?!\w)", lambda m: m.group(1) + "örvaltningen" +
+                          (m.group(2) or ""), text)
+        their_area = area_of(theirs)
+        if their_area:
+            if not own.area and _name_pattern(their_area).search(text):
+                return None
+            if own.area:
+                text = _swap(_name_pattern(their_area), own.area, text)
+    if not area_of(own.namnd):  # 'stadsdelsnämnden' of an earlier yttrande is, for a facknämnd, 'nämnden'
+        text = re.sub(r"(?<!\w)([Ss])tadsdels(nämnd|förvaltning)(en)?(s?)(?!\w)",
+                      lambda m: (m.group(2)[0].upper() if m.group(1) == "S" else m.group(2)[0]) + m.group(2)[1:]
+                      + (m.group(3) or "") + (m.group(4) or ""), text)
+    if chunk.period:
+        y = chunk.period.replace("–", "-").split("-")
+        if len(y) == 2:
+            rx = re.compile(rf"(?<!\d){y[0]}\s*[-–]\s*{y[1]}(?!\d)")
+            if rx.search(text):
+                if not own.period:
+                    return None
+                text = rx.sub(own.period, text)
+    rest = text.replace(own.period, " ") if own.period else text
+    if _YEAR.search(rest) or _CASE_FACTS.search(fold(rest)):
+        return None
+    own_stems = _name_stems(own.namnd)
+    left = fold(rest)
+    for name in {*own.known, theirs}:
+        for stem in _name_stems(name) - own_stems:
+            if re.search(r"(?<![\w-])" + re.escape(stem), left):
+                return None
+    return _upper_first(text)
+
+
 @dataclass(frozen=True)
 class _Cand:
     chunk: Chunk
@@ -341,6 +512,49 @@ def _who(chunk: Chunk) -> str:
     return f"{chunk.namnd or chunk.doc_id} ({chunk.year})" if chunk.year else (chunk.namnd or chunk.doc_id)
 
 
+@dataclass
+class _S:
+    """A body sentence under construction: candidates are numbered as
+    citations only when the section is finished, in reading order."""
+
+    text: str
+    cands: list[_Cand] = field(default_factory=list)
+    basis: _Cand | None = None
+    hint: str = ""
+
+
+@dataclass
+class _P:
+    sents: list[_S]
+    items: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def section_text(paras: list[Paragraph]) -> str:
+    """The review text of a section: each body paragraph, then the verbatim
+    underlag it rests on ('Formulering från X (år) [n]: »…«'), then what is
+    left to write ('Att skriva: …') and review notes; paragraphs separated by
+    a blank line."""
+    out: list[str] = []
+    for p in paras:
+        body = " ".join(s.text for s in p.sentences if s.text)
+        if p.items:
+            body = "\n".join([body] + [f"- {i}" for i in p.items])
+        if body:
+            out.append(body)
+        for s in p.sentences:
+            out += [f"Formulering från {_who(c.chunk)} [{c.n}]: »{c.quote}«" for c in s.sources]
+        hints = " ".join(s.hint for s in p.sentences if s.hint)
+        if hints:
+            out.append(f"{HINT_PREFIX}{hints}")
+        if p.note:
+            out.append(p.note)
+    return "\n\n".join(out)
+
+
+HINT_PREFIX = "Att skriva: "
+
+
 class _Builder:
     def __init__(self, corpus: Corpus, inp: DraftInput, per_section: int):
         self.corpus = corpus
@@ -355,8 +569,13 @@ class _Builder:
         self.sources = _Sources()
         self.quoted: set[str] = set()  # precedent sentences already shown (one quote, one place)
         self.warnings: list[str] = []
-        # precedents come from yttranden; a corpus without any searches every document type
-        self._filters: dict = {"doc_type": "yttrande"} if corpus.facets()["doc_type"].get("yttrande") else {}
+        facets = corpus.facets()
+        # precedents come from responses (yttranden, tjänsteutlåtanden); a corpus without any searches every type
+        responses = [t for t in ("yttrande", "tjänsteutlåtande") if facets["doc_type"].get(t)]
+        self._filters: dict = {"doc_type": responses} if responses else {}
+        self.own = Own(namnd=self.namnd, period=programme_period(self.title),
+                       known=tuple(str(n) for n in facets.get("namnd", {}) if n))
+        self.adapted_any = False
         if len(self.points) > MAX_KEY_POINTS:
             self.warnings.append(f"Endast de första {MAX_KEY_POINTS} nyckelpunkterna har använts "
                                  f"(angivna: {len(self.points)}).")
@@ -401,22 +620,48 @@ class _Builder:
 
     # -- text helpers
     def pick(self, cands: list[_Cand], *, relative: float = 0.0) -> list[_Cand]:
-        return _pick(cands, self.per_section, self.quoted, relative=relative)
+        chosen = _pick(cands, self.per_section, self.quoted, relative=relative)
+        self.quoted.update(c.quote for c in chosen)  # one quote, one place
+        return chosen
 
-    def cite_lines(self, chosen: list[_Cand], used: list[Citation]) -> list[str]:
-        lines = []
+    def adopt(self, chosen: list[_Cand], limit: int) -> tuple[list[_S], list[_Cand]]:
+        """(body sentences adapted from up to `limit` of the chosen, the rest):
+        the rest stays underlag of the sentence it is attached to."""
+        adopted: list[_S] = []
+        rest: list[_Cand] = []
         for cand in chosen:
-            c = self.sources.cite(cand)
-            if c is None:
-                continue
-            self.quoted.add(c.quote)
-            used.append(c)
-            lines.append(f"Formulering från {_who(c.chunk)} [{c.n}]: »{c.quote}«")
-        return lines
+            text = adapt_sentence(cand.quote, cand.chunk, self.own) if len(adopted) < limit else None
+            if text:
+                adopted.append(_S(text, [cand], basis=cand))
+            else:
+                rest.append(cand)
+        return adopted, rest
 
-    def closing(self, hits: list[Hit], used: list[Citation]) -> str:
-        """'Förvaltningen föreslår att nämnden godkänner …' with the precedent
-        closing it follows, when one is found."""
+    def finish(self, heading: str, ps: list[_P]) -> DraftSection:
+        """Number the section's underlag in reading order and build its text."""
+        used: list[Citation] = []
+        paras: list[Paragraph] = []
+        for p in ps:
+            sents: list[Sentence] = []
+            for s in p.sents:
+                cites = [c for c in (self.sources.cite(cand) for cand in s.cands) if c is not None]
+                basis = None
+                if s.basis is not None:
+                    basis = next((c for c in cites if c.quote == s.basis.quote and c.chunk.id == s.basis.chunk.id),
+                                 None)
+                    if basis is None:  # its quote did not verify: the sentence has no ground, drop it
+                        continue
+                sent = Sentence(s.text, cites, basis, s.hint)
+                self.adapted_any |= sent.adapted
+                used += cites
+                sents.append(sent)
+            if sents or p.items:
+                paras.append(Paragraph(sents, list(p.items), p.note))
+        return DraftSection(heading, section_text(paras), list({c.n: c for c in used}.values()), paras)
+
+    def closing(self, hits: list[Hit]) -> _S:
+        """'Förvaltningen föreslår att nämnden godkänner …' with the closing of
+        an earlier yttrande it follows, when one is found."""
         text = (f"Förvaltningen föreslår att nämnden godkänner förvaltningens tjänsteutlåtande och "
                 f"överlämnar det till {self.remittent} som svar på remissen.")
 
@@ -426,22 +671,15 @@ class _Builder:
             f = fold(s)
             return 1.0 + 0.5 * ("overlamna" in f) + 0.3 * ("godkanner" in f) + 0.2 * ("namnden" in f)
 
-        chosen = _pick(self.candidates(hits, score), 1)
-        if chosen:
-            c = self.sources.cite(chosen[0])
-            if c is not None:
-                used.append(c)
-                text += f" [{c.n}]"
-        return text
+        return _S(text, _pick(self.candidates(hits, score), 1))
 
     def no_precedent(self, heading: str) -> str:
-        self.warnings.append(f"Inget prejudikat hittades för avsnittet ”{heading}”.")
+        self.warnings.append(f"Inga tidigare yttranden i underlaget har ett avsnitt som motsvarar ”{heading}”.")
         return NO_PRECEDENT
 
     # -- sections
     def beslut(self) -> DraftSection:
         h = "Förslag till beslut"
-        used: list[Citation] = []
         hits = self.hits(h, f"{self.title} {h}",
                          "Förslag till beslut godkänner förvaltningens tjänsteutlåtande och överlämnar det "
                          "som svar på remissen")
@@ -453,23 +691,18 @@ class _Builder:
             return 1.0 + 0.5 * ("godkanner" in f) + 0.3 * ("overlamnar det till" in f)
 
         chosen = _pick(self.candidates(hits, score), self.per_section)
+        self.quoted.update(c.quote for c in chosen)
         formula = None
         if chosen:
             formula = adapt_formula(chosen[0].quote, chosen[0].chunk, self.namnd, self.remittent)
         formula = formula or standard_formula(self.namnd, self.remittent)
-        paras = [formula]
-        lines = self.cite_lines(chosen, used)
-        if lines:
-            refs = ", ".join(f"[{c.n}]" for c in used)
-            paras.append(f"Beslutsformeln följer prejudikat {refs}:")
-            paras.extend(lines)
-        else:
-            paras.append(self.no_precedent(h))
-        return DraftSection(h, "\n\n".join(paras), used)
+        if chosen:
+            return self.finish(h, [_P([_S(formula, chosen)])])
+        return self.finish(h, [_P([_S(formula, hint="Kontrollera beslutsformeln mot nämndens praxis.")],
+                                  note=self.no_precedent(h))])
 
     def sammanfattning(self) -> DraftSection:
         h = "Sammanfattning"
-        used: list[Citation] = []
         pts = " ".join(self.points)
         hits = self.hits(h, f"{self.title} {h} {pts}", f"{self.title} {h}", _CLOSING_QUERY)
         tq, pq = _terms(self.title), _terms(pts)
@@ -483,18 +716,22 @@ class _Builder:
                 return None
             return p + 0.5 * t + 0.2 * fold(s).startswith("forvaltning")
 
-        paras = [f"{_upper_first(self.remittent)} har remitterat {self.title} till {self.namnd} för yttrande. "
-                 "[Sammanfatta kortfattat förslagets innehåll.]"]
+        frame = _S(f"{_upper_first(self.remittent)} har remitterat {self.title} till {self.namnd} för yttrande.",
+                   hint="Sammanfatta kortfattat förslagets innehåll.")
+        ps = [_P([frame])]
         if self.points:
-            paras.append("Förvaltningens huvudsakliga synpunkter:\n" + "\n".join(f"- {p}" for p in self.points))
-        lines = self.cite_lines(self.pick(self.candidates(hits, score)), used)
-        paras.extend(lines or [self.no_precedent(h)])
-        paras.append(self.closing(hits, used))
-        return DraftSection(h, "\n\n".join(paras), used)
+            ps.append(_P([_S("Förvaltningens huvudsakliga synpunkter:")], items=list(self.points)))
+        chosen = self.pick(self.candidates(hits, score))
+        adopted, frame.cands = self.adopt(chosen, self.per_section)
+        if adopted:
+            ps.append(_P(adopted))
+        if not chosen:
+            ps[-1].note = self.no_precedent(h)
+        ps.append(_P([self.closing(hits)]))
+        return self.finish(h, ps)
 
     def bakgrund(self) -> DraftSection:
         h = "Bakgrund"
-        used: list[Citation] = []
         hits = self.hits(h, f"{self.title} {h}", "Bakgrund kommunstyrelsen har remitterat ärendet för yttrande")
         tq = _terms(self.title)
 
@@ -503,30 +740,40 @@ class _Builder:
             remitted = "remitter" in fold(s)
             return v + 0.5 * remitted if (specific or remitted) else None
 
-        frame = f"{_upper_first(self.remittent)} har remitterat ärendet {self.title}"
-        frame += f" (dnr {self.dnr})" if self.dnr else ""
-        frame += f" till {self.namnd} för yttrande."
+        text = f"{_upper_first(self.remittent)} har remitterat ärendet {self.title}"
+        text += f" (dnr {self.dnr})" if self.dnr else ""
+        text += f" till {self.namnd} för yttrande."
+        frame = [_S(text)]
         if self.date:
-            frame += f" Förvaltningens tjänsteutlåtande är daterat den {swedish_date(self.date)}."
-        lines = self.cite_lines(self.pick(self.candidates(hits, score)), used)
-        paras = [frame] + (lines or [self.no_precedent(h)])
-        return DraftSection(h, "\n\n".join(paras), used)
+            frame.append(_S(f"Förvaltningens tjänsteutlåtande är daterat den {swedish_date(self.date)}."))
+        chosen = self.pick(self.candidates(hits, score))
+        adopted, frame[0].cands = self.adopt(chosen, self.per_section)
+        ps = [_P(frame)] + ([_P(adopted)] if adopted else [])
+        if not chosen:
+            frame[0].hint = "Beskriv kort ärendets bakgrund."
+            ps[-1].note = self.no_precedent(h)
+        return self.finish(h, ps)
 
     def beredning(self) -> DraftSection:
         h = "Ärendets beredning"
-        used: list[Citation] = []
         hits = self.hits(h, f"{self.title} {h}", "Ärendets beredning ärendet har beretts inom")
 
         def score(s, c):
             return 1.0 + 0.5 * ("beretts" in fold(s))
 
-        frame = "Ärendet har beretts inom [ange avdelning/enhet] på förvaltningen. [Ange eventuell samverkan.]"
-        lines = self.cite_lines(self.pick(self.candidates(hits, score)), used)
-        return DraftSection(h, "\n\n".join([frame] + (lines or [self.no_precedent(h)])), used)
+        chosen = self.pick(self.candidates(hits, score))
+        adopted, rest = self.adopt(chosen, 1)  # one account of how it was prepared; the others as alternatives
+        if adopted:
+            sent = adopted[0]
+            sent.cands += rest
+            sent.hint = "Anpassa till hur ärendet har beretts hos förvaltningen."
+            return self.finish(h, [_P([sent])])
+        sent = _S("Ärendet har beretts inom förvaltningen.", rest,
+                  hint="Ange vilken avdelning eller enhet som har berett ärendet och eventuell samverkan.")
+        return self.finish(h, [_P([sent], note="" if chosen else self.no_precedent(h))])
 
     def arendet(self) -> DraftSection:
         h = "Ärendet"
-        used: list[Citation] = []
         pts = " ".join(self.points)
         hits = self.hits(h, f"{self.title} {h} {pts}", f"{self.title} {h}")
         tq, pq = _terms(self.title), _terms(pts)
@@ -536,19 +783,21 @@ class _Builder:
             p, ps = _overlap(pq, s, _BOILERPLATE | _DOMAIN)
             return (t + 0.5 * p) if (ts or ps) else None
 
-        frame = (f"Remissen avser {self.title}. [Beskriv kortfattat förslagets syfte, mål och "
-                 "ansvarsfördelning samt vad det innebär för nämnden.]")
-        lines = self.cite_lines(self.pick(self.candidates(hits, score)), used)
-        return DraftSection(h, "\n\n".join([frame] + (lines or [self.no_precedent(h)])), used)
+        frame = _S(f"Remissen avser {self.title}.", hint="Beskriv kortfattat förslagets syfte, mål och "
+                   "ansvarsfördelning samt vad det innebär för nämnden.")
+        chosen = self.pick(self.candidates(hits, score))
+        adopted, frame.cands = self.adopt(chosen, self.per_section)
+        ps = [_P([frame])] + ([_P(adopted)] if adopted else [])
+        if not chosen:
+            ps[-1].note = self.no_precedent(h)
+        return self.finish(h, ps)
 
     def synpunkter(self) -> DraftSection:
         h = "Förvaltningens synpunkter och förslag"
-        used: list[Citation] = []
-        paras: list[str] = []
+        ps: list[_P] = []
         generic = _BOILERPLATE | _DOMAIN
         section_hits = self.hits(h, f"{self.title} {h}", _CLOSING_QUERY)
         if self.points:
-            missing = 0
             for point in self.points:
                 pq = _terms(point)
                 hits = self.hits(h, point, f"{point} {self.title}")
@@ -563,18 +812,18 @@ class _Builder:
                     return v + 0.1 * fold(s).startswith("forvaltning") if specific >= need else None
 
                 chosen = self.pick(self.candidates(hits, score), relative=0.6)
-                lines = self.cite_lines(chosen, used)
-                paras.append(point_opener(point) + " [Utveckla förvaltningens synpunkt.]")
-                if lines:
-                    paras.extend(lines)
-                else:
-                    missing += 1
-                    paras.append(NO_POINT_PRECEDENT)
-            if missing == len(self.points):  # one section-level note instead of one per point
-                paras = [p for p in paras if p != NO_POINT_PRECEDENT] + [self.no_precedent(h)]
+                adopted, rest = self.adopt(chosen, self.per_section)
+                opener = _S(point_opener(point), rest)
+                if not adopted:
+                    opener.hint = "Utveckla synpunkten."
+                ps.append(_P([opener, *adopted], note="" if chosen else NO_POINT_PRECEDENT))
+            if not any(p.sents[0].cands or len(p.sents) > 1 for p in ps):  # one section-level note, not one per point
+                for p in ps:
+                    p.note = ""
+                ps[-1].note = self.no_precedent(h)
         else:
             self.warnings.append("Inga nyckelpunkter angavs; avsnittet ”Förvaltningens synpunkter och förslag” "
-                                 "innehåller bara allmänna formuleringar ur prejudikaten.")
+                                 "innehåller bara allmänna formuleringar ur tidigare yttranden.")
             tq = _terms(self.title)
 
             def score(s, c):
@@ -583,30 +832,46 @@ class _Builder:
                 v, specific = _overlap(tq, s, _BOILERPLATE)
                 return v + 0.3 * fold(s).startswith("forvaltning") if specific else None
 
-            paras.append("[Ange förvaltningens synpunkter på remissen.]")
-            lines = self.cite_lines(self.pick(self.candidates(section_hits, score)), used)
-            paras.extend(lines or [self.no_precedent(h)])
-        paras.append(self.closing(section_hits, used))
-        return DraftSection(h, "\n\n".join(paras), used)
+            chosen = self.pick(self.candidates(section_hits, score))
+            adopted, rest = self.adopt(chosen, self.per_section)
+            if adopted:
+                adopted[0].cands += rest
+                adopted[0].hint = "Ange förvaltningens egna synpunkter på remissen."
+                ps.append(_P(adopted))
+            else:
+                ps.append(_P([_S("Förvaltningen lämnar följande synpunkter på förslaget.", rest,
+                                 hint="Ange förvaltningens synpunkter på remissen.")],
+                             note="" if chosen else self.no_precedent(h)))
+        ps.append(_P([self.closing(section_hits)]))
+        return self.finish(h, ps)
 
     def build(self) -> Draft:
         sections = [self.beslut(), self.sammanfattning(), self.bakgrund(), self.beredning(), self.arendet(),
                     self.synpunkter()]
-        for s in sections:  # a citation reused within a section is listed once
-            s.citations = list({c.n: c for c in s.citations}.values())
         cites = self.sources.citations
         if any(c.chunk.text != c.chunk.original for c in cites):
             names = sorted({c.chunk.namnd or c.chunk.doc_id for c in cites if c.chunk.text != c.chunk.original})
             self.warnings.append("Citat från " + ", ".join(names) + " bygger på OCR-tolkad text; "
                                  "kontrollera ordalydelsen mot originalet.")
-        years = re.findall(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b", self.title)
-        if years:
-            period = f"{years[0][0]}-{years[0][1]}"
-            older = sorted({c.chunk.period for c in cites if c.chunk.period and c.chunk.period != period})
-            if older:
-                self.warnings.append("Prejudikaten gäller andra programperioder (" + ", ".join(older) +
-                                     "); kontrollera årtal och programnamn i citerade formuleringar.")
+        period = self.own.period.replace("–", "-").replace(" ", "")
+        older = sorted({c.chunk.period for c in cites if c.chunk.period and c.chunk.period != period})
+        if older and period:
+            self.warnings.append("De tidigare yttrandena gäller andra programversioner (" + ", ".join(older) +
+                                 f"); i utkastets text är programversionen bytt till {self.own.period} – "
+                                 "kontrollera årtal och programnamn.")
+        elif older:
+            self.warnings.append("De tidigare yttrandena gäller programversionerna " + ", ".join(older) +
+                                 "; meningar som nämner dem har inte förts in i utkastets text.")
+        if self.adapted_any:
+            self.warnings.append("Meningar ur tidigare yttranden har anpassats (nämnd, förvaltning, stadsdel och "
+                                 "programversion utbytta); kontrollera att sakinnehållet stämmer för den egna "
+                                 "nämnden.")
         return Draft(input=self.inp, sections=sections, citations=list(cites), warnings=self.warnings)
+
+
+def own_forvaltning(inp: DraftInput) -> str:
+    """The own förvaltning: as given, else derived from the nämnd (forvaltning_of), else the nämnd."""
+    return _clean(inp.forvaltning) or forvaltning_of(_clean(inp.namnd)) or _clean(inp.namnd)
 
 
 def standard_formula(namnd: str, remittent: str) -> str:
@@ -646,7 +911,7 @@ def source_line(c: Citation) -> str:
     year = f" ({ch.year})" if ch.year else ""
     title = f", {ch.title}" if ch.title else ""
     return (f"[{c.n}] {ch.namnd or ch.doc_id}{year}{title}, s. {ch.pages}, {ch.section} – "
-            f"”{c.quote}” ({ch.source})")
+            f"”{c.quote}” ({display_source(ch.source)})")
 
 
 def _meta_lines(d: Draft) -> list[tuple[str, str]]:
@@ -660,8 +925,9 @@ def _meta_lines(d: Draft) -> list[tuple[str, str]]:
     return rows
 
 
-NOTE = ("Utkast framtaget ur prejudikat. Text markerad [n] är ordagranna formuleringar ur tidigare "
-        "yttranden (se Källor) och ska anpassas eller strykas; text inom hakparentes ska fyllas i.")
+NOTE = ("Utkast byggt på tidigare yttranden i underlaget. Brödtexten är skriven för den egna nämnden och "
+        "programversionen; under varje stycke står ordagrant de formuleringar [n] det bygger på (se Källor). "
+        "I Word-filen ligger de som kommentarer i marginalen.")
 
 
 def _md_para(para: str) -> str:
@@ -673,6 +939,8 @@ def _md_para(para: str) -> str:
     if len(lines) > 1 and all(ln.startswith("- ") for ln in lines[1:]):
         return "\n".join([e(lines[0]), ""] + [f"- {e(ln[2:])}" for ln in lines[1:]])
     body = "  \n".join(e(ln) for ln in lines)
+    if para.startswith(HINT_PREFIX):
+        return f"*{body}*"
     return "> " + body if para.startswith("Formulering från") else body
 
 
@@ -695,64 +963,10 @@ def to_markdown(d: Draft) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _x(s: str) -> str:
-    """Text python-docx can store (XML 1.0 characters only); never interpreted."""
-    return _XML_BAD.sub("", s)
-
-
 def to_docx(d: Draft, path: Path) -> Path:
-    """Write the draft as a Word document: title block, the sections, and the
-    citations as a numbered 'Källor' list at the end."""
-    from docx import Document as Docx
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+    """Write the draft as a Word tjänsteutlåtande (assistant/docx_out.py):
+    A4, title block, sidnummer, the body for the own nämnd, and the earlier
+    yttranden as Word comments beside the sentences they support."""
+    from .docx_out import write_docx
 
-    path = Path(path)
-    doc = Docx()
-    normal = doc.styles["Normal"]
-    rpr = normal.element.get_or_add_rPr()
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = rpr.makeelement(qn("w:lang"), {})
-        rpr.append(lang)
-    lang.set(qn("w:val"), "sv-SE")
-    doc.core_properties.title = _x(_clean(d.input.title))[:255]
-    doc.core_properties.language = "sv-SE"
-
-    doc.add_heading(_x(_clean(d.input.title)), level=0)
-    for k, v in _meta_lines(d):
-        p = doc.add_paragraph()
-        p.add_run(f"{k}: ").bold = True
-        p.add_run(_x(v))
-    note = doc.add_paragraph()
-    note.add_run(NOTE).italic = True
-
-    for s in d.sections:
-        doc.add_heading(s.heading, level=1)
-        for para in s.text.split("\n\n"):
-            lines = para.split("\n")
-            if all(ln.startswith("- ") for ln in lines[1:]) and len(lines) > 1:
-                doc.add_paragraph(_x(lines[0]))
-                for ln in lines[1:]:
-                    doc.add_paragraph(_x(ln[2:]), style="List Bullet")
-            elif para.startswith("Formulering från"):
-                p = doc.add_paragraph()
-                p.paragraph_format.left_indent = Pt(18)
-                p.add_run(_x(para)).italic = True
-            else:
-                doc.add_paragraph(_x(para))
-
-    doc.add_heading("Källor", level=1)
-    if not d.citations:
-        doc.add_paragraph("Inga källor.")
-    for c in d.citations:
-        p = doc.add_paragraph(_x(source_line(c)))
-        p.paragraph_format.left_indent = Pt(18)
-        p.paragraph_format.first_line_indent = Pt(-18)
-    if d.warnings:
-        doc.add_heading("Att kontrollera", level=1)
-        for w in d.warnings:
-            doc.add_paragraph(_x(w), style="List Bullet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    return path
+    return write_docx(d, path)

@@ -14,6 +14,9 @@ character stand for itself.
   md_cell(x)      escape_md on one line (whitespace collapsed): a table cell.
   keep_citations  restores our own [n] citation markers after escape_md.
   csv_cell(x)     a CSV cell a spreadsheet will not run as a formula.
+  mark_quote      escaped text with a verbatim quote inside <mark> (quote_span finds it).
+  hide_paths      an error message for the page, without server paths.
+  swedish_only    the Swedish half of a bilingual "<svenska> / <english>" error.
 """
 
 from __future__ import annotations
@@ -83,4 +86,93 @@ def csv_cell(x) -> str:
     s = _text(x)
     if s.startswith(_CSV_TRIGGERS) or s.lstrip().startswith(_CSV_TRIGGERS):
         return "'" + s
+    return s
+
+
+def _words_pattern(words: list[str]) -> re.Pattern:
+    return re.compile(r"\s+".join(re.escape(w) for w in words))
+
+
+_TOKEN = re.compile(r"\S+")
+_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
+
+
+def _token_key(token: str) -> str:
+    from index.textnorm import fold
+
+    return _EDGE_PUNCT.sub("", fold(token))
+
+
+def find_quote(text: str, quote: str, min_words: int = 4) -> tuple[int, int, int] | None:
+    """(start, end, words matched) of `quote` in `text`. Whitespace-tolerant
+    and exact first; else the stretch of `text` that lines up best with the
+    quote's words (compared without case, diacritics and edge punctuation, at
+    least `min_words` and 60 % of them equal): the same passage repaired a
+    little differently (OCR), or the part of a quote on this side of a page
+    break. None when nothing lines up."""
+    text, words = _text(text), _text(quote).split()
+    if not words:
+        return None
+    if m := _words_pattern(words).search(text):
+        return m.start(), m.end(), len(words)
+    want = [_token_key(w) for w in words]
+    toks = [(m.start(), m.end(), _token_key(m.group())) for m in _TOKEN.finditer(text)]
+    n_q, n_t = len(want), len(toks)
+    best = None  # (matched, first token, last token)
+    for shift in range(-(n_q - 1), n_t):  # the quote's word i lies on token shift + i
+        lo, hi = max(0, shift), min(n_t, shift + n_q)
+        hits = [i for i in range(lo, hi) if toks[i][2] and toks[i][2] == want[i - shift]]
+        if len(hits) >= min_words and len(hits) >= 0.6 * (hi - lo) and (best is None or len(hits) > best[0]):
+            best = (len(hits), hits[0], hits[-1])
+    if best is None:
+        return None
+    return toks[best[1]][0], toks[best[2]][1], best[0]
+
+
+def quote_span(text: str, quote: str, min_words: int = 4) -> tuple[int, int] | None:
+    """(start, end) of `quote` in `text` as find_quote finds it, or None."""
+    hit = find_quote(text, quote, min_words)
+    return hit[:2] if hit else None
+
+
+def mark_quote(text, quote, css_class: str = "") -> str:
+    """`text` as escaped HTML with the quote (quote_span) inside one <mark>."""
+    text = _text(text)
+    span = quote_span(text, quote) if quote else None
+    if span is None:
+        return escape_html(text)
+    a, b = span
+    cls = f' class="{escape_html(css_class)}"' if css_class else ""
+    return f"{escape_html(text[:a])}<mark{cls}>{escape_html(text[a:b])}</mark>{escape_html(text[b:])}"
+
+
+# An absolute POSIX path of two or more parts (not a URL's '//host/…', not 'och/eller' or '1/2').
+_ABS_PATH = re.compile(r"(?<![\w.~:/\\])/(?:[^\s/'\"<>|;,()\[\]]+/)+([^\s/'\"<>|;,()\[\]]*)")
+
+
+def hide_paths(text, named: dict | None = None) -> str:
+    """`text` for the page without server paths: the folders in `named`
+    ({path: 'korpusmappen'}) by their name, any other absolute path by its
+    last part (a file name)."""
+    from pathlib import Path
+
+    s = _text(text)
+    pairs = []
+    for path, name in (named or {}).items():
+        for form in {str(Path(path)), str(Path(path).resolve())}:
+            pairs.append((form, name))
+    for form, name in sorted(pairs, key=lambda p: -len(p[0])):
+        if form not in ("", "/", "."):
+            s = s.replace(form, name)
+    return _ABS_PATH.sub(lambda m: m.group(1) or "…", s)
+
+
+def swedish_only(message) -> str:
+    """The Swedish half of a bilingual '<svenska> / <english>' message (this
+    code base's errors; the CLI and logs keep both). A message whose part
+    after ' / ' has letters other than a-z (Swedish, then) is returned whole."""
+    s = _text(message)
+    head, sep, tail = s.partition(" / ")
+    if sep and head.strip() and all(c.isascii() for c in tail if c.isalpha()):
+        return head.rstrip()
     return s

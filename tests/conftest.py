@@ -136,13 +136,14 @@ def serve_app(settings):
     """Build and launch the real Gradio app on a free loopback port; returns (url, demo)."""
     import socket
 
-    from assistant.app import CSS, build_app
+    from assistant.app import build_app, launch_kwargs
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     demo = build_app(settings)
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    kw = {**launch_kwargs(settings), "server_name": "127.0.0.1", "server_port": port}  # what `yttra serve` uses
+    demo.queue().launch(**kw, prevent_thread_lock=True, quiet=True)
     return f"http://127.0.0.1:{port}/", demo
 
 

@@ -107,7 +107,11 @@ def test_ask_cite_open_source_compare_and_download_draft(app_url, browser, tmp_p
     import docx
 
     text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
-    assert "Skarpnäcks stadsdelsnämnd" in text and "Källor" in text
+    assert "Skarpnäcks stadsdelsnämnd" in text and "Formulering från" not in text
+    import zipfile
+
+    with zipfile.ZipFile(target) as z:  # the earlier yttranden are Word comments beside the text they support
+        assert "word/comments.xml" in z.namelist() and "corpus/" in z.read("word/comments.xml").decode("utf-8")
     page.screenshot(path=str(ARTIFACTS / "skriv.png"), full_page=True)
     page.close()
 

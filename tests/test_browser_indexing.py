@@ -46,7 +46,7 @@ def test_the_table_follows_background_indexing(tiny_settings, tmp_path):
             out = page.locator("#yttra-upload-out")
             expect(out).to_contain_text("Sparade 1 fil", timeout=60_000)
             expect(out).to_contain_text("pågår i bakgrunden")
-            row = page.locator("#yttra-docs tr", has_text="langsam")
+            row = page.locator("#yttra-docs .virtual-row", has_text="langsam.txt")  # gradio 6's table rows
             expect(row).to_contain_text("indexeras", timeout=30_000)
             emb.gate.set()
             expect(row).to_contain_text("indexerad", timeout=60_000)  # the poll timer refreshed it

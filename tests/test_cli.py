@@ -102,12 +102,26 @@ def test_ask_abstains_with_the_fixed_phrase(tiny_settings):
 def test_compare_and_draft_from_the_cli(tiny_settings, tmp_path):
     _ingest(tiny_settings)
     csv_path = tmp_path / "t.csv"
-    res = runner.invoke(app, ["compare", "ordningsvakter", "--csv", str(csv_path), "--json",
+    xlsx_path = tmp_path / "t.xlsx"
+    res = runner.invoke(app, ["compare", "ordningsvakter", "--csv", str(csv_path), "--xlsx", str(xlsx_path), "--json",
                               "--index-dir", str(tiny_settings.index_dir)])
     assert res.exit_code == 0, res.output
     rows = {r["namnd"]: r for r in json.loads(res.output)["rows"]}
     assert rows["Spånga-Tensta stadsdelsnämnd"]["stance"] == "positiv"
-    assert csv_path.read_text(encoding="utf-8").startswith("nämnd")
+    import csv
+    import io
+
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # Swedish Excel: BOM and ';'
+    table = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert table[0][0] == "Nämnd" and any(r[0] == "Spånga-Tensta stadsdelsnämnd" for r in table[1:])
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(xlsx_path)["Jämförelse"]
+    assert [c.value for c in sheet[1]][:1] == ["Nämnd"] and sheet.max_row == len(table)
+    plain = tmp_path / "plain.csv"
+    res = runner.invoke(app, ["compare", "ordningsvakter", "--csv", str(plain), "--csv-plain",
+                              "--index-dir", str(tiny_settings.index_dir)])
+    assert res.exit_code == 0 and plain.read_text(encoding="utf-8").startswith("nämnd")
     out = tmp_path / "utkast.docx"
     res = runner.invoke(app, ["draft", "--title", "Trygghetsprogram 2028–2031", "--namnd", "Skarpnäcks stadsdelsnämnd",
                               "--date", "2027-11-20", "--points", "kommunikation", "--out", str(out),

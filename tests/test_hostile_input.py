@@ -199,7 +199,7 @@ def test_long_run_files_list_serve_and_ingest(tiny_settings):
     assert report.ok and report.documents == 4, report.failed
     demo = build_app(tiny_settings)  # a "restart"
     fns = _fns(demo)
-    _, dropdown, _, view = fns["on_load"](_Req(dok="lang_rad", sida="1"))
+    view = fns["on_page_load"](_Req(dok="lang_rad", sida="1"))[2]  # (tabs, page control, viewer, ...)
     assert "Sida 1 av" in view and "ordningsvakter" in view
 
 
@@ -237,9 +237,9 @@ def test_one_failing_document_is_its_own_status(tiny_settings, monkeypatch):
     assert len(report.failed) == 1 and report.failed[0][0].endswith("trasig.txt")
     assert report.documents == 2 and report.chunks > 0
     fns = _fns(build_app(tiny_settings))
-    _, _, _, view = fns["on_load"](_Req(dok="trasig"))
+    view = fns["on_page_load"](_Req(dok="trasig"))[2]
     assert "Fel:" in view
-    _, _, _, view = fns["on_load"](_Req(dok="a_sdn"))
+    view = fns["on_page_load"](_Req(dok="a_sdn"))[2]
     assert "Sida 1 av" in view
 
 
@@ -379,9 +379,10 @@ def test_compare_exports_with_a_shared_prefix_are_distinct(app_fns):
     topics = [prefix + s for s in ("parker", "torg", "tunnelbana", "skolgårdar")]
     results = _run_all(app_fns["compare"], [(t,) for t in topics])
     assert len({r[1] for r in results}) == 4 and len({r[2] for r in results}) == 4
-    for topic, (_, csv_path, md_path) in zip(topics, results):
+    for topic, (_, csv_path, md_path, xlsx_path) in zip(topics, results):
         assert md_cell(topic) in Path(md_path).read_text(encoding="utf-8")
-        assert Path(csv_path).read_text(encoding="utf-8").startswith("nämnd,")
+        assert Path(csv_path).read_text(encoding="utf-8-sig").startswith("Nämnd;")  # Swedish Excel
+        assert Path(xlsx_path).suffix == ".xlsx" and Path(xlsx_path).stat().st_size > 0
 
 
 def test_write_atomic_leaves_nothing_on_failure(tmp_path):
@@ -561,8 +562,7 @@ def test_login_page_holds_no_index_data(tiny_settings):
 
 
 def test_filter_choices_are_filled_at_page_load(app_fns):
-    updates = app_fns["on_filters"]()
-    namnd = updates[0]["choices"]
+    namnd = app_fns["on_page_load"](_Req())[9]["choices"]  # outputs: … seen, poll, table, status, Nämnd, …
     flat = [c[0] if isinstance(c, (list, tuple)) else c for c in namnd]
     assert "Alla" in flat and "Spånga-Tensta stadsdelsnämnd" in flat and "Kyrkogårdsnämnden" in flat
 
@@ -580,5 +580,5 @@ def test_page_param(raw, page):
 
 def test_page_load_with_odd_sida_values(app_fns):
     for raw in ("²", "9" * 5000, "1e9", "999999", "-1"):
-        tabs, _, slider, view = app_fns["on_load"](_Req(dok="a_sdn", sida=raw))
+        tabs, slider, view = app_fns["on_page_load"](_Req(dok="a_sdn", sida=raw))[:3]
         assert re.search(r"Sida \d+ av \d+", view), raw  # clamped to the document's pages

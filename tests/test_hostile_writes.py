@@ -78,9 +78,11 @@ class GatedEmbedder(HashEmbedder):
 
 
 def _table(demo) -> dict:
-    """doc id -> status column, from the page-load refresh of the table."""
-    _, rows = _fns(demo)["on_poll_start"]()
-    return {r[0]: r[9] for r in rows}
+    """doc id -> status column, from the refresh of the page's index views
+    (on_watch with nothing seen yet: the table is its third output). The title
+    column ends with the file name."""
+    rows = _fns(demo)["on_watch"](None, None)[2]
+    return {Path(re.search(r"<br>\*(.+)\*$", r[1]).group(1)).stem: r[8] for r in rows}
 
 
 def _corpus_junk(corpus: Path) -> list[str]:
@@ -212,8 +214,8 @@ def test_a_long_ingest_blocks_no_save_and_no_question(gated_app, tmp_path):
     assert docs.load_metadata_file(s.corpus_dir / "metadata.yaml")["b_kyrk"]["namnd"] == "Nya nämnden"
     status = _table(demo)
     assert status["b_kyrk"] == "köad" and status["langsam"].startswith("indexeras")
-    poll = fns["on_poll"]()
-    assert "Indexering i bakgrunden: indexerar langsam.txt; 1 fil köad." in poll[1]
+    poll = fns["on_watch"](None, None)  # (seen, timer, table, status line, ...)
+    assert "Indexering i bakgrunden: indexerar langsam.txt; 1 fil köad." in poll[3]
 
     _, chat, _, sources = fns["ask"]("Vad tycker nämnden om ordningsvakter?", [], [], "Alla", "Alla", "Alla", "Alla")
     assert "Spånga" in chat[-1]["content"] and "Källor" in sources  # questions work meanwhile
@@ -224,7 +226,9 @@ def test_a_long_ingest_blocks_no_save_and_no_question(gated_app, tmp_path):
     assert status["langsam"] == "indexerad" and status["b_kyrk"] == "indexerad"
     rows = {d.doc_id: d for d in docs.list_documents(s)}
     assert rows["langsam"].indexed and rows["b_kyrk"].indexed and rows["b_kyrk"].namnd == "Nya nämnden"
-    assert fns["on_poll"]()[2].active is False  # the table stops polling when the queue is empty
+    from assistant.app import POLL_IDLE_S
+
+    assert fns["on_watch"](None, None)[1].value == POLL_IDLE_S  # the page polls slowly when the queue is empty
 
 
 def test_page_loads_never_repair_and_read_each_file_once(tiny_settings, monkeypatch):
@@ -255,15 +259,14 @@ def test_page_loads_never_repair_and_read_each_file_once(tiny_settings, monkeypa
     class Req:
         query_params: dict = {}
 
-    for _ in range(3):  # three page loads
-        fns["on_load"](Req())
-        fns["on_poll_start"]()
-        fns["status"]()
+    for _ in range(3):  # three page loads (and the page's index watch)
+        fns["on_page_load"](Req())  # the status line included
+        fns["on_watch"](None, None)
         fns["on_meta_load"]("oindexerad")
     assert calls == {"read": 1, "repair": 0}
     assert _table(demo)["oindexerad"] == "ej indexerad"
     (tiny_settings.corpus_dir / "oindexerad.txt").write_bytes(OCR_FILE.read_bytes() + b"\nTillagd rad.\n")
-    fns["on_load"](Req())
+    fns["on_page_load"](Req())
     assert calls == {"read": 2, "repair": 0}  # a changed file is read again, once
 
 
