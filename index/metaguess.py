@@ -65,6 +65,7 @@ def _alt(words: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class _Rx:
     labels: dict  # doc type -> regex of a label line start
+    labels_end: dict  # doc type -> regex of a label ending a letterhead line ('STOCKHOLMS STAD Tjänsteutlåtande')
     structure: dict  # doc type -> regex of a structure line start
     yttrande_title: re.Pattern
     program_title: re.Pattern
@@ -94,6 +95,8 @@ def _rx() -> _Rx:
     org = sorted(c["organisation_words"], key=len, reverse=True)
     return _Rx(
         labels={t: re.compile(rf"^[\W\d]*(?:{_alt(v['labels'])})(?![\w-])") for t, v in types.items() if v.get("labels")},
+        labels_end={t: re.compile(rf"(?<![\w-])(?:{_alt(v['labels'])})[\W\d]*$") for t, v in types.items()
+                    if v.get("labels")},
         structure={t: re.compile(rf"^[\W]*(?:{_alt(v['structure'])})(?![\w-])") for t, v in types.items()
                    if v.get("structure")},
         yttrande_title=re.compile(rf"(?<![\w-])(?:{_alt(types['yttrande']['title'])})(?![\w-])"),
@@ -322,6 +325,18 @@ def _label_type(line: _Line, rx: _Rx) -> str | None:
     for t in ("protokoll", "tjänsteutlåtande", "yttrande"):  # the form before the role
         if t in rx.labels and rx.labels[t].match(line.f):
             return t
+    # a letterhead whose cells the PDF parser joined into one line: the organisation, then the label
+    # ('STOCKHOLMS STAD Tjänsteutlåtande', 'Parkförvaltningen Yttrande')
+    words = line.f.split()
+    if 2 <= len(words) <= 8:
+        for t in ("protokoll", "tjänsteutlåtande", "yttrande"):
+            m = rx.labels_end.get(t) and rx.labels_end[t].search(line.f)
+            if m and m.start() > 0:
+                head = line.text[:len(line.text) - len(line.f[m.start():])].strip() if len(line.text) == len(line.f) else ""
+                lead = line.f[:m.start()].split()
+                if head.isupper() or any(rx.org_word.search(w.strip(",.;:")) or re.search(r"f[a-z]{0,3}rvaltning", w)
+                                         for w in lead):
+                    return t
     return None
 
 
@@ -436,8 +451,9 @@ def guess_dnr(text: str, f: str, lay: Layout, rx: _Rx) -> tuple[tuple[str, float
         before = f[line_start:a]
         if labelled:  # the label decides: 'Dnr' own, 'Ert dnr' / 'Remissens dnr' the remiss's
             return bool(rx.dnr_remiss.search(before) or rx.remiss.search(before))
-        if not before.strip():  # a dnr broken onto its own line: the line before counts
+        if not before.strip():  # a dnr on its own line: the two lines before count (a title broken over lines)
             prev = f.rfind("\n", 0, max(0, line_start - 1))
+            prev = f.rfind("\n", 0, max(0, prev))
             before = f[prev + 1:line_start]
         return bool(rx.remiss.search(before) or rx.dnr_remiss.search(before))
 

@@ -382,3 +382,13 @@ def test_layouts_ingested_and_answered_with_the_right_citation(corpus, tmp_path)
     sentence = "staden fortsätta att ge ekonomiskt stöd till de föreningar som bedriver nattvandring"
     assert sentence in " ".join(top.text.split())
     assert "Sida" not in top.text and "Telefon 08-508 24 000" not in top.text
+
+
+@pytest.mark.parametrize("key", FILES)
+def test_layout_metadata_is_guessed_right_and_marked_guessed(processed, key):
+    """Type, nämnd, period, own and remiss dnr, date, handläggare of each layout, from its title block and
+    letterhead (joined header cells, a dnr under a title broken over lines), all marked as guessed."""
+    case, doc, chunks, record = _get(processed, key)
+    right, known, wrong = layouts.meta_right(case, record["meta"])
+    assert right == known, wrong
+    assert set(record["meta"]["guessed"]) >= {k for k, v in case.meta.items() if v and k in record["meta"]}
