@@ -74,7 +74,6 @@ class Taxonomy:
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
 
 
-@lru_cache(maxsize=1)
 def _without_lookarounds(pattern: str) -> str:
     """A cue pattern without its lookaround groups: words a cue must NOT be followed by are not cue words."""
     out, i = [], 0
@@ -97,8 +96,15 @@ def _without_lookarounds(pattern: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def taxonomy_data() -> dict:
+    """assistant/taxonomy.yaml as parsed (read once): the one source of the Swedish question cues."""
+    return yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def taxonomy() -> Taxonomy:
-    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    data = taxonomy_data()
     types = tuple((t, tuple(re.compile(r"(?<!\w)" + p) for p in pats))
                   for t, pats in data["question_types"].items())
     refs = data["period_references"]

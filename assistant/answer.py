@@ -79,7 +79,8 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
         return ranked
     floor = share * ranked[0].rel
     own = [s for s in ranked if s.chunk.doc_type == "program" and s.rel >= floor]
-    return own + [s for s in ranked if s not in own] if own else ranked
+    moved = {id(s) for s in own}
+    return own + [s for s in ranked if id(s) not in moved] if own else ranked
 
 
 def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
@@ -95,7 +96,8 @@ def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_
     if not kinds or best <= 0:
         return ranked
     first = [s for s in head if s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds)]
-    return first + [s for s in ranked if s not in first]
+    moved = {id(s) for s in first}
+    return first + [s for s in ranked if id(s) not in moved]
 
 
 def _missing_words(ev: TopicEvidence, question: str) -> list[str]:
@@ -299,12 +301,9 @@ def _shape(question: str) -> str:
 
 
 def _answer_shapes() -> dict:
-    from importlib import resources
+    from .analyse import taxonomy_data
 
-    import yaml
-
-    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
-    return data.get("answer_shapes") or {}
+    return taxonomy_data().get("answer_shapes") or {}
 
 
 def _evidence_first(hits: list[Hit], ranked: list[Scored]) -> list[Hit]:

@@ -31,6 +31,7 @@ from index.clean import repair
 from index.intake import (
     Known, corpus_known, duplicate_message, find_duplicate, known_from_records, text_fingerprint, unindexed_texts,
 )
+from index.intake import file_sha256 as index_file_sha256
 from index.metadata import (
     FIELDS, check_fields, edit_entry_text, load_metadata_file, parse_metadata, resolve_metadata,
 )
@@ -88,11 +89,7 @@ def file_sha256(path: Path) -> str:
     st = Path(path).stat()
     key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if (sha := _SHA_CACHE.get(key)) is None:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        sha = h.hexdigest()
+        sha = index_file_sha256(path)
         with _CACHE_LOCK:
             while len(_SHA_CACHE) >= _SHA_CACHE_MAX:
                 _SHA_CACHE.pop(next(iter(_SHA_CACHE)), None)

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from index.textnorm import fold
 
@@ -28,7 +25,9 @@ _FINAL = re.compile(r"\s+(?:och|samt|eller)\s+", re.I)
 
 @lru_cache(maxsize=1)
 def _cues() -> tuple[re.Pattern, tuple[str, ...]]:
-    data = yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
+    from .analyse import taxonomy_data
+
+    data = taxonomy_data()
     cues = data.get("list_cues") or []
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in cues) + r")(?!\w)") if cues else re.compile(r"$^")
     return pattern, tuple(fold(c) for c in data.get("list_continuations") or ())
@@ -155,9 +154,9 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
     if best_lex <= 0:
         return ranked
     lists, rest = [], []
-    for s in ranked:
+    for i, s in enumerate(ranked):
         e = None
-        if s in head and s.lex >= min_share * best_lex:
+        if i < window and s.lex >= min_share * best_lex:
             spans = sentence_spans(s.chunk.text)
             nxt = next((sp for sp in spans if sp[0] >= s.end), None)
             e = enumeration_end(s.chunk.text, s.start, s.end, nxt, about)

@@ -332,7 +332,7 @@ def _label_type(line: _Line, rx: _Rx) -> str | None:
         for t in ("protokoll", "tjänsteutlåtande", "yttrande"):
             m = rx.labels_end.get(t) and rx.labels_end[t].search(line.f)
             if m and m.start() > 0:
-                head = line.text[:len(line.text) - len(line.f[m.start():])].strip() if len(line.text) == len(line.f) else ""
+                head = line.text[:m.start()] if len(line.text) == len(line.f) else ""  # folding kept the offsets
                 lead = line.f[:m.start()].split()
                 if head.isupper() or any(rx.org_word.search(w.strip(",.;:")) or re.search(r"f[a-z]{0,3}rvaltning", w)
                                          for w in lead):

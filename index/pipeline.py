@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import chunk_document, embedding_text
 from .clean import repair
 from .embed import Embedder, make_embedder
-from .intake import Known, find_duplicate, known_from_records, take_in, text_fingerprint
+from .intake import Known, file_sha256, find_duplicate, known_from_records, take_in, text_fingerprint
 from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
@@ -48,14 +48,6 @@ def passage_text(c: Chunk, context: str = "namnd") -> str:
 
 def embed_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _doc_signature(settings: Settings, entry: dict | None) -> str:
@@ -204,7 +196,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 sig = _doc_signature(settings, entry)
                 old = known.get(doc_id)
                 try:
-                    sha = _file_sha256(Path(path))
+                    sha = file_sha256(Path(path))
                 except OSError:
                     sha = ""  # unreadable: _process_file reports it below
                 if old and old.get("sha256") == sha and old.get("signature") == sig:
@@ -220,7 +212,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                             f"{Path(path).name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
                         report.failed.append((relative_source(Path(path)), msg))
                         continue  # a document indexed before keeps its previous version
-                    text_sha = rec.get("text_sha256") or _text_sha256(Path(path))
+                    text_sha = rec["text_sha256"]  # _process_file fingerprints the text it read
                     if (hit := find_duplicate("", text_sha, indexed_contents(), self_id=doc_id)) is not None:
                         skip_duplicate(Path(path), doc_id, hit)  # the same text under another name
                         continue
@@ -273,14 +265,6 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     report.reused = report.chunks - report.embedded
     report.seconds = time.perf_counter() - t0
     return report
-
-
-def _text_sha256(path: Path) -> str:
-    """text_fingerprint of a file that was just read once within its budget ('' if it cannot be read now)."""
-    try:
-        return text_fingerprint(read_document(path).text)
-    except ReadError:
-        return ""
 
 
 def _embed_all(embedder: Embedder, todo: list[tuple[str, str]], batch: int, progress: bool) -> dict[str, np.ndarray]:

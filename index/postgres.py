@@ -586,7 +586,8 @@ class PgCorpus:
         from tqdm import tqdm
 
         from .metadata import load_metadata_file
-        from .pipeline import _doc_signature, _file_sha256, _process_file
+        from .intake import file_sha256
+        from .pipeline import _doc_signature, _process_file
         from .read import ReadError
 
         entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
@@ -598,7 +599,7 @@ class PgCorpus:
             sig = _doc_signature(self.settings, entries.get(doc_id))
             old = known.get(doc_id)
             try:
-                sha = _file_sha256(path)
+                sha = file_sha256(path)
             except OSError:
                 sha = ""
             if old and old[2] > 0 and old[0] == sha and old[1] == sig:

@@ -132,19 +132,33 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 
 
-def serve_app(settings):
-    """Build and launch the real Gradio app on a free loopback port; returns (url, demo)."""
+def serve_app(settings, corpus=None):
+    """Build and launch the real Gradio app (over `corpus`, default: the settings' index) on a free
+    loopback port, queued and launched as `yttra serve` does; returns (url, demo)."""
     import socket
 
-    from assistant.app import build_app, launch_kwargs
+    from assistant.app import QUEUE_CONCURRENCY, build_app, launch_kwargs
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo = build_app(settings)
-    kw = {**launch_kwargs(settings), "server_name": "127.0.0.1", "server_port": port}  # what `yttra serve` uses
-    demo.queue().launch(**kw, prevent_thread_lock=True, quiet=True)
+    demo = build_app(settings, corpus)
+    kw = {**launch_kwargs(settings), "server_name": "127.0.0.1", "server_port": port}
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY).launch(**kw, prevent_thread_lock=True, quiet=True)
     return f"http://127.0.0.1:{port}/", demo
+
+
+def upload_in_app(page, path, timeout: float = 120_000):
+    """Upload one file in the Dokument tab as a user does; returns the reply locator once it says
+    the file was saved."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Dokument").click()
+    page.locator("#yttra-upload input[type=file]").set_input_files(str(path))
+    page.locator("#yttra-upload-btn").click()
+    out = page.locator("#yttra-upload-out")
+    expect(out).to_contain_text("Sparade 1 fil", timeout=timeout)
+    return out
 
 
 def launch_chromium():

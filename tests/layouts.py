@@ -195,6 +195,16 @@ def _save(pdf, path: Path, n_pages: int) -> None:
     path.write_bytes(bytes(pdf.output()))
 
 
+def _write_pdf(path: Path, n_pages: int, header, footer, pages: list[list[tuple]], *,
+               margins: tuple[float, float, float], bottom: float, **render) -> None:
+    """One layout's PDF: page header/footer, margins (left, top, right), bottom margin, the pages' blocks."""
+    pdf = _pdf_class()(header, footer)
+    pdf.set_margins(*margins)
+    pdf.set_auto_page_break(True, margin=bottom)
+    _render(pdf, pages, **render)
+    _save(pdf, path, n_pages)
+
+
 # --------------------------------------------------------------------------- (a) tjänsteutlåtande, letterhead
 
 A_NAMND = "Ekuddens stadsdelsnämnd"
@@ -270,13 +280,9 @@ def layout_a(folder: Path) -> Case:
                "att resurser för lokala trygghetssamordnare säkras långsiktigt."),
          ("lines", ["Tomas Källström", "Stadsdelsdirektör"])],
     ]
-    Pdf = _pdf_class()
-    pdf = Pdf(header, footer)
-    pdf.set_margins(20, 42, 20)
-    pdf.set_auto_page_break(True, margin=28)
-    _render(pdf, pages, body=11, h1=(12, "B"), h2=(11, "B"), title=(15, "B"), align="J")
     path = folder / "a_tjut_ekudden.pdf"
-    _save(pdf, path, n)
+    _write_pdf(path, n, header, footer, pages, margins=(20, 42, 20), bottom=28,
+               body=11, h1=(12, "B"), h2=(11, "B"), title=(15, "B"), align="J")
     case = Case("a: tjänsteutlåtande, brevhuvud + Sida N (M)", path.name, n, furniture=furniture,
                 meta={"namnd": A_NAMND, "doc_type": "tjänsteutlåtande", "period": "2024-2027", "dnr": A_DNR,
                       "remiss_dnr": "KS 2026/1187", "date": "2027-03-16"})
@@ -342,13 +348,9 @@ def layout_b(folder: Path) -> Case:
                "trygga parker och grönområden."),
          ("lines", ["Agneta Frisk", "Förvaltningschef"])],
     ]
-    Pdf = _pdf_class()
-    pdf = Pdf(header, footer)
-    pdf.set_margins(25, 38, 25)
-    pdf.set_auto_page_break(True, margin=30)
-    _render(pdf, pages, body=10.5, h1=(10.5, "B"), title=(14, "B"))
     path = folder / "b_yttr_park.pdf"
-    _save(pdf, path, n)
+    _write_pdf(path, n, header, footer, pages, margins=(25, 38, 25), bottom=30,
+               body=10.5, h1=(10.5, "B"), title=(14, "B"))
     case = Case("b: annat brevhuvud, N (M) i sidfoten", path.name, n, furniture=furniture,
                 meta={"namnd": B_NAMND, "doc_type": "yttrande", "period": "2024-2027", "dnr": "PN 2027-0055",
                       "date": "2027-05-04"})
@@ -420,13 +422,9 @@ def layout_c(folder: Path) -> Case:
          ("p", "Programmet följs upp årligen i stadens ordinarie uppföljning av mål och budget. "
                "Resultaten redovisas för kommunfullmäktige.")],
     ]
-    Pdf = _pdf_class()
-    pdf = Pdf(header, footer)
-    pdf.set_margins(22, 25, 22)
-    pdf.set_auto_page_break(True, margin=22)
-    _render(pdf, pages, body=10.5, h1=(16, "B"), h2=(12.5, "B"), title=(24, "B"))
     path = folder / "c_program_2028.pdf"
-    _save(pdf, path, n)
+    _write_pdf(path, n, header, footer, pages, margins=(22, 25, 22), bottom=22,
+               body=10.5, h1=(16, "B"), h2=(12.5, "B"), title=(24, "B"))
     case = Case("c: program, rubriker/punktlistor/tabell", path.name, n, furniture=furniture,
                 meta={"namnd": "", "doc_type": "program", "period": "2028-2031"})
     return _truth(case, pages)
@@ -560,13 +558,9 @@ def layout_e(folder: Path) -> Case:
         [("p", "Förvaltningen deltar gärna i den fortsatta samverkan kring programmets genomförande."),
          ("lines", ["Sofia Nyström", "Förvaltningschef"])],
     ]
-    Pdf = _pdf_class()
-    pdf = Pdf(header, footer)
-    pdf.set_margins(24, 40, 24)
-    pdf.set_auto_page_break(True, margin=26)
-    _render(pdf, pages, body=10.5, h1=(12, "B"), title=(14, "B"))
     path = folder / "e_remiss_2028.pdf"
-    _save(pdf, path, n)
+    _write_pdf(path, n, header, footer, pages, margins=(24, 40, 24), bottom=26,
+               body=10.5, h1=(12, "B"), title=(14, "B"))
     case = Case("e: remissvar 2028–2031, Sida N av M", path.name, n, furniture=furniture,
                 meta={"namnd": E_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": "FRN 2027/88",
                       "remiss_dnr": "KS 2027/1654", "date": "2027-04-22"})

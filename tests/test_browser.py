@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, launch_chromium, serve_app
+from conftest import CHROMIUM, launch_chromium, serve_app, upload_in_app
 from index.pipeline import ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -148,10 +148,7 @@ def test_upload_a_pdf_in_the_browser_and_find_it(app_url, browser, tmp_path):
     pdf.output(str(path))
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url, timeout=60_000)
-    page.get_by_role("tab", name="Dokument").click()
-    page.locator("#yttra-upload input[type=file]").set_input_files(str(path))
-    page.locator("#yttra-upload-btn").click()
-    page.locator("#yttra-upload-out").get_by_text("Sparade 1 fil").wait_for(timeout=120_000)
+    upload_in_app(page, path)
     page.screenshot(path=str(ARTIFACTS / "uppladdning.png"), full_page=True)
     page.get_by_role("tab", name="Fråga").click()
     page.get_by_label("Fråga", exact=True).fill("parkvakter vid Årstaviken")

@@ -6,14 +6,13 @@ launch_kwargs, as `yttra serve` launches it (the DownloadGuard included)."""
 from __future__ import annotations
 
 import os
-import socket
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, HashEmbedder, launch_chromium
+from conftest import CHROMIUM, HashEmbedder, launch_chromium, serve_app
 from index.local import LocalCorpus
 from index.pipeline import ingest
 
@@ -25,17 +24,10 @@ if not os.path.exists(CHROMIUM):
 
 @pytest.fixture
 def guarded_app(tiny_settings):
-    from assistant.app import QUEUE_CONCURRENCY, build_app, launch_kwargs
 
     assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
-    demo = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))
-    kw = launch_kwargs(tiny_settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    kw.update(server_port=port, prevent_thread_lock=True, quiet=True)
-    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY).launch(**kw)
-    yield f"http://127.0.0.1:{port}/"
+    url, demo = serve_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))
+    yield url
     demo.close()
 
 

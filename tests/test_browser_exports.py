@@ -15,12 +15,11 @@ import io
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CORPUS, HashEmbedder, launch_chromium
+from conftest import CHROMIUM, CORPUS, HashEmbedder, launch_chromium, serve_app
 from test_exports import A4_PT, ARTIFACTS, pdf_pages, save_png, soffice_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -35,7 +34,6 @@ NAMND = "Skarpnäcks stadsdelsnämnd"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """(url, corpus folder) of the app as `yttra serve` launches it."""
-    from assistant.app import QUEUE_CONCURRENCY, build_app, launch_kwargs
     from index.local import LocalCorpus
     from index.pipeline import ingest
     from index.settings import Settings
@@ -45,14 +43,8 @@ def app(tmp_path_factory):
     shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns(".metadata-history"))
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     assert ingest(settings, embedder=HashEmbedder(), progress=False).ok
-    demo = build_app(settings, LocalCorpus(settings, HashEmbedder()))
-    kw = launch_kwargs(settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    kw.update(server_port=port, prevent_thread_lock=True, quiet=True)
-    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY).launch(**kw)
-    yield f"http://127.0.0.1:{port}/", corpus
+    url, demo = serve_app(settings, LocalCorpus(settings, HashEmbedder()))
+    yield url, corpus
     demo.close()
 
 

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import CHROMIUM, launch_chromium
+from conftest import CHROMIUM, launch_chromium, upload_in_app
 from index.local import LocalCorpus
 from index.pipeline import ingest
 from test_hostile_writes import YTTRANDE, GatedEmbedder
@@ -40,11 +40,7 @@ def test_the_table_follows_background_indexing(tiny_settings, tmp_path):
         with launch_chromium() as b:
             page = b.new_page(viewport={"width": 1400, "height": 1200})
             page.goto(f"http://127.0.0.1:{kw['server_port']}/", timeout=60_000)
-            page.get_by_role("tab", name="Dokument").click()
-            page.locator("#yttra-upload input[type=file]").set_input_files(str(upload))
-            page.locator("#yttra-upload-btn").click()
-            out = page.locator("#yttra-upload-out")
-            expect(out).to_contain_text("Sparade 1 fil", timeout=60_000)
+            out = upload_in_app(page, upload, timeout=60_000)
             expect(out).to_contain_text("pågår i bakgrunden")
             row = page.locator("#yttra-docs .virtual-row", has_text="langsam.txt")  # gradio 6's table rows
             expect(row).to_contain_text("indexeras", timeout=30_000)

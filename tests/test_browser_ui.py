@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CORPUS, launch_chromium
+from conftest import CHROMIUM, CORPUS, launch_chromium, upload_in_app
 from index.pipeline import ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -180,11 +180,7 @@ def test_upload_shows_everywhere_and_its_guesses_are_corrected(app, browser, tmp
     before = int(re.search(r"Index: (\d+) avsnitt", status.inner_text()).group(1))
     expect(other.locator("#yttra-status")).to_contain_text(f"Index: {before} avsnitt", timeout=60_000)
 
-    page.get_by_role("tab", name="Dokument").click()
-    page.locator("#yttra-upload input[type=file]").set_input_files(str(upload))
-    page.locator("#yttra-upload-btn").click()
-    out = page.locator("#yttra-upload-out")
-    expect(out).to_contain_text("Sparade 1 fil", timeout=120_000)
+    out = upload_in_app(page, upload)
     expect(out).to_contain_text("Gissade metadata")
 
     # Same session, no reload: the table, the header's count, the metadata dropdown (the upload preselected).
