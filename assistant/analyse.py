@@ -72,6 +72,7 @@ class Taxonomy:
     scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
+    actors: tuple = ()  # ((cue regex on the folded question, evidence regex),): "Vem ansvarar …?"
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -121,7 +122,9 @@ def taxonomy() -> Taxonomy:
                     {k: tuple(v) for k, v in (data.get("followup_scopes") or {}).items()},
                     tuple(data.get("signatory_titles") or ()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
-                           re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()))
+                           re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()),
+                    tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + r")\b"),
+                           re.compile(q["evidence"], re.I)) for q in [data["actors"]] if q))
 
 
 # ------------------------------------------------------------------ names

@@ -16,8 +16,8 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import Scored, Scorer, calibration
-from .quotes import verify_quote
+from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, leans_back
+from .quotes import quotable, sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
@@ -53,7 +53,7 @@ def topic_text(req, question: str) -> str:
 def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict, k: int) -> TopicEvidence:
     hits = corpus.search(query, k=k, filters=filters or None)
     scorer = Scorer(corpus, topic_text(req, question), dense_text=query)
-    ranked = scorer.rank(scorer.sentences([h.chunk for h in hits], [h.rank for h in hits]))
+    ranked = scorer.rank(scorer.sentences([h.chunk for h in hits], [h.rank for h in hits], joined=True))
     features = scorer.answerability(ranked)
     features["quantity_gap"] = float(_quantity_gap(question, [s.text for s in ranked[:6]]))
     return TopicEvidence(query, filters, hits, scorer, ranked, features)
@@ -85,12 +85,13 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
 
 def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …")
-    gets the sentences stating such an amount first (among the top `window` with lexical coverage at least
-    `min_share` of the best); the rest keep their order."""
+    or for an actor (`actors`: "Vem ansvarar …") gets the sentences stating such a thing first (among the
+    top `window` with lexical coverage at least `min_share` of the best); the rest keep their order."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
-    kinds = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
+    tax = taxonomy()
+    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors) if cue.search(q)]
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
     if not kinds or best <= 0:
@@ -168,6 +169,26 @@ def select_evidence(ranked: list[Scored], *, max_docs: int = 3, per_doc: int = 2
     return by_doc
 
 
+def _stand_alone(text: str, a: int, b: int) -> tuple[int, int]:
+    """Widen the quote [a, b) by whole sentences of the same passage so it stands
+    on its own: the sentence before when the quote starts by leaning back on it,
+    the sentence after when that one leans back on the quote ("Det leder till …"),
+    within MAX_UNIT_CHARS."""
+    spans = sentence_spans(text)
+    i = next((k for k, (x, y) in enumerate(spans) if x <= a < y), None)
+    j = next((k for k, (x, y) in enumerate(spans) if x < b <= y), None)
+    if i is None or j is None:
+        return a, b
+    if i > 0 and leans_back(text[a:b]) and b - spans[i - 1][0] <= MAX_UNIT_CHARS \
+            and quotable(text[spans[i - 1][0]:spans[i - 1][1]]):
+        a = spans[i - 1][0]
+    if j + 1 < len(spans) and leans_back(text[spans[j + 1][0]:spans[j + 1][1]]) \
+            and spans[j + 1][1] - a <= MAX_UNIT_CHARS and len(words(text[spans[j + 1][0]:spans[j + 1][1]])) >= 4 \
+            and re.search(r"[.!?»”)]\s*$", text[spans[j + 1][0]:spans[j + 1][1]]):
+        b = spans[j + 1][1]
+    return a, b
+
+
 def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]:
     """Answer text with [n] markers, its citations and warnings: per document
     its best sentences, adjacent ones joined, each labelled as the nämnd's own
@@ -190,7 +211,8 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
         lines = []
         for group in merged:
             chunk = group[0].chunk
-            quote = normalize_ws(chunk.text[group[0].start:group[-1].end])
+            a, b = _stand_alone(chunk.text, group[0].start, group[-1].end)
+            quote = normalize_ws(chunk.text[a:b])
             if not verify_quote(quote, chunk):  # the guarantee: never show an unverifiable quote
                 warnings.append(f"Citat kunde inte verifieras och togs bort ({chunk.label}).")
                 continue

@@ -8,15 +8,17 @@ verbatim span of a cited passage.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index.corpus import Corpus, DocRecord
+from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, namnd_keys, taxonomy
-from .compare import detect_stance, find_cues
+from .analyse import Request, namnd_keys, taxonomy, taxonomy_data
+from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
+from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
+from .evidence import Scorer
 from .quotes import quotable, sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -365,9 +367,16 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
 
 _RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b|\b(rangordna|ranka|rankning|sortera|ordna)\w*\b")
 _RANK_LEAST = re.compile(r"\bminst\b")
+_WITHOUT = re.compile(r"\butan (nagra |nagon )?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm)\w*")
 _WANTS_POSITIVE = re.compile(r"\b(positiv\w*|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*)\b")
 _WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")
-_REQUEST = re.compile(r"\b(bör|behöver|borde|önskar|saknar|saknas|föreslår att .{0,40}(kompletteras|förtydligas|ändras))\b", re.I)
+# A request for change to the programme (counted as critique): the programme or a passive form as its object,
+# not any "behöver" ("arbetet behöver stärkas" motivates the programme, it does not criticise it).
+_REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet|texten|avsnittet|skrivningen|det|detta)"
+                      r" (bör|behöver|borde|skulle (kunna|behöva))\b|(bör|behöver|borde)( \w+){0,3} (förtydligas|"
+                      r"tydliggöras|kompletteras|ändras|framgå|utvecklas|preciseras|ses över|läggas till|omfatta|"
+                      r"inkludera|klargöras|lyftas fram)\b|önskar|efterfrågar|efterlyser|saknar|saknas|"
+                      r"föreslår att .{0,40}(kompletteras|förtydligas|ändras))", re.I)
 
 
 @dataclass
@@ -376,18 +385,43 @@ class _DocStance:
     stance: str
     positive: list[Sentence]
     critical: list[Sentence]
+    other: list[Sentence] = field(default_factory=list)  # on the topic, no stance cue
 
 
-def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "") -> _DocStance:
+def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer) -> list[Sentence]:
+    """The document's body sentences on the scorer's topic: Jämför's evidence
+    (compare.ranked_sentences, the shared scorer) above Jämför's threshold, the
+    STANCE_SENTENCES most relevant, in reading order."""
+    chunks = corpus.passages(rec.doc_id)
+    if not chunks:
+        return []
+    _, ranked = ranked_sentences(scorer, chunks)
+    out: list[Sentence] = []
+    seen: set[str] = set()
+    for s in ranked:
+        if s.rel < COMPARE_THRESHOLD or len(out) >= STANCE_SENTENCES:
+            break
+        t = normalize_ws(s.text)
+        if t in seen or not is_body_sentence(t):
+            continue
+        seen.add(t)
+        out.append(Sentence(chunks[s.chunk_i], s.span[0], s.span[1], s.chunk_i * 10 ** 6 + s.span[0]))
+    return sorted(out, key=lambda x: x.order)
+
+
+def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Scorer | None = None) -> _DocStance:
     """Stance of one document: its own-voice sentences in the summary and
-    synpunkter sections (on `topic` when one is given), cue phrases counted per
-    sentence; a request for change ('bör', 'behöver', 'saknar') counts as critique."""
-    sents = document_sentences(corpus, rec.doc_id)
-    views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
+    synpunkter sections, or — with a topic — the sentences Jämför would read on
+    that topic (one stance method for both), cue phrases counted per sentence;
+    a request for change ('bör', 'behöver', 'saknar') counts as critique."""
     if topic:
-        tterms = [t for t in analyze(topic) if len(t) >= 4]
-        views = [s for s in views if any(t in fold(s.text) for t in tterms)] if tterms else views
-    pos, crit = [], []
+        views = _topic_views(corpus, rec, scorer or Scorer(corpus, topic))
+        if not views:
+            return _DocStance(rec, "ej berört", [], [])
+    else:
+        sents = document_sentences(corpus, rec.doc_id)
+        views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
+    pos, crit, other = [], [], []
     for s in views:
         if voice(s.text) == "account":
             continue
@@ -396,10 +430,26 @@ def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "") -> _DocStan
             pos.append(s)
         elif c or _REQUEST.search(s.text):
             crit.append(s)
+        else:
+            other.append(s)
     stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
     if crit and not pos:
         stance = "kritisk"
-    return _DocStance(rec, stance, pos, crit)
+    return _DocStance(rec, stance, pos, crit, other)
+
+
+def stance_topic(corpus: Corpus, topic: str) -> str:
+    """What a stance question is about, in words: the topic without the words that
+    ask which way or how strongly (taxonomy.yaml `stance_words`) and without words
+    of the catalogue's titles ("Stödde X förslaget till trygghets- och
+    säkerhetsprogram?" asks for the overall stance: every word left is a title
+    word). "" = the overall stance."""
+    stance_words = tuple(taxonomy_data().get("stance_words", ()))
+    title_words = {fold(w.lower()) for rec in corpus.documents() for w in words(rec.meta.title or "")}
+    keep = [w for w in words(topic or "") if analyze(w) and not fold(w.lower()).startswith(stance_words)]
+    if all(any(term_matches(t, tw) for tw in title_words) for w in keep for t in analyze(w)):
+        return ""
+    return " ".join(keep)
 
 
 def answer_stance(corpus: Corpus, req: Request) -> Answer:
@@ -407,7 +457,14 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     if not docs:
         return _abstain(req, "Inget yttrande i underlaget matchar frågan.")
     q = fold(req.question.lower())
-    stances = [document_stance(corpus, rec, req.topic) for rec in docs]
+    # "positiva utan invändningar": the negated cue asks to exclude, not to find, critique
+    only = bool(_WITHOUT.search(q))
+    q = _WITHOUT.sub(" ", q)
+    topic = stance_topic(corpus, req.topic)
+    scorer = Scorer(corpus, topic, dense_text=req.topic) if topic else None
+    stances = [document_stance(corpus, rec, topic, scorer) for rec in docs]
+    if scorer and all(d.stance == "ej berört" for d in stances):
+        return _abstain(req, f"Inget av yttrandena i underlaget tar upp »{topic}«.")
     cites = _Cites()
     want_pos = bool(_WANTS_POSITIVE.search(q)) and not _WANTS_CHANGE.search(q)
 
@@ -421,6 +478,20 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         if _RANK_LEAST.search(q):
             ranked.reverse()
         top = ranked[0]
+        if scorer and not (top.positive if want_pos else top.critical):
+            # "Vad tyckte den mest kritiska om resurserna?": the most critical overall, then what it says on the topic
+            overall = sorted((document_stance(corpus, d.rec) for d in stances), key=lambda d: (-key(d), d.rec.doc_id))
+            if _RANK_LEAST.search(q):
+                overall.reverse()
+            head = overall[0]
+            on_topic = next(d for d in stances if d.rec.doc_id == head.rec.doc_id)
+            said = " ".join(x for x in (cites.sentence(s) for s in
+                                        (on_topic.critical + on_topic.positive + on_topic.other)[:2]) if x)
+            if (head.positive if want_pos else head.critical) and said:
+                kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
+                return Answer(req.question, f"**{head.rec.meta.namnd or head.rec.doc_id}** har flest {kind} överlag "
+                              f"({len(head.positive if want_pos else head.critical)} meningar). Om »{topic}« skriver "
+                              f"den: {said}", cites.items, query=req.question, filters=req.filters())
         if not (top.positive if want_pos else top.critical):
             return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
@@ -439,17 +510,31 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     if len(stances) == 1 or req.namnder:
         parts = []
         for d in stances[:4]:
+            if d.stance == "ej berört":
+                parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
+                continue
             label = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
                      "neutral": "varken tydligt positiv eller kritisk"}.get(d.stance, d.stance)
             ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)
-            parts.append(f"**{_who(d.rec)}** är {label}" + (f" i fråga om {req.topic}" if req.topic else "")
-                         + (": " + ev if ev else "."))
+            if not ev and d.other:  # on the topic, but no stance cue: show what it says
+                ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
+            parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
     # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence
-    match = [d for d in stances if (d.positive if want_pos else d.critical)]
+    match = [d for d in stances if (d.positive if want_pos else d.critical)
+             and not (only and (d.critical if want_pos else d.positive))]
     if not match:
-        return _abstain(req, "Inget yttrande i underlaget uttrycker det frågan gäller.")
+        addressed = [d for d in stances if d.stance != "ej berört" and (d.positive or d.critical or d.other)]
+        if not (scorer and addressed):
+            return _abstain(req, "Inget yttrande i underlaget uttrycker det frågan gäller.")
+        # "Var någon emot att …?" – no one was: say so, and show what those who take it up say
+        lines = [f"- **{d.rec.meta.namnd or d.rec.doc_id}** ({ {'blandad': 'positiv men med invändningar', 'neutral': 'ingen tydlig hållning'}.get(d.stance, d.stance)}): "
+                 + " ".join(x for x in (cites.sentence(s) for s in (d.positive + d.critical + d.other)[:1]) if x)
+                 for d in addressed]
+        head = ("Inget yttrande uttrycker tydligt stöd" if want_pos else "Inget yttrande framför kritik")
+        return Answer(req.question, f"{head} i fråga om »{topic}«. Så här skriver de som tar upp det:\n"
+                      + "\n".join(lines), cites.items, query=req.question, filters=req.filters())
     head = ("Dessa nämnder uttrycker stöd:" if want_pos else "Dessa nämnder framför kritik eller önskar ändringar:")
     lines = [f"- **{d.rec.meta.namnd or d.rec.doc_id}**: " + evidence(d, want_pos, 1) for d in match]
     return Answer(req.question, head + "\n" + "\n".join(lines), cites.items, query=req.question, filters=req.filters())

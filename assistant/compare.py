@@ -80,7 +80,9 @@ CRITICAL_CUES: dict[str, tuple[str, ...]] = {
     "bör framgå tydligare": (r"bor (?:det )?framga tydligare",),
     "kritisk": ("kritisk", "kritiska"),
     "brist": ("brist", "brister", "bristen", "bristerna"),
-    "utmaningar": ("utmaningar",),
+    # challenges *with* the proposal, not the city's challenges the programme answers
+    "utmaningar med": (r"(?:ser|finns|innebar|medfor) (?:\w+ ){0,3}utmaningar(?: \w+){0,2} med",
+                       r"utmaningar med (?:programmet|forslaget|skrivningen|uppdraget|\w+uppdraget)"),
     "kan bli mycket bättre": ("kan bli mycket battre",),
     "dock": ("dock",),
 }
@@ -90,6 +92,8 @@ def _compile(cues: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern]]:
     return [(label, re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")) for label, alts in cues.items()]
 
 
+_NEGATED = re.compile(r"(?<!\w)(inte|ej|icke|knappast|aldrig|inga|ingen|inget)(?: \w+)?\s*$")
+_NEGATION = re.compile(r"(?<!\w)(inte|ej|inga|ingen|inget)(?!\w)")
 _POS = _compile(POSITIVE_CUES)
 _CRIT = _compile(CRITICAL_CUES)
 
@@ -143,6 +147,9 @@ def find_cues(text: str) -> tuple[list[str], list[str]]:
         for label, rx in cues:
             for m in rx.finditer(t):
                 found.append((m.start(), m.end(), label, positive))
+    # a negated positive cue ("inte positiv", "ser inga fördelar") is critique
+    found = [(a, b, "inte " + label, False) if positive and (_NEGATED.search(t[max(0, a - 20):a]) or _NEGATION.search(t[a:b])) else (a, b, label, positive)
+             for a, b, label, positive in found]
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     taken: list[tuple[int, int]] = []
     pos: list[str] = []
@@ -204,6 +211,15 @@ def _doc_sentences(chunks: list[Chunk], scorer: Scorer, dense: np.ndarray, cos: 
     return out
 
 
+def ranked_sentences(scorer: Scorer, chunks: list[Chunk]) -> tuple[list[_Sent], list[_Sent]]:
+    """One document's sentences scored on the topic (reading order) and ranked
+    best first: the evidence Jämför and the stance answerer both read."""
+    z = scorer.passage_z(chunks)
+    dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
+    sents = _doc_sentences(chunks, scorer, dense, z)
+    return sents, sorted(sents, key=lambda s: (-s.rel, -s.lex, -s.cos, s.chunk_i, s.span))
+
+
 def _quote(best: _Sent, sents: list[_Sent], chunk: Chunk) -> str:
     """The best sentence, with its neighbour in the same chunk when that one
     also names the topic and the quote stays short."""
@@ -239,11 +255,8 @@ def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Compa
         chunks = corpus.passages(rec.doc_id)
         if not chunks:
             continue
-        z = scorer.passage_z(chunks)
-        dense = np.clip(z, 0.0, Z_FULL) / Z_FULL
         first = chunks[0]
-        sents = _doc_sentences(chunks, scorer, dense, z)
-        ranked = sorted(sents, key=lambda s: (-s.rel, -s.lex, -s.cos, s.chunk_i, s.span))
+        sents, ranked = ranked_sentences(scorer, chunks)
         relevance = ranked[0].rel if ranked else 0.0
         row = CompareRow(doc_id=rec.doc_id, namnd=first.namnd, title=first.title, year=first.year,
                          date=first.date, period=first.period, stance="ej berört", relevance=round(relevance, 4))

@@ -38,6 +38,27 @@ LEX_WEIGHT = 0.6
 DENSE_WEIGHT = 0.4
 Z_FULL = 5.0
 MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
+MAX_UNIT_CHARS = 500  # a sentence with the one leaning back on it ("Detta är kommunstyrelsens ansvar.")
+
+
+def leans_back(sentence: str) -> bool:
+    """Does the sentence start with a word that points back to the one before
+    (taxonomy.yaml `discourse_continuations`: "Detta är kommunstyrelsens ansvar.")?"""
+    from .analyse import taxonomy_data
+
+    first = words(fold(sentence.lower()))[:1]
+    return bool(first) and first[0] in set(taxonomy_data().get("discourse_continuations", ()))
+
+
+def evidence_units(text: str) -> list[tuple[int, int]]:
+    """The spans evidence is scored on: every sentence, and a sentence joined
+    with the next when that one leans back on it (it says nothing alone)."""
+    spans = sentence_spans(text)
+    out = list(spans)
+    for (a, _), (c, d) in zip(spans, spans[1:]):
+        if d - a <= MAX_UNIT_CHARS and leans_back(text[c:d]):
+            out.append((a, d))
+    return out
 
 
 def matches(term: str, word: str) -> bool:
@@ -124,15 +145,18 @@ class Scorer:
 
     # -- the scorer
     def sentences(self, chunks: Sequence[Chunk], ranks: Sequence[int] | None = None, *,
-                  quotable_only: bool = True) -> list[Scored]:
+                  quotable_only: bool = True, joined: bool = False) -> list[Scored]:
         """Every sentence of the passages, scored; each distinct sentence once
-        (neighbouring passages overlap), keeping its best-supported occurrence."""
+        (neighbouring passages overlap), keeping its best-supported occurrence.
+        `joined`: also a sentence together with the next one when that one leans
+        back on it (`evidence_units`; for answers that quote content, not for
+        phrasing, which compares formulations sentence by sentence)."""
         z = self.passage_z(chunks)
         best: dict[str, Scored] = {}
         order: list[str] = []
         for i, chunk in enumerate(chunks):
             dense = float(np.clip(z[i], 0.0, Z_FULL) / Z_FULL)
-            for a, b in sentence_spans(chunk.text):
+            for a, b in (evidence_units(chunk.text) if joined else sentence_spans(chunk.text)):
                 text = chunk.text[a:b]
                 if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)):
                     continue

@@ -1,0 +1,57 @@
+"""The stance method shared by Jämför and the stance answerer, and the evidence
+units quotes are built from: cues with negation, requests for change, stance
+questions on a topic, 'utan invändningar', and sentences that lean back."""
+
+from assistant.answer import _stand_alone, answer
+from assistant.answerers import _REQUEST, stance_topic
+from assistant.compare import detect_stance, find_cues
+from assistant.evidence import evidence_units, leans_back
+
+
+def test_negated_positive_cue_is_critique():
+    assert find_cues("Förvaltningen är inte positiv till förslaget.") == ([], ["inte positiv"])
+    pos, crit = find_cues("Förvaltningen ser inga fördelar med uppdelningen.")
+    assert not pos and crit
+    assert find_cues("Förvaltningen är positiv till förslaget.") == (["positiv"], [])
+    assert detect_stance(["Förvaltningen är inte positiv.", "Förvaltningen saknar en analys."])[0] == "kritisk"
+
+
+def test_challenges_the_programme_answers_are_not_critique_of_it():
+    assert find_cues("Staden har fortsatt stora utmaningar inom det brottsförebyggande området.") == ([], [])
+    assert find_cues("Förvaltningen ser några utmaningar med programmets skrivningar.")[1] == ["utmaningar med"]
+
+
+def test_a_request_for_change_targets_the_programme():
+    assert _REQUEST.search("Programmet bör kompletteras med en analys.")
+    assert _REQUEST.search("Därför behöver avsnittet om samverkan förtydligas.")
+    assert _REQUEST.search("Förvaltningen önskar ett tydligare ramverk.")
+    assert not _REQUEST.search("Förvaltningen ser att trygghetsarbetet behöver stärkas för att möta utmaningarna.")
+
+
+def test_sentences_that_lean_back_form_one_evidence_unit():
+    text = "Den centrala nivån ska samordna arbetet. Detta är kommunstyrelsens ansvar. Nästa stycke handlar om annat."
+    units = [text[a:b] for a, b in evidence_units(text)]
+    assert "Den centrala nivån ska samordna arbetet. Detta är kommunstyrelsens ansvar." in units
+    assert leans_back("Det leder till mycket text.") and not leans_back("Kommunstyrelsen leder arbetet.")
+    a = text.index("Den")
+    assert text[slice(*_stand_alone(text, a, text.index(" Detta")))] == \
+        "Den centrala nivån ska samordna arbetet. Detta är kommunstyrelsens ansvar."
+
+
+def test_stance_topic_drops_stance_words_and_whole_title_topics(real_retriever):
+    assert stance_topic(real_retriever, "rakt igenom utan invändningar") == ""
+    assert stance_topic(real_retriever, "trygghets säkerhetsprogram") == ""  # the programme itself: overall stance
+    assert stance_topic(real_retriever, "ordningsvakter") == "ordningsvakter"
+
+
+def test_stance_on_a_topic_quotes_the_sentence_on_that_topic(real_retriever):
+    a = answer(real_retriever, "var spånga-tensta för att dela upp programmet i två?")
+    assert not a.abstained and a.citations
+    assert all(c.chunk.doc_id.startswith("000_") for c in a.citations)
+    assert "delas upp i två" in a.text
+
+
+def test_positive_without_objections_excludes_documents_with_critique(real_retriever):
+    a = answer(real_retriever, "vilka remissvar var positiva rakt igenom utan invändningar")
+    assert not a.abstained
+    assert "Enskede-Årsta-Vantör" not in a.text  # the most critical response is not 'without objections'
