@@ -214,8 +214,33 @@ def unknown_body(question: str, known: Sequence[str]) -> str:
     for m in _BODY_IN.finditer(question):
         if namnd_keys(m.group(2)) and not mentioned_namnder(m.group(2), known):
             return m.group(1)
+    return _unknown_author(question, known)
 
-    return ""
+
+# "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …": the subject of an
+# opinion verb is the author asked about
+_AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:tyckte|tycker|skrev|skriver|svarade|svarar|anser|"
+                     r"ansåg|menade|menar|sa|sade|kommenterade|yttrade)\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
+                     r"[\wåäöéüÅÄÖ\-]+?)(?=\s+(?:om|i|på|till|kring|angående|gällande|att|egentligen|själv|"
+                     r"överhuvudtaget)\b|\s*[?.!]?\s*$)", re.I)
+
+
+def _unknown_author(question: str, known: Sequence[str]) -> str:
+    """The author an opinion question asks about, when it is an organisation with no
+    document here: named with a capital, or an organisation noun (taxonomy.yaml
+    `actors`), and not a word that stands for the corpus's own authors
+    (`generic_subjects`: 'nämnderna', 'förvaltningen', 'de' …)."""
+    m = _AUTHOR.search(question)
+    if not m:
+        return ""
+    np = m.group(1).strip()
+    words_ = [fold(w.lower()) for w in np.split()]
+    generic = set(taxonomy_data().get("generic_subjects", ()))
+    if not words_ or words_[0] in generic or fold(np.lower()) in generic or mentioned_namnder(np, known):
+        return ""
+    actors = taxonomy().actors
+    looks_like_org = any(w[:1].isupper() for w in np.split()) or any(ev.search(fold(np.lower())) for _, ev in actors)
+    return np if looks_like_org else ""
 
 
 # ------------------------------------------------------------------ periods

@@ -236,13 +236,19 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     The longest such heading wins; None when the question names no document or no heading."""
     if not req.doc_ids:
         return None
+    from .analyse import taxonomy_data
+
     asked = set(analyze(question))
     topic = set(analyze(req.topic)) if req.topic else set()
+    # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author word may go
+    authors = set(analyze(" ".join(taxonomy_data().get("generic_subjects", ()))))
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
             part = section.split(" › ")[-1]
             stems = set(analyze(part))
+            if len(stems - authors) >= 2:
+                stems -= authors
             if stems and stems <= asked and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
                 best, best_n = section, len(stems)
     return best

@@ -50,6 +50,12 @@ def leans_back(sentence: str) -> bool:
     return bool(first) and first[0] in set(taxonomy_data().get("discourse_continuations", ()))
 
 
+def _is_heading(text: str, section: str) -> bool:
+    """Is the 'sentence' the passage's section heading (or one of its parents)?"""
+    t = fold(normalize_ws(text).lower()).rstrip(".:")
+    return bool(section) and any(t == fold(p.strip().lower()) for p in section.split("›"))
+
+
 def evidence_units(text: str) -> list[tuple[int, int]]:
     """The spans evidence is scored on: every sentence, and a sentence joined
     with the next when that one leans back on it (it says nothing alone)."""
@@ -158,7 +164,8 @@ class Scorer:
             dense = float(np.clip(z[i], 0.0, Z_FULL) / Z_FULL)
             for a, b in (evidence_units(chunk.text) if joined else sentence_spans(chunk.text)):
                 text = chunk.text[a:b]
-                if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)):
+                if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)) \
+                        or _is_heading(text, chunk.section):
                     continue
                 lex, found = self.coverage(text)
                 s = Scored(chunk, a, b, lex, dense, float(z[i]), found, ranks[i] if ranks else 0)

@@ -23,7 +23,8 @@ from index.textnorm import fold, words
 from index.types import Answer
 
 from .analyse import Request, namnd_keys, taxonomy
-from .answerers import NO_ANSWER, Sentence, _Cites, _scope, document_sentences
+from .answerers import _WANTS_CHANGE, _WANTS_POSITIVE, NO_ANSWER, Sentence, _Cites, _scope, document_sentences, document_stance
+from .compare import find_cues
 from .draft import SECTION_FAMILIES, section_family
 from .evidence import Scorer
 
@@ -72,7 +73,11 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     section = _asked_section(req.question)
     position = _asked_position(req.question)
     quoted = [fold(m.group(1).lower()).strip() for m in _QUOTED.finditer(req.question)]
-    scorer = None if (quoted or section or position) else Scorer(corpus, req.topic or req.question)
+    q = fold(req.question.lower())
+    # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
+    stance = "" if (quoted or section or position) else \
+        "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
+    scorer = None if (quoted or section or position or stance) else Scorer(corpus, req.topic or req.question)
     chosen: dict[str, list[Sentence]] = {}
     for rec in docs[:MAX_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
@@ -89,6 +94,13 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
         elif position == "opening":
             views = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or sents
             picked = views[:1]
+        elif stance:
+            ds = document_stance(corpus, rec)
+            if stance == "positive":  # a supportive clause counts, also before a "men …"
+                picked = sorted((x for x in ds.positive + ds.critical if find_cues(x.text)[0]), key=lambda x: x.order)
+            else:
+                picked = ds.critical
+            picked = picked[:PER_DOC]
         else:
             scored = scorer.rank(scorer.sentences(corpus.passages(rec.doc_id)))
             by_text = {s.text: s for s in sents}

@@ -55,3 +55,29 @@ def test_positive_without_objections_excludes_documents_with_critique(real_retri
     a = answer(real_retriever, "vilka remissvar var positiva rakt igenom utan invändningar")
     assert not a.abstained
     assert "Enskede-Årsta-Vantör" not in a.text  # the most critical response is not 'without objections'
+
+
+def test_a_body_with_no_document_asked_for_its_view_is_unknown():
+    from assistant.analyse import unknown_body
+
+    known = ["Kyrkogårdsnämnden", "Enskede-Årsta-Vantörs stadsdelsnämnd"]
+    assert unknown_body("vad skrev polisen i sitt remissvar om programmet", known) == "polisen"
+    assert unknown_body("vad tyckte Storstockholms brandförsvar om programmet", known) == "Storstockholms brandförsvar"
+    assert unknown_body("Vad tyckte nämnderna om samverkan?", known) == ""
+    assert unknown_body("vad tyckte EAV om buskar", known) == ""
+    assert unknown_body("vad tycker de om det", known) == ""
+
+
+def test_phrasing_of_support_and_critique_quotes_such_sentences(real_retriever):
+    a = answer(real_retriever, "Hur brukar nämnderna formulera kritik mot programmet?")
+    assert a.question_type == "phrasing" if hasattr(a, "question_type") else True
+    assert not a.abstained and len({c.chunk.doc_id for c in a.citations}) >= 2
+    b = answer(real_retriever, "hur uttrycker kulturförvaltningen och stadsarkivet att de håller med programmet")
+    assert not b.abstained and all(c.chunk.doc_id.startswith("004_") for c in b.citations)
+
+
+def test_a_section_heading_is_never_quoted(real_retriever):
+    a = answer(real_retriever, "exakt hur löd kyrkogårdsnämndens förslag till beslut")
+    assert not a.abstained
+    assert all(c.quote.strip().rstrip(".") != c.chunk.section.split(" › ")[-1] for c in a.citations)
+    assert "överlämnar förvaltningens tjänsteutlåtande" in a.text
