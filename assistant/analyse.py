@@ -72,7 +72,7 @@ class Taxonomy:
     scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
-    actors: tuple = ()  # ((cue regex on the folded question, evidence regex),): "Vem ansvarar …?"
+    actors: tuple = ()  # ((cue regex on the folded question, evidence regex), …): "Vem ansvarar …?", "ge ett exempel"
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -124,7 +124,7 @@ def taxonomy() -> Taxonomy:
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
                            re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + r")\b"),
-                           re.compile(q["evidence"], re.I)) for q in [data["actors"]] if q))
+                           re.compile(q["evidence"], re.I)) for q in (data.get("actors"), data.get("examples")) if q))
 
 
 # ------------------------------------------------------------------ names
@@ -350,7 +350,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     wide = any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", joined) for w in tax.corpus_wide)
     if refs and all(r in tax.scopes for r in refs):
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
-    elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not own_topic and qtype == "topic"):
+    elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic"):
         scope = _ALL
     else:
         scope = ()
@@ -432,7 +432,10 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
 
 
 def topic_is_substantial(topic: str) -> bool:
-    return len([w for w in topic.split() if len(w) >= 4]) >= 1
+    """Does the topic name something, beyond asking to go on ('ett konkret exempel', 'utveckla':
+    taxonomy.yaml `elaboration_requests`)?"""
+    asks_more = tuple(taxonomy_data().get("elaboration_requests", ()))
+    return len([w for w in topic.split() if len(w) >= 4 and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 
 def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:

@@ -81,3 +81,11 @@ def test_a_section_heading_is_never_quoted(real_retriever):
     assert not a.abstained
     assert all(c.quote.strip().rstrip(".") != c.chunk.section.split(" › ")[-1] for c in a.citations)
     assert "överlämnar förvaltningens tjänsteutlåtande" in a.text
+
+
+def test_asking_for_an_example_carries_the_conversation_and_quotes_one(real_retriever):
+    a = answer(real_retriever, "kan du ge ett konkret exempel",
+               history=["vad säger EAV om mål- och intressekonflikter?"])
+    assert not a.abstained
+    assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e"}
+    assert "exempel" in a.citations[0].quote.lower()
