@@ -135,6 +135,9 @@ _FIELD_CUES = (
     ("signed", re.compile(r"\b(skrev under|skrivit under|undertecknad\w*|undertecknat|underskrift\w*|signerad\w*|signerat)\b")),
     ("contact", re.compile(r"\b(handlaggare\w*|kontaktperson\w*|vem (skrev|har skrivit|ar ansvarig))\b")),
     ("recipient", re.compile(r"\b(till vem|mottagare\w*|adressat\w*|skickades)\b")),
+    ("deadline", re.compile(r"\b(sista svarsdag|svarsdag|svarsdatum|remisstid\w*|svara senast|sista dag|deadline)\b")),
+    ("doctype", re.compile(r"\b(yttrande eller|tjansteutlatande eller|typ av dokument|sorts? dokument|dokumenttyp|"
+                           r"slags dokument)\b")),
     ("date", re.compile(r"\b(nar|datum\w*|vilken dag)\b")),
     ("period", re.compile(r"\b(programversion|version|period|vilket program)\b")),
 )
@@ -208,6 +211,36 @@ def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk
     return None
 
 
+_DOC_TYPE_WORD = {"yttrande": "Yttrande", "tjänsteutlåtande": "Tjänsteutlåtande", "tjansteutlatande": "Tjänsteutlåtande",
+                  "program": "Program", "protokoll": "Protokoll"}
+_DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})"
+_DEADLINE = re.compile(r"(?:remisstid(?:en)?(?: löper ut| går ut)?|(?:svar|yttrande|svara)\w* senast(?: den)?|senast den)"
+                       r"[ \t:]*(?:den[ \t]+)?" + _DATE, re.I)
+
+
+def _type_line(corpus: Corpus, rec: DocRecord, *labels: str) -> tuple[Chunk, str] | None:
+    """A line of the document that starts with a document-type word ('Tjänsteutlåtande, Dnr …')."""
+    want = tuple(fold(x.lower()) for x in labels)
+    for chunk in corpus.passages(rec.doc_id):
+        for line in chunk.text.splitlines():
+            fl = fold(line.strip().lower())
+            if line.strip()[:1].isupper() and any(re.match(re.escape(w) + r"(?![a-z])", fl) for w in want) \
+                    and len(line.split()) <= 8:
+                return chunk, line.strip()
+    return None
+
+
+def _deadline(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
+    """The remiss's answer-by date as the document states it, with the sentence saying so."""
+    for chunk in corpus.passages(rec.doc_id):
+        m = _DEADLINE.search(chunk.text)
+        if m:
+            spans = sentence_spans(chunk.text)
+            a, b = next(((x, y) for x, y in spans if x <= m.start() < y), (m.start(), m.end()))
+            return chunk, normalize_ws(chunk.text[a:b]), m.group(1)
+    return None
+
+
 def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, str] | None:
     """(chunk, quote, value) of a labelled title-block field such as 'Handläggare\\nNamn'."""
     for chunk in corpus.passages(rec.doc_id)[:4]:
@@ -271,6 +304,29 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             n = cites.add(chunk, quote)
             label = "Handläggare" if field == "contact" else "Mottagare"
             lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else ""))
+            continue
+        if field == "deadline":  # "Remisstid 2021-02-21", "för yttrande senast den 20 december 2023"
+            got = _deadline(corpus, rec)
+            if got is None:
+                lines.append(f"- {who}: dokumentet anger ingen svarstid för remissen.")
+                continue
+            chunk, quote, value = got
+            n = cites.add(chunk, quote)
+            lines.append(f"- {who}: sista svarsdag **{value}**" + (f" [{n}]" if n else ""))
+            continue
+        if field == "doctype":
+            label = _DOC_TYPE_WORD.get(m.doc_type or "", "")
+            if not label:
+                lines.append(f"- {who}: dokumenttypen är okänd.")
+                continue
+            ev = _type_line(corpus, rec, label)
+            n = cites.add(*ev) if ev else None
+            lines.append(f"- {who}: dokumentet är ett **{label.lower()}**" + (f" [{n}]" if n else " (från metadata)"))
+            other = _type_line(corpus, rec, *(w for w in dict.fromkeys(_DOC_TYPE_WORD.values()) if w != label))
+            if other:  # a tjänsteutlåtande that became the nämnd's yttrande: say what the document calls itself
+                n2 = cites.add(*other)
+                if n2:
+                    lines.append(f"  I dokumentet självt står »{other[1]}« [{n2}].")
             continue
         value = {"dnr": m.dnr, "date": swedish_date(m.date) if m.date else "",
                  "period": m.period.replace("-", "–") if m.period else ""}[field]

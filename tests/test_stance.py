@@ -89,3 +89,16 @@ def test_asking_for_an_example_carries_the_conversation_and_quotes_one(real_retr
     assert not a.abstained
     assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e"}
     assert "exempel" in a.citations[0].quote.lower()
+
+
+def test_catalogue_answers_the_remiss_deadline_and_the_document_type(real_retriever):
+    a = answer(real_retriever, "sista svarsdag för kulturförvaltningens remiss?")
+    assert "2021-02-21" in a.text and a.citations and a.citations[0].chunk.doc_id.startswith("004_")
+    b = answer(real_retriever, "är EAV:s dokument ett yttrande eller ett tjänsteutlåtande")
+    assert "yttrande" in b.text and "Tjänsteutlåtande" in b.text
+
+
+def test_main_points_ask_for_a_summary(real_retriever):
+    from assistant.analyse import question_type
+
+    assert question_type("huvudpunkterna i spånga-tenstas yttrande") == "summary"
