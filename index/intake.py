@@ -12,6 +12,10 @@ texts are the same up to whitespace (`text_fingerprint`: a PDF saved again, a
 .txt export of it). `find_duplicate` says which document a file repeats; the
 indexer and the app's upload skip such a file and say so.
 
+Every store's ingest uses the same two steps (the embedded one in
+index.pipeline, PostgreSQL in index.postgres): `take_files` before indexing,
+`Duplicates` for each file it indexes.
+
 Pure functions at the core; file IO in `take_in` and `_copy_new`.
 """
 
@@ -26,6 +30,7 @@ from typing import Callable, Iterable, Mapping
 
 from .read import SUPPORTED_SUFFIXES, ReadError, iter_corpus_files, read_document
 from .settings import relative_source
+from .types import IngestReport
 
 MAX_NAME_TRIES = 10_000
 
@@ -255,3 +260,54 @@ def unindexed_texts(corpus_dir: Path, records: Mapping[str, dict], text_of) -> l
         except (ReadError, OSError):
             continue
     return out
+
+
+# --------------------------------------------------------------------------- in an ingest (every store)
+
+
+def take_files(paths: Iterable[Path], corpus_dir: Path, records: Callable[[], Mapping[str, dict]],
+               report: IngestReport) -> list[Path]:
+    """`take_in` for an ingest given explicit paths: the corpus files to index.
+    Files copied in go to report.copied, duplicates to report.duplicates."""
+    taken = take_in(paths, corpus_dir, records)
+    report.copied = [(str(t.given), relative_source(t.copied_to)) for t in taken if t.copied_to]
+    report.duplicates = [(str(t.given), t.duplicate_of, t.why) for t in taken if t.duplicate_of]
+    return [t.path for t in taken if t.path is not None]
+
+
+class Duplicates:
+    """Which document a file repeats, as an ingest goes through its files.
+
+    Knows the index's contents (`records()`: its document records, asked for
+    on first use only, so an ingest where nothing changed reads nothing;
+    documents already in report.removed then do not count) and what this
+    ingest has indexed so far (`put`). `indexed` holds the doc ids the index
+    has a version of."""
+
+    def __init__(self, records: Callable[[], Mapping[str, dict]], report: IngestReport, indexed=()):
+        self._records, self._report, self._indexed = records, report, indexed
+        self._known: list[Known] | None = None
+
+    def _contents(self) -> list[Known]:
+        if self._known is None:
+            gone = set(self._report.removed)
+            self._known = [k for k in known_from_records(self._records()) if k.doc_id not in gone]
+        return self._known
+
+    def repeats(self, path: Path, doc_id: str, *, sha256: str = "", text_sha256: str = "") -> bool:
+        """Does the file (document `doc_id`) have the bytes (sha256) or the text
+        of another document? Then it is reported (report.duplicates) and must not
+        be indexed, and its own older version (other content, indexed before)
+        leaves the index (report.removed: the caller removes it)."""
+        hit = find_duplicate(sha256, text_sha256, self._contents(), self_id=doc_id)
+        if hit is None:
+            return False
+        self._report.duplicates.append((relative_source(Path(path)), *hit))
+        if doc_id in self._indexed and doc_id not in self._report.removed:
+            self._report.removed.append(doc_id)
+        self._known = [k for k in self._contents() if k.doc_id != doc_id]
+        return True
+
+    def put(self, doc_id: str, sha256: str, text_sha256: str) -> None:
+        """The document as this ingest indexes it."""
+        self._known = [k for k in self._contents() if k.doc_id != doc_id] + [Known(doc_id, sha256, text_sha256)]

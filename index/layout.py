@@ -35,7 +35,13 @@ How furniture is recognised (no strings of any particular template):
     in the run at the very bottom of a page, and small print in a page's
     top/bottom margin band (PDF positions) reached from the edge through
     furniture only (a first-page letterhead that the other pages lack);
-  * text the parser knows is furniture (DOCX headers and footers: marks).
+  * text the parser knows is furniture (DOCX headers and footers: marks);
+  * a table's header row repeated at the top of a page its table runs on to
+    (a PDF table row, first under the page's furniture, the previous page
+    ending in table rows, the same row earlier): 'table-header'. Where the
+    table begins, the row is content, the column names, and is kept even when
+    it recurs often enough to count as a running line; only a row in page 1's
+    top margin band, where letterheads are, stays furniture.
 A single-page document only loses clear page numbers. A line that occurs once
 (a title block, a signature; in a plain-text file also a one-off letterhead),
 headings of the taxonomy and headings the parser set inside the text area are
@@ -43,9 +49,9 @@ kept.
 
 `marks` are (start, end, kind) spans of the original text given by the reader
 (Document.marks): 'h0'…'h9' headings (level; h0 a title), 'top'/'bottom' a
-line in the page's top/bottom margin band and 'small' a line set smaller than
-the body (PDF), 'header'/'footer' parser-known furniture, 'join' a page break
-inside one paragraph (DOCX).
+line in the page's top/bottom margin band, 'small' a line set smaller than
+the body and 'table' a table row (PDF), 'header'/'footer' parser-known
+furniture, 'join' a page break inside one paragraph (DOCX).
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ _SUSPENDED = frozenset({"och", "eller", "samt", "respektive", "resp", "liksom", 
 class Furniture:
     """One removed line: page (1-based), its span in the original text, its
     text and why it was removed ('page-number' | 'running' | 'contact' |
-    'margin' | 'header' | 'footer')."""
+    'margin' | 'header' | 'footer' | 'table-header')."""
 
     page: int
     start: int
@@ -158,8 +164,9 @@ class Layout:
 
     @property
     def furniture_lines(self) -> list[str]:
-        """The distinct removed lines in document order (for metadata)."""
-        return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture))
+        """The distinct removed lines in document order (for metadata; a
+        table's repeated header row is no letterhead and is left out)."""
+        return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture if f.kind != "table-header"))
 
     # the maps are built once per Layout; cached in the instance __dict__
     @property
@@ -415,6 +422,54 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
         for i in {*top, *bottom}:
             if not lines[i].why and _PN_CLEAR.fullmatch(lines[i].text) and page_number(lines[i].text):
                 lines[i].why = "page-number"
+    _table_headers(lines, lines_by_page)
+
+
+def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> None:
+    """A table's header row that a page repeats is furniture ('table-header');
+    where the table begins it is content (see module doc).
+
+    A table begins at a table row with no table row above it on its page (or
+    only furniture). A repeat is the table row just above or at the start of a
+    page's content (under the page's furniture), on a page whose previous page
+    ends in table rows, with the same key as a row that began a table earlier
+    (where the table began, or an earlier repeat)."""
+    if not any("table" in ln.kinds for ln in lines):
+        return
+
+    def key(i: int) -> str:
+        return lines[i].key or _key(lines[i].text)
+
+    begins: dict[str, list[int]] = {}  # key -> rows that begin a table, in document order
+    for idx in lines_by_page:
+        for n, i in enumerate(idx):
+            above = lines[idx[n - 1]] if n else None
+            if "table" in lines[i].kinds and (above is None or "table" not in above.kinds or above.why):
+                begins.setdefault(key(i), []).append(i)
+    for p in range(1, len(lines_by_page)):
+        idx = lines_by_page[p]
+        before = [i for i in lines_by_page[p - 1] if not lines[i].why][-2:]
+        if not any("table" in lines[i].kinds for i in before):
+            continue  # the previous page does not end inside a table
+        n = next((k for k, i in enumerate(idx) if not lines[i].why), len(idx))  # the page's first content line
+        for c in idx[n:n + 1] + idx[max(0, n - 1):n]:
+            same = [i for i in begins.get(key(c), ()) if i < c] if "table" in lines[c].kinds else []
+            if same:
+                break
+        else:
+            continue
+        lines[c].why = "table-header"
+        origin = next((i for i in same if lines[i].why != "table-header"), None)
+        if origin is None or lines[origin].why not in ("running", "margin"):
+            continue
+        if lines[origin].page == 0 and "top" in lines[origin].kinds:
+            continue  # page 1's top margin band: a letterhead line, not a table's column names
+        lines[origin].why = ""  # where the table begins: content
+        below = lines_by_page[lines[origin].page]
+        for i in below[below.index(origin) + 1:]:
+            if lines[i].why != "margin":
+                break
+            lines[i].why = ""  # small print reached from the edge only through the header row
 
 
 # --------------------------------------------------------------------------- joining
@@ -423,13 +478,13 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
 def _continues(prev: _Line, nxt: _Line, heading_lines: set[int], prev_i: int, next_i: int) -> str:
     """How the text between two content lines across a page break is
     rewritten: '-' (hyphenated word: join, drop the hyphen), '=' (join keeping
-    the hyphen), ' ' (sentence continues), '\\n' (list item / after a colon),
+    the hyphen), ' ' (sentence continues), '\\n' (list item, table row, after a colon),
     '\\n\\n' (a paragraph break)."""
     a, b = prev.text, nxt.text
     if prev_i in heading_lines or next_i in heading_lines:
         return "\n\n"
-    if _is_bullet(b):
-        return "\n"
+    if _is_bullet(b) or ("table" in prev.kinds and "table" in nxt.kinds):
+        return "\n"  # a list item, a table row
     hy = _hyphen(a, b)
     if hy:
         return hy

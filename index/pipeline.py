@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import chunk_document, embedding_text
 from .clean import repair
 from .embed import Embedder, make_embedder
-from .intake import Known, file_sha256, find_duplicate, known_from_records, take_in, text_fingerprint
+from .intake import Duplicates, file_sha256, take_files, text_fingerprint
 from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
@@ -30,7 +30,7 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "3"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "4"  # bump when chunking/cleaning changes what a document turns into
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:
@@ -158,10 +158,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
         try:
             if paths or remove:
                 # a file from outside the corpus folder is copied in first, so a later plain ingest keeps it
-                taken = take_in(paths or (), corpus_dir, lambda: prev.records() if prev else {})
-                report.copied = [(str(t.given), relative_source(t.copied_to)) for t in taken if t.copied_to]
-                report.duplicates = [(str(t.given), t.duplicate_of, t.why) for t in taken if t.duplicate_of]
-                files = [t.path for t in taken if t.path is not None]
+                files = take_files(paths or (), corpus_dir, lambda: prev.records() if prev else {}, report)
                 wanted = [Path(f).stem for f in files] + list(remove or ())
                 known = prev.records(wanted) if prev else {}
                 report.removed = sorted(d for d in dict.fromkeys(remove or ()) if d in known)
@@ -172,24 +169,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 report.removed = sorted(d for d in known if d not in seen)
 
             changed: dict[str, tuple[list[Chunk], dict]] = {}
-            contents: list[Known] = []  # every document's content (bytes, text), read once if anything changed
-            loaded: list[bool] = []
-
-            def indexed_contents() -> list[Known]:
-                if not loaded:
-                    loaded.append(True)
-                    recs = known if not (paths or remove) or prev is None else prev.records()
-                    contents[:0] = [k for k in known_from_records(recs) if k.doc_id not in report.removed]
-                return contents
-
-            def skip_duplicate(path: Path, doc_id: str, hit: tuple[str, str]) -> None:
-                """A file repeating another document's content: not indexed; its own older
-                version (other content, indexed before) leaves the index."""
-                report.duplicates.append((relative_source(path), *hit))
-                if doc_id in known:
-                    report.removed.append(doc_id)
-                contents[:] = [k for k in contents if k.doc_id != doc_id]
-
+            # every document's content (bytes, text), read once if anything changed
+            dups = Duplicates(lambda: known if not (paths or remove) or prev is None else prev.records(),
+                              report, known)
             for path in files:
                 doc_id = Path(path).stem
                 entry = entries.get(doc_id)
@@ -202,9 +184,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                 if old and old.get("sha256") == sha and old.get("signature") == sig:
                     rec = old  # unchanged: nothing to read or write
                 else:
-                    if (hit := find_duplicate(sha, "", indexed_contents(), self_id=doc_id)) is not None:
-                        skip_duplicate(Path(path), doc_id, hit)  # the same bytes: not even read
-                        continue
+                    if dups.repeats(path, doc_id, sha256=sha):
+                        continue  # the same bytes as another document: not even read
                     try:
                         chunks, rec, _ = _process_file(Path(path), settings, entries)
                     except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest
@@ -213,12 +194,11 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
                         report.failed.append((relative_source(Path(path)), msg))
                         continue  # a document indexed before keeps its previous version
                     text_sha = rec["text_sha256"]  # _process_file fingerprints the text it read
-                    if (hit := find_duplicate("", text_sha, indexed_contents(), self_id=doc_id)) is not None:
-                        skip_duplicate(Path(path), doc_id, hit)  # the same text under another name
-                        continue
-                    rec["signature"], rec["text_sha256"] = sig, text_sha
+                    if dups.repeats(path, doc_id, text_sha256=text_sha):
+                        continue  # the same text under another name
+                    rec["signature"] = sig
                     changed[doc_id] = (chunks, rec)
-                    contents[:] = [k for k in contents if k.doc_id != doc_id] + [Known(doc_id, sha, text_sha)]
+                    dups.put(doc_id, sha, text_sha)
                 guessed = rec.get("meta", {}).get("guessed") or []
                 if guessed:
                     report.guessed.append((doc_id, list(guessed)))

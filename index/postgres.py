@@ -582,17 +582,25 @@ class PgCorpus:
                                     [list(doc_ids)] if doc_ids is not None else []).fetchall()
         return {r[0]: tuple(r[1:]) for r in rows}
 
+    def _records(self) -> dict[str, dict]:
+        """doc_id -> the index record of every document (for index.intake)."""
+        return {d: v[3] for d, v in self._known().items()}
+
     def _ingest_files(self, files: Sequence[Path], report: IngestReport, progress: bool = False) -> None:
+        """Index the corpus files that changed. A file with the bytes or the text of
+        another document is reported and skipped (index.intake.Duplicates); its own
+        older version, if indexed, is put in report.removed for the caller to delete."""
         from tqdm import tqdm
 
+        from .intake import Duplicates, file_sha256
         from .metadata import load_metadata_file
-        from .intake import file_sha256
         from .pipeline import _doc_signature, _process_file
         from .read import ReadError
 
         entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
         self._check_writer()  # creates the schema, or raises on another model before any work
         known = self._known([Path(f).stem for f in files])
+        dups = Duplicates(self._records, report, known)
         for path in tqdm(files, desc="Indexerar / indexing", unit="doc", disable=not progress, leave=False):
             path = Path(path)
             doc_id = path.stem
@@ -606,6 +614,8 @@ class PgCorpus:
                 rec = old[3]
                 report.reused += old[2]
             else:
+                if dups.repeats(path, doc_id, sha256=sha):
+                    continue  # the same bytes as another document: not even read
                 try:
                     chunks, rec, _ = _process_file(path, self.settings, entries)
                 except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest; its old rows stay
@@ -613,8 +623,11 @@ class PgCorpus:
                         f"{path.name}: oväntat fel / unexpected error: {type(e).__name__}: {e}"
                     report.failed.append((relative_source(path), msg))
                     continue
+                if dups.repeats(path, doc_id, text_sha256=rec["text_sha256"]):
+                    continue  # the same text under another name
                 rec["signature"] = sig
                 self._write_document(doc_id, chunks, rec, report)
+                dups.put(doc_id, sha, rec["text_sha256"])
             guessed = (rec.get("meta") or {}).get("guessed") or []
             if guessed:
                 report.guessed.append((doc_id, list(guessed)))
@@ -637,18 +650,10 @@ class PgCorpus:
         return report
 
     def upsert(self, paths: Sequence) -> IngestReport:
-        from .read import iter_corpus_files
-
-        report = IngestReport()
+        """Add or update these files (a file from elsewhere is copied into the corpus folder first)."""
         if not paths:
-            return report
-        t0 = time.perf_counter()
-        files = []
-        for p in paths:
-            p = Path(p)
-            files.extend(iter_corpus_files(p) if p.is_dir() else [p])
-        self._ingest_files(files, report)
-        return self._finish(report, t0)
+            return IngestReport()
+        return self.sync(paths, progress=False)
 
     def delete(self, doc_ids: Sequence[str]) -> IngestReport:
         report = IngestReport()
@@ -674,28 +679,31 @@ class PgCorpus:
              progress: bool = True) -> IngestReport:
         """`ingest` for this store: paths=None (and no `remove`) syncs the whole
         corpus folder (new, changed and removed files; unchanged ones skipped by
-        sha256 + signature); explicit paths add or update just those files;
-        `remove` drops those document ids."""
+        sha256 + signature); explicit paths add or update just those files, a
+        file from outside the corpus folder copied in first (index.intake, as
+        the embedded store's ingest does: never over another file,
+        report.copied); `remove` drops those document ids. A file with the same
+        bytes or text as another document is reported (report.duplicates) and
+        not indexed twice."""
+        from .intake import take_files
         from .read import iter_corpus_files
 
         t0 = time.perf_counter()
         report = IngestReport()
         if paths or remove:
-            files = []
-            for p in paths or ():
-                p = Path(p)
-                files.extend(iter_corpus_files(p) if p.is_dir() else [p])
+            files = take_files(paths or (), Path(self.settings.corpus_dir), self._records, report)
             gone = list(remove or ())
         else:
             files = iter_corpus_files(Path(self.settings.corpus_dir))
             seen = {f.stem for f in files}
             gone = [d for d in self._known() if d not in seen]
+        report.removed = list(gone)  # (documents being removed are no one's original)
         if files:
             self._ingest_files(files, report, progress)
         elif not gone:
             self._check_writer()  # an empty sync still creates the (empty) index and checks the model
-        if gone:
-            report.removed = self.delete(gone).removed
+        # and the older versions of files that now repeat another document
+        report.removed = self.delete(report.removed).removed if report.removed else []
         return self._finish(report, t0)
 
 

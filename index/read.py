@@ -4,9 +4,13 @@ The parsing is pure (bytes in, text + page starts out); file IO happens only in
 `_load_bytes`. Besides the text, the PDF and DOCX parsers report what they
 know of the layout as `Document.marks`: heading lines (PDF font size and
 weight, DOCX heading styles), lines in a PDF page's top/bottom margin band,
-DOCX header/footer text (put at the top/bottom of each page, as a PDF export
-would show it) and page breaks inside a paragraph. index.layout uses them to
-take page furniture out of passages; index.chunk to find sections.
+PDF table rows, DOCX header/footer text (put at the top/bottom of each page,
+as a PDF export would show it) and page breaks inside a paragraph.
+index.layout uses them to take page furniture out of passages; index.chunk
+to find sections. A DOCX's pages are the ones Word shows: explicit page
+breaks, sections that start on a new page and the page breaks Word laid out
+when it last saved the file (w:lastRenderedPageBreak), counted once where
+they coincide (_DocxPages).
 
 Every problem with an input file is reported as a `ReadError` whose message
 is one bilingual line (Swedish / English) saying what is wrong and how to fix
@@ -258,7 +262,8 @@ def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
 
 def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
     """Per page: 'top'/'bottom' for lines in the margin bands, 'small' for
-    lines set smaller than the body text, and 'hN' for heading lines (N by
+    lines set smaller than the body text, 'table' for table rows (several
+    pieces of one font side by side), and 'hN' for heading lines (N by
     size rank over the document; a style used once, on page 1, is the title:
     h0). Consecutive heading lines of one style are one heading."""
     from index.chunk import is_known_heading
@@ -281,6 +286,8 @@ def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
                 marks[p].append((ln.start, ln.end, "bottom"))
             if 0 < ln.size < body * SMALL_SCALE:
                 marks[p].append((ln.start, ln.end, "small"))
+            if ln.table:
+                marks[p].append((ln.start, ln.end, "table"))
             style = None
             words = ln.text.split()
             if body > 0 and not ln.table and 1 <= len(words) <= MAX_HEADING_WORDS and len(ln.text) <= 120 \
@@ -311,17 +318,30 @@ def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _paragraph_pieces(p_elm) -> list[str | None]:
-    """Text of one w:p element; None marks an explicit page break."""
-    out: list[str | None] = []
+@dataclass(frozen=True)
+class _Break:
+    """A page break inside a paragraph: one the author made (w:br type=page)
+    or where Word last laid out a new page (w:lastRenderedPageBreak)."""
+
+    rendered: bool
+
+
+_HARD, _RENDERED = _Break(False), _Break(True)
+
+
+def _paragraph_pieces(p_elm) -> list[str | _Break]:
+    """Text of one w:p element, split at its page breaks (_Break items)."""
+    out: list[str | _Break] = []
     buf: list[str] = []
-    for el in p_elm.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+    for el in p_elm.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"):
         if el.tag == f"{_W}t":
             buf.append(el.text or "")
         elif el.tag == f"{_W}tab":
             buf.append("\t")
-        elif el.tag == f"{_W}br" and el.get(f"{_W}type") == "page":
-            out += ["".join(buf), None] if buf else [None]
+        elif el.tag == f"{_W}lastRenderedPageBreak" or (el.tag == f"{_W}br" and el.get(f"{_W}type") == "page"):
+            if buf:
+                out.append("".join(buf))
+            out.append(_RENDERED if el.tag == f"{_W}lastRenderedPageBreak" else _HARD)
             buf = []
         else:
             buf.append("\n")
@@ -332,7 +352,7 @@ def _paragraph_pieces(p_elm) -> list[str | None]:
 
 def _docx_pages(data: bytes, path: Path, check=None) -> list[str]:
     """Text of each DOCX page: paragraphs and table rows in document order,
-    split at explicit page breaks (w:br type=page, 'page break before')."""
+    split where Word shows a new page (see _DocxPages)."""
     return _docx_parse(data, path, check)[0]
 
 
@@ -380,7 +400,7 @@ def _docx_block_lines(container) -> list[str]:
         if isinstance(block, Table):
             out += [_table_row(row) for row in block.rows]
         else:
-            out += [p for p in _paragraph_pieces(block._p) if p]
+            out += [p for p in _paragraph_pieces(block._p) if isinstance(p, str) and p]
     return [ln for ln in out if ln.strip()]
 
 
@@ -391,6 +411,57 @@ def _table_row(row) -> str:
             seen.add(id(cell._tc))
             cells.append(" ".join(cell.text.split()))
     return " | ".join(cells)
+
+
+class _DocxPages:
+    """DOCX lines gathered into the pages Word shows.
+
+    A page starts at an explicit page break (w:br type=page: always, so two in
+    a row leave a blank page), at 'page break before' and at a section that
+    starts on a new page (unless the page is still empty), and where Word last
+    rendered a page break (w:lastRenderedPageBreak) unless no text has come
+    since the page began: Word writes a rendered break at the top of every
+    page, also right after an explicit break, and that is one page, not two.
+    """
+
+    def __init__(self):
+        self.pages: list[list[tuple[str, str]]] = [[]]  # per page: (line, mark kind)
+        self.section = [0]  # each page's section
+        self.cont = [False]  # whether the page starts inside a paragraph
+
+    def _has_text(self) -> bool:
+        return any(t.strip() for t, _ in self.pages[-1])
+
+    def _new(self, section: int, cont: bool = False) -> None:
+        self.pages.append([])
+        self.section.append(section)
+        self.cont.append(cont)
+
+    def soft_break(self, section: int) -> None:
+        """'Page break before', a new-page section: a new page unless this one is empty."""
+        if self.pages[-1]:
+            self._new(section)
+
+    def rendered_break(self, section: int, cont: bool = False) -> None:
+        """Where Word began a page: a new page unless no text came since the last one began."""
+        if self._has_text():
+            self._new(section, cont)
+
+    def add(self, line: str, kind: str) -> None:
+        self.pages[-1].append((line, kind))
+
+    def paragraph(self, pieces: list[str | _Break], kind: str, section: int) -> None:
+        for k, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                self.add(piece, kind)
+                continue
+            # the paragraph goes on after the break: one sentence across two pages
+            cont = any(isinstance(p, str) and p for p in pieces[:k]) and \
+                any(isinstance(p, str) and p for p in pieces[k + 1:])
+            if piece.rendered:
+                self.rendered_break(section, cont)
+            else:
+                self._new(section, cont)
 
 
 def _docx_parse(data: bytes, path: Path, check=None):
@@ -413,36 +484,34 @@ def _docx_parse(data: bytes, path: Path, check=None):
                         f"DOCX file unpacks to {mb} MB, the limit is {limit} MB (zip bomb?) – re-save it in Word")
     try:
         import docx
+        from docx.enum.section import WD_SECTION_START as START
         from docx.table import Table
 
         document = docx.Document(io.BytesIO(data))
-        # per page: [(line, kind)], its section, whether it starts inside a paragraph
-        pages: list[list[tuple[str, str]]] = [[]]
-        page_section, cont = [0], [False]
-        section = 0
+        book = _DocxPages()
+        # whether each section starts on a new page (how section k+1 starts is in its own sectPr)
+        new_page = [s.start_type in (START.NEW_PAGE, START.EVEN_PAGE, START.ODD_PAGE) for s in document.sections]
+        section, section_break = 0, False
         for n, block in enumerate(document.iter_inner_content()):
             if check and n % 64 == 0:
                 check()
+            if section_break:
+                book.soft_break(section)
+                section_break = False
             if isinstance(block, Table):
-                pages[-1] += [(_table_row(row), "") for row in block.rows]
+                for row in block.rows:
+                    if row._tr.xpath(".//w:lastRenderedPageBreak | .//w:br[@w:type='page']"):
+                        book.rendered_break(section)  # Word put this row on the next page
+                    book.add(_table_row(row), "")
                 continue
-            if block.paragraph_format.page_break_before and pages[-1]:
-                pages.append([])
-                page_section.append(section)
-                cont.append(False)
+            if block.paragraph_format.page_break_before:
+                book.soft_break(section)
             level = _docx_level(block)
-            kind = f"h{level}" if level is not None else ""
-            pieces = _paragraph_pieces(block._p)
-            for k, piece in enumerate(pieces):
-                if piece is None:
-                    pages.append([])
-                    page_section.append(section)
-                    # the paragraph goes on after the break: one sentence across two pages
-                    cont.append(any(p for p in pieces[:k] if p) and any(p for p in pieces[k + 1:] if p))
-                else:
-                    pages[-1].append((piece, kind))
+            book.paragraph(_paragraph_pieces(block._p), f"h{level}" if level is not None else "", section)
             if block._p.xpath("./w:pPr/w:sectPr"):
                 section += 1
+                section_break = section < len(new_page) and new_page[section]
+        pages, page_section, cont = book.pages, book.section, book.cont
         furniture = _docx_furniture(document, page_section)
     except Exception as e:  # python-docx raises KeyError, lxml errors, ...
         raise ReadError(path, f"DOCX-filen är trasig ({type(e).__name__}) – öppna och spara om den i Word",

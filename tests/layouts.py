@@ -1,7 +1,7 @@
 """A realistic test corpus of generated PDF and DOCX documents, with the
 ground truth next to the generator.
 
-Five layouts, none of them the seed corpus's template, all text, nämnder and
+Six layouts, none of them the seed corpus's template, all text, nämnder and
 names invented:
 
   a_tjut_ekudden.pdf    4-page tjänsteutlåtande: letterhead and dnr block on every
@@ -18,6 +18,10 @@ names invented:
   e_remiss_2028.pdf     a remissvar on the 2028–2031 programme (mentions 2024–2027 in
                         passing), a third letterhead with 'Sida N av M' and, on page 1
                         only, the handläggare in small print.
+  f_handlingsplan_2028.pdf  a programme whose two tables run over page breaks with
+                        their header row repeated on each page (one from the foot of
+                        page 1, one from the very top of page 3 to page 5): the first
+                        header row is content, the repeats are furniture.
 
 `build_corpus(folder)` writes them and returns the `Case`s: for each, the
 paragraphs as they should read once cleaned (whole, page breaks joined), the
@@ -65,6 +69,9 @@ class Case:
     # to its nämnd is a tjänsteutlåtande even when it answers a remiss), period, dnr, remiss_dnr, date
     meta: dict = field(default_factory=dict)
     in_body: set = field(default_factory=set)  # furniture pieces the body text also contains
+    # tables that run over a page break: (header row, body rows), each as one line; the header row is
+    # content where the table begins and furniture where a page repeats it
+    repeated: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def sections(self) -> list[str]:
@@ -84,7 +91,7 @@ def norm(text: str) -> str:
 #   ("c", text)            the rest of the previous page's last paragraph (a page break inside it)
 #   ("lines", [text])      short lines kept as lines (title block, signature)
 #   ("bullets", [text])    a bulleted list
-#   ("table", [[cell]])    a table, first row the header
+#   ("table", [[cell]][, widths])  a table, first row the header (repeated on every page it runs on to)
 
 
 def _truth(case: Case, pages: list[list[tuple]], preamble: str = "Inledning") -> Case:
@@ -148,45 +155,51 @@ def _pdf_class():
     return Pdf
 
 
-def _render(pdf, pages: list[list[tuple]], *, body=10.5, h1=(12.5, "B"), h2=(10.5, "B"), title=(16, "B"),
-            align="L", bullet="•", line_h=5.2) -> None:
+def _render(pdf, pages: list[list[tuple]], **style) -> None:
+    """Each page's blocks on a new page (text that overflows flows on to the next)."""
     for blocks in pages:
         pdf.add_page()
-        for b in blocks:
-            kind = b[0]
-            if kind == "title":
-                pdf.set_font("sans", title[1], title[0])
-                pdf.multi_cell(0, title[0] * 0.5, b[1], new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(3)
-            elif kind == "h":
-                size, style = h1 if b[1] == 1 else h2
-                pdf.ln(2)
-                pdf.set_font("sans", style, size)
-                pdf.multi_cell(0, size * 0.5, b[2], new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(1)
-            elif kind in ("p", "c"):
-                pdf.set_font("sans", "", body)
-                pdf.multi_cell(0, line_h, b[1], align=align, new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2.5)
-            elif kind == "lines":
-                pdf.set_font("sans", "", body)
-                for ln in b[1]:
-                    pdf.cell(0, line_h, ln, new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2.5)
-            elif kind == "bullets":
-                pdf.set_font("sans", "", body)
-                for item in b[1]:
-                    pdf.set_x(pdf.l_margin + 4)
-                    pdf.multi_cell(0, line_h, f"{bullet} {item}", new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2.5)
-            elif kind == "table":
-                pdf.set_font("sans", "", body - 1)
-                with pdf.table(first_row_as_headings=True, line_height=line_h) as table:
-                    for row in b[1]:
-                        r = table.row()
-                        for cell in row:
-                            r.cell(cell)
-                pdf.ln(3)
+        _render_blocks(pdf, blocks, **style)
+
+
+def _render_blocks(pdf, blocks: list[tuple], *, body=10.5, h1=(12.5, "B"), h2=(10.5, "B"), title=(16, "B"),
+                   align="L", bullet="•", line_h=5.2) -> None:
+    for b in blocks:
+        kind = b[0]
+        if kind == "title":
+            pdf.set_font("sans", title[1], title[0])
+            pdf.multi_cell(0, title[0] * 0.5, b[1], new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+        elif kind == "h":
+            size, style = h1 if b[1] == 1 else h2
+            pdf.ln(2)
+            pdf.set_font("sans", style, size)
+            pdf.multi_cell(0, size * 0.5, b[2], new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        elif kind in ("p", "c"):
+            pdf.set_font("sans", "", body)
+            pdf.multi_cell(0, line_h, b[1], align=align, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2.5)
+        elif kind == "lines":
+            pdf.set_font("sans", "", body)
+            for ln in b[1]:
+                pdf.cell(0, line_h, ln, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2.5)
+        elif kind == "bullets":
+            pdf.set_font("sans", "", body)
+            for item in b[1]:
+                pdf.set_x(pdf.l_margin + 4)
+                pdf.multi_cell(0, line_h, f"{bullet} {item}", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2.5)
+        elif kind == "table":  # ("table", rows[, column widths]): fpdf2 repeats the header row on every page
+            pdf.set_font("sans", "", body - 1)
+            with pdf.table(first_row_as_headings=True, line_height=line_h,
+                           col_widths=b[2] if len(b) > 2 else None) as table:
+                for row in b[1]:
+                    r = table.row()
+                    for cell in row:
+                        r.cell(cell)
+            pdf.ln(3)
     return None
 
 
@@ -567,7 +580,171 @@ def layout_e(folder: Path) -> Case:
     return _truth(case, pages)
 
 
-LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e)
+# --------------------------------------------------------------------------- (f) programme: tables across pages
+
+F_TITLE = "Handlingsplan för trygghetsprogrammet 2028–2031"
+F_RUNNING = "Stockholms stad · Handlingsplan 2028–2031"
+F_TABLE_A = [["Åtgärd", "Ansvar", "Tidplan"],
+             ["Belysning längs gång- och cykelstråk", "Trafiknämnden", "2028"],
+             ["Röjning av buskage i större parker", "Stadsdelsnämnderna", "2028–2029"],
+             ["Trygghetsvandringar i bostadsområden", "Stadsdelsnämnderna", "Årligen"],
+             ["Kameraövervakning vid tunnelbanan", "Kommunstyrelsen", "2029"],
+             ["Upprustning av lekplatser", "Stadsdelsnämnderna", "2029–2030"],
+             ["Snabb sanering av klotter", "Trafiknämnden", "Löpande"],
+             ["Trygga entréer till skolgårdar", "Utbildningsnämnden", "2030"],
+             ["Belysta motionsspår i naturreservat", "Idrottsnämnden", "2028"]]
+_F_INSATSER = (  # (insats, målgrupp, uppföljning)
+    ("Sommarjobb för ungdomar", "Unga 16–19 år", "Varje höst"),
+    ("Fältassistenter kvällstid", "Unga 13–17 år", "Halvårsvis"),
+    ("Läxhjälp på biblioteken", "Elever i grundskolan", "Varje termin"),
+    ("Föräldrastöd i grupp", "Vårdnadshavare", "Årligen"),
+    ("Mentorer i idrottsföreningar", "Unga 10–15 år", "Årligen"),
+    ("Öppen fritidsgård på helger", "Unga 13–19 år", "Varje kvartal"),
+    ("Skolsociala team", "Elever i riskzon", "Varje termin"),
+    ("Nattvandring med föreningar", "Unga i centrum", "Halvårsvis"),
+    ("Sociala insatsgrupper", "Unga 15–20 år", "Varje kvartal"),
+    ("Ungdomsråd i stadsdelarna", "Unga 13–18 år", "Årligen"),
+    ("Lovaktiviteter i parkerna", "Barn 6–12 år", "Efter varje lov"),
+    ("Samtalsstöd efter brott", "Unga brottsoffer", "Halvårsvis"),
+    ("Drogförebyggande lektioner", "Elever i årskurs 7", "Varje termin"),
+    ("Kvällsöppen simhall", "Unga 13–19 år", "Årligen"),
+    ("Arbetsträning i kommunen", "Unga utan sysselsättning", "Varje kvartal"),
+    ("Stöd till idrottsledare", "Ledare i föreningar", "Årligen"),
+    ("Digitalt fältarbete", "Unga på sociala medier", "Halvårsvis"),
+    ("Familjecentraler", "Familjer med små barn", "Årligen"),
+    ("Språkstöd i förskolan", "Barn 3–5 år", "Varje termin"),
+    ("Trygga skolvägar", "Elever i lågstadiet", "Varje höst"),
+    ("Kulturskola i förorten", "Barn 8–15 år", "Varje termin"),
+    ("Ungdomsmottagning kvällstid", "Unga 13–23 år", "Årligen"),
+    ("Mötesplatser för tjejer", "Tjejer 12–18 år", "Halvårsvis"),
+    ("Samverkan skola och socialtjänst", "Elever med hög frånvaro", "Varje termin"),
+    ("Praktik hos bostadsbolagen", "Unga 16–20 år", "Varje kvartal"),
+    ("Stödgrupper för syskon", "Syskon till unga i kriminalitet", "Årligen"),
+    ("Ledarutbildning för unga", "Unga 15–19 år", "Årligen"),
+    ("Nattöppen idrottshall", "Unga 15–20 år", "Varje kvartal"),
+    ("Avhopparverksamhet", "Unga i kriminella nätverk", "Halvårsvis"),
+    ("Hembesök av fältsekreterare", "Familjer i riskzon", "Varje termin"),
+    ("Tidiga samtal i förskoleklass", "Vårdnadshavare", "Årligen"),
+    ("Gatuteam i centrum", "Unga i centrala Stockholm", "Varje kvartal"),
+    ("Feriepraktik i parkförvaltningen", "Unga 16–18 år", "Varje höst"),
+    ("Fritidsbank med gratis utrustning", "Barn och unga", "Årligen"),
+    ("Uppsökande arbete vid köpcentrum", "Unga 13–19 år", "Halvårsvis"),
+    ("Läger under sommarlovet", "Barn 9–14 år", "Efter sommaren"),
+    ("Mentorskap med poliser", "Unga 14–17 år", "Årligen"),
+    ("Skolnärvaroteam", "Elever med frånvaro", "Varje termin"),
+    ("Fotbollsturneringar på kvällen", "Unga 12–18 år", "Varje höst"),
+    ("Stöd vid återgång till skola", "Unga efter placering", "Halvårsvis"),
+    ("Rådgivning för föräldrar på nätet", "Vårdnadshavare", "Årligen"),
+    ("Öppen förskola i bostadsområdet", "Familjer med små barn", "Varje termin"),
+    ("Dans och musik på fritidsgårdar", "Unga 12–17 år", "Varje kvartal"),
+    ("Krisstöd efter våldshändelser", "Unga och vittnen", "Efter varje händelse"),
+    ("Utbildning i konflikthantering", "Elever i årskurs 8", "Varje termin"))
+F_TABLE_B = [["Insats", "Målgrupp", "Uppföljning"],
+             *[[f"{name} i {area}", group, follow]
+               for area, k in (("Ekudden", 46), ("Bergsvik", 46), ("Västerbrink", 12))
+               for name, group, follow in _F_INSATSER[:k]]]
+
+
+def _f_pages() -> list[list[tuple]]:
+    """Layout f's blocks by the page they begin on (a table flows on over the next pages)."""
+    widths = (50, 30, 20)
+    return [
+        [("title", F_TITLE),
+         ("p", "Handlingsplanen beskriver hur stadens nämnder genomför trygghetsprogrammet under perioden "
+               "2028–2031. Den revideras varje år i samband med uppföljningen av programmet."),
+         ("p", "Planen bygger på programmets fyra fokusområden och på de synpunkter som nämnderna, "
+               "bolagsstyrelserna och civilsamhällets organisationer lämnade under remissen. Varje "
+               "fokusområde har en eller flera åtgärder med en ansvarig nämnd, och åtgärderna ska "
+               "rymmas inom nämndernas ordinarie budgetar om inget annat anges."),
+         ("bullets", ["Tidiga insatser för barn och unga", "Trygga offentliga miljöer",
+                      "Stöd till brottsutsatta", "Samverkan med civilsamhälle och polis"]),
+         ("p", "Handlingsplanen ersätter inte nämndernas egna planer. Den samlar i stället de åtgärder "
+               "som kräver samordning mellan flera nämnder eller som kommunfullmäktige har gett ett "
+               "särskilt uppdrag om, så att ansvaret blir tydligt och uppföljningen jämförbar."),
+         ("h", 1, "1 Åtgärder i offentlig miljö"),
+         ("p", "Trafiknämnden och stadsdelsnämnderna ansvarar för de flesta åtgärderna i den offentliga "
+               "miljön. Åtgärderna har valts ut efter trygghetsmätningen och de lokala lägesbilderna. "
+               "Varje åtgärd har en ansvarig nämnd och en tidplan, och nämnderna redovisar "
+               "genomförandet i sina verksamhetsberättelser. Där en åtgärd berör flera nämnder "
+               "samordnar kommunstyrelsen arbetet tillsammans med den nämnd som står först i "
+               "tabellen. Åtgärderna följs upp årligen."),
+         ("p", "Tabellen nedan sammanfattar åtgärderna, den nämnd som ansvarar för varje åtgärd och när "
+               "den ska vara genomförd. Åtgärder som redan pågår anges som löpande. En åtgärd som "
+               "flyttas till ett senare år redovisas med skälet till förseningen, och en åtgärd som "
+               "utgår ersätts med en annan åtgärd inom samma fokusområde efter beslut i nämnden."),
+         ("p", "Förteckningen är inte uttömmande. Nämnderna kan besluta om fler åtgärder inom ramen "
+               "för sina budgetar, och stadsdelsnämnderna ska särskilt beakta de platser som "
+               "invånarna pekat ut som otrygga i dialoger och medborgarlöften. Åtgärder som kräver "
+               "investeringar prövas i stadens ordinarie investeringsprocess, där trygghetsaspekten "
+               "ska vägas in. Nämnderna ska också samråda med de bostadsbolag, fastighetsägare och "
+               "föreningar som verkar på platserna innan en åtgärd genomförs, så att insatserna "
+               "kompletterar varandra. Erfarenheterna från tidigare program visar att åtgärder som "
+               "planeras tillsammans med dem som använder platserna ger större effekt på den upplevda "
+               "tryggheten än åtgärder som genomförs av en enskild nämnd. Därför redovisas samrådet i "
+               "uppföljningen."),
+         ("table", F_TABLE_A, widths)],
+        [("p", "Kommunstyrelsen sammanställer nämndernas redovisningar och rapporterar till "
+               "kommunfullmäktige."),
+         ("h", 1, "2 Insatser för barn och unga"),
+         ("p", "Insatserna för barn och unga bygger på tidiga och samordnade insatser från skola, "
+               "socialtjänst och fritidsverksamhet. Tabellen på nästa sida visar insatserna, vilka de "
+               "riktar sig till och hur ofta de följs upp.")],
+        [("table", F_TABLE_B, widths)],
+        [],
+        [("p", "Insatserna följs upp av respektive nämnd och sammanställs av kommunstyrelsen."),
+         ("h", 1, "3 Uppföljning"),
+         ("p", "Handlingsplanen följs upp årligen tillsammans med trygghetsprogrammet. Resultaten "
+               "redovisas för kommunfullmäktige.")],
+    ]
+
+
+F_STYLE = dict(body=10.5, h1=(13, "B"), title=(18, "B"))
+
+
+def _f_pdf(header=None, footer=None):
+    pdf = _pdf_class()(header, footer)
+    pdf.set_margins(22, 22, 22)
+    pdf.set_auto_page_break(True, margin=20)
+    return pdf
+
+
+def layout_f(folder: Path) -> Case:
+    """A programme whose tables run over page breaks: fpdf2 repeats each table's header
+    row at the top of every page it continues on. Table A starts at the foot of page 1
+    (header and two rows) and goes on on page 2; table B starts at the very top of
+    page 3, under the running header, and runs to page 5. The first header row of each
+    is content (the column names), the repeats are furniture."""
+    n = 5
+    furniture = [F_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
+
+    def header(pdf):
+        pdf.set_y(10)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, F_RUNNING, align="R")
+        pdf.set_y(22)
+
+    def footer(pdf):
+        pdf.set_y(-14)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="C")
+
+    pages = _f_pages()
+    pdf = _f_pdf(header, footer)
+    for pno, blocks in enumerate(pages, 1):
+        if pno in (1, 3):
+            pdf.add_page()
+        if blocks:
+            assert pdf.page == pno, f"layout f: the blocks of page {pno} begin on page {pdf.page}"
+            _render_blocks(pdf, blocks, **F_STYLE)
+    path = folder / "f_handlingsplan_2028.pdf"
+    _save(pdf, path, n)
+    case = Case("f: program, tabeller över sidbrytningar", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
+                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (F_TABLE_A, F_TABLE_B)])
+    return _truth(case, pages)
+
+
+LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f)
 
 
 def build_corpus(folder: Path) -> list[Case]:
@@ -582,7 +759,8 @@ def build_corpus(folder: Path) -> list[Case]:
 
 def furniture_in(text: str, case: Case) -> list[str]:
     """Furniture pieces found in a passage: a piece as a substring (pieces
-    with a digit or 12+ characters), or as a whole line (any piece)."""
+    with a digit or 12+ characters), or as a whole line (any piece); and a
+    table's header row anywhere but over its first body row (a page repeated it)."""
     flat = norm(text)
     lines = {norm(ln) for ln in text.splitlines() if ln.strip()}
     found = []
@@ -590,6 +768,10 @@ def furniture_in(text: str, case: Case) -> list[str]:
         long = (len(piece) >= 12 or (any(c.isdigit() for c in piece) and len(piece) >= 4)) and piece not in case.in_body
         if piece in lines or (long and piece in flat):
             found.append(piece)
+    for head, rows in case.repeated:  # a table's header row not over its first body row: a page repeated it
+        after = [flat[i + len(head):].strip() for i in range(len(flat)) if flat.startswith(head, i)]
+        if any(rest and not rest.startswith(rows[0]) for rest in after):
+            found.append(f"{head} (upprepad tabellrubrik)")
     return found
 
 
@@ -632,6 +814,10 @@ def evaluate(case: Case, chunks, record: dict | None = None) -> dict:
         if not holders or all(c.section != section for c in holders):
             sections_ok = False
             wrong_sections.append((cell, holders[0].section if holders else None, section))
+    for head, _ in case.repeated:  # the header row where its table begins is content: the column names
+        if not any(head in t for t in texts):
+            missing.append(head)
+            sections_ok = False
     bullets_ok = all(any(re.search(r"(^|\n)\s*\S?\s*" + re.escape(b.split()[0]), c.text) and b in t
                          for c, t in zip(chunks, texts)) for b in case.bullets)
     right, known, meta_wrong = meta_right(case, (record or {}).get("meta") or {})

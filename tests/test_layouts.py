@@ -214,6 +214,119 @@ def test_docx_header_footer_and_join_marks():
     assert_maps_back(text, lay)
 
 
+# --------------------------------------------------------------------------- tables across page breaks
+
+
+def marked(pages: list[str], kinds: dict[str, tuple[str, ...]]) -> tuple[str, tuple[int, ...], list]:
+    """Pages joined, with the marks a PDF reader would give: each line whose text
+    is in `kinds` gets those kinds ('table', 'top', ...)."""
+    text, starts = pages_text(pages)
+    marks, pos = [], 0
+    for line in text.split("\n"):
+        for kind in kinds.get(line.strip(), ()):
+            marks.append((pos, pos + len(line), kind))
+        pos += len(line) + 1
+    return text, starts, marks
+
+
+HEAD = "Åtgärd Ansvar Tidplan"
+ROWS = [f"{what} {who} {when}" for what, who, when in (
+    ("Belysning längs gångstråk", "Trafiknämnden", "2028"), ("Röjning av buskage", "Stadsdelsnämnderna", "2029"),
+    ("Trygghetsvandringar", "Stadsdelsnämnderna", "Årligen"), ("Kameror vid tunnelbanan", "Kommunstyrelsen", "2029"),
+    ("Upprustade lekplatser", "Stadsdelsnämnderna", "2030"), ("Sanering av klotter", "Trafiknämnden", "Löpande"),
+    ("Trygga skolentréer", "Utbildningsnämnden", "2030"), ("Belysta motionsspår", "Idrottsnämnden", "2028"))]
+RUNNING = "Stockholms stad · Handlingsplan 2028–2031"
+
+
+def test_repeated_table_header_row_is_kept_where_the_table_begins():
+    """A table from the foot of page 1 to page 3: the header row is kept on
+    page 1 (the column names) and dropped where pages 2 and 3 repeat it; the
+    running header goes everywhere, the rows stay one a line."""
+    pages = [f"{RUNNING}\n{BODY[0]}\n{HEAD}\n{ROWS[0]}\n{ROWS[1]}\nSida 1 (3)",
+             f"{RUNNING}\n{HEAD}\n{ROWS[2]}\n{ROWS[3]}\n{ROWS[4]}\nSida 2 (3)",
+             f"{RUNNING}\n{HEAD}\n{ROWS[5]}\n{ROWS[6]}\n{ROWS[7]}\n{BODY[1]}\nSida 3 (3)"]
+    text, starts, marks = marked(pages, {RUNNING: ("top",), HEAD: ("table",), **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(HEAD) == 1 and f"{HEAD}\n{ROWS[0]}" in lay.text
+    assert RUNNING not in lay.text and "Sida" not in lay.text
+    assert "\n".join(ROWS) in lay.text  # no header between the rows, each row a line of its own
+    assert [(f.page, f.kind) for f in lay.furniture if f.text == HEAD] == [(2, "table-header"), (3, "table-header")]
+    assert HEAD not in lay.furniture_lines and RUNNING in lay.furniture_lines
+    assert_maps_back(text, lay)
+
+
+def test_table_at_the_top_of_every_page_keeps_its_first_header_row():
+    """The header row recurs at the top of most pages (a running line by count)
+    but where the table begins, below another page's end in prose, it is content."""
+    pages = [f"{RUNNING}\n{BODY[0]}\nSida 1 (4)",
+             f"{RUNNING}\n{HEAD}\n{ROWS[0]}\n{ROWS[1]}\nSida 2 (4)",
+             f"{RUNNING}\n{HEAD}\n{ROWS[2]}\n{ROWS[3]}\nSida 3 (4)",
+             f"{RUNNING}\n{HEAD}\n{ROWS[4]}\n{BODY[1]}\nSida 4 (4)"]
+    text, starts, marks = marked(pages, {RUNNING: ("top",), HEAD: ("table", "top"), **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(HEAD) == 1 and lay.text.index(HEAD) < lay.text.index(ROWS[0])
+    assert RUNNING not in lay.text
+
+
+def test_two_tables_with_the_same_columns_keep_both_header_rows():
+    pages = [f"{RUNNING}\n{BODY[0]}\n{HEAD}\n{ROWS[0]}\n{ROWS[1]}\n{BODY[1]}\nSida 1 (2)",
+             f"{RUNNING}\n{BODY[2]}\n{HEAD}\n{ROWS[2]}\n{ROWS[3]}\n{BODY[3]}\nSida 2 (2)"]
+    text, starts, marks = marked(pages, {RUNNING: ("top",), HEAD: ("table",), **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(HEAD) == 2 and RUNNING not in lay.text
+
+
+def test_letterhead_of_table_cells_stays_furniture_over_a_table_document():
+    """A letterhead line set as two cells (a table row to the reader) over a
+    document that is one long table: it looks like a repeated header row, but
+    it sits in page 1's top margin band, so it is furniture on every page."""
+    lh = "Ekuddens stadsdelsförvaltning Dnr EK 2027/0412"
+    pages = [f"{lh}\n{HEAD}\n{ROWS[0]}\n{ROWS[1]}\n{ROWS[2]}\nSida 1 (3)",
+             f"{lh}\n{ROWS[3]}\n{ROWS[4]}\n{ROWS[5]}\nSida 2 (3)",
+             f"{lh}\n{ROWS[6]}\n{ROWS[7]}\nSida 3 (3)"]
+    text, starts, marks = marked(pages, {lh: ("table", "top"), HEAD: ("table",), **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lh not in lay.text and lay.text.count(HEAD) == 1
+    assert all(r in lay.text for r in ROWS)
+
+
+def test_table_under_a_letterhead_of_table_cells_across_pages():
+    """A letterhead whose lines are set as cells, and a table running over the
+    page break under it: the letterhead goes on both pages, the header row
+    only where the page repeats it."""
+    lh = ["STOCKHOLMS STAD Tjänsteutlåtande", "Ekuddens stadsdelsförvaltning Dnr EK 2027/0412"]
+    pages = [f"{lh[0]}\n{lh[1]}\n{BODY[0]}\n{HEAD}\n{ROWS[0]}\n{ROWS[1]}\nSida 1 (2)",
+             f"{lh[0]}\n{lh[1]}\n{HEAD}\n{ROWS[2]}\n{ROWS[3]}\n{BODY[1]}\nSida 2 (2)"]
+    text, starts, marks = marked(pages, {lh[0]: ("top",), lh[1]: ("top", "table"), HEAD: ("table",),
+                                         **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert not any(x in lay.text for x in lh) and lay.text.count(HEAD) == 1
+    assert f"{HEAD}\n{ROWS[0]}\n{ROWS[1]}\n{ROWS[2]}\n{ROWS[3]}" in lay.text
+    assert [f.page for f in lay.furniture if f.kind == "table-header"] == [2]
+
+
+def test_generated_programme_tables_across_pages(tmp_path):
+    """Layout f (fpdf2 repeats a table's header row on every page): each header
+    row once, over its first body row, cited on the page where its table begins."""
+    from index.read import read_document
+
+    if layouts.font_dir() is None:
+        pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
+    case = layouts.layout_f(tmp_path)
+    folder = tmp_path
+    doc = read_document(folder / case.file)
+    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+    for head, rows in case.repeated:
+        assert lay.text.count(head) == 1, head
+        assert layouts.norm(lay.text).count(f"{head} {rows[0]}") == 1
+        a = lay.text.index(head)
+        assert doc.page_of(lay.to_original_span(a, a + len(head))[0]) == (1 if head.startswith("Åtgärd") else 3)
+    repeats = sorted((f.page, f.text) for f in lay.furniture if f.kind == "table-header")
+    assert repeats == [(2, "Åtgärd Ansvar Tidplan"), (4, "Insats Målgrupp Uppföljning"),
+                       (5, "Insats Målgrupp Uppföljning")]
+    assert layouts.F_RUNNING not in lay.text
+
+
 def test_seed_corpus_comes_out_unchanged_but_for_a_page_number():
     from index.read import iter_corpus_files, read_document
 

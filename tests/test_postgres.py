@@ -139,6 +139,108 @@ def test_sync_folder_adds_changes_removes_and_keeps_bad_files_rows(pg_settings):
     _consistent(corpus._dsn)
 
 
+# ---------------------------------------------------------------- intake: files from outside, duplicates
+
+NEW = ("Sammanfattning\nTrafiknämnden vill ha bättre belysning i gångtunnlar och vid busshållplatser.\n\n"
+       "Bakgrund\nTrygghetsprogrammet 2028–2031 lyfter fram stadens offentliga miljö.\n")
+
+
+def _doc_ids(settings) -> list[str]:
+    return [d.doc_id for d in _hash_corpus(settings).documents()]
+
+
+def test_cli_outside_file_is_copied_in_and_survives_a_plain_sync(pg_settings, tmp_path, monkeypatch):
+    """`yttra ingest FILE` on PostgreSQL: a file from outside the corpus folder is
+    copied in (the original stays), and the plain ingest after it keeps it."""
+    from assistant.cli import app
+
+    _pg_env(monkeypatch, pg_settings.store.postgres_dsn.get_secret_value())
+    cli = ["ingest", "-q", "--corpus-dir", str(pg_settings.corpus_dir)]
+    assert runner.invoke(app, cli).exit_code == 0
+    outside = tmp_path / "inkommet" / "ny_remiss.txt"
+    outside.parent.mkdir()
+    outside.write_text(NEW, encoding="utf-8")
+    res = runner.invoke(app, [*cli, str(outside)])
+    assert res.exit_code == 0, res.output
+    kept = pg_settings.corpus_dir / "ny_remiss.txt"
+    assert f"Kopierade {outside} till " in res.output and "Indexerade 3 dokument" in res.output
+    assert kept.read_text(encoding="utf-8") == NEW and outside.exists()
+    res = runner.invoke(app, cli)  # the plain ingest: the copy is in the corpus folder, so it stays
+    assert res.exit_code == 0, res.output
+    assert "Borttaget" not in res.output and "Indexerade 3 dokument" in res.output
+    assert "ny_remiss" in _doc_ids(pg_settings)
+    [rec] = [d for d in _hash_corpus(pg_settings).documents() if d.doc_id == "ny_remiss"]
+    assert rec.source.endswith(f"{kept.parent.name}/ny_remiss.txt")
+
+
+def test_name_clash_from_outside_keeps_both(pg_settings, tmp_path):
+    from index.postgres import sync
+
+    assert sync(pg_settings, embedder=HashEmbedder(), progress=False).ok
+    original = (pg_settings.corpus_dir / "b_kyrk.txt").read_bytes()
+    other = tmp_path / "b_kyrk.txt"
+    other.write_text(NEW, encoding="utf-8")
+    rep = sync(pg_settings, [other], embedder=HashEmbedder(), progress=False)
+    assert rep.ok and [Path(t).name for _, t in rep.copied] == ["b_kyrk_2.txt"]
+    assert (pg_settings.corpus_dir / "b_kyrk.txt").read_bytes() == original  # never overwritten
+    assert _doc_ids(pg_settings) == ["a_sdn", "b_kyrk", "b_kyrk_2"]
+
+
+def test_duplicate_under_another_name_is_reported_not_indexed_twice(pg_settings, tmp_path):
+    """The same bytes or the same text as an indexed document, from outside or
+    inside the corpus folder: reported, not copied, not indexed again."""
+    from index.postgres import sync
+
+    emb = HashEmbedder()
+    assert sync(pg_settings, embedder=emb, progress=False).ok
+    dsn = pg_settings.store.postgres_dsn.get_secret_value()
+    before = _rows(dsn, "SELECT count(*) FROM yttra_passages")
+    copy = tmp_path / "samma_som_a.txt"
+    copy.write_bytes((pg_settings.corpus_dir / "a_sdn.txt").read_bytes())
+    text = (pg_settings.corpus_dir / "b_kyrk.txt").read_text(encoding="utf-8")
+    resaved = tmp_path / "kyrk_export.txt"  # a BOM and CRLF: other bytes, the same text
+    resaved.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    rep = sync(pg_settings, [copy, resaved], embedder=emb, progress=False)
+    assert rep.ok and not rep.copied
+    assert rep.duplicates == [(str(copy), "a_sdn", "sha256"), (str(resaved), "b_kyrk", "text")]
+    assert not (pg_settings.corpus_dir / "samma_som_a.txt").exists()
+    assert _rows(dsn, "SELECT count(*) FROM yttra_passages") == before and _doc_ids(pg_settings) == ["a_sdn", "b_kyrk"]
+    # inside the corpus folder: indexed once, reported at every sync, never deleted
+    (pg_settings.corpus_dir / "z_kopia.txt").write_bytes((pg_settings.corpus_dir / "a_sdn.txt").read_bytes())
+    for _ in range(2):
+        rep = sync(pg_settings, embedder=emb, progress=False)
+        assert rep.ok and rep.documents == 2 and rep.embedded == 0
+        assert [(Path(f).name, d, w) for f, d, w in rep.duplicates] == [("z_kopia.txt", "a_sdn", "sha256")]
+    assert (pg_settings.corpus_dir / "z_kopia.txt").exists()
+    _consistent(dsn)
+
+
+def test_a_file_changed_into_a_copy_of_another_leaves_the_pg_index(pg_settings):
+    from index.postgres import sync
+
+    emb = HashEmbedder()
+    (pg_settings.corpus_dir / "c.txt").write_text(NEW, encoding="utf-8")
+    assert sync(pg_settings, embedder=emb, progress=False).documents == 3
+    (pg_settings.corpus_dir / "c.txt").write_bytes((pg_settings.corpus_dir / "a_sdn.txt").read_bytes())
+    rep = sync(pg_settings, embedder=emb, progress=False)
+    assert [d[1] for d in rep.duplicates] == ["a_sdn"] and rep.removed == ["c"]
+    assert _doc_ids(pg_settings) == ["a_sdn", "b_kyrk"] and (pg_settings.corpus_dir / "c.txt").exists()
+    _consistent(pg_settings.store.postgres_dsn.get_secret_value())
+
+
+def test_upsert_of_an_outside_file_copies_it_in(pg_settings, tmp_path):
+    """PgCorpus.upsert takes files in as the embedded store's does (the app's upload path)."""
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    outside = tmp_path / "ny.txt"
+    outside.write_text(NEW, encoding="utf-8")
+    rep = corpus.upsert([outside])
+    assert rep.ok and [Path(t).name for _, t in rep.copied] == ["ny.txt"]
+    assert (pg_settings.corpus_dir / "ny.txt").exists() and "ny" in _doc_ids(pg_settings)
+    again = corpus.upsert([outside])
+    assert again.duplicates == [(str(outside), "ny", "sha256")] and not again.copied
+
+
 def test_model_mismatch_is_a_clear_error_and_rebuild_fixes_it(pg_settings):
     from index.postgres import PgCorpus, sync
     from index.store import IndexMismatchError
@@ -256,9 +358,9 @@ def _real(corpus):
     return corpus
 
 
-def _cli_env(dsn: str) -> dict:
+def _cli_env(dsn: str, corpus_dir: Path = CORPUS) -> dict:
     env = dict(os.environ, YTTRA_STORE__BACKEND="postgres", YTTRA_STORE__POSTGRES_DSN=dsn,
-               YTTRA_CORPUS_DIR=str(CORPUS))
+               YTTRA_CORPUS_DIR=str(corpus_dir))
     return env
 
 
@@ -288,8 +390,9 @@ def test_cli_ingest_search_ask_on_postgres(real_pg, monkeypatch):
 
 
 @pytest.mark.integration
-def test_a_second_process_sees_changes(real_pg, tmp_path, monkeypatch):
-    """One process writes (`yttra ingest FILE`), another reads (`yttra search`), and back."""
+def test_a_second_process_sees_changes(real_pg, corpus_copy, tmp_path, monkeypatch):
+    """One process writes (`yttra ingest FILE`), another reads (`yttra search`), and back.
+    (A copy of the corpus folder: the file given from outside is copied into it.)"""
     from index.postgres import PgCorpus
     from index.settings import load_settings
 
@@ -301,9 +404,10 @@ def test_a_second_process_sees_changes(real_pg, tmp_path, monkeypatch):
     new = tmp_path / "zz_ny.txt"
     new.write_text("Sammanfattning\nNämnden föreslår fler gatlyktor längs cykelstråken i Rinkeby.\n", encoding="utf-8")
     yttra = [sys.executable, "-m", "assistant.cli"]
-    done = subprocess.run([*yttra, "ingest", "-q", str(new)], env=_cli_env(real_pg), capture_output=True, text=True,
-                          cwd=REPO, timeout=300)
+    done = subprocess.run([*yttra, "ingest", "-q", str(new)], env=_cli_env(real_pg, corpus_copy), capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert (corpus_copy / "zz_ny.txt").exists() and not (CORPUS / "zz_ny.txt").exists()
     assert [d.doc_id for d in corpus.documents()] == sorted(docs0 + ["zz_ny"]) and len(corpus) > n0
     assert corpus.search("gatlyktor cykelstråken", k=1)[0].chunk.doc_id == "zz_ny"
     found = subprocess.run([*yttra, "search", "gatlyktor längs cykelstråken", "--json", "-k", "1"],
