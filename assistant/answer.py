@@ -113,6 +113,58 @@ def _missing_words(ev: TopicEvidence, question: str) -> list[str]:
     return out
 
 
+GENERIC_SHARE = 0.1  # a term in at least this share of all passages says little about what is asked
+EVERYDAY_ZIPF = 4.0  # a word this common in Swedish at large (wordfreq) is no topic of its own
+
+
+def absent_focus(scorer: Scorer) -> list[str]:
+    """The question's topic words that occur nowhere in the corpus, when nothing else
+    of the topic is specific: every other term is in many passages, or an everyday
+    word. A word counts as absent only when it is not an everyday Swedish word
+    (wordfreq zipf < EVERYDAY_ZIPF: 'fick', 'sett' are no topics), not a function word
+    (taxonomy.yaml `function_words`) and not a compound of parts the corpus has
+    ('bibliotekstudien' = 'bibliotek' + 'studien'). 'Vad säger programmet om
+    kameraövervakning?' → ['kameraövervakning']."""
+    from wordfreq import zipf_frequency
+
+    from .analyse import taxonomy_data
+
+    if not scorer.absent:
+        return []
+    function = set(taxonomy_data().get("function_words", ()))
+    n = max(1, len(scorer.corpus))
+    stats = scorer.corpus.term_stats(scorer.terms)
+    focus, weak = [], set()
+    for t in scorer.terms:
+        if t not in scorer.absent:
+            if stats.df.get(t, 0) / n < GENERIC_SHARE:
+                return []  # something specific of the topic is in the corpus
+            continue
+        word = next((w for w in words(scorer.topic) if t in analyze(w)), t)
+        fw = fold(word.lower())
+        if fw in function or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF or _known_compound(scorer.corpus, fw):
+            weak.add(t)
+        else:
+            focus.append(word)
+    return focus
+
+
+def _known_compound(corpus: Corpus, word: str) -> bool:
+    """Is the (folded) word two parts the corpus has, with an optional linking s?"""
+    from index.corpus import _stem
+
+    for i in range(4, len(word) - 3):
+        a, b = word[:i], word[i:]
+        for head in {a, a[:-1] if a.endswith("s") else a}:
+            if len(head) < 4:
+                continue
+            pa, pb = _stem(head), _stem(b)
+            df = corpus.term_stats([pa, pb]).df
+            if df.get(pa) and df.get(pb):
+                return True
+    return False
+
+
 def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = None) -> str | None:
     """Why the evidence does not answer the question, or None. The decision is
     the calibrated model over the evidence features (assistant/abstention.yaml,
@@ -122,6 +174,9 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
         return "Inga passager matchade frågan."
     if ev.features.get("quantity_gap"):
         return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
+    absent = absent_focus(ev.scorer)
+    if absent:
+        return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
     cal = calibration()
     if cal.probability(ev.features) >= (cal.threshold if threshold is None else threshold):
         return None

@@ -102,3 +102,20 @@ def test_main_points_ask_for_a_summary(real_retriever):
     from assistant.analyse import question_type
 
     assert question_type("huvudpunkterna i spånga-tenstas yttrande") == "summary"
+
+
+def test_a_topic_the_corpus_never_mentions_is_refused_with_the_word_named(real_retriever):
+    a = answer(real_retriever, "Vad säger trygghetsprogrammet om kameraövervakning?")
+    assert a.abstained and "kameraövervakning" in " ".join(a.warnings)
+    b = answer(real_retriever, "vad säger trygghetsprogrammet om tiggeri och hemlöshet")
+    assert b.abstained
+    # everyday or function words the corpus happens not to use do not refuse a question
+    c = answer(real_retriever, "Är strukturen i det nya programmet densamma som i det gällande?")
+    assert not c.abstained
+
+
+def test_a_compound_of_known_parts_is_not_absent(real_retriever):
+    from assistant.answer import _known_compound
+
+    assert _known_compound(real_retriever, "bibliotekstudien")
+    assert not _known_compound(real_retriever, "kameraovervakning")
