@@ -71,7 +71,8 @@ PICK_DOCUMENT = ('<p class="yttra-note" id="yttra-view-hint">Välj ett dokument 
                  'sida. Länkarna ”Öppna dokumentet, s. N” i svaren och i jämförelsen öppnar rätt sida här, med det '
                  'citerade stycket markerat.</p>')
 META_LABELS = {"title": "Titel", "namnd": "Nämnd", "doc_type": "Dokumenttyp", "period": "Programversion",
-               "dnr": "Dnr", "date": "Datum (ÅÅÅÅ-MM-DD)", "year": "År"}  # the metadata form, in FIELDS order
+               "dnr": "Dnr", "date": "Datum (ÅÅÅÅ-MM-DD)", "year": "År", "remiss_dnr": "Remissens diarienummer",
+               "handlaggare": "Handläggare"}  # the metadata form: every field of an entry, in FIELDS order
 USER_ERRORS = (IndexStoreError, FilterError, EmbedderError, ValueError, KeyError, OSError)
 
 
@@ -288,6 +289,12 @@ def _ingest(settings: Settings, paths):
     return ingest(settings, list(paths), progress=False)
 
 
+def _remove(settings: Settings, doc_ids):
+    from index.corpus import sync_corpus
+
+    return sync_corpus(settings, [], remove=list(doc_ids), progress=False)
+
+
 def output_root() -> Path:
     """Where the app writes downloads: inside Gradio's cache folder (so Gradio
     serves them in place, no copy), one folder per browser (assistant.outputs)."""
@@ -296,11 +303,44 @@ def output_root() -> Path:
     return Path(get_upload_folder()) / "yttra-out"
 
 
-def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: bool = False) -> gr.Blocks:
+def download_guard():
+    """The download guard as Starlette middleware, for serving the app some
+    other way than its own launch, e.g. gr.mount_gradio_app(app, demo, "/",
+    app_kwargs={"middleware": [download_guard()]}). Without it such an app
+    offers no downloads (they would be served to anyone with the URL)."""
+    from starlette.middleware import Middleware
+
+    from assistant.outputs import DownloadGuard
+
+    return Middleware(DownloadGuard, root=output_root())
+
+
+UNGUARDED_DOWNLOADS = (
+    "Filerna kan inte laddas ner: appen körs utan nedladdningsskyddet, som ser till att bara den som skapade en "
+    "fil kan hämta den. Be den som driftar yttra att starta appen med kommandot ”yttra serve”.")
+
+
+class YttraBlocks(gr.Blocks):
+    """The Blocks build_app returns. Its launch always serves through the
+    download guard (assistant.outputs.DownloadGuard: a generated file only to
+    the browser that made it), however it is launched – `yttra serve`, a plain
+    `build_app(settings).launch()`, with app_kwargs of the caller's own – and
+    adds it once (not when the caller's middleware has one already)."""
+
+    def launch(self, *args, app_kwargs: dict | None = None, **kwargs):
+        from assistant.outputs import with_guard
+
+        return super().launch(*args, app_kwargs=with_guard(app_kwargs, output_root()), **kwargs)
+
+
+def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: bool = False) -> YttraBlocks:
     """The app. Uploads and metadata saves are indexed in the background
     (`demo.yttra_indexer`, an assistant.indexing.IndexQueue); with `catch_up`
-    (app start: `launch`) whatever is in the corpus folder but not, as it is
-    now, in the index is queued at once, without delaying the start."""
+    (app start: `launch`) the index is brought in line with the corpus folder
+    in the background, without delaying the start: documents whose file was
+    deleted are removed (as a plain `yttra ingest` does), then whatever is in
+    the folder but not, as it is now, in the index is indexed. Its launch
+    installs the download guard (YttraBlocks)."""
     from assistant import compare as cmp
     from assistant import documents as docs
     from assistant import draft as dr
@@ -317,7 +357,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     outputs.sweep(outdir, max_age, force=True)  # what earlier runs (or a kill) left behind
     session_dirs: dict[str, list[Path]] = {}  # browser session -> its request folders (deleted on unload)
     session_lock = threading.Lock()
-    indexer = IndexQueue(getattr(corpus, "upsert", None) or (lambda paths: _ingest(settings, paths)))
+    indexer = IndexQueue(getattr(corpus, "upsert", None) or (lambda paths: _ingest(settings, paths)),
+                         getattr(corpus, "delete", None) or (lambda ids: _remove(settings, ids)))
 
     def own_dir(request) -> Path:
         """A new folder for this request's files, in its browser's folder (download cookie)."""
@@ -328,6 +369,12 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
             with session_lock:
                 session_dirs.setdefault(sid, []).append(here)
         return here
+
+    def unguarded(request) -> bool:
+        """A request that came over HTTP without passing the download guard (the
+        app mounted without it): its files would be served to anyone with the URL."""
+        http = getattr(request, "request", None) if request is not None else None
+        return http is not None and not outputs.passed_guard(getattr(http, "headers", None))
 
     def on_unload(request: gr.Request):
         """The browser session ended: its downloads go with it."""
@@ -354,6 +401,9 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                      "inga ändringar kan sparas. " + md_escape(problem))
         if busy := indexer.summary():
             line += "\n\n⏳ " + md_escape(busy) + " Frågor besvaras under tiden ur det nuvarande indexet."
+        if gone := indexer.removed():
+            line += ("\n\nBorttaget ur indexet sedan start (filen finns inte längre i korpusmappen): "
+                     + md_escape(", ".join(Path(st.source).name or st.doc_id for st in gone)) + ".")
         return line
 
     def shown_error(e) -> str:
@@ -407,6 +457,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
             c = cmp.compare(corpus, topic[:500])
         except errors as e:
             return f"<p><b>Fel:</b> {esc(e)}</p>", None, None, None
+        if unguarded(request):  # no file that anybody could fetch
+            return render_comparison(c) + f'<p class="yttra-note">{esc(UNGUARDED_DOWNLOADS)}</p>', None, None, None
         here, stem = own_dir(request), word_stem("jamforelse", topic, "amne")  # own folder; cut between words
         csv_path = outputs.write_atomic(here / f"{stem}.csv", cmp.to_excel_csv(c))
         xlsx_path = outputs.write_atomic(here / f"{stem}.xlsx", lambda p: cmp.to_xlsx(c, p))
@@ -440,6 +492,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                                 f"({md_escape(display_source(c.chunk.source))})" for c in cits)
             except LLMError as e:
                 md += "\n\n_Språkmodellen kunde inte nås: " + md_escape(str(e)) + "_"
+        if unguarded(request):  # no file that anybody could fetch
+            return md + "\n\n_" + md_escape(UNGUARDED_DOWNLOADS) + "_", None, None
         # own folder; the name is cut between words ('…trygghetsprogram_2028_2031', never '…_2028_2')
         here, stem = own_dir(request), word_stem("yttrande", inp.title, "utkast")
         docx_path = outputs.write_atomic(here / f"{stem}.docx", lambda p: dr.to_docx(d, p))
@@ -456,12 +510,18 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     def doc_table(documents=None):
         """The Dokument tab's table (TABLE_HEADERS): one row per corpus file, the file name under its title."""
         rows, states = [], indexer.status()
-        for d in docs.list_documents(settings) if documents is None else documents:
+        documents = docs.list_documents(settings) if documents is None else documents
+        for d in documents:
             title = md_cell(shown_error(d.title) if not d.indexed else d.title)  # an unreadable file: why
             title += f"<br>*{md_cell(Path(d.source).name)}*" if d.source else ""
             rows.append([d.namnd, title, type_label(d.doc_type), d.period, d.dnr,
                          d.date or (d.year or ""), d.pages, d.n_chunks, doc_status(d, states),
                          ", ".join(guessed_label(k) for k in d.guessed)])
+        listed = {d.doc_id for d in documents}
+        for st in states.values():  # taken out of the index (or being so): the file is gone from the folder
+            if st.source and st.doc_id not in listed:
+                title = f"(filen finns inte längre i korpusmappen)<br>*{md_cell(Path(st.source).name)}*"
+                rows.append(["", title, "", "", "", "", "", "", st.label(), ""])
         return rows
 
     def index_note(job, finished: bool, what: str) -> list[str]:
@@ -472,7 +532,9 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         names = ", ".join(esc(p.name) for p in job.paths)
         if not finished:
             ahead = indexer.position(job)
-            state = ("<b>pågår</b> i bakgrunden" if ahead == 0 else
+            state = ("<b>väntar på indexlåset</b> (en annan indexering, t.ex. <code>yttra ingest</code>, håller det) "
+                     "och försöker igen av sig själv" if job.waiting_lock else
+                     "<b>pågår</b> i bakgrunden" if ahead == 0 else
                      f"<b>köad</b> i bakgrunden ({ahead} jobb före i kön, bl.a. en pågående indexering)")
             return [f"Indexeringen av {names} {state}. {what} syns i sök och svar när den är klar – statusen "
                     "visas i tabellen och uppdateras av sig själv. Frågor besvaras under tiden ur det nuvarande "
@@ -592,14 +654,15 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                             **({"choices": periods} if k == "period" else {}))
                   for k in META_LABELS], base, info, False)
 
-    def on_meta_save(doc_id, title, namnd, doc_type, period, dnr, date, year, clear, base):
+    def on_meta_save(doc_id, title, namnd, doc_type, period, dnr, date, year, remiss_dnr, handlaggare, clear, base):
         """Writes only what the user changed since the form was loaded; blanks
         never overwrite unless "Töm fält som lämnats tomma" is ticked. On an
         error the form keeps the user's input."""
         keep = (gr.update(),) * (2 + N_INDEX_OUT + N_FORM_OUT)  # seen, poll, index views, the form
         if not doc_id:
             return "Välj ett dokument.", *keep
-        form = dict(title=title, namnd=namnd, doc_type=doc_type, period=period, dnr=dnr, date=date, year=year)
+        form = dict(title=title, namnd=namnd, doc_type=doc_type, period=period, dnr=dnr, date=date, year=year,
+                    remiss_dnr=remiss_dnr, handlaggare=handlaggare)
         try:
             res = docs.save_metadata(settings, doc_id, form, base=base, clear_blank=bool(clear))
         except errors as e:
@@ -632,7 +695,10 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                     msg.append(f"Dokumentet är omindexerat ({job.report.embedded} nya inbäddningar).")
             elif job is not None:
                 ahead = indexer.position(job)
-                msg.append("Omindexeringen " + ("**pågår** i bakgrunden" if ahead == 0 else
+                msg.append("Omindexeringen " + (
+                           "**väntar på indexlåset** (en annan indexering, t.ex. `yttra ingest`, håller det) och "
+                           "försöker igen av sig själv" if job.waiting_lock else
+                           "**pågår** i bakgrunden" if ahead == 0 else
                            f"är **köad** i bakgrunden ({ahead} jobb före, bl.a. en pågående indexering)")
                            + ": ändringen är sparad i metadata.yaml och syns i sök och svar när dokumentet är "
                            "indexerat. Statusen visas i tabellen ovan och uppdateras av sig själv.")
@@ -640,7 +706,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
             msg.append("Ingen omindexering behövs.")
         return "<br>".join(msg), *refreshed(period, form_doc=doc_id)
 
-    N_INDEX_OUT, N_FORM_OUT = 7, 11  # index_views(): table … view_doc; form_views(): m_doc + meta_view_out
+    # index_views(): table … view_doc; form_views(): m_doc + meta_view_out (the fields, base, info, clear)
+    N_INDEX_OUT, N_FORM_OUT = 7, len(META_LABELS) + 4
 
     def index_views(documents=None, choices=None, view_doc_value=None):
         """Everything on the page that shows the index: table, status line (passage count),
@@ -729,7 +796,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         return (seen, watch_timer(busy), *nothing)
 
     # ---- layout
-    with gr.Blocks(title="yttra – trygghetsprogrammet och nämndernas yttranden") as demo:
+    with YttraBlocks(title="yttra – trygghetsprogrammet och nämndernas yttranden") as demo:
         gr.Markdown("# yttra\nFråga, jämför och skriv yttranden utifrån Stockholms stads trygghetsprogram och "
                     "nämndernas remissvar. Varje påstående har en källa.")
         status_md = gr.Markdown(status(), elem_id="yttra-status")  # and again at page load (on_page_load)
@@ -838,13 +905,18 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                     m_dnr = gr.Textbox(label=META_LABELS["dnr"], elem_id="yttra-m-dnr")
                     m_date = gr.Textbox(label=META_LABELS["date"], elem_id="yttra-m-date")
                     m_year = gr.Textbox(label=META_LABELS["year"], elem_id="yttra-m-year")
+                with gr.Row():
+                    m_remiss_dnr = gr.Textbox(label=META_LABELS["remiss_dnr"], elem_id="yttra-m-remiss-dnr",
+                                              placeholder="t.ex. KS 2023/739")
+                    m_handlaggare = gr.Textbox(label=META_LABELS["handlaggare"], elem_id="yttra-m-handlaggare")
                 m_info = gr.Markdown(elem_id="yttra-m-info")
                 m_clear = gr.Checkbox(False, label="Töm fält som lämnats tomma", elem_id="yttra-m-clear",
                                       info="Utan kryss ändrar ett tomt fält ingenting; kryssa i för att tömma det.")
                 m_base = gr.State(None)  # the values the form was loaded with: only differences are saved
                 m_btn = gr.Button("Spara och omindexera", elem_id="yttra-m-save")
                 m_out = gr.Markdown(elem_id="yttra-m-out")
-                meta_fields = [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year]
+                meta_fields = [m_title, m_namnd, m_type, m_period, m_dnr, m_date, m_year, m_remiss_dnr,
+                               m_handlaggare]  # META_LABELS order
                 meta_view_out = [*meta_fields, m_base, m_info, m_clear]
                 index_out = [table, status_md, f_namnd, f_type, f_period, f_year, view_doc]  # index_views()
                 form_out = [m_doc, *meta_view_out]  # form_views()
@@ -861,8 +933,14 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
                                        *index_out, *form_out], api_name=False)
         demo.unload(on_unload)
     demo.yttra_indexer = indexer
-    if catch_up:  # app start: index in the background what a kill (or a copy into corpus/) left unindexed
-        try:
+    if catch_up:  # app start: bring the index in line with corpus/ in the background, as `yttra ingest` would
+        try:  # first out: documents whose file was deleted (so a renamed file is no duplicate of its old self)
+            gone = docs.deleted_documents(settings, corpus.documents())
+        except Exception:  # noqa: BLE001 - no index yet, or one that cannot be read: nothing to remove
+            gone = []
+        if gone:
+            indexer.submit_removal({r.doc_id: r.source for r in gone}, why="filen finns inte längre i korpusmappen")
+        try:  # then in: what a kill (or a copy into corpus/) left unindexed
             pending = docs.pending_files(settings)
         except Exception:  # noqa: BLE001 - a catch-up that cannot even look must not stop the app
             pending = []
@@ -877,19 +955,14 @@ POLL_BUSY_S, POLL_IDLE_S = 2.0, 10.0  # how often a page checks the index: while
 
 def launch_kwargs(settings: Settings) -> dict:
     """Keyword arguments for gr.Blocks.launch: host, port, login (only when
-    both a username and a password are set), upload limit, and the download
-    guard (assistant.outputs.DownloadGuard: a generated file is served only to
-    the browser that made it). The tests launch with exactly these, so they
-    exercise the same auth and download configuration."""
-    from starlette.middleware import Middleware
-
-    from assistant.outputs import DownloadGuard
-
+    both a username and a password are set), upload limit, Swedish texts. The
+    download guard is not among them: the app's own launch adds it
+    (YttraBlocks), whatever it is launched with. The tests launch with exactly
+    these, so they exercise the same auth configuration."""
     a = settings.app
     auth = (a.username, a.password.get_secret_value()) if a.username and a.password.get_secret_value() else None
     return dict(server_name=a.host, server_port=a.port, css=CSS, show_error=False, auth=auth,
                 max_file_size=f"{a.max_upload_mb}mb", auth_message="Logga in för att använda yttra.",
-                app_kwargs={"middleware": [Middleware(DownloadGuard, root=output_root())]},
                 footer_links=[], i18n=swedish_i18n())  # no "Use via API · Built with Gradio · Settings"
 
 

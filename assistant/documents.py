@@ -179,6 +179,20 @@ def pending_files(settings: Settings) -> list[Path]:
     return out
 
 
+def deleted_documents(settings: Settings, indexed: list) -> list:
+    """The index's documents (DocRecords, from Corpus.documents()) whose file
+    is no longer in the corpus folder: what a whole-corpus `yttra ingest`
+    removes ("Borttaget ur indexet"), by the same rule (no corpus file with
+    the doc id as its name). Nothing when the folder itself is missing: a
+    wrong corpus_dir or an unmounted share is a mistake, not the deletion of
+    every document."""
+    folder = Path(settings.corpus_dir)
+    if not folder.is_dir():
+        return []
+    here = {p.stem for p in iter_corpus_files(folder)}
+    return [r for r in indexed if r.doc_id not in here]
+
+
 def _find(settings: Settings, doc_id: str) -> Path:
     for path in iter_corpus_files(Path(settings.corpus_dir)):
         if path.stem == doc_id:

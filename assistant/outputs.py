@@ -14,6 +14,12 @@ by an HMAC of a random cookie that `DownloadGuard` (ASGI middleware) gives
 every browser; the guard answers 403 to a request for a file in another
 browser's folder, or with no cookie. Folders are deleted when the browser
 session ends (the app's unload event) and by `sweep` after an age limit.
+
+Every way the app is served has the guard: the Blocks that build_app returns
+adds it in its own launch (`with_guard`), and a request that reached the app
+without passing it (mounted into another FastAPI app without the guard) is
+told apart by the guard's mark (`passed_guard`): the app then makes no file
+for download at all rather than one anybody could fetch.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ COOKIE = "yttra_dl"  # the download cookie: random, HttpOnly, SameSite=Strict
 _TOKEN_OK = re.compile(r"[A-Za-z0-9_-]{32,128}")
 _SECRET = secrets.token_bytes(32)  # per process: after a restart old folders are nobody's; the age limit removes them
 NOBODY = "ingen-agare"  # owner folder of files made without a cookie: no cookie maps to it, so never served
+GUARD_HEADER = "x-yttra-download-guard"  # set by the guard on every request it let through
+_GUARD_MARK = secrets.token_hex(16)  # per process: a client cannot send it (the guard replaces any it sends)
 _SWEPT: dict[str, float] = {}
 _SWEEP_EVERY_S = 60.0
 _SWEEP_LOCK = threading.Lock()
@@ -103,13 +111,14 @@ def delete_dirs(dirs) -> None:
 
 
 class DownloadGuard:
-    """ASGI middleware (pass it to the Gradio app with launch(app_kwargs=
-    {"middleware": [Middleware(DownloadGuard, root=...)]}): gives every
+    """ASGI middleware (`with_guard` puts it into a launch's app_kwargs;
+    the app's own launch does so by itself): gives every
     browser a random download cookie, and lets a request for a file under
     `root` through only when the file lies in that cookie's owner folder;
     anything else under `root` gets 403 (whether it exists or not, like
     Gradio's own "File not allowed"; before any login check). Files
-    outside `root` are Gradio's business (its own checks apply)."""
+    outside `root` are Gradio's business (its own checks apply). Every
+    request it lets through carries its mark (GUARD_HEADER, see passed_guard)."""
 
     _FILE = re.compile(r"/file[=/](.*)$", re.S)
 
@@ -145,6 +154,9 @@ class DownloadGuard:
         if scope.get("type") != "http":
             return await self.app(scope, receive, send)
         token = self._token(scope)
+        # the mark the app's handlers look for (passed_guard): any the client sent is dropped
+        headers = [(k, v) for k, v in scope.get("headers") or () if k != GUARD_HEADER.encode("latin-1")]
+        scope = {**scope, "headers": [*headers, (GUARD_HEADER.encode("latin-1"), _GUARD_MARK.encode("latin-1"))]}
         if not self.allowed(scope.get("path", ""), token):
             await send({"type": "http.response.start", "status": 403,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
@@ -161,6 +173,31 @@ class DownloadGuard:
             await send(message)
 
         return await self.app(scope, receive, send_with_cookie)
+
+
+def passed_guard(headers) -> bool:
+    """Did the request with these headers (a mapping, e.g. starlette's
+    Headers) pass a DownloadGuard of this process?"""
+    try:
+        mark = headers.get(GUARD_HEADER) if headers is not None else None
+    except AttributeError:
+        return False
+    return isinstance(mark, str) and hmac.compare_digest(mark, _GUARD_MARK)
+
+
+def with_guard(app_kwargs: dict | None, root: str | os.PathLike) -> dict:
+    """`app_kwargs` for gr.Blocks.launch / gr.mount_gradio_app with a
+    DownloadGuard over `root` in its middleware list (added last, i.e. inside
+    any middleware given; nothing added when one is there already). The
+    caller's dict and list are not changed."""
+    from starlette.middleware import Middleware
+
+    kwargs = dict(app_kwargs or {})
+    middleware = list(kwargs.get("middleware") or ())
+    if not any(isinstance(getattr(m, "cls", None), type) and issubclass(m.cls, DownloadGuard) for m in middleware):
+        middleware.append(Middleware(DownloadGuard, root=root))
+    kwargs["middleware"] = middleware
+    return kwargs
 
 
 def write_atomic(path: Path, data: str | bytes | Callable[[Path], object]) -> Path:

@@ -13,6 +13,15 @@ long ingests, restarts and downloads (the first half is tests/test_hostile_input
 -  downloads: a generated file is served only to the browser that made it,
    and old output folders are swept (the browser half is tests/test_browser_downloads.py)
 
+The caveats the first fix left open (each test failed before its fix):
+1  the download guard came only with `yttra serve`'s launch kwargs: now every
+   launch of the app has it, and an app mounted without it offers no download
+2  a background job that met the index lock held by another process failed
+   for good: now it waits and retries (bounded), saying so
+3  catch-up on start kept index entries whose file was deleted while the app
+   was down: now it removes them, as `yttra ingest` does, and says so
+(4, the metadata form's remiss_dnr and handlaggare, is in tests/test_metadata_save.py.)
+
 A real 19 MB embedding (hours) and a real full disk cannot be made here: the
 long embedding is a gated embedder that blocks until the test opens the gate,
 the full disk an os.fsync / upsert that raises OSError(ENOSPC). Both say so
@@ -83,6 +92,13 @@ def _table(demo) -> dict:
     column ends with the file name."""
     rows = _fns(demo)["on_watch"](None, None)[2]
     return {Path(re.search(r"<br>\*(.+)\*$", r[1]).group(1)).stem: r[8] for r in rows}
+
+
+def _form_values(loaded) -> tuple[list, dict]:
+    """(field values, base) from on_meta_load's updates: one per metadata form field, then the base."""
+    from assistant.app import META_LABELS
+
+    return [u["value"] for u in loaded[:len(META_LABELS)]], loaded[len(META_LABELS)]
 
 
 def _corpus_junk(corpus: Path) -> list[str]:
@@ -203,7 +219,7 @@ def test_a_long_ingest_blocks_no_save_and_no_question(gated_app, tmp_path):
     assert _table(demo)["langsam"].startswith("indexeras")
 
     loaded = fns["on_meta_load"]("b_kyrk")
-    values, base = [u["value"] for u in loaded[:7]], loaded[7]
+    values, base = _form_values(loaded)
     values[1] = "Nya nämnden"
     t = time.perf_counter()
     out = fns["on_meta_save"]("b_kyrk", *values, False, base)
@@ -322,7 +338,7 @@ def test_full_disk_on_metadata_save_leaves_the_file_and_no_temp_files(tiny_setti
     path = tiny_settings.corpus_dir / "metadata.yaml"
     before = path.read_bytes()
     loaded = fns["on_meta_load"]("b_kyrk")
-    values, base = [u["value"] for u in loaded[:7]], loaded[7]
+    values, base = _form_values(loaded)
     values[4] = "KS 2099/1"
     monkeypatch.setattr(os, "fsync", _enospc)
     out = fns["on_meta_save"]("b_kyrk", *values, False, base)[0]
@@ -530,3 +546,284 @@ def test_old_output_folders_are_swept(tmp_path):
     assert outputs.owner_folder(None) == outputs.owner_folder("kort") == outputs.NOBODY
     outputs.delete_dirs([new])
     assert not new.exists()
+
+
+# --------------------------------------------------------------------------- downloads: every launch path guarded
+
+
+def _draft_files(base: str):
+    """Two browsers (own cookie jars) on the app at `base`; the first makes a
+    draft. Returns (maker, other, the draft's [docx, md] file dicts)."""
+    from gradio_client import Client
+
+    alice = Client(base + "/", verbose=False, download_files=False)
+    bob = Client(base + "/", verbose=False, download_files=False)
+    md, docx_file, md_file = alice.predict("Trygghetsprogram 2028–2031", "kommunstyrelsen", "",
+                                           "Skarpnäcks stadsdelsnämnd", "2027-11-20", "alfapunkten",
+                                           api_name="/draft")
+    return alice, bob, md, [docx_file, md_file]
+
+
+@pytest.mark.parametrize("how", ["plain", "queued, own app_kwargs"])
+def test_a_plain_launch_serves_downloads_only_to_their_maker(tiny_settings, how):
+    """Issue 12 caveat 1: the DownloadGuard came only with `yttra serve`'s
+    launch kwargs, so `build_app(settings).launch()` served every download to
+    anyone with its URL. Now the Blocks build_app returns installs the guard
+    in its own launch (also when the caller passes app_kwargs of its own)."""
+    import httpx
+
+    from assistant.app import build_app
+
+    assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
+    demo = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))
+    port = _free_port()
+    kw = dict(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    if how == "plain":
+        demo.launch(**kw)
+    else:
+        demo.queue(default_concurrency_limit=2).launch(**kw, app_kwargs={"docs_url": None})
+    try:
+        alice, bob, _, files = _draft_files(f"http://127.0.0.1:{port}")
+        assert alice.cookies.get("yttra_dl") and bob.cookies.get("yttra_dl")
+        for f in files:
+            assert f and "yttra-out" in f["url"]
+            assert httpx.get(f["url"], cookies=alice.cookies, timeout=30).status_code == 200
+            for other in ({}, bob.cookies):
+                assert httpx.get(f["url"], cookies=other, timeout=30).status_code == 403, other
+    finally:
+        demo.close()
+
+
+def test_a_mounted_app_without_the_guard_offers_no_download(tiny_settings):
+    """The one way in that does not go through launch: gr.mount_gradio_app
+    into someone's FastAPI app, without the guard. The draft is shown but no
+    file is written for download (it would be served to anyone with its URL),
+    and the reply says why; with the guard in the mount's app_kwargs
+    (assistant.app.download_guard()) downloads work and stay private."""
+    import fastapi
+    import gradio as gr
+    import httpx
+    import uvicorn
+
+    from assistant.app import build_app, download_guard
+
+    assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
+    for guarded in (False, True):
+        demo = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))
+        app = gr.mount_gradio_app(fastapi.FastAPI(), demo, path="/",
+                                  app_kwargs={"middleware": [download_guard()]} if guarded else None)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                                timeout_graceful_shutdown=1))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not server.started and time.monotonic() < deadline:
+                time.sleep(0.05)
+            alice, bob, md, files = _draft_files(f"http://127.0.0.1:{port}")
+            assert "Skarpnäcks stadsdelsnämnd" in md  # the draft itself is shown either way
+            if not guarded:
+                assert files == [None, None]
+                assert "Filerna kan inte laddas ner" in md and "yttra serve" in md
+                table, csv_file, md_file = alice.predict("ordningsvakter", api_name="/compare")
+                assert (csv_file, md_file) == (None, None) and "Filerna kan inte laddas ner" in table
+            else:
+                assert all(files)
+                for f in files:
+                    assert httpx.get(f["url"], cookies=alice.cookies, timeout=30).status_code == 200
+                    assert httpx.get(f["url"], cookies=bob.cookies, timeout=30).status_code == 403
+        finally:
+            server.should_exit = True
+            thread.join(30)
+            demo.close()
+
+
+def test_the_guard_mark_cannot_be_forged(tmp_path):
+    """A client sending the guard's own header does not pass for guarded: the
+    mark is a per-process secret, and the guard replaces whatever came in."""
+    from assistant import outputs
+
+    assert not outputs.passed_guard({outputs.GUARD_HEADER: "1"})
+    assert not outputs.passed_guard({})
+    import asyncio
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["headers"] = {k.decode(): v.decode() for k, v in scope["headers"]}
+
+    guard = outputs.DownloadGuard(app, root=tmp_path)
+    scope = {"type": "http", "path": "/", "headers": [(outputs.GUARD_HEADER.encode(), b"forged")]}
+    asyncio.run(guard(scope, None, None))
+    assert outputs.passed_guard(seen["headers"]) and seen["headers"][outputs.GUARD_HEADER] != "forged"
+
+
+# --------------------------------------------------------------------------- 12: a held index lock is waited out
+
+
+_HOLD_LOCK = r"""
+import sys
+from pathlib import Path
+from index.store import ingest_lock
+
+with ingest_lock(Path(sys.argv[1])):
+    print("HELD", flush=True)
+    sys.stdin.readline()  # held until the test writes a line (or dies)
+"""
+
+
+class _LockHolder:
+    """A second process holding the real index lock (index.store.ingest_lock,
+    an flock on index_dir/.lock) until `release()`."""
+
+    def __init__(self, index_dir: Path):
+        self.proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(index_dir)], cwd=REPO,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "HELD"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            self.proc.wait(30)
+
+
+@pytest.fixture
+def short_lock_wait(monkeypatch):
+    """The pipeline's wait for the index lock shortened from 600 s to 0.3 s
+    (settings have no such field; index.store.ingest_lock takes a timeout),
+    and the indexer's retry delays to tenths of a second."""
+    import functools
+
+    import index.pipeline as pipeline
+    from assistant import indexing
+    from index.store import ingest_lock
+
+    monkeypatch.setattr(pipeline, "ingest_lock", functools.partial(ingest_lock, timeout=0.3))
+    monkeypatch.setattr(indexing, "LOCK_RETRY_DELAYS_S", (0.2, 0.3, 0.5) + (0.5,) * 57)
+    return indexing
+
+
+def test_an_index_job_waits_out_a_lock_held_by_another_process(tiny_settings, short_lock_wait):
+    """Issue 12 caveat 2: a background job that met the index lock held by
+    another process (a long `yttra ingest`) timed out and was reported as
+    failed for good. Now it is retried with backoff, the table and status line
+    say it waits for the lock, it is never shown as failed meanwhile, and it is
+    indexed once the lock is free."""
+    from assistant.app import build_app
+
+    s = tiny_settings.with_overrides(app__index_wait_s=1.0)
+    assert ingest(s, embedder=HashEmbedder(), progress=False).ok
+    demo = build_app(s, LocalCorpus(s, HashEmbedder()))
+    fns = _fns(demo)
+    holder = _LockHolder(s.index_dir)
+    try:
+        values, base = _form_values(fns["on_meta_load"]("b_kyrk"))
+        values[1] = "Låsnämnden"
+        out = fns["on_meta_save"]("b_kyrk", *values, False, base)[0]
+        assert "**Sparat** i metadata.yaml: Nämnd → ”Låsnämnden”" in out
+        assert "väntar på indexlåset" in out and "försöker igen" in out and "Inte omindexerat" not in out
+        seen, deadline = set(), time.monotonic() + 4
+        while time.monotonic() < deadline:  # a few retries while the other process holds the lock
+            seen.add(_table(demo)["b_kyrk"])
+            time.sleep(0.05)
+        assert not [st for st in seen if st.startswith("fel")], seen
+        assert any(st.startswith("väntar på indexlåset, försöker igen") for st in seen), seen
+        line = fns["on_watch"](None, None)[3]
+        assert "väntar på indexlåset" in line and "försöker igen" in line
+        assert demo.yttra_indexer.busy()
+    finally:
+        holder.release()
+    assert demo.yttra_indexer.join(30)
+    assert _table(demo)["b_kyrk"] == "indexerad"
+    assert read_catalogue(s.index_dir)["b_kyrk"]["meta"]["namnd"] == "Låsnämnden"
+
+
+def test_retries_are_bounded_and_then_say_what_to_do(tiny_settings, short_lock_wait, monkeypatch):
+    """A lock held past every retry: the file's status is then a failure that
+    names the lock and how to catch up, not a bare timeout."""
+    from assistant.app import build_app
+
+    monkeypatch.setattr(short_lock_wait, "LOCK_RETRY_DELAYS_S", (0.1, 0.1))
+    assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
+    demo = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))
+    (tiny_settings.corpus_dir / "ny.txt").write_text(YTTRANDE, encoding="utf-8")
+    holder = _LockHolder(tiny_settings.index_dir)
+    try:
+        job = demo.yttra_indexer.submit([tiny_settings.corpus_dir / "ny.txt"], why="test")
+        assert demo.yttra_indexer.join(30)
+        status = _table(demo)["ny"]
+    finally:
+        holder.release()
+    assert job.attempts == 3
+    assert status.startswith("fel: indexlåset var upptaget") and "3 försök" in status and "yttra ingest" in status
+
+
+def test_the_lock_timeout_is_recognised():
+    """The indexer tells a lock timeout from other index errors by
+    index.store's own error: pin that it still reads so."""
+    import fcntl
+    import tempfile
+
+    from assistant.indexing import is_lock_timeout
+    from index.store import IndexStoreError, ingest_lock
+
+    with tempfile.TemporaryDirectory() as d:
+        with open(Path(d) / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # another open file: flock conflicts even within one process
+            with pytest.raises(IndexStoreError) as e:
+                with ingest_lock(Path(d), timeout=0.1):
+                    pass
+    assert is_lock_timeout(e.value)
+    assert not is_lock_timeout(IndexStoreError("index at x has no store.db; rebuild"))
+    assert not is_lock_timeout(OSError(errno.ENOSPC, "No space left on device"))
+
+
+# --------------------------------------------------------------------------- 12: catch-up removes what was deleted
+
+
+def test_app_start_removes_index_entries_whose_file_was_deleted(tiny_settings):
+    """Issue 12 caveat 3: catch-up on start indexed new files but kept index
+    entries whose file was deleted from corpus/ while the app was down (a
+    plain `yttra ingest` removes them: "Borttaget ur indexet"). Now it removes
+    them too, through Corpus.delete, before indexing what is new (a file
+    renamed while down is the old document removed and the new one indexed,
+    not skipped as a duplicate of itself), and the status line and the table
+    say what was removed."""
+    from assistant.app import build_app
+
+    assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
+    corpus = tiny_settings.corpus_dir
+    (corpus / "b_kyrk.txt").unlink()  # deleted while the app was down
+    (corpus / "a_sdn.txt").rename(corpus / "sdn_omdopt.txt")  # renamed while the app was down
+    assert set(read_catalogue(tiny_settings.index_dir)) == {"a_sdn", "b_kyrk"}
+
+    plain = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()))  # no catch-up: nothing changes
+    assert not plain.yttra_indexer.busy() and set(read_catalogue(tiny_settings.index_dir)) == {"a_sdn", "b_kyrk"}
+
+    demo = build_app(tiny_settings, LocalCorpus(tiny_settings, HashEmbedder()), catch_up=True)
+    assert demo.yttra_indexer.join(60)
+    assert set(read_catalogue(tiny_settings.index_dir)) == {"sdn_omdopt"}
+    fns = _fns(demo)
+    poll = fns["on_watch"](None, None)
+    line = poll[3]
+    assert "Borttaget ur indexet" in line and "filen finns inte längre i korpusmappen" in line
+    assert "b_kyrk.txt" in line and "a_sdn.txt" in line
+    table = _table(demo)
+    assert table["b_kyrk"].startswith("borttagen ur indexet") and table["a_sdn"].startswith("borttagen ur indexet")
+    assert table["sdn_omdopt"] == "indexerad"
+    # the viewer's and the form's lists hold only files that are there
+    assert {c for _, c in docs.document_choices(tiny_settings)} == {"sdn_omdopt"}
+
+
+def test_catch_up_removes_nothing_when_the_corpus_folder_is_missing(tiny_settings, tmp_path):
+    """A corpus folder that is not there (a wrong YTTRA_CORPUS_DIR, an unmounted
+    share) is a mistake, not the deletion of every document."""
+    from assistant.app import build_app
+
+    assert ingest(tiny_settings, embedder=HashEmbedder(), progress=False).ok
+    s = tiny_settings.with_overrides(corpus_dir=tmp_path / "finns_inte")
+    demo = build_app(s, LocalCorpus(s, HashEmbedder()), catch_up=True)
+    assert demo.yttra_indexer.join(30)
+    assert set(read_catalogue(s.index_dir)) == {"a_sdn", "b_kyrk"}

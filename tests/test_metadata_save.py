@@ -5,6 +5,8 @@ unless the user confirms; only the changed values change in the file's text
 (comments kept); every write keeps the previous file; a save made while
 another ingest runs ends up in the index; a hand-edited metadata.yaml with an
 error is reported with file, line and document, and the app still starts.
+The form edits every field of an entry, remiss_dnr and handlaggare included
+(issue 12 caveat 4), by the same rules.
 """
 
 from __future__ import annotations
@@ -72,11 +74,12 @@ def test_the_users_empty_form_wipes_nothing(real_copy):
     """What the old form sent: every field empty. Nothing may be blanked without confirmation."""
     path = _yaml(real_copy)
     before = path.read_bytes()
-    empty = {"title": "", "namnd": "", "doc_type": None, "period": "", "dnr": "", "date": "", "year": ""}
+    empty = {"title": "", "namnd": "", "doc_type": None, "period": "", "dnr": "", "date": "", "year": "",
+             "remiss_dnr": "", "handlaggare": ""}
     res = save_metadata(real_copy, REAL_IDS[0], empty)
     assert res.changed == {}
-    assert res.kept_blank == ["title", "namnd", "doc_type", "period", "dnr", "year"]  # date was "" already
-    assert path.read_bytes() == before
+    assert res.kept_blank == ["title", "namnd", "doc_type", "period", "dnr", "year", "remiss_dnr"]  # date,
+    assert path.read_bytes() == before  # handlaggare were "" already
 
 
 def test_one_changed_field_changes_one_value_and_keeps_comments(real_copy):
@@ -129,6 +132,36 @@ def test_guessed_values_are_shown_marked_and_not_written_unless_changed(tiny_set
                                         "b_kyrk": {"title": "Kyrkogårdarnas yttrande"}}  # the guesses stay guesses
     assert path.read_text(encoding="utf-8").startswith(before.decode("utf-8"))  # appended, the rest as it was
     assert "title" not in metadata_form(tiny_settings, "b_kyrk").guessed
+
+
+def test_saving_another_field_keeps_remiss_dnr_and_handlaggare(real_copy):
+    """The two fields the form did not show before (issue 12 caveat 4): a save
+    of another field never blanks them, whether the form sends them (blank or
+    unchanged) or not at all (a form from before they were added)."""
+    path = _yaml(real_copy)
+    doc = REAL_IDS[0]
+    update_metadata(real_copy, doc, {"handlaggare": "Anna Lindqvist"})
+
+    def typed(form) -> dict:  # what the browser sends back
+        return {k: "" if v is None else str(v) for k, v in form.values.items()}
+
+    form = metadata_form(real_copy, doc)
+    assert (form.values["remiss_dnr"], form.values["handlaggare"]) == ("KS 2019/1939", "Anna Lindqvist")
+    old_form = {k: v for k, v in typed(form).items() if k not in ("remiss_dnr", "handlaggare")}
+    res = save_metadata(real_copy, doc, {**old_form, "dnr": "KS 2019/1"}, base=form.values)
+    assert res.changed == {"dnr": "KS 2019/1"}
+    form = metadata_form(real_copy, doc)
+    res = save_metadata(real_copy, doc, {**typed(form), "dnr": "KS 2019/2"}, base=form.values)
+    assert res.changed == {"dnr": "KS 2019/2"}
+    form = metadata_form(real_copy, doc)
+    res = save_metadata(real_copy, doc, {**typed(form), "dnr": "KS 2019/3", "remiss_dnr": "", "handlaggare": " "},
+                        base=form.values)
+    assert res.changed == {"dnr": "KS 2019/3"} and res.kept_blank == ["remiss_dnr", "handlaggare"]
+    entry = load_metadata_file(path)[doc]
+    assert (entry["remiss_dnr"], entry["handlaggare"], entry["dnr"]) == ("KS 2019/1939", "Anna Lindqvist", "KS 2019/3")
+    form = metadata_form(real_copy, doc)
+    res = save_metadata(real_copy, doc, {**typed(form), "handlaggare": ""}, base=form.values, clear_blank=True)
+    assert res.changed == {"handlaggare": ""} and load_metadata_file(path)[doc]["remiss_dnr"] == "KS 2019/1939"
 
 
 def test_someone_elses_change_is_not_overwritten(real_copy):
@@ -329,43 +362,122 @@ def _handler(demo, name):
     return next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == name)
 
 
+def _form_out(loaded) -> tuple[list, dict]:
+    """(field values, base) from on_meta_load's updates (one per META_LABELS field, then the base)."""
+    from assistant.app import META_LABELS
+
+    n = len(META_LABELS)
+    return [u["value"] for u in loaded[:n]], loaded[n]
+
+
 def test_app_save_is_truthful_when_the_index_is_busy(tiny_settings, monkeypatch):
     import functools
 
     import index.pipeline as pipeline
+    from assistant import indexing
     from assistant.app import build_app
     from index.store import ingest_lock
 
     assert ingest(tiny_settings, progress=False).ok
-    demo = build_app(tiny_settings)
+    demo = build_app(tiny_settings.with_overrides(app__index_wait_s=1.0))
     load, save = _handler(demo, "on_meta_load"), _handler(demo, "on_meta_save")
     path = _yaml(tiny_settings)
 
-    loaded = load("b_kyrk")
-    values, base = [u["value"] for u in loaded[:7]], loaded[7]
+    values, base = _form_out(load("b_kyrk"))
     assert values == ["Trygghetsprogram 2024–2027", "Kyrkogårdsnämnden", "yttrande", "2024-2027", "KS 2023/739",
-                      "2023-12-13", "2023"]
+                      "2023-12-13", "2023", "", ""]
     before = path.read_bytes()
     msg = save("b_kyrk", *values, False, base)[0]
     assert "Inga ändringar" in msg and "Ingen omindexering" in msg and path.read_bytes() == before
 
-    # another ingest holds the lock past the (shortened) wait: the YAML is saved, the index not yet
-    monkeypatch.setattr(pipeline, "ingest_lock", functools.partial(ingest_lock, timeout=0.5))
+    # another ingest holds the lock past the (shortened) wait: the YAML is saved, the index waits for the
+    # lock and is retried (issue 12 caveat 2), never reported as failed while it is
+    monkeypatch.setattr(pipeline, "ingest_lock", functools.partial(ingest_lock, timeout=0.3))
+    monkeypatch.setattr(indexing, "LOCK_RETRY_DELAYS_S", (0.2,) * 50)
     values[1] = "Testnämnden"
     with ingest_lock(Path(tiny_settings.index_dir)):
         msg = save("b_kyrk", *values, False, base)[0]
-    assert "Sparades inte" not in msg
-    assert "Sparat" in msg and "Inte omindexerat ännu" in msg and ".metadata-history/" in msg
-    assert load_metadata_file(path)["b_kyrk"]["namnd"] == "Testnämnden"
-    assert {d.doc_id: d for d in list_documents(tiny_settings)}["b_kyrk"].namnd == "Kyrkogårdsnämnden"
-
-    # saving again without edits catches the index up
-    reloaded = load("b_kyrk")
-    msg = save("b_kyrk", *[u["value"] for u in reloaded[:7]], False, reloaded[7])[0]
-    assert "Inga ändringar" in msg and "omindexerat" in msg
+        assert "Sparades inte" not in msg and "Inte omindexerat" not in msg
+        assert "Sparat" in msg and "väntar på indexlåset" in msg and ".metadata-history/" in msg
+        assert load_metadata_file(path)["b_kyrk"]["namnd"] == "Testnämnden"
+        assert {d.doc_id: d for d in list_documents(tiny_settings)}["b_kyrk"].namnd == "Kyrkogårdsnämnden"
+    assert demo.yttra_indexer.join(120)  # the lock is free: the retry indexes the save
     assert {d.doc_id: d for d in list_documents(tiny_settings)}["b_kyrk"].namnd == "Testnämnden"
+
+    # saving again without edits: nothing to write and nothing to index
+    values, base = _form_out(load("b_kyrk"))
+    msg = save("b_kyrk", *values, False, base)[0]
+    assert "Inga ändringar" in msg and "Ingen omindexering" in msg
 
     # the old bug: a form sent with empty fields blanks nothing
     before = path.read_bytes()
-    msg = save("b_kyrk", "", "", None, "", "", "", "", False, None)[0]
+    msg = save("b_kyrk", "", "", None, "", "", "", "", "", "", False, None)[0]
     assert "Inga ändringar" in msg and "Tomma fält ändrades inte" in msg and path.read_bytes() == before
+
+
+TU_TEXT = ("Kyrkogårdsförvaltningen\nTjänsteutlåtande\nDnr KF 2023/88\nSida 1 (2)\n2023-11-02\n"
+           "Handläggare\nAnna Lindqvist\nTelefon: 08-508 000 00\n\nTill Kyrkogårdsnämnden\n\n"
+           "Remiss av trygghetsprogram 2024–2027\nKS 2023/739\n\nFörslag till beslut\nNämnden godkänner "
+           "förvaltningens tjänsteutlåtande.\n\nSammanfattning\nFörvaltningen ställer sig positiv till programmet.\n")
+
+
+def test_the_form_edits_remiss_dnr_and_handlaggare_and_keeps_guesses_guesses(tiny_settings):
+    """Issue 12 caveat 4: the form shows and saves remiss_dnr and handlaggare
+    ("Remissens diarienummer", "Handläggare"), loaded from the record, through
+    the same save path; guessed values are shown marked (gissat) and written
+    only when the user changes them, like every other guessed field; a save of
+    another field never blanks them."""
+    from assistant.app import META_LABELS, build_app
+    from conftest import HashEmbedder
+    from index.local import LocalCorpus
+    from index.store import read_catalogue
+
+    assert (META_LABELS["remiss_dnr"], META_LABELS["handlaggare"]) == ("Remissens diarienummer", "Handläggare")
+    assert list(META_LABELS) == list(FIELDS)  # the form edits every field of an entry
+    (Path(tiny_settings.corpus_dir) / "c_tu.txt").write_text(TU_TEXT, encoding="utf-8")
+    s = tiny_settings.with_overrides(app__index_wait_s=30.0)
+    assert ingest(s, embedder=HashEmbedder(), progress=False).ok
+    demo = build_app(s, LocalCorpus(s, HashEmbedder()))
+    load, save = _handler(demo, "on_meta_load"), _handler(demo, "on_meta_save")
+    path = _yaml(s)
+    i, j = list(FIELDS).index("remiss_dnr"), list(FIELDS).index("handlaggare")
+
+    loaded = load("c_tu")
+    values, base = _form_out(loaded)
+    assert (values[i], values[j]) == ("KS 2023/739", "Anna Lindqvist")
+    assert loaded[i]["label"] == "Remissens diarienummer (gissat)" and loaded[j]["label"] == "Handläggare (gissat)"
+
+    # another field saved: the guesses are not written as if confirmed
+    values[1] = "Kyrkogårdsnämnden i Stockholm"
+    msg = save("c_tu", *values, False, base)[0]
+    assert "**Sparat**" in msg and "Handläggare" not in msg and "Remissens" not in msg
+    assert load_metadata_file(path)["c_tu"] == {"namnd": "Kyrkogårdsnämnden i Stockholm"}
+    assert demo.yttra_indexer.join(60)
+    loaded = load("c_tu")
+    assert loaded[j]["label"] == "Handläggare (gissat)" and loaded[j]["value"] == "Anna Lindqvist"
+
+    # the user corrects the handläggare: that one value is saved, and indexed
+    values, base = _form_out(loaded)
+    values[j] = "Karin Berg"
+    msg = save("c_tu", *values, False, base)[0]
+    assert "Handläggare → ”Karin Berg”" in msg and "omindexerat" in msg
+    assert load_metadata_file(path)["c_tu"] == {"namnd": "Kyrkogårdsnämnden i Stockholm", "handlaggare": "Karin Berg"}
+    rec = read_catalogue(s.index_dir)["c_tu"]["meta"]
+    assert rec["handlaggare"] == "Karin Berg" and "handlaggare" not in rec["guessed"] and "remiss_dnr" in rec["guessed"]
+    loaded = load("c_tu")
+    assert loaded[j]["label"] == "Handläggare" and loaded[i]["label"] == "Remissens diarienummer (gissat)"
+
+    # a blank sent for them keeps them (unless "Töm fält som lämnats tomma")
+    values, base = _form_out(loaded)
+    values[i], values[j], values[4] = "", "", "KF 2023/89"
+    msg = save("c_tu", *values, False, base)[0]
+    assert "Dnr → ”KF 2023/89”" in msg and "Tomma fält ändrades inte (Remissens diarienummer, Handläggare)" in msg
+    assert load_metadata_file(path)["c_tu"] == {"namnd": "Kyrkogårdsnämnden i Stockholm",
+                                                "handlaggare": "Karin Berg", "dnr": "KF 2023/89"}
+
+    # a typed remiss dnr on a document with a full entry: saved, the rest of the entry as it was
+    values, base = _form_out(load("b_kyrk"))
+    values[i] = "KS 2023/739"
+    save("b_kyrk", *values, False, base)
+    entry = load_metadata_file(path)["b_kyrk"]
+    assert entry["remiss_dnr"] == "KS 2023/739" and entry["namnd"] == "Kyrkogårdsnämnden" and "handlaggare" not in entry
