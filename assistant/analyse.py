@@ -199,8 +199,10 @@ _BODY_IN = re.compile(r"\b((?:stadsdelsnämnden|stadsdelsförvaltningen|stadsdel
 _NOT_A_NAME = re.compile(r"^(berorda|olika|alla|respektive|varje|en|den|var|samma|egna|ovriga|andra) ")
 
 
-def unknown_body(question: str, known: Sequence[str]) -> str:
-    """A specific body the question names that has no document in the corpus ('' if none)."""
+def unknown_body(question: str, known: Sequence[str], corpus_words: frozenset[str] = frozenset()) -> str:
+    """A specific body the question names that has no document in the corpus ('' if none).
+    `corpus_words`: folded words of the catalogue (titles, nämnder, handläggare); an
+    author named only with them is not unknown."""
     for m in _BODY.finditer(question):
         name = m.group(1)
         f = fold(name)
@@ -214,7 +216,7 @@ def unknown_body(question: str, known: Sequence[str]) -> str:
     for m in _BODY_IN.finditer(question):
         if namnd_keys(m.group(2)) and not mentioned_namnder(m.group(2), known):
             return m.group(1)
-    return _unknown_author(question, known)
+    return _unknown_author(question, known, corpus_words)
 
 
 # "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …": the subject of an
@@ -225,7 +227,12 @@ _AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:tyckte|tycker|
                      r"överhuvudtaget)\b|\s*[?.!]?\s*$)", re.I)
 
 
-def _unknown_author(question: str, known: Sequence[str]) -> str:
+def _in_catalogue(folded_words: Sequence[str], corpus_words: frozenset[str]) -> bool:
+    return bool(corpus_words) and all(w in corpus_words or w.rstrip("s") in corpus_words or w + "s" in corpus_words
+                                      for w in folded_words)
+
+
+def _unknown_author(question: str, known: Sequence[str], corpus_words: frozenset[str] = frozenset()) -> str:
     """The author an opinion question asks about, when it is an organisation with no
     document here: named with a capital, or an organisation noun (taxonomy.yaml
     `actors`), and not a word that stands for the corpus's own authors
@@ -237,6 +244,8 @@ def _unknown_author(question: str, known: Sequence[str]) -> str:
     words_ = [fold(w.lower()) for w in np.split()]
     generic = set(taxonomy_data().get("generic_subjects", ()))
     if not words_ or words_[0] in generic or fold(np.lower()) in generic or mentioned_namnder(np, known):
+        return ""
+    if _in_catalogue(words_, corpus_words):  # 'Stockholms stad', a handläggare's name: the corpus has them
         return ""
     actors = taxonomy().actors
     looks_like_org = any(w[:1].isupper() for w in np.split()) or any(ev.search(fold(np.lower())) for _, ev in actors)
@@ -382,6 +391,16 @@ def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ..
                  if getattr(d.meta, "remiss_dnr", "") and set(_DNR_NUMBER.findall(d.meta.remiss_dnr)) & asked)
 
 
+def _catalogue_words(corpus: Corpus) -> frozenset[str]:
+    """Folded words of the catalogue's titles, nämnder and handläggare."""
+    out: set[str] = set()
+    for rec in corpus.documents():
+        m = rec.meta
+        for text in (m.title, m.namnd, getattr(m, "handlaggare", "")):
+            out.update(fold(w.lower()) for w in words(text or ""))
+    return frozenset(out)
+
+
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
     facets = corpus.facets()
     known = list(facets.get("namnd", {}))
@@ -391,7 +410,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     qtype = question_type(question)
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
-                  unknown_namnd="" if namnder else unknown_body(question, known), unknown_period=unknown_period)
+                  unknown_namnd="" if namnder else unknown_body(question, known, _catalogue_words(corpus)),
+                  unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:
         inherited = []

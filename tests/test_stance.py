@@ -119,3 +119,8 @@ def test_a_compound_of_known_parts_is_not_absent(real_retriever):
 
     assert _known_compound(real_retriever, "bibliotekstudien")
     assert not _known_compound(real_retriever, "kameraovervakning")
+
+
+def test_an_author_named_with_catalogue_words_is_not_unknown(real_retriever):
+    a = answer(real_retriever, "Vad skriver Stockholms stad om trygghet i parker?")
+    assert not any("inget yttrande från" in w for w in a.warnings)
