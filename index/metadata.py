@@ -1,7 +1,9 @@
 """Document metadata: the curated corpus/metadata.yaml plus automatic guesses.
 
 `load_metadata_file` reads and validates the YAML (the only IO here; every
-error names file, line and document, duplicates are errors);
+error names file, line and document, duplicates are errors); it costs what
+changed since the last read in this process, not what the file holds
+(entries are cached by their exact text, see parse_metadata);
 `edit_entry_text` changes one entry's fields in the file's text, leaving
 every other character (comments, quoting, order) as it was;
 `guess_metadata` (index/metaguess.py) extracts fields from a document's
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,14 +87,31 @@ class _Duplicate(Exception):
         self.key, self.line, self.column, self.first = key, line, column, first
 
 
-@lru_cache(maxsize=1)
-def _loader():
+class _BadValue(Exception):
+    """A tagged value its constructor refuses ('!!int x', '!!binary ?'), with its line."""
+
+    def __init__(self, line: int, problem: str):
+        self.line, self.problem = line, problem
+
+
+@lru_cache(maxsize=None)  # at most three: (), (False,), (True,)
+def _loader(fast: bool = False):
     """A SafeLoader that rejects duplicate keys (PyYAML lets the last one win
     silently) and keeps dates as written, so a bad date is reported by
-    check_fields with its line instead of as 'day is out of range for month'."""
+    check_fields with its line instead of as 'day is out of range for month'.
+    `fast`: the same on libyaml's C parser when PyYAML was built with it
+    (about 7x faster); error messages and marks come from the pure-Python one."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    base = yaml.CSafeLoader if fast and getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+
+    class Loader(base):
+        def construct_object(self, node, deep=False):
+            try:
+                return super().construct_object(node, deep=deep)
+            except (ValueError, TypeError, OverflowError) as e:
+                raise _BadValue(node.start_mark.line + 1, " ".join(str(e).split())) from None
+
         def construct_mapping(self, node, deep=False):
             if isinstance(node, yaml.MappingNode):
                 self.flatten_mapping(node)
@@ -132,12 +152,125 @@ def _fail(path: str, line: int | None, doc_id, sv: str, en: str) -> MetadataErro
 def parse_metadata(text: str, path: str = "metadata.yaml") -> dict[str, dict]:
     """Validated entries {doc_id: {field: value}} of a metadata.yaml text.
     Every error is a MetadataError naming `path`, the line and the document;
-    duplicate documents and duplicate fields are errors."""
+    duplicate documents and duplicate fields are errors.
+
+    Costs what changed since an earlier call, not what the file holds: a
+    file of plain block-style entries is cut into its entries (_entry_blocks)
+    and only entries whose text is new are parsed and validated (with
+    libyaml where present); the rest come from a cache keyed by their exact
+    text, so content, never a timestamp, decides. The result is the
+    whole-file parse's: a layout the cut cannot vouch for, and every error,
+    goes through the pure-Python parse of the whole text (_parse_whole), which
+    alone writes the messages."""
+    with _CACHE_LOCK:
+        done = _PARSED.get(text)
+    if done is None:
+        blocks = _entry_blocks(text)
+        parsed = None if blocks is None else _parse_blocks(blocks, path)
+        if parsed is None:  # a layout the cut cannot vouch for, or an error: the whole file says what it holds
+            return _parse_whole(text, path)
+        done = {doc_id: fields for entries in parsed for doc_id, fields in entries.items()}
+        with _CACHE_LOCK:
+            while len(_PARSED) >= 4:
+                del _PARSED[next(iter(_PARSED))]
+            _PARSED[text] = done
+    return {doc_id: dict(fields) for doc_id, fields in done.items()}
+
+
+# A line that starts an entry: a doc id at column 0, plain (starting with a
+# letter, digit or '_') or quoted, and its colon. Both patterns run on
+# "\n" + text and begin with that newline, which the regex engine finds fast.
+_ENTRY_START = re.compile(r"""\n(?=(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|\w[^#\n]*?)[ \t]*:(?:[ \t]|\r?$))""", re.M)
+_COLUMN0 = re.compile(r"\n[^ \r\n#]")  # any line with content at column 0 (comments aside)
+# The plain layout libyaml and PyYAML read alike, line by line (anything else,
+# tabs and escapes beyond \" \\ \n \t included, goes to PyYAML: the two differ on
+# tabs after a colon, on '\ud800', and may on other corners).
+_CTRL = r"\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029"
+_QUOTED = rf"""(?:"(?:[^"\\{_CTRL}]|\\["\\nt])*"|'(?:[^'{_CTRL}]|'')*')"""
+_PLAIN = (rf"""(?:[^\s\-?:,\[\]{{}}#&*!|>'"%@`{_CTRL}]|[-?:](?=[^\s{_CTRL}]))"""
+          rf"(?:[^\s:#{_CTRL}]|[ ]+(?=[^\s#{_CTRL}])|:(?=[^\s{_CTRL}])|(?<=[^\s])#)*")
+_SIMPLE_LINE = re.compile(rf"(?:(?:(?P<entry>\w(?:[^:#{_CTRL}]*[^\s:#{_CTRL}])?|{_QUOTED}) *:"
+                          rf"|(?P<indent> +)(?:\w+|{_QUOTED}) *:(?: +(?:{_QUOTED}|(?P<plain>{_PLAIN})))?"
+                          rf"|(?P<more> +){_PLAIN})(?: +#[^{_CTRL}]*)?"  # more: a plain value's next line
+                          rf"| *(?:#[^{_CTRL}]*)?) *\r?")
+_CACHE_LOCK = threading.Lock()
+_BLOCKS: dict[str, dict] = {}  # an entry's exact text -> its validated entries
+_PARSED: dict[str, dict] = {}  # a few whole texts -> their validated entries
+
+
+def _entry_blocks(text: str) -> list[str] | None:
+    """`text` cut before every line that starts an entry, when that is safe:
+    every line with content at column 0 starts an entry and nothing but blank
+    lines and comments comes before the first one. Then each entry's block
+    (its line, the indented lines below it, comments and blank lines up to the
+    next entry) parses alone as it does in the whole file, or fails to parse
+    alone (an open quote or bracket running into the next entry, an alias of
+    an anchor elsewhere), which sends the caller to the whole-file parse. None
+    when the layout is anything else (flow style, a list, '---', tabs, lone CR
+    or Unicode line breaks): the caller parses the whole text."""
+    if "\r" in text and text.count("\r") != text.count("\r\n") or any(c in text for c in "\x85\u2028\u2029"):
+        return None  # line breaks to YAML that are not to the patterns
+    lines = "\n" + text
+    starts = [m.start() for m in _ENTRY_START.finditer(lines)]  # offsets in `text` of the lines that start entries
+    if not starts or len(starts) != len(_COLUMN0.findall(lines)):
+        return None
+    head = text[:starts[0]]
+    if any(line.strip() and not line.lstrip(" ").startswith("#") for line in head.split("\n")):
+        return None
+    starts[0] = 0  # the leading comments go with the first entry
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def _parse_blocks(blocks: list[str], path: str) -> list[dict] | None:
+    """Each block's validated entries, each block parsed once ever (cached by its text);
+    None when a block fails on its own or two blocks name the same document."""
+    with _CACHE_LOCK:
+        known = [_BLOCKS.get(b) for b in blocks]
+    new: dict[str, dict] = {}
+    for i, block in enumerate(blocks):
+        if known[i] is None:
+            try:
+                known[i] = new[block] = _parse_whole(block, path, fast=_simple(block))
+            except Exception:  # noqa: BLE001 - any failure: the whole-file parse reports it as a MetadataError
+                return None
+    if len({doc_id for entries in known for doc_id in entries}) != sum(map(len, known)):
+        return None  # a document in two entries
+    if new:
+        with _CACHE_LOCK:
+            if len(_BLOCKS) + len(new) > 2 * len(blocks) + 1000:  # keep about one file's worth
+                keep = set(blocks)
+                for b in [b for b in _BLOCKS if b not in keep]:
+                    del _BLOCKS[b]
+            _BLOCKS.update(new)
+    return known
+
+
+def _simple(block: str) -> bool:
+    """Whether `block` is an entry line, fields at one indentation (a plain value may go on
+    over more deeply indented lines), comments and blank lines, each in the plain layout
+    that libyaml reads as PyYAML does (_SIMPLE_LINE)."""
+    indent, plain = None, False
+    for line in block.split("\n"):
+        m = _SIMPLE_LINE.fullmatch(line)
+        if m is None or (m["entry"] is not None and indent is not None):
+            return False
+        if m["more"] is not None and not (plain and len(m["more"]) > len(indent)):
+            return False
+        if m["indent"] is not None:
+            if indent not in (None, m["indent"]):
+                return False
+            indent = m["indent"]
+        plain = m["plain"] is not None or (plain and m["more"] is not None)
+    return True
+
+
+def _parse_whole(text: str, path: str, fast: bool = False) -> dict[str, dict]:
+    """parse_metadata's reference: the whole text parsed and validated in one go."""
     import yaml
 
     loader = None
     try:
-        loader = _loader()(text)
+        loader = _loader(fast)(text)
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except _Duplicate as d:
@@ -146,6 +279,8 @@ def parse_metadata(text: str, path: str = "metadata.yaml") -> dict[str, dict]:
                         "posterna", f"duplicate entry (also line {d.first}); merge them") from None
         raise _fail(path, d.line, _doc_at(text, d.line), f"fältet {d.key!r} står två gånger i posten (även rad "
                     f"{d.first})", f"duplicate key {d.key!r} in the entry (also line {d.first})") from None
+    except _BadValue as b:
+        raise _fail(path, b.line, _doc_at(text, b.line), "ogiltigt värde", f"invalid value: {b.problem}") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -251,22 +386,43 @@ def edit_entry_text(text: str, doc_id: str, changes: dict) -> str | None:
     (a comment after it stays), a field the entry lacks becomes a new line
     after its last field, a missing entry is appended at the end. None when
     the layout is not plain block style (flow style, block scalars, nested
-    values, unparsable): the caller then rewrites the entry a coarser way."""
-    import yaml
-
+    values, unparsable): the caller then rewrites the entry a coarser way.
+    A file of plain entries that all parse costs the one entry: the others
+    come from parse_metadata's cache of entries by their text."""
     if not changes:
         return text
     nl = "\r\n" if "\r\n" in text else "\n"
+    blocks = _entry_blocks(text)
+    parsed = None if blocks is None else _parse_blocks(blocks, "")
+    if parsed is None:  # not cut into entries, or an entry that does not parse on its own
+        return _edit_whole(text, doc_id, changes, nl)
+    at = 0  # a valid file of plain entries: only the entry that changes is parsed again
+    for block, entries in zip(blocks, parsed):
+        if doc_id in entries:
+            edited = _edit_whole(block, doc_id, changes, nl)
+            return None if edited is None else text[:at] + edited + text[at + len(block):]
+        at += len(block)
+    return _append_entry(text, doc_id, changes, nl)
+
+
+def _append_entry(text: str, doc_id: str, changes: dict, nl: str) -> str:
+    body = text if not text or text.endswith("\n") else text + nl
+    block = json.dumps(doc_id, ensure_ascii=False) + ":" + nl + "".join(
+        f"  {k}: {yaml_scalar(v, chr(34))}{nl}" for k, v in changes.items())
+    return body + (nl if body.strip() else "") + block
+
+
+def _edit_whole(text: str, doc_id: str, changes: dict, nl: str) -> str | None:
+    """edit_entry_text on the whole of `text` (composed in one go)."""
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=_loader())
     except (yaml.YAMLError, RecursionError):
         return None
     if root is None or (isinstance(root, yaml.MappingNode) and not root.flow_style
                         and all(k.value != doc_id for k, _ in root.value)):
-        body = text if not text or text.endswith("\n") else text + nl
-        block = json.dumps(doc_id, ensure_ascii=False) + ":" + nl + "".join(
-            f"  {k}: {yaml_scalar(v, chr(34))}{nl}" for k, v in changes.items())
-        return body + (nl if body.strip() else "") + block
+        return _append_entry(text, doc_id, changes, nl)
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
         return None
     key, val = next((k, v) for k, v in root.value if k.value == doc_id)
