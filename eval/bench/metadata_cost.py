@@ -16,8 +16,8 @@ cProfile for the list of the most expensive functions.
 "warm" rounds follow earlier reads in the same process (the app, a
 benchmark); "cold" rounds first empty index.metadata's entry cache, as a new
 `yttra ingest` process starts. The synthetic entries are the real entries
-copied under new ids, as eval/bench/postgres.build_corpus writes them
-(yaml.safe_dump). Results go under results[label] in the JSON file, so a run
+copied under new ids and written by yaml.safe_dump (as the first PostgreSQL
+benchmark wrote its catalogue). Results go under results[label] in the JSON file, so a run
 of the code before a change (label "before") and after it sit side by side.
 """
 

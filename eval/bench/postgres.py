@@ -56,6 +56,28 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 
 
+class MemoEmbedder:
+    """The real embedder with every text embedded once (queries and passages); tests/test_postgres.py
+    uses it to give both stores the same vectors."""
+
+    def __init__(self, inner):
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self._q: dict[str, np.ndarray] = {}
+        self._p: dict[str, np.ndarray] = {}
+
+    def _get(self, memo, fn, texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        if todo:
+            memo.update(zip(todo, fn(todo)))
+        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_queries(self, texts):
+        return self._get(self._q, self.inner.embed_queries, list(texts))
+
+    def embed_passages(self, texts):
+        return self._get(self._p, self.inner.embed_passages, list(texts))
+
+
 class BenchEmbedder:
     """update.CachedEmbedder plus the vectors of the synthetic passages being written (`extra`)."""
 
