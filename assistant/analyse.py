@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Sequence
+from typing import Callable, Sequence
 
 import yaml
 
@@ -72,7 +72,13 @@ class Taxonomy:
     scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
-    actors: tuple = ()  # ((cue regex on the folded question, evidence regex), …): "Vem ansvarar …?", "ge ett exempel"
+    actors: tuple = ()  # ((cue regex on the folded question, evidence regex),): "Vem ansvarar …?"
+    examples: tuple = ()  # ((cue regex, evidence regex),): "ge ett konkret exempel"
+    continuations: frozenset[str] = frozenset()  # sentence starts that lean on the sentence before
+    stance_words: tuple = ()  # word starts of a stance question that are no topic
+    function_words: frozenset[str] = frozenset()
+    generic_subjects: frozenset[str] = frozenset()  # subjects that stand for the corpus's own authors
+    elaboration: tuple = ()  # word starts that only ask to go on ('exempel', 'utveckla')
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -123,8 +129,17 @@ def taxonomy() -> Taxonomy:
                     tuple(data.get("signatory_titles") or ()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
                            re.compile(q["evidence"], re.I)) for q in (data.get("quantities") or {}).values()),
-                    tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + r")\b"),
-                           re.compile(q["evidence"], re.I)) for q in (data.get("actors"), data.get("examples")) if q))
+                    _kind(data.get("actors")), _kind(data.get("examples")),
+                    frozenset(data.get("discourse_continuations") or ()), tuple(data.get("stance_words") or ()),
+                    frozenset(data.get("function_words") or ()), frozenset(data.get("generic_subjects") or ()),
+                    tuple(data.get("elaboration_requests") or ()))
+
+
+def _kind(q: dict | None) -> tuple:
+    """((cue regex on the folded question, evidence regex),) of one answer kind, () when absent."""
+    if not q:
+        return ()
+    return ((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + r")\b"), re.compile(q["evidence"], re.I)),)
 
 
 # ------------------------------------------------------------------ names
@@ -199,10 +214,11 @@ _BODY_IN = re.compile(r"\b((?:stadsdelsnämnden|stadsdelsförvaltningen|stadsdel
 _NOT_A_NAME = re.compile(r"^(berorda|olika|alla|respektive|varje|en|den|var|samma|egna|ovriga|andra) ")
 
 
-def unknown_body(question: str, known: Sequence[str], corpus_words: frozenset[str] = frozenset()) -> str:
+def unknown_body(question: str, known: Sequence[str],
+                 corpus_words: Callable[[], frozenset[str]] = frozenset) -> str:
     """A specific body the question names that has no document in the corpus ('' if none).
-    `corpus_words`: folded words of the catalogue (titles, nämnder, handläggare); an
-    author named only with them is not unknown."""
+    `corpus_words()`: folded words of the catalogue (titles, nämnder, handläggare), read
+    only when the question names an author; an author named only with them is not unknown."""
     for m in _BODY.finditer(question):
         name = m.group(1)
         f = fold(name)
@@ -232,7 +248,7 @@ def _in_catalogue(folded_words: Sequence[str], corpus_words: frozenset[str]) -> 
                                       for w in folded_words)
 
 
-def _unknown_author(question: str, known: Sequence[str], corpus_words: frozenset[str] = frozenset()) -> str:
+def _unknown_author(question: str, known: Sequence[str], corpus_words: Callable[[], frozenset[str]] = frozenset) -> str:
     """The author an opinion question asks about, when it is an organisation with no
     document here: named with a capital, or an organisation noun (taxonomy.yaml
     `actors`), and not a word that stands for the corpus's own authors
@@ -242,10 +258,10 @@ def _unknown_author(question: str, known: Sequence[str], corpus_words: frozenset
         return ""
     np = m.group(1).strip()
     words_ = [fold(w.lower()) for w in np.split()]
-    generic = set(taxonomy_data().get("generic_subjects", ()))
+    generic = taxonomy().generic_subjects
     if not words_ or words_[0] in generic or fold(np.lower()) in generic or mentioned_namnder(np, known):
         return ""
-    if _in_catalogue(words_, corpus_words):  # 'Stockholms stad', a handläggare's name: the corpus has them
+    if _in_catalogue(words_, corpus_words()):  # 'Stockholms stad', a handläggare's name: the corpus has them
         return ""
     actors = taxonomy().actors
     looks_like_org = any(w[:1].isupper() for w in np.split()) or any(ev.search(fold(np.lower())) for _, ev in actors)
@@ -391,14 +407,10 @@ def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ..
                  if getattr(d.meta, "remiss_dnr", "") and set(_DNR_NUMBER.findall(d.meta.remiss_dnr)) & asked)
 
 
-def _catalogue_words(corpus: Corpus) -> frozenset[str]:
-    """Folded words of the catalogue's titles, nämnder and handläggare."""
-    out: set[str] = set()
-    for rec in corpus.documents():
-        m = rec.meta
-        for text in (m.title, m.namnd, getattr(m, "handlaggare", "")):
-            out.update(fold(w.lower()) for w in words(text or ""))
-    return frozenset(out)
+def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "handlaggare")) -> frozenset[str]:
+    """Folded words of the catalogue's `fields` (titles, nämnder, handläggare)."""
+    return frozenset(fold(w.lower()) for rec in corpus.documents() for f in fields
+                     for w in words(getattr(rec.meta, f, "") or ""))
 
 
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
@@ -410,7 +422,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     qtype = question_type(question)
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
-                  unknown_namnd="" if namnder else unknown_body(question, known, _catalogue_words(corpus)),
+                  unknown_namnd="" if namnder else unknown_body(question, known, lambda: catalogue_words(corpus)),
                   unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:
@@ -454,7 +466,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
 def topic_is_substantial(topic: str) -> bool:
     """Does the topic name something, beyond asking to go on ('ett konkret exempel', 'utveckla':
     taxonomy.yaml `elaboration_requests`)?"""
-    asks_more = tuple(taxonomy_data().get("elaboration_requests", ()))
+    asks_more = taxonomy().elaboration
     return len([w for w in topic.split() if len(w) >= 4 and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 

@@ -83,15 +83,16 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
     return own + [s for s in ranked if id(s) not in moved] if own else ranked
 
 
-def _promote_amounts(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
-    """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …")
-    or for an actor (`actors`: "Vem ansvarar …") gets the sentences stating such a thing first (among the
-    top `window` with lexical coverage at least `min_share` of the best); the rest keep their order."""
+def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
+    """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …"),
+    an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
+    thing first (among the top `window` with lexical coverage at least `min_share` of the best); the rest
+    keep their order."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
     tax = taxonomy()
-    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors) if cue.search(q)]
+    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples) if cue.search(q)]
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
     if not kinds or best <= 0:
@@ -127,24 +128,22 @@ def absent_focus(scorer: Scorer) -> list[str]:
     kameraövervakning?' → ['kameraövervakning']."""
     from wordfreq import zipf_frequency
 
-    from .analyse import taxonomy_data
+    from .analyse import taxonomy
 
     if not scorer.absent:
         return []
-    function = set(taxonomy_data().get("function_words", ()))
+    function = taxonomy().function_words
     n = max(1, len(scorer.corpus))
-    stats = scorer.corpus.term_stats(scorer.terms)
-    focus, weak = [], set()
+    focus = []
     for t in scorer.terms:
         if t not in scorer.absent:
-            if stats.df.get(t, 0) / n < GENERIC_SHARE:
+            if scorer.df.get(t, 0) / n < GENERIC_SHARE:
                 return []  # something specific of the topic is in the corpus
             continue
         word = next((w for w in words(scorer.topic) if t in analyze(w)), t)
         fw = fold(word.lower())
-        if fw in function or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF or _known_compound(scorer.corpus, fw):
-            weak.add(t)
-        else:
+        if not (fw in function or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
+                or _known_compound(scorer.corpus, fw)):
             focus.append(word)
     return focus
 
@@ -153,16 +152,10 @@ def _known_compound(corpus: Corpus, word: str) -> bool:
     """Is the (folded) word two parts the corpus has, with an optional linking s?"""
     from index.corpus import _stem
 
-    for i in range(4, len(word) - 3):
-        a, b = word[:i], word[i:]
-        for head in {a, a[:-1] if a.endswith("s") else a}:
-            if len(head) < 4:
-                continue
-            pa, pb = _stem(head), _stem(b)
-            df = corpus.term_stats([pa, pb]).df
-            if df.get(pa) and df.get(pb):
-                return True
-    return False
+    splits = [(_stem(head), _stem(word[i:])) for i in range(4, len(word) - 3)
+              for head in {word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i]} if len(head) >= 4]
+    df = corpus.term_stats([p for pair in splits for p in pair]).df if splits else {}
+    return any(df.get(a) and df.get(b) for a, b in splits)
 
 
 def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = None) -> str | None:
@@ -291,12 +284,12 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     The longest such heading wins; None when the question names no document or no heading."""
     if not req.doc_ids:
         return None
-    from .analyse import taxonomy_data
+    from .analyse import taxonomy
 
     asked = set(analyze(question))
     topic = set(analyze(req.topic)) if req.topic else set()
     # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author word may go
-    authors = set(analyze(" ".join(taxonomy_data().get("generic_subjects", ()))))
+    authors = set(analyze(" ".join(taxonomy().generic_subjects)))
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
@@ -354,7 +347,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)
-    ranked = _prefer_programme(_promote_amounts(ev.ranked, question))
+    ranked = _prefer_programme(_promote_kinds(ev.ranked, question))
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
         ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
     if llm is not None and getattr(llm, "enabled", False):

@@ -14,7 +14,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, namnd_keys, taxonomy, taxonomy_data
+from .analyse import Request, catalogue_words, namnd_keys, taxonomy
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -501,8 +501,8 @@ def stance_topic(corpus: Corpus, topic: str) -> str:
     of the catalogue's titles ("Stödde X förslaget till trygghets- och
     säkerhetsprogram?" asks for the overall stance: every word left is a title
     word). "" = the overall stance."""
-    stance_words = tuple(taxonomy_data().get("stance_words", ()))
-    title_words = {fold(w.lower()) for rec in corpus.documents() for w in words(rec.meta.title or "")}
+    stance_words = taxonomy().stance_words
+    title_words = catalogue_words(corpus, ("title",))
     keep = [w for w in words(topic or "") if analyze(w) and not fold(w.lower()).startswith(stance_words)]
     if all(any(term_matches(t, tw) for tw in title_words) for w in keep for t in analyze(w)):
         return ""

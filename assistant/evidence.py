@@ -44,10 +44,10 @@ MAX_UNIT_CHARS = 500  # a sentence with the one leaning back on it ("Detta är k
 def leans_back(sentence: str) -> bool:
     """Does the sentence start with a word that points back to the one before
     (taxonomy.yaml `discourse_continuations`: "Detta är kommunstyrelsens ansvar.")?"""
-    from .analyse import taxonomy_data
+    from .analyse import taxonomy
 
     first = words(fold(sentence.lower()))[:1]
-    return bool(first) and first[0] in set(taxonomy_data().get("discourse_continuations", ()))
+    return bool(first) and first[0] in taxonomy().continuations
 
 
 def _is_heading(text: str, section: str) -> bool:
@@ -117,6 +117,7 @@ class Scorer:
     dense_text: str = ""  # what the dense part compares passages with (default: the topic)
     terms: list[str] = field(init=False)
     idf: dict[str, float] = field(init=False)
+    df: dict[str, int] = field(init=False)  # passages holding each term
     absent: frozenset[str] = field(init=False, default=frozenset())
     _qvec: np.ndarray | None = field(init=False, default=None)
     _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
@@ -125,6 +126,7 @@ class Scorer:
         self.terms = topic_terms(self.topic)
         stats = self.corpus.term_stats(self.terms) if self.terms else None
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
+        self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
         self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
