@@ -84,16 +84,21 @@ _SHA_CACHE_MAX = 4096
 _CACHE_LOCK = threading.Lock()
 
 
+def _remember(cache: dict, key, value, limit: int) -> None:
+    """Put `value` in a bounded cache, dropping the oldest entries beyond `limit`."""
+    with _CACHE_LOCK:
+        while len(cache) >= limit:
+            cache.pop(next(iter(cache)), None)
+        cache[key] = value
+
+
 def file_sha256(path: Path) -> str:
     """sha256 of a file's bytes, cached while its size and times are unchanged."""
     st = Path(path).stat()
     key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if (sha := _SHA_CACHE.get(key)) is None:
         sha = index_file_sha256(path)
-        with _CACHE_LOCK:
-            while len(_SHA_CACHE) >= _SHA_CACHE_MAX:
-                _SHA_CACHE.pop(next(iter(_SHA_CACHE)), None)
-            _SHA_CACHE[key] = sha
+        _remember(_SHA_CACHE, key, sha, _SHA_CACHE_MAX)
     return sha
 
 
@@ -135,10 +140,7 @@ def _read_meta(path: Path, sha: str, entries: dict):
             hit = (resolve_metadata(path.stem, doc.text, entries), doc.n_pages, doc.source)
         except ReadError as e:
             hit = e
-        with _CACHE_LOCK:
-            while len(_INFO_CACHE) >= _INFO_CACHE_MAX:
-                _INFO_CACHE.pop(next(iter(_INFO_CACHE)), None)
-            _INFO_CACHE[key] = hit
+        _remember(_INFO_CACHE, key, hit, _INFO_CACHE_MAX)
     return hit
 
 
@@ -225,10 +227,7 @@ def file_pages(path: Path) -> list[dict]:
     key = (str(path), file_sha256(path))
     if (pages := _PAGES_CACHE.get(key)) is None:
         pages = _read_pages(path)
-        with _CACHE_LOCK:
-            while len(_PAGES_CACHE) >= _PAGES_CACHE_MAX:
-                _PAGES_CACHE.pop(next(iter(_PAGES_CACHE)), None)
-            _PAGES_CACHE[key] = pages
+        _remember(_PAGES_CACHE, key, pages, _PAGES_CACHE_MAX)
     return [dict(p) for p in pages]
 
 
