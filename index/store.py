@@ -73,6 +73,10 @@ class IndexStoreError(RuntimeError):
     """The index is missing, unreadable or was built differently; the message says what to run."""
 
 
+class IndexLockTimeout(IndexStoreError):
+    """Another process held the index lock past the wait (a long ingest elsewhere): try again later."""
+
+
 class IndexNotFoundError(IndexStoreError):
     pass
 
@@ -108,7 +112,7 @@ def ingest_lock(index_dir: Path, timeout: float = 600.0):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise IndexStoreError(f"another ingest holds {index_dir / '.lock'}; try again when it has finished")
+                    raise IndexLockTimeout(f"another ingest holds {index_dir / '.lock'}; try again when it has finished")
                 time.sleep(0.2)
         try:
             yield
