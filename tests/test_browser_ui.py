@@ -313,6 +313,7 @@ def test_page_control_is_bounded_and_out_of_range_is_swedish(app, browser):
     page.goto(url + f"?dok={DOC_9}&sida=2", timeout=60_000)
     expect(_view_head(page)).to_have_text("Sida 2 av 9", timeout=60_000)
     expect(number).to_have_attribute("max", "9")
+    expect(number).to_have_value("2")  # the page load has settled (else it may overwrite the typed value)
     number.fill("12")
     number.press("Tab")
     note = page.locator("#yttra-page-note")
