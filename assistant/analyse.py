@@ -79,6 +79,8 @@ class Taxonomy:
     function_words: frozenset[str] = frozenset()
     generic_subjects: frozenset[str] = frozenset()  # subjects that stand for the corpus's own authors
     elaboration: tuple = ()  # word starts that only ask to go on ('exempel', 'utveckla')
+    catalogue_fields: tuple = ()  # ((field, regex on the cue text), ...): what a catalogue question asks for
+    oldest_words: frozenset[str] = frozenset()  # an "order" question with one of these asks for the oldest
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -132,7 +134,9 @@ def taxonomy() -> Taxonomy:
                     _kind(data.get("actors")), _kind(data.get("examples")),
                     frozenset(data.get("discourse_continuations") or ()), tuple(data.get("stance_words") or ()),
                     frozenset(data.get("function_words") or ()), frozenset(data.get("generic_subjects") or ()),
-                    tuple(data.get("elaboration_requests") or ()))
+                    tuple(data.get("elaboration_requests") or ()),
+                    tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
+                    frozenset(data.get("oldest_words") or ()))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -280,6 +284,11 @@ def _norm_period(a: str, b: str) -> str:
     return f"{a}-{b}"
 
 
+def periods_named(text: str) -> set[str]:
+    """The programme periods a text names explicitly ("2020-2023", "2024–27"), normalised "YYYY-YYYY"."""
+    return {_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(text)}
+
+
 def resolve_period(question: str, periods: Sequence[str], context: str = "") -> tuple[str, str]:
     """(period as indexed, unknown period named) for the question."""
     norm = {p.replace("–", "-"): p for p in periods}
@@ -309,8 +318,51 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
 
 # ------------------------------------------------------------------ type and topic
 
+@lru_cache(maxsize=1)
+def _cue_vocabulary() -> frozenset[str]:
+    """The literal words of every cue pattern (question types, catalogue fields): what a misspelt
+    question word may be corrected to."""
+    data = taxonomy_data()
+    pats = [p for ps in data["question_types"].values() for p in ps] + list((data.get("catalogue_fields") or {}).values())
+    return frozenset(w for p in pats for w in re.findall(r"[a-z]{5,}", _without_lookarounds(p)))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are a and b one insertion, deletion, substitution or swap of neighbours apart?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+@lru_cache(maxsize=4096)
+def _spelled(word: str) -> str:
+    """A misspelt cue word put right ('diarienumer' -> 'diarienummer'): only a word of six letters or
+    more that is no Swedish word (wordfreq), starts no cue word and is one edit from exactly one."""
+    from wordfreq import zipf_frequency
+
+    f = fold(word.lower())
+    vocab = _cue_vocabulary()
+    if len(f) < 6 or f in vocab or any(v.startswith(f) or f.startswith(v) for v in vocab):
+        return f
+    if zipf_frequency(word.lower(), "sv") > 0:
+        return f
+    near = [v for v in vocab if _one_edit(f, v)]
+    return near[0] if len(near) == 1 else f
+
+
+def cue_text(question: str) -> str:
+    """The question as the cue patterns read it: folded words, misspelt cue words put right."""
+    return " ".join(_spelled(w) for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", question.lower()) if w)
+
+
 def question_type(question: str) -> str:
-    q = " ".join(_qwords(question.lower()))
+    q = cue_text(question)
     for qtype, patterns in taxonomy().types:
         if any(p.search(q) for p in patterns):
             return qtype
@@ -326,7 +378,7 @@ def cue_words_in(question: str) -> set[str]:
     """The question's words that a type cue matched ('vilka namnder ville … andringar'): they say what
     kind of answer is wanted, not what it is about. Only words inside a match that carry one of the
     cue's literal words count, so a topic word caught by a cue's '.{0,30}' stays a topic word."""
-    q = " ".join(_qwords(question.lower()))
+    q = cue_text(question)
     out: set[str] = set()
     for _, patterns in taxonomy().types:
         for p in patterns:

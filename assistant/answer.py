@@ -54,9 +54,35 @@ def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict
     hits = corpus.search(query, k=k, filters=filters or None)
     scorer = Scorer(corpus, topic_text(req, question), dense_text=query)
     ranked = scorer.rank(scorer.sentences([h.chunk for h in hits], [h.rank for h in hits], joined=True))
+    if getattr(req, "period", "") and _asks_within_period(question):
+        ranked = [s for s in ranked if not about_other_period(s.text, req.period)]
     features = scorer.answerability(ranked)
     features["quantity_gap"] = float(_quantity_gap(question, [s.text for s in ranked[:6]]))
     return TopicEvidence(query, filters, hits, scorer, ranked, features)
+
+
+def about_other_period(text: str, period: str) -> bool:
+    """Does the sentence name programme periods, none of them the asked one? ("Trygghetsprogrammet
+    2020-2023 antogs 2021" says nothing of when 2024-2027 was adopted.)"""
+    from .analyse import periods_named
+
+    named = periods_named(text)
+    return bool(named) and period.replace("–", "-") not in named
+
+
+def _asks_within_period(question: str) -> bool:
+    """Does the question name a programme period itself and ask about that version alone? Not when it
+    relates versions ("Vilket program ersätts av …", "… jämfört med det förra"): a sentence naming the
+    other version is then the answer. A period resolved from "det gamla programmet" or from a nämnd's
+    document does not count (the text may name the version differently)."""
+    from .analyse import _YEAR_OF, periods_named, taxonomy
+
+    if not (periods_named(question) or _YEAR_OF.search(question)):
+        return False
+    q = fold(question.lower())
+    if re.search(r"(?<!\w)(vilket|vilken|vilka) (\w+ )?(program\w*|version\w*)", q):
+        return False
+    return not taxonomy().change_cues.search(q)
 
 
 def _quantity_gap(question: str, sentences: list[str]) -> bool:

@@ -14,11 +14,11 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, catalogue_words, namnd_keys, taxonomy
+from .analyse import Request, catalogue_words, cue_text, namnd_keys, taxonomy
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
-from .evidence import Scorer
+from .evidence import Scorer, leans_back
 from .quotes import quotable, sentence_spans, verify_quote
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -130,17 +130,6 @@ def _abstain(req: Request, reason: str) -> Answer:
 
 # ------------------------------------------------------------------ catalogue
 
-_FIELD_CUES = (
-    ("dnr", re.compile(r"\b(dnr|diarienumm?er\w*)\b")),
-    ("signed", re.compile(r"\b(skrev under|skrivit under|undertecknad\w*|undertecknat|underskrift\w*|signerad\w*|signerat)\b")),
-    ("contact", re.compile(r"\b(handlaggare\w*|kontaktperson\w*|vem (skrev|har skrivit|ar ansvarig))\b")),
-    ("recipient", re.compile(r"\b(till vem|mottagare\w*|adressat\w*|skickades)\b")),
-    ("deadline", re.compile(r"\b(sista svarsdag|svarsdag|svarsdatum|remisstid\w*|svara senast|sista dag|deadline)\b")),
-    ("doctype", re.compile(r"\b(yttrande eller|tjansteutlatande eller|typ av dokument|sorts? dokument|dokumenttyp|"
-                           r"slags dokument)\b")),
-    ("date", re.compile(r"\b(nar|datum\w*|vilken dag)\b")),
-    ("period", re.compile(r"\b(programversion|version|period|vilket program)\b")),
-)
 _LABELLED = {
     "contact": re.compile(r"(?:Handläggare|Kontaktperson)[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][\wåäöéü\-]+(?:[ \t]+[A-ZÅÄÖ][\wåäöéü\-]+){1,3})"),
     "recipient": re.compile(r"(?m)^[ \t]*Till[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][^\n]{2,80})"),
@@ -241,6 +230,13 @@ def _deadline(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
     return None
 
 
+# "Yttrande till kommunstyrelsen", "… överlämnar det till kommunstyrelsen som svar på remissen": the
+# body a response goes to, a name ending in an organisation word
+_SENT_TO = re.compile(r"(?:[Yy]ttrande|[Ss]var|[Rr]emissvar|överlämna\w*(?:\s+\S+){0,6}?)\s+till\s+"
+                      r"((?:[A-ZÅÄÖa-zåäö\-]+\s+){0,3}?[A-ZÅÄÖa-zåäö\-]*(?:styrelsen|nämnden|fullmäktige|kontoret|"
+                      r"förvaltningen|rådet|myndigheten|departementet))(?!\w)")
+
+
 def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, str] | None:
     """(chunk, quote, value) of a labelled title-block field such as 'Handläggare\\nNamn'."""
     for chunk in corpus.passages(rec.doc_id)[:4]:
@@ -250,25 +246,74 @@ def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, s
     return None
 
 
+def _sent_to(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
+    """(chunk, sentence, body) the response is sent or handed over to, where the document first says so."""
+    for chunk in corpus.passages(rec.doc_id):
+        m = _SENT_TO.search(chunk.text)
+        if m:
+            spans = sentence_spans(chunk.text)
+            a, b = next(((x, y) for x, y in spans if x <= m.start() < y), (m.start(), m.end()))
+            value = normalize_ws(m.group(1))
+            return chunk, normalize_ws(chunk.text[a:b]), value[:1].upper() + value[1:]
+    return None
+
+
+def _when(rec: DocRecord) -> tuple[int, str] | None:
+    """When a document was written, to order by: (year, ISO date or "")."""
+    m = rec.meta
+    year = m.year or (int(m.date[:4]) if m.date[:4].isdigit() else 0)
+    return (int(year), m.date or "") if year else None
+
+
+_KIND = re.compile(r"(?<!\w)(\w{3,}?)(namnd|forvaltning|styrelse)(er|ar|erna|arna|en|s)?(?!\w)")
+
+
+def _of_kind(docs: list[DocRecord], q: str) -> list[DocRecord]:
+    """Only the documents of the kind of body the question names ("vilka stadsdelsnämnder …": nämnder
+    whose name says 'stadsdelsnämnd'), when any is; otherwise all of them."""
+    stems = [m.group(1) + m.group(2) for m in _KIND.finditer(q)]
+    if not stems:
+        return docs
+    kind = [d for d in docs if any(st in fold((d.meta.namnd or "").lower()) for st in stems)]
+    return kind or docs
+
+
+def _list_line(corpus: Corpus, rec: DocRecord, cites: _Cites, req: Request) -> str:
+    """One document of a catalogue list: nämnd, date, dnr (and version), cited where its text says so."""
+    m = rec.meta
+    ev = _evidence(corpus, rec, [m.dnr, *namnd_keys(m.namnd), m.title]) if (m.dnr or m.namnd) else None
+    n = cites.add(*ev) if ev else None
+    facts = [x for x in (swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
+                         f"dnr {m.dnr}" if m.dnr else "",
+                         f"programmet {m.period.replace('-', '–')}" if m.period and not req.period else "") if x]
+    return (f"- **{m.namnd or rec.doc_id}**" + (f" – {', '.join(facts)}" if facts else "")
+            + (f" [{n}]" if n else " (uppgift från metadata; ej funnen i dokumentets text)"))
+
+
 def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
-    q = fold(req.question.lower())
-    field = next((f for f, rx in _FIELD_CUES if rx.search(q)), "list")
-    docs = _scope(corpus, req)
+    q = cue_text(req.question)
+    tax = taxonomy()
+    field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
+    docs = _of_kind(_scope(corpus, req), q)
     if not docs:
         what = f"om programmet {req.period.replace('-', '–')}" if req.period else "som matchar frågan"
         return _abstain(req, f"Underlaget innehåller inga yttranden {what}.")
     cites = _Cites()
     lines: list[str] = []
+    if field == "order":
+        dated = [d for d in docs if _when(d)]
+        if not dated:
+            return _abstain(req, "Dokumenten i underlaget anger inget datum eller år att ordna efter.")
+        oldest = bool(set(q.split()) & tax.oldest_words)
+        best = min(map(_when, dated)) if oldest else max(map(_when, dated))
+        tied = [d for d in dated if _when(d) == best]
+        head = ("Det äldsta" if oldest else "Det senaste") + " dokumentet i underlaget" + \
+            (f" om programmet {req.period.replace('-', '–')}" if req.period else "") + \
+            (":" if len(tied) == 1 else f" (flera från samma tid, {len(tied)} st):")
+        text = head + "\n\n" + "\n".join(_list_line(corpus, rec, cites, req) for rec in tied[:MAX_LIST_DOCS])
+        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
-        for rec in docs[:MAX_LIST_DOCS]:
-            m = rec.meta
-            ev = _evidence(corpus, rec, [m.dnr, *namnd_keys(m.namnd), m.title]) if (m.dnr or m.namnd) else None
-            n = cites.add(*ev) if ev else None
-            facts = [x for x in (swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
-                                 f"dnr {m.dnr}" if m.dnr else "",
-                                 f"programmet {m.period.replace('-', '–')}" if m.period and not req.period else "") if x]
-            lines.append(f"- **{m.namnd or rec.doc_id}**" + (f" – {', '.join(facts)}" if facts else "")
-                         + (f" [{n}]" if n else " (uppgift från metadata; ej funnen i dokumentets text)"))
+        lines = [_list_line(corpus, rec, cites, req) for rec in docs[:MAX_LIST_DOCS]]
         scope = f" om programmet {req.period.replace('-', '–')}" if req.period else ""
         head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
                 else f"En nämnd har yttrat sig{scope} i underlaget:")
@@ -289,7 +334,19 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             lines.append(f"- {who}: undertecknat av **{parts[0][2]}**" + (f" ({title})" if title else "")
                          + "".join(f" [{n}]" for n in ns))
             continue
-        if field in ("contact", "recipient"):
+        if field == "recipient":
+            got, sent = _labelled(corpus, rec, field), _sent_to(corpus, rec)
+            if got is None and sent is None:
+                lines.append(f"- {who}: uppgiften finns inte i dokumentets sidhuvud.")
+                continue
+            first = got or sent
+            line = f"- {who}: Mottagare **{first[2]}**" + (f" [{n}]" if (n := cites.add(first[0], first[1])) else "")
+            if got and sent and fold(sent[2].lower()) != fold(got[2].lower()):  # the memo to the nämnd, the answer onwards
+                n2 = cites.add(sent[0], sent[1])
+                line += f"; svaret överlämnas till **{sent[2]}**" + (f" [{n2}]" if n2 else "")
+            lines.append(line)
+            continue
+        if field == "contact":
             got = _labelled(corpus, rec, field)
             known = getattr(m, "handlaggare", "") if field == "contact" else ""
             if got is None and known:  # from the catalogue (metadata.yaml or the title block), cited where the text has it
@@ -402,7 +459,61 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     return "\n\n".join(p for p in parts if p)
 
 
+_PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget)(?!\w)")
+_RESPONSE_OBJECT = re.compile(r"(?<!\w)(yttrande\w*|remissvar\w*|svar|svaret|svaren|tjansteutlatande\w*|\w*namnd\w*)(?!\w)")
+_DESCRIBES = ("Ärendet", "Bakgrund", "Sammanfattning")  # section families where a response retells the programme
+
+
+def _programme_sentences(corpus: Corpus, docs: list[DocRecord], period: str) -> tuple[list[Sentence], bool]:
+    """(sentences that state what the programme says, from the programme itself?): the programme
+    documents' own text when the index has one, else what the responses retell of it (their account
+    voice, and what their background sections say in no voice of their own), never of another version."""
+    from .answer import about_other_period
+
+    own = [d for d in docs if d.meta.doc_type == "program"]
+    if own:
+        return [s for d in own for s in document_sentences(corpus, d.doc_id)], True
+    out = []
+    for d in docs:
+        for s in document_sentences(corpus, d.doc_id):
+            v = voice(s.text)
+            if (v == "account" or (s.family in _DESCRIBES and v != "own")) and \
+                    not (period and about_other_period(s.text, period)):
+                out.append(s)
+    return out, False
+
+
+def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
+    """What a programme version contains, in its central sentences (document order), each cited."""
+    docs = corpus.documents({"period": req.period} if req.period else None)
+    sents, own = _programme_sentences(corpus, docs, req.period)
+    ranked = sorted(_central([s for s in sents if not leans_back(s.text)]), key=lambda t: -t[1])
+    chosen: list[Sentence] = []
+    for s, _score in ranked:
+        if len(chosen) >= max_points:
+            break
+        if all(_distinct(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    if not chosen:
+        return ""
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    chosen.sort(key=lambda s: (order.get(s.chunk.doc_id, 0), s.order))
+    version = f"Programmet {req.period.replace('-', '–')}" if req.period else "Programmet"
+    head = f"{version} i korthet, ur programtexten:" if own else \
+        f"{version} i korthet, så som yttrandena återger det (programtexten finns inte i underlaget):"
+    lines = [f"- {cites.sentence(s)}" + ("" if own else f" ({s.chunk.namnd or s.chunk.doc_id})") for s in chosen]
+    return head + "\n\n" + "\n".join(ln for ln in lines if ln.strip() != "-")
+
+
 def answer_summary(corpus: Corpus, req: Request) -> Answer:
+    q = cue_text(req.question)
+    if not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q):
+        cites = _Cites()
+        text = summarise_programme(corpus, req, cites)
+        if not cites.items:
+            return _abstain(req, "Underlaget innehåller ingen text som beskriver programmet"
+                            + (f" {req.period.replace('-', '–')}." if req.period else "."))
+        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     docs = _scope(corpus, req)
     if not docs:
         return _abstain(req, "Inget dokument i underlaget matchar frågan.")

@@ -20,6 +20,8 @@ abstention decision is calibrated on (assistant/abstention.yaml).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -46,8 +48,13 @@ def leans_back(sentence: str) -> bool:
     (taxonomy.yaml `discourse_continuations`: "Detta är kommunstyrelsens ansvar.")?"""
     from .analyse import taxonomy
 
-    first = words(fold(sentence.lower()))[:1]
-    return bool(first) and first[0] in taxonomy().continuations
+    head = words(fold(sentence.lower()))[:2]
+    if not head or head[0] not in taxonomy().continuations:
+        return False
+    # "Det övergripande målet …", "Den nya lagen …": a determiner before an adjective or participle
+    # (weak forms end in -a/-e) opens a new subject; "Det leder till …", "Detta är …" point back
+    return not (head[0] in ("det", "den", "denna", "dessa") and len(head) > 1 and re.search(r"(a|e)$", head[1])
+                and len(head[1]) > 3)
 
 
 def _is_heading(text: str, section: str) -> bool:

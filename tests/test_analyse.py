@@ -151,3 +151,65 @@ def test_explicit_requests_win_over_incidental_cues():
     assert question_type("sammanfatta yttrandet med dnr EAV 2020/514") == "summary"
     assert question_type("rangordna nämnderna efter hur kritiska de var") == "stance"
     assert question_type("Vilket dnr har Kyrkogårdsnämndens yttrande?") == "catalogue"
+
+
+def test_misspelt_cue_words_still_route(new_corpus):
+    """A typo in the word that says what is asked ('diarienumer') routes like the right spelling;
+    a real Swedish word one edit from a cue word is left alone."""
+    from assistant.analyse import cue_text
+
+    assert question_type("vilket diarienumer har Skarpnäcks yttrande") == "catalogue"
+    assert question_type("vem var handlägare för yttrandet") == "catalogue"
+    assert cue_text("Vad säger de om vården") == "vad sager de om varden"
+    from assistant.answer import answer
+
+    a = answer(new_corpus, "vilket diarienumer har Skarpnäcks yttrande")
+    assert a.qtype == "catalogue" and "SK 2027/12" in a.text
+
+
+def test_catalogue_order_kind_and_recipient(new_corpus):
+    """Oldest/newest come from the catalogue's dates; 'vilka stadsdelsnämnder' lists only those whose
+    name says so; a recipient is the 'Till' line or the body the answer is handed over to."""
+    from assistant.answer import answer
+
+    a = answer(new_corpus, "vilket är det äldsta yttrandet")
+    assert a.qtype == "catalogue" and "Idrottsnämnden" in a.text and "Skarpnäck" not in a.text
+    a = answer(new_corpus, "Vilket är det senaste remissvaret?")
+    assert "Skarpnäcks stadsdelsnämnd" in a.text and "Idrottsnämnden" not in a.text
+    a = answer(new_corpus, "vilka stadsdelsnämnder finns bland remissvaren")
+    assert "Skarpnäcks stadsdelsnämnd" in a.text and "Idrottsnämnden" not in a.text
+    a = answer(new_corpus, "till vem riktar sig Skarpnäcks yttrande")
+    assert "Skarpnäcks stadsdelsnämnd" in a.text.split("Mottagare")[1] and a.citations
+
+
+def test_programme_summary_from_the_programme_or_its_retelling(tmp_path):
+    """'Vad innehåller programmet X?' is a summary of the programme: its own text when the index has
+    it, else what the responses retell of it (labelled so), never a nämnd's own view."""
+    from assistant.answer import answer
+    from index.memory import MemoryCorpus
+    from index.settings import Settings
+
+    files = {
+        "r1.txt": "Ärendet\nI förslaget till program 2028-2031 finns fem fokusområden för det förebyggande arbetet. "
+                  "Programmet lyfter särskilt samverkan med civilsamhället och skolan.\n\n"
+                  "Förvaltningens synpunkter och förslag\nFörvaltningen anser att programmet är för långt.\n",
+    }
+    meta = ("r1:\n  namnd: Farsta stadsdelsnämnd\n  doc_type: yttrande\n  period: 2028-2031\n  year: 2027\n"
+            "  title: Svar på remiss\n  date: ''\n  dnr: ''\n")
+    root = write_corpus(tmp_path / "corpus", files, meta)
+    corpus = MemoryCorpus.from_paths(Settings(corpus_dir=root, index_dir=tmp_path / "i"), HashEmbedder(), [root])
+    a = answer(corpus, "vad innehåller trygghetsprogrammet 2028-2031")
+    assert a.qtype == "summary" and not a.abstained, a.warnings
+    assert "så som yttrandena återger det" in a.text and "fem fokusområden" in a.text
+    assert "för långt" not in a.text  # the nämnd's own view is not the programme's content
+
+
+@pytest.mark.integration
+def test_a_sentence_on_another_version_does_not_answer(real_retriever):
+    """'När antogs 2024–2027?' is not answered by 'programmet 2020-2023 antogs 2021'; a question relating
+    versions ('ersätts av') may quote the other one."""
+    from assistant.answer import answer
+
+    assert answer(real_retriever, "När antogs trygghetsprogrammet 2024–2027 av kommunfullmäktige?").abstained
+    a = answer(real_retriever, "Vilket program ersätts av trygghetsprogrammet 2020-2023?")
+    assert not a.abstained and "2018-2021" in a.text
