@@ -81,6 +81,7 @@ class Taxonomy:
     elaboration: tuple = ()  # word starts that only ask to go on ('exempel', 'utveckla')
     catalogue_fields: tuple = ()  # ((field, regex on the cue text), ...): what a catalogue question asks for
     oldest_words: frozenset[str] = frozenset()  # an "order" question with one of these asks for the oldest
+    revision: re.Pattern | None = None  # a change question on why/how a version was revised
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -136,7 +137,8 @@ def taxonomy() -> Taxonomy:
                     frozenset(data.get("function_words") or ()), frozenset(data.get("generic_subjects") or ()),
                     tuple(data.get("elaboration_requests") or ()),
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
-                    frozenset(data.get("oldest_words") or ()))
+                    frozenset(data.get("oldest_words") or ()),
+                    re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -400,6 +402,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     for w in words(question):
         f = fold(w.lower())
         if (w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
+                or f in tax.function_words
                 or f in tax.latest or f in tax.previous or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
@@ -409,6 +412,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
 
 
 _ALL = ("namnder", "period", "topic")
+# A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
+_REFERS_BACK = re.compile(r"(?<!\w)(om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)(?=\s*($|[?.!,]))")
 
 
 def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...]:
@@ -485,7 +490,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if "period" in scope and not req.period and not req.unknown_period and previous.period:
             req = replace(req, period=previous.period)
             inherited.append("period")
-        if "topic" in scope and not topic_is_substantial(req.topic) and previous.topic:
+        if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
+                fold(question.lower()))):  # "ser de nån risk med det?": the risk of the previous topic
             req = replace(req, topic=(previous.topic + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic):

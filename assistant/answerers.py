@@ -730,7 +730,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     rx = taxonomy().change_cues
     topic = " ".join(w for w in req.topic.split() if not rx.search(fold(w.lower())))
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
-    versions = ([period] + earlier[-1:]) if scorer else [period] + later
+    revised = bool(taxonomy().revision.search(cue_text(req.question)))  # why/how it was revised: the next version says
+    versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
         versions = periods[::-1][:4]
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first

@@ -213,3 +213,17 @@ def test_a_sentence_on_another_version_does_not_answer(real_retriever):
     assert answer(real_retriever, "När antogs trygghetsprogrammet 2024–2027 av kommunfullmäktige?").abstained
     a = answer(real_retriever, "Vilket program ersätts av trygghetsprogrammet 2020-2023?")
     assert not a.abstained and "2018-2021" in a.text
+
+
+def test_pronoun_object_carries_the_previous_topic(new_corpus):
+    """'ser de nån risk med det?' asks about the risk of what the previous turn was about."""
+    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om belysningen?"]
+    r = analyse("ser de nån risk med det?", new_corpus, hist)
+    assert "belysningen" in r.topic and "risk" in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
+    r = analyse("vad säger idrottsnämnden om risker", new_corpus, hist)
+    assert "belysningen" not in r.topic
+
+
+def test_written_abbreviations_are_no_topic(new_corpus):
+    r = analyse("vad är nytt i programmet 2028-2031 jmf med det förra", new_corpus)
+    assert "jmf" not in r.topic.split()
