@@ -28,7 +28,8 @@ How furniture is recognised (no strings of any particular template):
     MAX_GAP other short lines) whose normalised form (folded, digits as '#')
     recurs at the page edges of at least 60 % of the pages (or of two pages,
     for lines the parser placed in the top/bottom margin band; three when the
-    line reads like running text); OCR-varied forms of one line count as one;
+    line reads like running text); OCR-varied forms of one line count as one
+    (not those of a table row in the text area: rows differ in a word or two);
   * page-number lines at a page edge: 'Sida N (M)', 'Sida N av M', 'N (M)',
     'N/M', and bare numbers that follow the page order;
   * in documents of two or more pages, address/phone/e-mail/org-number lines
@@ -38,8 +39,12 @@ How furniture is recognised (no strings of any particular template):
   * text the parser knows is furniture (DOCX headers and footers: marks);
   * a table's header row repeated at the top of a page its table runs on to
     (a PDF table row, first under the page's furniture, the previous page
-    ending in table rows, the same row earlier): 'table-header'. Where the
-    table begins, the row is content, the column names, and is kept even when
+    ending in table rows, the same row earlier): 'table-header'. A header row
+    whose cells wrap reads as several lines (the cells' first lines side by
+    side, the wrapped rests one by one): the lines around the row that read
+    line for line as those where the table began go with it. Where the
+    table begins, the row is content, the column names (no section
+    headings, even set in bold on lines of their own), and is kept even when
     it recurs often enough to count as a running line; only a row in page 1's
     top margin band, where letterheads are, stays furniture.
 A single-page document only loses clear page numbers. A line that occurs once
@@ -73,6 +78,7 @@ MAX_FURNITURE_CHARS = 160  # longer lines are prose, never furniture
 FUZZY_RATIO = 0.88  # similarity for OCR-varied repeats of a running line
 FUZZY_MAX_PAGES = 400  # above this, repeats must match exactly (bounded work)
 MAX_FUZZY_KEYS = 300  # representatives OCR-varied lines are grouped with (bounded work)
+MAX_HEADER_LINES = 8  # lines a table's header row may take when its cells wrap
 
 _PN_CLEAR = re.compile(r"(?:sida|sid|page|s\.)\s*(\d{1,4})\s*(?:\(\s*(\d{1,4})\s*\)|(?:av|of|/)\s*(\d{1,4}))?\.?",
                        re.I)
@@ -288,11 +294,13 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
     line ('Västerbrinks' / 'Vasterbrinks' / 'Västerbrlnks') count as one:
     distinct keys are grouped with the first similar key (SequenceMatcher
     ratio >= FUZZY_RATIO, compared within one first letter and similar
-    length, so the work stays bounded)."""
+    length, so the work stays bounded); table rows in the text area only
+    recur word for word."""
     n_pages = sum(1 for idx in lines_by_page if idx)
     pages_of: dict[str, set[int]] = {}
     band_pages: dict[str, set[int]] = {}
     prose: set[str] = set()
+    rows: set[str] = set()  # keys of table rows set in the text area
     for p, top, bottom in _edge_runs(lines_by_page, lines):
         if check:
             check()
@@ -308,6 +316,8 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
                 band_pages.setdefault(ln.key, set()).add(p)
             if _prose(ln.text):
                 prose.add(ln.key)
+            if "table" in ln.kinds and not band:
+                rows.add(ln.key)
 
     group = {k: k for k in pages_of}  # key -> the key of its group
     if n_pages <= FUZZY_MAX_PAGES:
@@ -316,8 +326,10 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
         reps: dict[str, list[tuple[str, SequenceMatcher]]] = {}
         n_reps = 0
         for k in sorted(pages_of, key=lambda k: (-len(pages_of[k]), k)):
-            if k.startswith("="):
-                continue  # dates and numbers match exactly or not at all
+            if k.startswith("=") or k in rows:
+                # dates and numbers match exactly or not at all; so do table rows in the text area, which
+                # differ in a word or two ('Sommarjobb i Ekudden …' / 'Sommarjobb i Bergsvik …'), not by OCR
+                continue
             bucket = reps.setdefault(k[:1], [])
             for r, sm in bucket:
                 if abs(len(r) - len(k)) > (1 - FUZZY_RATIO) * len(r) + 1:
@@ -361,8 +373,9 @@ def _bare_numbers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int
     return {i for i, d in cands if d == offset}
 
 
-def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
-    """Set `why` on every furniture line."""
+def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]:
+    """Set `why` on every furniture line; return the lines of table header
+    rows kept where their tables begin (see _table_headers)."""
     lines_by_page: list[list[int]] = [[] for _ in range(n_pages)]
     for i, ln in enumerate(lines):
         lines_by_page[ln.page].append(i)
@@ -380,7 +393,7 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
                 pn = page_number(lines[i].text)
                 if pn and not lines[i].why and (pn[1] is not None or lines[i].text[:1].isalpha()):
                     lines[i].why = "page-number"
-        return
+        return set()
 
     keys = _running_keys(lines, lines_by_page, protected, check)
     bare = _bare_numbers(lines, lines_by_page)
@@ -422,54 +435,134 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> None:
         for i in {*top, *bottom}:
             if not lines[i].why and _PN_CLEAR.fullmatch(lines[i].text) and page_number(lines[i].text):
                 lines[i].why = "page-number"
-    _table_headers(lines, lines_by_page)
+    return _table_headers(lines, lines_by_page)
 
 
-def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> None:
+def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int]:
     """A table's header row that a page repeats is furniture ('table-header');
-    where the table begins it is content (see module doc).
+    where the table begins it is content (see module doc). Returns the lines
+    of the header rows kept where their tables begin (column names, not
+    section headings).
 
     A table begins at a table row with no table row above it on its page (or
-    only furniture). A repeat is the table row just above or at the start of a
-    page's content (under the page's furniture), on a page whose previous page
-    ends in table rows, with the same key as a row that began a table earlier
-    (where the table began, or an earlier repeat)."""
+    only furniture). A repeat is found at the top of a page whose previous
+    page ends in table rows: the page's first content line, or a line of the
+    furniture run just above it (a header row recurring often enough to count
+    as running), that is a table row with the same key as a row that began a
+    table earlier (the anchor; its origin is the nearest such row not itself
+    a repeat). A header row whose cells wrap takes several lines, only some
+    of them a table row to the reader (the cells' first lines side by side,
+    the wrapped rests one by one): the repeat is then the run of lines around
+    the anchor that reads line for line as the lines around its origin (at
+    most MAX_HEADER_LINES in all; before the anchor only furniture, none that
+    also recurs on pages the table does not reach, as a running header
+    does). A table repeated on several pages takes the run all its repeats
+    share, so a body row that happens to match under one repeat stays
+    content; under a single repeat the run after the anchor stops at the
+    next table row (the table's first body row, word for word the same on
+    both pages, or a part of the header: only more repeats can tell)."""
     if not any("table" in ln.kinds for ln in lines):
-        return
+        return set()
 
     def key(i: int) -> str:
         return lines[i].key or _key(lines[i].text)
 
+    def same_text(i: int, j: int) -> bool:
+        return " ".join(_fold(lines[i].text).split()) == " ".join(_fold(lines[j].text).split())
+
+    key_pages: dict[str, set[int]] = {}  # key -> pages it is on (built when first needed)
+
+    def recurs_outside(i: int, pages: range) -> bool:
+        if not key_pages:
+            for j, ln in enumerate(lines):
+                key_pages.setdefault(key(j), set()).add(ln.page)
+        return any(q not in pages for q in key_pages.get(key(i), ()))
+
+    at = {i: n for idx in lines_by_page for n, i in enumerate(idx)}  # line -> its place on its page
     begins: dict[str, list[int]] = {}  # key -> rows that begin a table, in document order
     for idx in lines_by_page:
         for n, i in enumerate(idx):
             above = lines[idx[n - 1]] if n else None
             if "table" in lines[i].kinds and (above is None or "table" not in above.kinds or above.why):
                 begins.setdefault(key(i), []).append(i)
+    repeats: dict[int, list[tuple[int, int, str]]] = {}  # origin row -> (anchor, first content line, its why)
     for p in range(1, len(lines_by_page)):
         idx = lines_by_page[p]
         before = [i for i in lines_by_page[p - 1] if not lines[i].why][-2:]
-        if not any("table" in lines[i].kinds for i in before):
+        if not idx or not any("table" in lines[i].kinds for i in before):
             continue  # the previous page does not end inside a table
         n = next((k for k, i in enumerate(idx) if not lines[i].why), len(idx))  # the page's first content line
-        for c in idx[n:n + 1] + idx[max(0, n - 1):n]:
+        # the anchor: the first content line or the line above it; else a line further down (a wrapped
+        # first cell: the first lines are no table row) or further up, through lines taken for running ones
+        up = []
+        for k in range(n - 2, max(-1, n - MAX_HEADER_LINES - 1), -1):
+            if lines[idx[k]].why not in ("running", "margin"):
+                break
+            up.append(k)
+        for k in [n, n - 1, *range(n + 1, n + MAX_HEADER_LINES), *up]:
+            if not 0 <= k < len(idx):
+                continue
+            c = idx[k]
             same = [i for i in begins.get(key(c), ()) if i < c] if "table" in lines[c].kinds else []
             if same:
+                origin = next((i for i in reversed(same) if lines[i].why != "table-header"), same[0])
+                repeats.setdefault(origin, []).append((c, idx[n] if n < len(idx) else c, lines[c].why))
+                lines[c].why = "table-header"
                 break
-        else:
+
+    kept: set[int] = set()
+    for origin, anchors in repeats.items():
+        o_idx, o = lines_by_page[lines[origin].page], at[origin]
+        span = range(lines[origin].page, lines[anchors[-1][0]].page + 1)
+        runs = []  # (anchor, lines before it and after it that read as those around the origin, content above it)
+        for c, first, _ in anchors:
+            idx, k = lines_by_page[lines[c].page], at[c]
+            f = 0
+            while f < MAX_HEADER_LINES - 1 and k + f + 1 < len(idx) and o + f + 1 < len(o_idx):
+                i, j = idx[k + f + 1], o_idx[o + f + 1]
+                if j >= c or len(lines[i].text) > MAX_FURNITURE_CHARS or not same_text(i, j):
+                    break
+                if "table" in lines[i].kinds and len(anchors) < 2:
+                    break  # a table row under the header: a body row or a part of it? one repeat cannot tell
+                f += 1
+            b = 0
+            while b + f < MAX_HEADER_LINES - 1 and k - b > 0 and o - b > 0:
+                i, j = idx[k - b - 1], o_idx[o - b - 1]
+                if at[i] < at[first] and lines[i].why not in ("running", "margin") \
+                        or not same_text(i, j) or recurs_outside(i, span):
+                    break  # above the page's content only lines that could have been taken for running ones
+                b += 1
+            runs.append((c, b, f, k - at[first]))
+        runs = [r for r in runs if r[3] <= r[1]]  # a run must take in the content lines above its anchor
+        back = min((b for _, b, _, _ in runs), default=0)
+        runs = [r for r in runs if r[3] <= back]
+        taken = {r[0] for r in runs}
+        for c, _, why in anchors:
+            if c not in taken:
+                lines[c].why = why  # a table row under the page's first lines, no repeated header row after all
+        if not runs:
             continue
-        lines[c].why = "table-header"
-        origin = next((i for i in same if lines[i].why != "table-header"), None)
-        if origin is None or lines[origin].why not in ("running", "margin"):
-            continue
-        if lines[origin].page == 0 and "top" in lines[origin].kinds:
-            continue  # page 1's top margin band: a letterhead line, not a table's column names
-        lines[origin].why = ""  # where the table begins: content
-        below = lines_by_page[lines[origin].page]
-        for i in below[below.index(origin) + 1:]:
-            if lines[i].why != "margin":
-                break
-            lines[i].why = ""  # small print reached from the edge only through the header row
+        fwd = min(f for _, _, f, _ in runs)
+        for c, *_ in runs:
+            idx, k = lines_by_page[lines[c].page], at[c]
+            for i in idx[k - back:k + fwd + 1]:
+                lines[i].why = "table-header"
+        rows = o_idx[o - back:o + fwd + 1]
+        kept.update(rows)
+        reset = False
+        for i in rows:
+            if lines[i].why not in ("running", "margin"):
+                continue
+            if lines[i].page == 0 and "top" in lines[i].kinds:
+                continue  # page 1's top margin band: a letterhead line, not a table's column names
+            lines[i].why = ""  # where the table begins: content
+            reset = True
+        if reset and not lines[rows[-1]].why:
+            for i in o_idx[o + fwd + 1:]:
+                if lines[i].why != "margin":
+                    break
+                lines[i].why = ""  # small print reached from the edge only through the header row
+    return kept
 
 
 # --------------------------------------------------------------------------- joining
@@ -557,9 +650,14 @@ def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[t
         if kinds:
             ln.kinds = frozenset(kinds)
 
-    _detect(lines, len(page_starts), protected, check)
+    header_rows = _detect(lines, len(page_starts), protected, check)
+    if header_rows:  # a table's column names, set in bold on lines of their own, head no section
+        spans = sorted((lines[i].start, lines[i].end) for i in header_rows)
+        heading_marks = [(a, b, lvl) for a, b, lvl in heading_marks
+                         if not any(s < b and a < e for s, e in spans)]
 
-    heading_lines = {i for i, ln in enumerate(lines) if any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)}
+    heading_lines = {i for i, ln in enumerate(lines) if i not in header_rows
+                     and any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)}
     content = [i for i, ln in enumerate(lines) if not ln.why]
     removed = [ln for ln in lines if ln.why]
     edits: list[tuple[int, int, str]] = []  # (orig_a, orig_b, replacement)

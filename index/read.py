@@ -8,9 +8,11 @@ PDF table rows, DOCX header/footer text (put at the top/bottom of each page,
 as a PDF export would show it) and page breaks inside a paragraph.
 index.layout uses them to take page furniture out of passages; index.chunk
 to find sections. A DOCX's pages are the ones Word shows: explicit page
-breaks, sections that start on a new page and the page breaks Word laid out
-when it last saved the file (w:lastRenderedPageBreak), counted once where
-they coincide (_DocxPages).
+breaks, sections that start on a new page (with the blank page Word puts
+before a section that must start on an even or odd page) and the page breaks
+Word laid out when it last saved the file (w:lastRenderedPageBreak), counted
+once where they coincide (_DocxPages). Pages are numbered by their place in
+the file, as PDF pages are, not by the numbers printed on them.
 
 Every problem with an input file is reported as a `ReadError` whose message
 is one bilingual line (Swedish / English) saying what is wrong and how to fix
@@ -422,25 +424,57 @@ class _DocxPages:
     rendered a page break (w:lastRenderedPageBreak) unless no text has come
     since the page began: Word writes a rendered break at the top of every
     page, also right after an explicit break, and that is one page, not two.
+
+    A section that starts on an even or odd page (w:type evenPage/oddPage)
+    gets a blank page before it when the page after the break has the wrong
+    parity; the rendered break Word writes at the top of the section's first
+    page is then that same page, not a third one. Word judges parity by the
+    page *number*, which a section may restart (w:pgNumType w:start), not by
+    the page's place in the file ([MS-OI29500] 2.1.293; LibreOffice goes by
+    the place, and so agrees with Word wherever no section restarts its
+    numbering). So each page's number is kept (`number`), but only for that:
+    pages are cited by their place in the file, 1, 2, 3 … as for a PDF (whose
+    reader counts pages, not the numbers printed on them), which is also the
+    page a PDF export of the document shows the text on.
     """
 
-    def __init__(self):
+    def __init__(self, restarts: dict[int, int] | None = None):
         self.pages: list[list[tuple[str, str]]] = [[]]  # per page: (line, mark kind)
         self.section = [0]  # each page's section
         self.cont = [False]  # whether the page starts inside a paragraph
+        self.restarts = restarts or {}  # section -> the number its first page gets (w:pgNumType w:start)
+        self.number = [self.restarts.get(0, 1)]  # each page's number as Word counts it (for parity only)
 
     def _has_text(self) -> bool:
         return any(t.strip() for t, _ in self.pages[-1])
 
     def _new(self, section: int, cont: bool = False) -> None:
+        first = section != self.section[-1] and section in self.restarts  # a section's first page, renumbered
+        self.number.append(self.restarts[section] if first else self.number[-1] + 1)
         self.pages.append([])
         self.section.append(section)
         self.cont.append(cont)
 
     def soft_break(self, section: int) -> None:
-        """'Page break before', a new-page section: a new page unless this one is empty."""
+        """'Page break before': a new page unless this one is empty."""
         if self.pages[-1]:
             self._new(section)
+
+    def section_start(self, section: int, parity: int | None = None) -> None:
+        """A section that starts on a new page (unless this one is empty: it
+        starts there); with `parity` (0 even, 1 odd) on a page whose number
+        has that parity, after a blank page (the previous section's) if need be."""
+        if not self.pages[-1]:
+            if len(self.pages) == 1:  # nothing before it: the document's first page
+                self.section[0], self.number[0] = section, self.restarts.get(section, self.number[0])
+                return
+            for pages in (self.pages, self.section, self.cont, self.number):
+                pages.pop()  # the empty page is taken again below, as this section's
+        if parity is not None:
+            number = self.restarts.get(section, self.number[-1] + 1)
+            if number % 2 != parity:
+                self._new(self.section[-1])  # the page Word leaves blank
+        self._new(section)
 
     def rendered_break(self, section: int, cont: bool = False) -> None:
         """Where Word began a page: a new page unless no text came since the last one began."""
@@ -488,16 +522,19 @@ def _docx_parse(data: bytes, path: Path, check=None):
         from docx.table import Table
 
         document = docx.Document(io.BytesIO(data))
-        book = _DocxPages()
-        # whether each section starts on a new page (how section k+1 starts is in its own sectPr)
-        new_page = [s.start_type in (START.NEW_PAGE, START.EVEN_PAGE, START.ODD_PAGE) for s in document.sections]
-        section, section_break = 0, False
+        sections = list(document.sections)
+        book = _DocxPages({k: n for k, s in enumerate(sections) if (n := _page_number_start(s)) is not None})
+        # how each section starts (section k+1's own sectPr says): on a new page ('page'), on a new even
+        # or odd page ('even' / 'odd'), or on the same page (None)
+        kinds = {START.NEW_PAGE: "page", START.EVEN_PAGE: "even", START.ODD_PAGE: "odd"}
+        new_page = [kinds.get(s.start_type) for s in sections]
+        section, section_break = 0, None
         for n, block in enumerate(document.iter_inner_content()):
             if check and n % 64 == 0:
                 check()
             if section_break:
-                book.soft_break(section)
-                section_break = False
+                book.section_start(section, {"even": 0, "odd": 1}.get(section_break))
+                section_break = None
             if isinstance(block, Table):
                 for row in block.rows:
                     if row._tr.xpath(".//w:lastRenderedPageBreak | .//w:br[@w:type='page']"):
@@ -510,7 +547,7 @@ def _docx_parse(data: bytes, path: Path, check=None):
             book.paragraph(_paragraph_pieces(block._p), f"h{level}" if level is not None else "", section)
             if block._p.xpath("./w:pPr/w:sectPr"):
                 section += 1
-                section_break = section < len(new_page) and new_page[section]
+                section_break = new_page[section] if section < len(new_page) else None
         pages, page_section, cont = book.pages, book.section, book.cont
         furniture = _docx_furniture(document, page_section)
     except Exception as e:  # python-docx raises KeyError, lxml errors, ...
@@ -537,6 +574,16 @@ def _docx_parse(data: bytes, path: Path, check=None):
     joins = [(i, bodies[i - 1][-1][1], bodies[i][0][0]) for i in range(1, len(pages))
              if cont[i] and bodies[i - 1] and bodies[i]]
     return texts, marks, joins
+
+
+def _page_number_start(section) -> int | None:
+    """The number a section's first page gets when the section restarts the
+    page numbering (w:pgNumType w:start), else None."""
+    value = section._sectPr.xpath("./w:pgNumType/@w:start")
+    try:
+        return int(value[0]) if value else None
+    except ValueError:  # a broken value: Word goes on counting
+        return None
 
 
 def _docx_furniture(document, page_section: list[int]) -> list[tuple[list[str], list[str]]]:

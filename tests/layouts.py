@@ -1,7 +1,7 @@
 """A realistic test corpus of generated PDF and DOCX documents, with the
 ground truth next to the generator.
 
-Six layouts, none of them the seed corpus's template, all text, nämnder and
+Seven layouts, none of them the seed corpus's template, all text, nämnder and
 names invented:
 
   a_tjut_ekudden.pdf    4-page tjänsteutlåtande: letterhead and dnr block on every
@@ -22,6 +22,10 @@ names invented:
                         their header row repeated on each page (one from the foot of
                         page 1, one from the very top of page 3 to page 5): the first
                         header row is content, the repeats are furniture.
+  g_uppfoljning_2028.pdf  a programme whose tables' header cells wrap, so each header
+                        row reads as four lines, only one of them a table row (one table
+                        from page 1 to 3, one from page 3 to 4 whose first cell wraps too):
+                        every line of a repeat is furniture, the first header row content.
 
 `build_corpus(folder)` writes them and returns the `Case`s: for each, the
 paragraphs as they should read once cleaned (whole, page breaks joined), the
@@ -91,7 +95,8 @@ def norm(text: str) -> str:
 #   ("c", text)            the rest of the previous page's last paragraph (a page break inside it)
 #   ("lines", [text])      short lines kept as lines (title block, signature)
 #   ("bullets", [text])    a bulleted list
-#   ("table", [[cell]][, widths])  a table, first row the header (repeated on every page it runs on to)
+#   ("table", [[cell]][, widths[, options]])  a table, first row the header (repeated on every page it runs
+#                          on to); options go to fpdf2's table() (v_align="TOP": wrapped cells read line by line)
 
 
 def _truth(case: Case, pages: list[list[tuple]], preamble: str = "Inledning") -> Case:
@@ -191,10 +196,10 @@ def _render_blocks(pdf, blocks: list[tuple], *, body=10.5, h1=(12.5, "B"), h2=(1
                 pdf.set_x(pdf.l_margin + 4)
                 pdf.multi_cell(0, line_h, f"{bullet} {item}", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2.5)
-        elif kind == "table":  # ("table", rows[, column widths]): fpdf2 repeats the header row on every page
-            pdf.set_font("sans", "", body - 1)
+        elif kind == "table":  # ("table", rows[, column widths[, options]]): fpdf2 repeats the header row
+            pdf.set_font("sans", "", body - 1)  # on every page; options: fpdf2's table arguments (v_align, ...)
             with pdf.table(first_row_as_headings=True, line_height=line_h,
-                           col_widths=b[2] if len(b) > 2 else None) as table:
+                           col_widths=b[2] if len(b) > 2 else None, **(b[3] if len(b) > 3 else {})) as table:
                 for row in b[1]:
                     r = table.row()
                     for cell in row:
@@ -744,7 +749,78 @@ def layout_f(folder: Path) -> Case:
     return _truth(case, pages)
 
 
-LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f)
+# --------------------------------------------------------------------------- (g) programme: wrapped header rows
+
+G_TITLE = "Uppföljningsplan för trygghetsprogrammet 2028–2031"
+G_RUNNING = "Stockholms stad · Uppföljningsplan 2028–2031"
+_G_INSATSER = [r for r in _F_INSATSER if not r[0].startswith(("Stödgrupper", "Uppsökande"))]  # rows on one line
+# the header cells wrap: the second and third (the first line of the row is the table row to the reader, the
+# wrapped rests lines of their own), and in table D also the first (the first two lines are no table row)
+G_TABLE_C = [["Insats", "Målgrupp och ålder för insatsen", "Uppföljning och rapport"],
+             *[[f"{name} i {area}", group, follow]
+               for area, k in (("Ekudden", 43), ("Bergsvik", 43), ("Västerbrink", 3))
+               for name, group, follow in _G_INSATSER[:k]]]
+G_TABLE_D = [["Insats som nämnden ansvarar för och genomför", "Målgrupp", "Uppföljning och rapport"],
+             *[[f"{name} i skolan", group, follow] for name, group, follow in _G_INSATSER[:40]]]
+
+
+def _g_pages() -> list[list[tuple]]:
+    """Layout g's blocks by the page they begin on (tables flow on over the next pages)."""
+    widths, top = (46, 30, 24), {"v_align": "TOP"}
+    return [
+        [("title", G_TITLE),
+         ("p", "Uppföljningsplanen beskriver hur stadens nämnder följer upp insatserna i trygghetsprogrammet."),
+         ("h", 1, "1 Insatser i stadsdelarna"),
+         ("p", "Tabellen visar insatserna i stadsdelarna, vilka de riktar sig till och hur de följs upp."),
+         ("table", G_TABLE_C, widths, top)],
+        [],
+        [("p", "Stadsdelsnämnderna redovisar insatserna i sina verksamhetsberättelser."),
+         ("h", 1, "2 Insatser i skolan"),
+         ("p", "Utbildningsnämnden ansvarar för insatserna i skolan tillsammans med stadsdelsnämnderna."),
+         ("table", G_TABLE_D, widths, top)],
+        [("p", "Insatserna i skolan följs upp varje termin."),
+         ("h", 1, "3 Uppföljning"),
+         ("p", "Uppföljningsplanen revideras varje år.")],
+    ]
+
+
+def layout_g(folder: Path) -> Case:
+    """Tables whose header cells wrap (set top-aligned, so each wrapped line of a
+    cell reads as a line of its own): table C from the middle of page 1 over
+    pages 2 and 3, its header row four lines, the first of them a table row;
+    table D from page 3 on to page 4, its first cell wrapping too, so the
+    first two of its four header lines are no table row. The header rows
+    where the tables begin are content, every repeated line of them furniture."""
+    n = 4
+    furniture = [G_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
+
+    def header(pdf):
+        pdf.set_y(10)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, G_RUNNING, align="R")
+        pdf.set_y(22)
+
+    def footer(pdf):
+        pdf.set_y(-14)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="C")
+
+    pages = _g_pages()
+    pdf = _f_pdf(header, footer)
+    pdf.add_page()
+    for pno, blocks in enumerate(pages, 1):
+        if blocks:
+            assert pdf.page == pno, f"layout g: the blocks of page {pno} begin on page {pdf.page}"
+            _render_blocks(pdf, blocks, **F_STYLE)
+    path = folder / "g_uppfoljning_2028.pdf"
+    _save(pdf, path, n)
+    case = Case("g: program, tabellrubriker på flera rader", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
+                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (G_TABLE_C, G_TABLE_D)])
+    return _truth(case, pages)
+
+
+LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f, layout_g)
 
 
 def build_corpus(folder: Path) -> list[Case]:
@@ -759,8 +835,9 @@ def build_corpus(folder: Path) -> list[Case]:
 
 def furniture_in(text: str, case: Case) -> list[str]:
     """Furniture pieces found in a passage: a piece as a substring (pieces
-    with a digit or 12+ characters), or as a whole line (any piece); and a
-    table's header row anywhere but over its first body row (a page repeated it)."""
+    with a digit or 12+ characters), or as a whole line (any piece); a
+    table's header row anywhere but over its first body row (a page repeated it);
+    and a line of a wrapped header row outside a whole one (a repeat partly left)."""
     flat = norm(text)
     lines = {norm(ln) for ln in text.splitlines() if ln.strip()}
     found = []
@@ -772,7 +849,29 @@ def furniture_in(text: str, case: Case) -> list[str]:
         after = [flat[i + len(head):].strip() for i in range(len(flat)) if flat.startswith(head, i)]
         if any(rest and not rest.startswith(rows[0]) for rest in after):
             found.append(f"{head} (upprepad tabellrubrik)")
+    if pieces := _header_pieces(text, [head for head, _ in case.repeated]):
+        found.append(f"{' / '.join(pieces)} (del av upprepad tabellrubrik)")  # a wrapped header row partly left
     return found
+
+
+def _header_pieces(text: str, heads: list[str]) -> list[str]:
+    """Lines of a passage that are pieces of a table's header row (its cells
+    wrapped, so it reads as several lines) outside a whole header row."""
+    lines = [norm(ln) for ln in text.splitlines() if ln.strip()]
+    out, i = [], 0
+    while i < len(lines):
+        for head in heads:
+            run, j = lines[i], i + 1
+            while run != head and j < len(lines) and head.startswith(f"{run} {lines[j]}"):
+                run, j = f"{run} {lines[j]}", j + 1
+            if run == head:  # a whole header row, over one line or several
+                i = j
+                break
+        else:
+            if any(lines[i] in head for head in heads):
+                out.append(lines[i])
+            i += 1
+    return out
 
 
 def meta_right(case: Case, meta: dict) -> tuple[int, int, list]:

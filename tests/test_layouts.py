@@ -327,6 +327,137 @@ def test_generated_programme_tables_across_pages(tmp_path):
     assert layouts.F_RUNNING not in lay.text
 
 
+# a header row whose cells wrap: the cells' first lines side by side (a table row to the reader), the
+# wrapped rests each a line of their own, as pypdf reads a top-aligned row set cell after cell
+WRAPPED = ["Åtgärd Ansvarig nämnd och", "förvaltning", "Tidplan för", "genomförande"]
+# ... and one whose first cell wraps too: its first two lines are no table row
+WRAPPED_FIRST = ["Åtgärd som nämnden ansvarar", "för och genomför", "Ansvar Tidplan för", "genomförande"]
+CLOSING = "Uppföljningen redovisas för kommunfullmäktige i samband med årsredovisningen."
+
+
+def test_wrapped_table_header_row_repeated_on_every_page_is_taken_out_whole():
+    """A table from the foot of page 1 to page 3 whose header row takes four
+    lines: every line of it goes where pages 2 and 3 repeat it, none where the
+    table begins (the column names, no section headings there either)."""
+    head = "\n".join(WRAPPED)
+    pages = [f"{RUNNING}\n{BODY[0]}\n{head}\n{ROWS[0]}\n{ROWS[1]}\nSida 1 (3)",
+             f"{RUNNING}\n{head}\n{ROWS[2]}\n{ROWS[3]}\n{ROWS[4]}\nSida 2 (3)",
+             f"{RUNNING}\n{head}\n{ROWS[5]}\n{ROWS[6]}\n{ROWS[7]}\n{BODY[1]}\nSida 3 (3)"]
+    kinds = {WRAPPED[0]: ("table",), "Tidplan för": ("h2",), "genomförande": ("h2",)}
+    text, starts, marks = marked(pages, {RUNNING: ("top",), **kinds, **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(head) == 1 and f"{head}\n{ROWS[0]}" in lay.text
+    assert all(lay.text.count(f"\n{ln}\n") == 1 for ln in WRAPPED)
+    assert "\n".join(ROWS) in lay.text and RUNNING not in lay.text
+    assert sorted((f.page, f.text) for f in lay.furniture if f.kind == "table-header") == \
+        sorted((p, ln) for p in (2, 3) for ln in WRAPPED)
+    assert not any("Tidplan" in lay.text[a:b] for a, b, _ in lay.headings)  # column names, no section
+    assert RUNNING in lay.furniture_lines and not set(WRAPPED) & set(lay.furniture_lines)
+    assert_maps_back(text, lay)
+
+
+def test_wrapped_table_header_row_whose_first_lines_are_no_table_row():
+    """The first cell wraps too, so the repeated header row's first two lines
+    are no table row; it runs over 2 of 5 pages, not often enough to count as
+    a running line: it is found from its table row down the page."""
+    head = "\n".join(WRAPPED_FIRST)
+    pages = [f"{RUNNING}\n{BODY[0]}\nSida 1 (5)",
+             f"{RUNNING}\n{BODY[1]}\n{head}\n{ROWS[0]}\n{ROWS[1]}\nSida 2 (5)",
+             f"{RUNNING}\n{head}\n{ROWS[2]}\n{ROWS[3]}\n{BODY[2]}\nSida 3 (5)",
+             f"{RUNNING}\n{BODY[3]}\nSida 4 (5)",
+             f"{RUNNING}\n{CLOSING}\nSida 5 (5)"]
+    kinds = {"Ansvar Tidplan för": ("table",), WRAPPED_FIRST[0]: ("h2",), WRAPPED_FIRST[1]: ("h2",)}
+    text, starts, marks = marked(pages, {RUNNING: ("top",), **kinds, **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(head) == 1 and f"{BODY[1]}\n{head}\n{ROWS[0]}" in lay.text
+    assert f"{ROWS[1]}\n{ROWS[2]}" in lay.text
+    assert sorted(f.text for f in lay.furniture if f.kind == "table-header") == sorted(WRAPPED_FIRST)
+    assert not any("Åtgärd" in lay.text[a:b] for a, b, _ in lay.headings)
+    assert_maps_back(text, lay)
+
+
+def test_running_header_over_a_wrapped_table_header_row_stays_a_running_line():
+    """A table that begins at the top of page 2, right under the running
+    header, and runs on to page 4: the lines above its header row read the
+    same on every page, but the running header is on pages the table does
+    not reach, so it is a running line, not part of the header row."""
+    head = "\n".join(WRAPPED_FIRST)
+    pages = [f"{RUNNING}\n{BODY[0]}\nSida 1 (5)",
+             f"{RUNNING}\n{head}\n{ROWS[0]}\n{ROWS[1]}\nSida 2 (5)",
+             f"{RUNNING}\n{head}\n{ROWS[2]}\n{ROWS[3]}\nSida 3 (5)",
+             f"{RUNNING}\n{head}\n{ROWS[4]}\n{ROWS[5]}\n{BODY[1]}\nSida 4 (5)",
+             f"{RUNNING}\n{BODY[2]}\nSida 5 (5)"]
+    kinds = {"Ansvar Tidplan för": ("table",)}
+    text, starts, marks = marked(pages, {RUNNING: ("top",), **kinds, **{r: ("table",) for r in ROWS}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(head) == 1 and lay.text.startswith(BODY[0])
+    assert RUNNING not in lay.text and {f.kind for f in lay.furniture if f.text == RUNNING} == {"running"}
+    assert [f.page for f in lay.furniture if f.text == WRAPPED_FIRST[0]] == [3, 4]
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_body_row_like_the_first_one_under_a_wrapped_header_row_is_kept(repeats):
+    """Under the header row repeated on page 2 comes, word for word, the row
+    that came first under it where the table began (a table listing one
+    measure twice). With one repeat it may be a body row or part of the
+    header: it is kept; with two, the other repeat shows it is no part of it.
+    A row like it but for a digit is kept too. (Three pages of prose follow,
+    so no line recurs often enough to count as a running line.)"""
+    head = "\n".join(WRAPPED)
+    like = ROWS[0].replace("2028", "2029")
+    n = repeats + 4
+    pages = [f"{BODY[0]}\n{head}\n{ROWS[0]}\n{ROWS[1]}",
+             f"{head}\n{ROWS[0]}\n{ROWS[2]}\n{ROWS[3]}" + ("" if repeats == 2 else f"\n{BODY[1]}")]
+    if repeats == 2:
+        pages.append(f"{head}\n{like}\n{ROWS[4]}\n{BODY[1]}")
+    pages += [BODY[2], BODY[3], CLOSING]
+    pages = [f"{page}\nSida {i} ({n})" for i, page in enumerate(pages, 1)]
+    text, starts, marks = marked(pages, {WRAPPED[0]: ("table",), **{r: ("table",) for r in [*ROWS, like]}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert lay.text.count(head) == 1 and lay.text.count(f"\n{ROWS[0]}\n") == 2
+    assert (like in lay.text) == (repeats == 2)
+    assert sorted(f.text for f in lay.furniture if f.kind == "table-header") == sorted(WRAPPED * repeats)
+
+
+def test_table_rows_that_differ_in_a_word_are_no_running_line():
+    """The same measure for three districts at the foot of three pages: rows
+    a word apart are different rows, not one line varied by OCR."""
+    rows = [f"Sommarjobb för ungdomar i {area} Unga 16–19 år Varje höst" for area in ("Ekudden", "Bergsvik", "Rinkeby")]
+    pages = [f"{RUNNING}\n{body}\n{HEAD}\n{row}\nSida {i} (3)" for i, (body, row) in enumerate(zip(BODY, rows), 1)]
+    text, starts, marks = marked(pages, {RUNNING: ("top",), HEAD: ("table",), **{r: ("table",) for r in rows}})
+    lay = clean_layout(text, starts, marks, protected=is_known_heading)
+    assert all(row in lay.text for row in rows) and RUNNING not in lay.text
+
+
+def test_generated_programme_wrapped_table_header_rows(tmp_path):
+    """Layout g (fpdf2 tables set top-aligned, header cells wrapping): each
+    header row kept once, whole, over its first body row, on the page where
+    its table begins; every line of its repeats taken out; no line of it a
+    section heading."""
+    from index.read import read_document
+
+    if layouts.font_dir() is None:
+        pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
+    case = layouts.layout_g(tmp_path)
+    doc = read_document(tmp_path / case.file)
+    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+    flat = layouts.norm(lay.text)
+    heads = [head for head, _ in case.repeated]
+    for (head, rows), page in zip(case.repeated, (1, 3)):
+        assert flat.count(head) == 1 and flat.count(f"{head} {rows[0]}") == 1, head  # over its first body row
+        a = lay.text.index(rows[0])
+        assert doc.page_of(lay.to_original_span(a, a + 1)[0]) == page
+    assert layouts._header_pieces(lay.text, heads) == []
+    repeats = [(f.page, f.text) for f in lay.furniture if f.kind == "table-header"]
+    assert sorted({p for p, _ in repeats}) == [2, 3, 4]
+    for page in (2, 3, 4):  # the whole header row, every line of it
+        head = heads[page == 4]
+        assert layouts.norm(" ".join(t for p, t in repeats if p == page)) == head
+    assert [lay.text[a:b] for a, b, lvl in lay.headings if lvl == 1] == \
+        ["1 Insatser i stadsdelarna", "2 Insatser i skolan", "3 Uppföljning"]
+    assert layouts.G_RUNNING not in lay.text
+
+
 def test_seed_corpus_comes_out_unchanged_but_for_a_page_number():
     from index.read import iter_corpus_files, read_document
 
