@@ -35,6 +35,7 @@ class Request:
     topic: str = ""  # the question's subject, without question and meta words
     unknown_namnd: str = ""  # a body named in the question that has no document here
     unknown_period: str = ""  # a period named that no document concerns
+    unknown_programme: str = ""  # a programme named ('säkerhetsprogrammet') that no document title in scope names
     followup: bool = False  # context was carried over from the previous turn
     inherited: tuple[str, ...] = ()  # which fields came from the previous turn
 
@@ -51,7 +52,7 @@ class Request:
     def to_dict(self) -> dict:
         return {"type": self.qtype, "namnder": list(self.namnder), "period": self.period,
                 "doc_ids": list(self.doc_ids), "topic": self.topic, "unknown_namnd": self.unknown_namnd,
-                "unknown_period": self.unknown_period, "followup": self.followup,
+                "unknown_period": self.unknown_period, "unknown_programme": self.unknown_programme, "followup": self.followup,
                 "inherited": list(self.inherited)}
 
 
@@ -464,6 +465,37 @@ def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ..
                  if getattr(d.meta, "remiss_dnr", "") and set(_DNR_NUMBER.findall(d.meta.remiss_dnr)) & asked)
 
 
+_PROGRAMME_WORD = re.compile(r"(?<!\w)(\w{4,}?)program(?:met|men|mets|mens|s)?(?!\w)")
+_CONJOINED = re.compile(r"(?<!\w)(\w{4,})- (?:och|eller) \w+program")
+
+
+def _programme_keys(text: str) -> set[str]:
+    """The named programmes of a text, folded: 'Trygghets- och säkerhetsprogram 2018–2021' ->
+    {'trygghetsprogram', 'sakerhetsprogram'}."""
+    t = fold(text.lower())
+    return {m.group(1) + "program" for m in _PROGRAMME_WORD.finditer(t)} | \
+        {m.group(1) + "program" for m in _CONJOINED.finditer(t)}
+
+
+def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str = "") -> str:
+    """The programme the question names ('säkerhetsprogrammet 2020–2023') when the document titles in
+    scope (those of the versions it names, else all) name programmes but never this one; '' when they
+    do or name none."""
+    asked = _programme_keys(question)
+    if not asked:
+        return ""
+    wanted = periods_named(question) or ({period.replace("–", "-")} if period else set())  # every version named
+    scope = [d for d in catalogue if not wanted or d.meta.period.replace("–", "-") in wanted] or list(catalogue)
+    named = set().union(*(_programme_keys(d.meta.title or "") for d in scope)) if scope else set()
+    if not named:
+        return ""
+    missing = [k for k in asked if k not in named]
+    if not missing:
+        return ""
+    word = next((w for w in words(question) if fold(w.lower()).startswith(missing[0])), missing[0])
+    return word
+
+
 def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "handlaggare")) -> frozenset[str]:
     """Folded words of the catalogue's `fields` (titles, nämnder, handläggare)."""
     return frozenset(fold(w.lower()) for rec in corpus.documents() for f in fields
@@ -507,6 +539,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         return replace(req, doc_ids=by_dnr, namnder=tuple(dict.fromkeys(d.meta.namnd for d in recs if d.meta.namnd)),
                        period=recs[0].meta.period if len({d.meta.period for d in recs}) == 1 else req.period,
                        unknown_namnd="", unknown_period="")
+    prog = unknown_programme(question, catalogue, req.period)
+    if prog:
+        req = replace(req, unknown_programme=prog)
     docs = _docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited):
         # context from the previous turn must not make the question impossible: "Sammanfatta

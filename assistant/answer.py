@@ -449,6 +449,9 @@ def _unanswerable(req) -> str:
         if req.namnder:
             return f"Underlaget innehåller inget yttrande från {req.namnder[0]} om programmet {version}."
         return f"Inget dokument i underlaget gäller programmet {version}."
+    if getattr(req, "unknown_programme", "") and req.qtype != "topic":  # "Vad står det om säkerhetsprogrammet?" may be answered
+        version = f" {req.period.replace('-', '–')}" if req.period else ""
+        return f"Inget dokument i underlaget gäller {req.unknown_programme}{version}."
     return ""
 
 

@@ -227,3 +227,16 @@ def test_pronoun_object_carries_the_previous_topic(new_corpus):
 def test_written_abbreviations_are_no_topic(new_corpus):
     r = analyse("vad är nytt i programmet 2028-2031 jmf med det förra", new_corpus)
     assert "jmf" not in r.topic.split()
+
+
+def test_a_programme_no_document_concerns(new_corpus):
+    """Titles name 'Trygghetsprogram 2028–2031': a question about responses to another programme of that
+    version is refused with the reason; a topic question naming it is not refused for that alone."""
+    from assistant.answer import answer
+
+    r = analyse("Vilka nämnder svarade på miljöprogrammet 2028-2031?", new_corpus)
+    assert r.unknown_programme == "miljöprogrammet"
+    a = answer(new_corpus, "Vilka nämnder svarade på miljöprogrammet 2028-2031?")
+    assert a.abstained and "miljöprogrammet" in a.warnings[0]
+    assert analyse("Vilka nämnder svarade på trygghetsprogrammet 2028-2031?", new_corpus).unknown_programme == ""
+    assert analyse("Vad står det om belysning i parkerna?", new_corpus).unknown_programme == ""
