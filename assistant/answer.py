@@ -17,7 +17,7 @@ from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
 from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, leans_back
-from .quotes import quotable, sentence_spans, verify_quote
+from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
@@ -286,7 +286,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
         for group in merged:
             chunk = group[0].chunk
             a, b = _stand_alone(chunk.text, group[0].start, group[-1].end)
-            quote = normalize_ws(chunk.text[a:b])
+            quote = without_heading(chunk.text[a:b])  # never 'Bakgrund Kommunstyrelsen har …'
             if not verify_quote(quote, chunk):  # the guarantee: never show an unverifiable quote
                 warnings.append(f"Citat kunde inte verifieras och togs bort ({chunk.label}).")
                 continue

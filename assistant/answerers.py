@@ -19,7 +19,7 @@ from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentence
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
 from .evidence import Scorer, leans_back
-from .quotes import quotable, sentence_spans, verify_quote
+from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 MAX_SUMMARY_POINTS = 4
@@ -90,7 +90,7 @@ class _Cites:
         self._by_quote: dict[tuple[str, str], int] = {}
 
     def add(self, chunk: Chunk, quote: str, score: float = 0.0) -> int | None:
-        quote = normalize_ws(quote)
+        quote = without_heading(quote)
         if not verify_quote(quote, chunk):
             return None
         key = (chunk.doc_id, quote)
@@ -101,7 +101,7 @@ class _Cites:
 
     def sentence(self, s: Sentence) -> str:
         n = self.add(s.chunk, s.text)
-        return f"»{s.text}« [{n}]" if n else ""
+        return f"»{without_heading(s.text)}« [{n}]" if n else ""
 
 
 def _who(rec: DocRecord) -> str:

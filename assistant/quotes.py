@@ -37,6 +37,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def without_heading(quote: str) -> str:
+    """The quote without a leading section heading of the heading taxonomy (index/headings.yaml) that
+    the text glued to it: 'Sammanfattning I samband med …' -> 'I samband med …'."""
+    from index.chunk import is_known_heading
+
+    t = normalize_ws(quote)
+    ws = t.split(" ")
+    for n in range(min(6, len(ws) - 4), 0, -1):  # the longest heading first; at least 4 words must remain
+        head, rest = " ".join(ws[:n]), " ".join(ws[n:])
+        if is_known_heading(head) and rest[:1].isupper():
+            return rest
+    return t
+
+
 def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 

@@ -156,3 +156,15 @@ def test_place_names_inside_namnd_names_are_not_namnder():
     assert mentioned_namnder("parkvakter vid Årstaviken", KNOWN) == []
     assert mentioned_namnder("Vad skrev Hägersten-Liljeholmens förvaltning?", KNOWN) == ["Hägersten-Liljeholmens stadsdelsnämnd"]
     assert mentioned_namnder("Vad tyckte kulturförvaltningen?", KNOWN) == ["Kulturnämnden och Stadsarkivet"]
+
+
+def test_a_heading_glued_to_a_quote_is_left_out():
+    """'Sammanfattning I samband med …' (heading line + sentence in one span) is quoted without the
+    heading; a sentence that merely starts with a heading word is kept whole."""
+    from assistant.quotes import without_heading
+
+    assert without_heading("Sammanfattning I samband med budget för 2019 gavs kommunstyrelsen i uppdrag.") == \
+        "I samband med budget för 2019 gavs kommunstyrelsen i uppdrag."
+    assert without_heading("Förslag till beslut Nämnden godkänner förvaltningens tjänsteutlåtande.") == \
+        "Nämnden godkänner förvaltningens tjänsteutlåtande."
+    assert without_heading("Bakgrund är viktig för oss alla här.") == "Bakgrund är viktig för oss alla här."
