@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Callable
 
 from index.clean import repair
+from index.corpus import Corpus, DocRecord
 from index.intake import (
-    Known, corpus_known, duplicate_message, find_duplicate, known_from_records, text_fingerprint, unindexed_texts,
+    Known, KnownContents, Match, duplicate_message, find_live, same_bytes_in, text_fingerprint, unindexed_texts,
 )
 from index.intake import file_sha256 as index_file_sha256
 from index.metadata import (
@@ -37,7 +38,7 @@ from index.metadata import (
 )
 from index.read import ReadError, iter_corpus_files, read_document
 from index.settings import Settings, relative_source
-from index.store import read_catalogue
+from index.store import IndexStoreError, read_catalogue
 from index.types import IngestReport
 
 from .outputs import write_atomic
@@ -144,12 +145,50 @@ def _read_meta(path: Path, sha: str, entries: dict):
     return hit
 
 
-def list_documents(settings: Settings) -> list[DocumentInfo]:
+@contextlib.contextmanager
+def _opened(settings: Settings, corpus: Corpus | None):
+    """The corpus to ask: the one given (the app's), else the store the
+    settings select, opened for this call (nothing is loaded until asked)."""
+    if corpus is not None:
+        yield corpus
+        return
+    from index.corpus import open_corpus
+
+    opened = open_corpus(settings)
+    try:
+        yield opened
+    finally:
+        if callable(close := getattr(opened, "close", None)):
+            close()
+
+
+def _record(r: DocRecord) -> dict:
+    """A catalogue entry as the index record's fields this module reads."""
+    return {"source": r.source, "sha256": r.sha256, "meta": r.meta.to_dict(), "pages": r.pages,
+            "n_chunks": r.n_chunks, "repaired_words": r.repaired_words}
+
+
+def _catalogue(settings: Settings, corpus: Corpus | None = None) -> dict[str, dict]:
+    """{doc_id: record} of the live index of the store the settings select (the
+    given corpus: `Corpus.documents()`; PostgreSQL with store.backend =
+    postgres; else the embedded store's catalogue, read without loading the
+    index); {} when there is no index or it cannot be read."""
+    if corpus is None and settings.store.backend != "postgres":
+        return read_catalogue(Path(settings.index_dir))
+    try:
+        with _opened(settings, corpus) as c:
+            return {r.doc_id: _record(r) for r in c.documents()}
+    except (IndexStoreError, OSError, ValueError):
+        return {}
+
+
+def list_documents(settings: Settings, corpus: Corpus | None = None) -> list[DocumentInfo]:
     """Every supported file in corpus_dir, with its metadata: from the live
-    index when the file is indexed as it is now, else read from the file.
-    A file that cannot be read or described, for whatever reason, is listed
-    with the reason as its title; it never stops the listing of the others."""
-    docs = read_catalogue(Path(settings.index_dir))
+    index (`corpus`, or the store the settings select) when the file is
+    indexed as it is now, else read from the file. A file that cannot be read
+    or described, for whatever reason, is listed with the reason as its
+    title; it never stops the listing of the others."""
+    docs = _catalogue(settings, corpus)
     state: dict = {}
     out = []
     for path in iter_corpus_files(Path(settings.corpus_dir)):
@@ -160,12 +199,13 @@ def list_documents(settings: Settings) -> list[DocumentInfo]:
     return out
 
 
-def pending_files(settings: Settings) -> list[Path]:
-    """Corpus files the live index does not hold as they are now: no record,
-    other bytes (sha256), or metadata.yaml values other than the indexed ones
-    (a broken metadata.yaml: bytes only). Hashes are cached, nothing is read
-    or repaired: cheap enough for app start (the catch-up after a kill)."""
-    docs = read_catalogue(Path(settings.index_dir))
+def pending_files(settings: Settings, corpus: Corpus | None = None) -> list[Path]:
+    """Corpus files the live index (`corpus`, or the store the settings select)
+    does not hold as they are now: no record, other bytes (sha256), or
+    metadata.yaml values other than the indexed ones (a broken metadata.yaml:
+    bytes only). Hashes are cached, nothing is read or repaired: cheap enough
+    for app start (the catch-up after a kill)."""
+    docs = _catalogue(settings, corpus)
     entries = _entries_or_empty(settings)
     out = []
     for path in iter_corpus_files(Path(settings.corpus_dir)):
@@ -419,12 +459,20 @@ class SaveError(UploadError):
 
 
 def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
-                 records: dict | None = None) -> list[Path]:
+                 records: dict | None = None, corpus: Corpus | None = None) -> list[Path]:
     """Check every file, then write them all into corpus_dir (atomically, no
     overwrites). Nothing is written when any file is rejected; a failed write
     (full disk) leaves no temp file and raises SaveError saying which files
     were and were not saved. `records`, if given, receives {saved path: the
-    check's index record} (its n_chunks gives the embedding cost)."""
+    check's index record} (its n_chunks gives the embedding cost). A file
+    with the bytes or the text of a document the corpus holds (asked of
+    `corpus`, or of the store the settings select) is not written again."""
+    with _opened(settings, corpus) as store:
+        return _save_uploads(settings, files, records, _CorpusContents(settings, store, given=corpus))
+
+
+def _save_uploads(settings: Settings, files: list[tuple[str, bytes]], records: dict | None,
+                  contents: "_CorpusContents") -> list[Path]:
     if not files:
         raise UploadError("Inga filer att ladda upp / no files to upload")
     most = settings.app.max_upload_files
@@ -438,10 +486,10 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
     found = {}
     for name, data in dict.fromkeys(checked):  # outside the write lock: this is the slow part
         found[name, data] = check_upload(settings, name, data)
+    contents.look()  # what the corpus folder holds now, to find the same document under another name
     corpus = Path(settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
-    contents = _corpus_contents(settings)  # what the corpus holds, to find the same document under another name
     dups: dict[tuple[str, bytes], tuple[str, str]] = {}
     with _WRITE_LOCK:
         plan, taken, temps, seen, done, planned = [], set(), [], {}, [], []
@@ -493,26 +541,56 @@ def save_uploads(settings: Settings, files: list[tuple[str, bytes]], *,
     return list(dict.fromkeys(t for t, _ in plan))
 
 
-def _corpus_contents(settings: Settings) -> tuple[list[Known], list[Known]]:
-    """(contents by bytes, contents by text) of the corpus: the live index's
-    records of files still in the folder, and the files it does not hold yet
-    (read once here; a file that cannot be read is left out)."""
-    corpus = Path(settings.corpus_dir)
-    stems = {p.stem for p in iter_corpus_files(corpus)}
-    catalogue = {d: r for d, r in read_catalogue(Path(settings.index_dir)).items() if d in stems}
-    by_bytes = corpus_known(corpus, catalogue)
-    by_text = [k for k in known_from_records(catalogue) if k.text_sha256]
-    by_text += unindexed_texts(corpus, catalogue, lambda p: read_document(p).text)
-    return by_bytes, by_text
+class _CorpusContents:
+    """What the corpus holds, for the upload's duplicate check: the index's
+    documents whose file is still in the folder (`Corpus.find_content`: one
+    lookup by hash, in whichever store the settings select), corpus files with
+    the same bytes, indexed or not (only files of the same size are hashed),
+    and the text of corpus files the index does not hold yet (read once, when
+    a text is first looked for). A store that cannot be read counts as empty,
+    as the listing does."""
+
+    def __init__(self, settings: Settings, store: Corpus, *, given: Corpus | None = None):
+        self.settings, self.store, self.given = settings, store, given
+        self.folder = Path(settings.corpus_dir)
+        self.here: set[str] = set()
+        self._unindexed: KnownContents | None = None
+
+    def look(self) -> None:
+        """Note the files in the corpus folder (the documents that count)."""
+        self.here = {p.stem for p in iter_corpus_files(self.folder)} if self.folder.is_dir() else set()
+        self._unindexed = None
+
+    def _indexed(self, sha: str, text_sha: str) -> Match | None:
+        try:
+            return find_live(self.store, sha, text_sha, self.here.__contains__)
+        except (IndexStoreError, OSError, ValueError):
+            return None
+
+    def by_bytes(self, sha: str, size: int) -> Match | None:
+        if hit := self._indexed(sha, ""):
+            return hit
+        k = same_bytes_in(self.folder, sha, size, hash_of=file_sha256)
+        return (k.doc_id, "sha256") if k is not None else None
+
+    def by_text(self, text_sha: str) -> Match | None:
+        if not text_sha:
+            return None
+        if hit := self._indexed("", text_sha):
+            return hit
+        if self._unindexed is None:
+            indexed = set(_catalogue(self.settings, self.given))  # the catalogue the listing reads; its ids
+            self._unindexed = KnownContents(unindexed_texts(self.folder, indexed, lambda p: read_document(p).text))
+        return self._unindexed.find_content("", text_sha)
 
 
-def _duplicate(corpus: Path, data: bytes, sha: str, text_sha: str, contents: tuple[list[Known], list[Known]],
+def _duplicate(corpus: Path, data: bytes, sha: str, text_sha: str, contents: _CorpusContents,
                planned: list[tuple[Known, Path]]) -> tuple[str, str, Path] | None:
     """(doc id, 'sha256' | 'text', its file) of a corpus document, or of a file
     earlier in this upload, with the same bytes or text as `data`; else None."""
-    by_bytes, by_text = contents
-    earlier = [k for k, _ in planned]
-    hit = find_duplicate(sha, "", by_bytes + earlier) or find_duplicate("", text_sha, by_text + earlier)
+    earlier = KnownContents(k for k, _ in planned)
+    hit = (contents.by_bytes(sha, len(data)) or earlier.find_content(sha)
+           or contents.by_text(text_sha) or earlier.find_content("", text_sha))
     if hit is None:
         return None
     path = next((p for k, p in planned if k.doc_id == hit[0]), None) or \
@@ -615,11 +693,12 @@ def metadata_form(settings: Settings, doc_id: str) -> MetaForm:
     return _form(settings, doc_id, path, load_metadata_file(Path(settings.corpus_dir) / settings.metadata_file))
 
 
-def metadata_indexed(settings: Settings, doc_id: str) -> bool:
-    """True when the live index holds doc_id, as the file is now, with the metadata the form shows."""
+def metadata_indexed(settings: Settings, doc_id: str, corpus: Corpus | None = None) -> bool:
+    """True when the live index (`corpus`, or the store the settings select)
+    holds doc_id, as the file is now, with the metadata the form shows."""
     try:
         form = metadata_form(settings, doc_id)
-        rec = read_catalogue(Path(settings.index_dir)).get(doc_id) or {}
+        rec = _catalogue(settings, corpus).get(doc_id) or {}
         same_file = rec.get("sha256") == file_sha256(_find(settings, doc_id))
     except (ValueError, KeyError, OSError):
         return False
@@ -752,14 +831,16 @@ class NotIndexedError(RuntimeError):
 
 
 def upload_and_index(settings: Settings, files: list[tuple[str, bytes]],
-                     progress: Callable[[float, str], None] | None = None) -> tuple[list[Path], IngestReport]:
-    """save_uploads, then index just those files; `progress(fraction, message)`."""
+                     progress: Callable[[float, str], None] | None = None, *,
+                     corpus: Corpus | None = None) -> tuple[list[Path], IngestReport]:
+    """save_uploads (duplicates asked of `corpus`, or of the store the settings
+    select), then index just those files; `progress(fraction, message)`."""
     from index.corpus import sync_corpus as ingest  # the backend the settings choose
 
     step = progress or (lambda f, m: None)
     step(0.0, f"Sparar {len(files)} fil(er)…")
     records: dict = {}
-    saved = save_uploads(settings, files, records=records)
+    saved = save_uploads(settings, files, records=records, corpus=corpus)
     step(0.3, f"Indexerar {len(saved)} fil(er)…")
     try:
         report = ingest(settings, paths=saved, progress=False)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Protocol, Sequence, runtime_checkable
+from typing import Collection, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -103,6 +103,15 @@ class Corpus(Protocol):
 
     def passages(self, doc_id: str) -> list[Chunk]:
         """All passages of one document in reading order ([] for an unknown id)."""
+        ...
+
+    def find_content(self, sha256: str, text_sha256: str = "", *,
+                     exclude: Collection[str] = ()) -> tuple[str, str] | None:
+        """(doc_id, 'sha256' | 'text') of an indexed document (not in `exclude`)
+        with these bytes or, failing that, this text (index.intake.text_fingerprint),
+        lowest doc id first; None when there is none or no index yet. An
+        indexed lookup in the stores: the duplicate check of one file costs one
+        document, not the catalogue."""
         ...
 
     def upsert(self, paths: Sequence) -> IngestReport: ...

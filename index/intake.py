@@ -14,7 +14,9 @@ indexer and the app's upload skip such a file and say so.
 
 Every store's ingest uses the same two steps (the embedded one in
 index.pipeline, PostgreSQL in index.postgres): `take_files` before indexing,
-`Duplicates` for each file it indexes.
+`Duplicates` for each file it indexes. Both ask the store for one document by
+hash (`Contents.find_content`: an indexed lookup), never for every record, so
+adding one document costs that document, not the corpus.
 
 Pure functions at the core; file IO in `take_in` and `_copy_new`.
 """
@@ -26,7 +28,7 @@ import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Collection, Iterable, Mapping, Protocol
 
 from .read import SUPPORTED_SUFFIXES, ReadError, iter_corpus_files, read_document
 from .settings import relative_source
@@ -77,6 +79,91 @@ def find_duplicate(sha256: str, text_sha256: str, known: Iterable[Known], *, sel
         if text_sha256 and k.text_sha256 == text_sha256 and text_hit is None:
             text_hit = (k.doc_id, "text")
     return text_hit
+
+
+Match = tuple[str, str]  # (doc_id, 'sha256' | 'text')
+
+
+class Contents(Protocol):
+    """What an index holds, asked for by content: the store's side of the
+    duplicate check (index.writer.StoreWriter, index.postgres.PgCorpus,
+    `KnownContents` in memory)."""
+
+    def find_content(self, sha256: str, text_sha256: str = "", *, exclude: Collection[str] = ()) -> Match | None:
+        """One document (not in `exclude`) with these bytes ('sha256') or,
+        failing that, this text ('text'), lowest doc id first; None when there
+        is none. An empty hash matches nothing. One indexed lookup."""
+        ...
+
+    def doc_ids(self) -> set[str]:
+        """The ids of every document (no records read): `take_in` asks for them
+        only to find corpus files not indexed yet."""
+        ...
+
+
+class KnownContents:
+    """`Contents` over known contents in memory, hashed by bytes and by text (a
+    lookup costs one document, not all). Mutable: `add` replaces a document's
+    contents, `discard` forgets it."""
+
+    def __init__(self, known: Iterable[Known] = ()):
+        self._docs: dict[str, Known] = {}
+        self._by: dict[str, dict[str, set[str]]] = {"sha256": {}, "text": {}}
+        for k in known:
+            self.add(k)
+
+    @classmethod
+    def from_records(cls, records: Mapping[str, dict]) -> "KnownContents":
+        return cls(known_from_records(records))
+
+    def add(self, k: Known) -> None:
+        self.discard(k.doc_id)
+        self._docs[k.doc_id] = k
+        for why, value in (("sha256", k.sha256), ("text", k.text_sha256)):
+            if value:
+                self._by[why].setdefault(value, set()).add(k.doc_id)
+
+    def discard(self, doc_id: str) -> None:
+        k = self._docs.pop(doc_id, None)
+        if k is None:
+            return
+        for why, value in (("sha256", k.sha256), ("text", k.text_sha256)):
+            ids = self._by[why].get(value)
+            if ids is not None:
+                ids.discard(doc_id)
+                if not ids:
+                    del self._by[why][value]
+
+    def find_content(self, sha256: str, text_sha256: str = "", *, exclude: Collection[str] = ()) -> Match | None:
+        for why, value in (("sha256", sha256), ("text", text_sha256)):
+            ids = sorted(set(self._by[why].get(value, ())) - set(exclude)) if value else []
+            if ids:
+                return ids[0], why
+        return None
+
+    def doc_ids(self) -> set[str]:
+        return set(self._docs)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._docs
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
+def find_live(contents: Contents, sha256: str, text_sha256: str, counts: Callable[[str], bool], *,
+              self_id: str = "") -> Match | None:
+    """`contents.find_content`, but only a document for which `counts(doc_id)`
+    holds (e.g. its file is still in the corpus folder): one that does not is
+    excluded and the store asked again. Each try is one indexed lookup, and
+    documents sharing a hash are few (duplicates are refused), so this stays
+    O(1) in the corpus size. `self_id` never counts."""
+    skip = {self_id} if self_id else set()
+    while True:
+        hit = contents.find_content(sha256, text_sha256, exclude=skip)
+        if hit is None or counts(hit[0]):
+            return hit
+        skip.add(hit[0])
 
 
 def duplicate_message(name: str, doc_id: str, why: str) -> str:
@@ -161,38 +248,36 @@ def _copy_new(src: Path, target: Path) -> None:
         os.unlink(tmp)
 
 
-def corpus_known(corpus_dir: Path, records: Mapping[str, dict], *, size: int | None = None) -> list[Known]:
-    """Known contents: the index records, plus the corpus files the index does
-    not hold as they are (hashed only when `size` matches, if given: a file of
-    another size cannot have the same bytes)."""
-    known = known_from_records(records)
-    if not Path(corpus_dir).is_dir():
-        return known
+def same_bytes_in(corpus_dir: Path, sha256: str, size: int, *,
+                  hash_of: Callable[[Path], str] = file_sha256) -> Known | None:
+    """The corpus file with these bytes (only files of the same size are
+    hashed: a file of another size cannot have them), indexed or not; None
+    when there is none."""
+    if not sha256 or not Path(corpus_dir).is_dir():
+        return None
     for p in iter_corpus_files(corpus_dir):
-        rec = records.get(p.stem)
-        if rec is not None:
-            continue
         try:
-            if size is None or p.stat().st_size == size:
-                known.append(Known(p.stem, file_sha256(p)))
+            if p.stat().st_size == size and hash_of(p) == sha256:
+                return Known(p.stem, sha256)
         except OSError:
             continue
-    return known
+    return None
 
 
-def take_in(paths: Iterable[Path], corpus_dir: Path, records: Mapping[str, dict] | Callable[[], Mapping[str, dict]],
+def take_in(paths: Iterable[Path], corpus_dir: Path, contents: Contents,
             text_of: Callable[[Path], str] | None = None) -> list[Intake]:
     """Bring the given files into `corpus_dir` (folders: their supported files).
 
     A file already in the corpus folder stays where it is. A file from
-    elsewhere is checked against what the corpus holds (`records`: the index's
-    document records; corpus files not indexed yet count too): the same bytes
-    or the same text -> reported as a duplicate, not copied; else copied in
-    under a free name. A file that does not exist, or whose type is not
-    supported, is passed on as it is, for the indexer to report. `text_of`
-    reads a file's text (default: index.read.read_document); a file it cannot
-    read is passed on too. `records` may be a function returning them: it is
-    called only when a file from elsewhere is given."""
+    elsewhere is checked against what the corpus holds: the index's documents
+    whose file is still in the folder (`contents`: asked by hash, one lookup
+    per file), corpus files with the same bytes, and the text of corpus files
+    not indexed yet; the same bytes or the same text -> reported as a
+    duplicate, not copied; else copied in under a free name. A file that does
+    not exist, or whose type is not supported, is passed on as it is, for the
+    indexer to report. `text_of` reads a file's text (default:
+    index.read.read_document); a file it cannot read is passed on too. The
+    index is asked nothing when every file is already in the corpus folder."""
     corpus_dir = Path(corpus_dir)
     text_of = text_of or (lambda p: read_document(p).text)
     out: list[Intake] = []
@@ -201,22 +286,18 @@ def take_in(paths: Iterable[Path], corpus_dir: Path, records: Mapping[str, dict]
         files.extend(iter_corpus_files(p) if p.is_dir() else [p])
     if all(inside(p, corpus_dir) for p in files):
         return [Intake(p, p) for p in files]
-    records = records() if callable(records) else records
-    if corpus_dir.is_dir():  # only documents whose file is still there count
-        stems = {p.stem for p in iter_corpus_files(corpus_dir)}
-        records = {d: r for d, r in records.items() if d in stems}
-    else:
-        records = {}
+    # only documents whose file is still there count
+    here = {p.stem for p in iter_corpus_files(corpus_dir)} if corpus_dir.is_dir() else set()
     taken: set[str] = set()
-    added: list[Known] = []  # files copied in by this call
-    unindexed: list[Known] | None = None  # text fingerprints of corpus files not indexed yet (read once, if needed)
+    added = KnownContents()  # files copied in by this call
+    unindexed: KnownContents | None = None  # text fingerprints of corpus files not indexed yet (read once, if needed)
     for p in files:
         if inside(p, corpus_dir) or not p.is_file() or p.suffix.lower() not in SUPPORTED_SUFFIXES:
             out.append(Intake(p, p))
             continue
         sha = file_sha256(p)
-        known = corpus_known(corpus_dir, records, size=p.stat().st_size) + added
-        hit = find_duplicate(sha, "", known)
+        hit = (find_live(contents, sha, "", here.__contains__)
+               or _as_match(same_bytes_in(corpus_dir, sha, p.stat().st_size)) or added.find_content(sha))
         text_sha = ""
         if hit is None:
             try:
@@ -225,9 +306,9 @@ def take_in(paths: Iterable[Path], corpus_dir: Path, records: Mapping[str, dict]
                 out.append(Intake(p, p))  # unreadable: ingest reports it (and does not copy it)
                 continue
             if unindexed is None:
-                unindexed = unindexed_texts(corpus_dir, records, text_of)
-            texts = [k for k in known_from_records(records) if k.text_sha256] + unindexed + added
-            hit = find_duplicate("", text_sha, texts)
+                unindexed = KnownContents(unindexed_texts(corpus_dir, contents.doc_ids(), text_of))
+            hit = (find_live(contents, "", text_sha, here.__contains__) or unindexed.find_content("", text_sha)
+                   or added.find_content("", text_sha))
         if hit is not None:
             out.append(Intake(p, None, duplicate_of=hit[0], why=hit[1]))
             continue
@@ -243,17 +324,24 @@ def take_in(paths: Iterable[Path], corpus_dir: Path, records: Mapping[str, dict]
             raise ReadError(p, "kunde inte hitta ett ledigt filnamn i korpusmappen",
                             "could not find a free file name in the corpus folder")
         taken.add(target.stem)
-        added.append(Known(target.stem, sha, text_sha))
+        added.add(Known(target.stem, sha, text_sha))
         out.append(Intake(p, target, copied_to=target))
     return out
 
 
-def unindexed_texts(corpus_dir: Path, records: Mapping[str, dict], text_of) -> list[Known]:
-    """Text fingerprints of corpus files the index holds no record of (they are
-    about to be indexed; an unreadable one is skipped)."""
+def _as_match(k: Known | None) -> Match | None:
+    return (k.doc_id, "sha256") if k is not None else None
+
+
+def unindexed_texts(corpus_dir: Path, indexed: Collection[str], text_of) -> list[Known]:
+    """Text fingerprints of corpus files the index holds no document of
+    (`indexed`: its doc ids; they are about to be indexed; an unreadable one
+    is skipped)."""
     out = []
+    if not Path(corpus_dir).is_dir():
+        return out
     for p in iter_corpus_files(corpus_dir):
-        if p.stem in records:
+        if p.stem in indexed:
             continue
         try:
             out.append(Known(p.stem, "", text_fingerprint(text_of(p))))
@@ -265,11 +353,10 @@ def unindexed_texts(corpus_dir: Path, records: Mapping[str, dict], text_of) -> l
 # --------------------------------------------------------------------------- in an ingest (every store)
 
 
-def take_files(paths: Iterable[Path], corpus_dir: Path, records: Callable[[], Mapping[str, dict]],
-               report: IngestReport) -> list[Path]:
+def take_files(paths: Iterable[Path], corpus_dir: Path, contents: Contents, report: IngestReport) -> list[Path]:
     """`take_in` for an ingest given explicit paths: the corpus files to index.
     Files copied in go to report.copied, duplicates to report.duplicates."""
-    taken = take_in(paths, corpus_dir, records)
+    taken = take_in(paths, corpus_dir, contents)
     report.copied = [(str(t.given), relative_source(t.copied_to)) for t in taken if t.copied_to]
     report.duplicates = [(str(t.given), t.duplicate_of, t.why) for t in taken if t.duplicate_of]
     return [t.path for t in taken if t.path is not None]
@@ -278,36 +365,48 @@ def take_files(paths: Iterable[Path], corpus_dir: Path, records: Callable[[], Ma
 class Duplicates:
     """Which document a file repeats, as an ingest goes through its files.
 
-    Knows the index's contents (`records()`: its document records, asked for
-    on first use only, so an ingest where nothing changed reads nothing;
-    documents already in report.removed then do not count) and what this
-    ingest has indexed so far (`put`). `indexed` holds the doc ids the index
+    Asks the index (`contents`, as it was before this ingest: one lookup by
+    hash per file, so an ingest where nothing changed asks nothing) and knows
+    what this ingest has indexed so far (`put`). An index document this ingest
+    removes (report.removed), re-indexes (`put`) or found to repeat another
+    does not count as its index version. `indexed` holds the doc ids the index
     has a version of."""
 
-    def __init__(self, records: Callable[[], Mapping[str, dict]], report: IngestReport, indexed=()):
-        self._records, self._report, self._indexed = records, report, indexed
-        self._known: list[Known] | None = None
+    def __init__(self, contents: Contents, report: IngestReport, indexed: Collection[str] = ()):
+        self._contents, self._report, self._indexed = contents, report, indexed
+        self._mine = KnownContents()  # put by this ingest
+        self._gone: set[str] = set()  # found to repeat another document
 
-    def _contents(self) -> list[Known]:
-        if self._known is None:
-            gone = set(self._report.removed)
-            self._known = [k for k in known_from_records(self._records()) if k.doc_id not in gone]
-        return self._known
+    def _counts(self, doc_id: str) -> bool:
+        """Does the index's version of doc_id still count as what the corpus holds?"""
+        return doc_id not in self._gone and doc_id not in self._mine and doc_id not in self._report.removed
+
+    def find(self, doc_id: str, sha256: str = "", text_sha256: str = "") -> Match | None:
+        """(doc_id, why) of another document with these bytes or, failing that, this text."""
+        for sha, text in ((sha256, ""), ("", text_sha256)):
+            if sha or text:
+                hit = (find_live(self._contents, sha, text, self._counts, self_id=doc_id)
+                       or self._mine.find_content(sha, text, exclude=(doc_id,)))
+                if hit is not None:
+                    return hit
+        return None
 
     def repeats(self, path: Path, doc_id: str, *, sha256: str = "", text_sha256: str = "") -> bool:
         """Does the file (document `doc_id`) have the bytes (sha256) or the text
         of another document? Then it is reported (report.duplicates) and must not
         be indexed, and its own older version (other content, indexed before)
         leaves the index (report.removed: the caller removes it)."""
-        hit = find_duplicate(sha256, text_sha256, self._contents(), self_id=doc_id)
+        hit = self.find(doc_id, sha256, text_sha256)
         if hit is None:
             return False
         self._report.duplicates.append((relative_source(Path(path)), *hit))
         if doc_id in self._indexed and doc_id not in self._report.removed:
             self._report.removed.append(doc_id)
-        self._known = [k for k in self._contents() if k.doc_id != doc_id]
+        self._gone.add(doc_id)
+        self._mine.discard(doc_id)
         return True
 
     def put(self, doc_id: str, sha256: str, text_sha256: str) -> None:
         """The document as this ingest indexes it."""
-        self._known = [k for k in self._contents() if k.doc_id != doc_id] + [Known(doc_id, sha256, text_sha256)]
+        self._gone.discard(doc_id)
+        self._mine.add(Known(doc_id, sha256, text_sha256))

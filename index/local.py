@@ -10,9 +10,10 @@ settings, and writes through the ingest pipeline. `MemoryCorpus`
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Collection, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -207,6 +208,15 @@ class LocalCorpus(IndexedCorpus):
                     if attempt == 2:
                         raise
         raise AssertionError("unreachable")
+
+    def find_content(self, sha256: str, text_sha256: str = "", *,
+                     exclude: Collection[str] = ()) -> tuple[str, str] | None:
+        """One indexed lookup in the live store's catalogue (the index is not loaded for it)."""
+        path = current_store(Path(self.settings.index_dir))
+        if path is None:
+            return None
+        with contextlib.closing(StoreReader(path, with_faiss=False)) as reader:
+            return reader.find_content(sha256, text_sha256, exclude=exclude)
 
     def upsert(self, paths: Sequence) -> IngestReport:
         from .pipeline import ingest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -63,6 +63,15 @@ class MemoryCorpus(IndexedCorpus):
         manifest = {"model_id": self._embedder.model_id, "analyzer": analyzer,
                     "documents": {d: self._records[d] for d in sorted(self._records)}}
         return SearchIndex.build(chunks, vectors, [lexical_tokens(t, analyzer) for t in texts], manifest)
+
+    def find_content(self, sha256: str, text_sha256: str = "", *,
+                     exclude: Collection[str] = ()) -> tuple[str, str] | None:
+        """Over the records in memory (hashed on each call: small corpora only)."""
+        from .intake import KnownContents
+
+        with self._lock:
+            known = KnownContents.from_records(self._records)
+        return known.find_content(sha256, text_sha256, exclude=exclude)
 
     def upsert(self, paths: Sequence) -> IngestReport:
         from .metadata import load_metadata_file

@@ -21,7 +21,7 @@ import numpy as np
 from .chunk import chunk_document, embedding_text
 from .clean import repair
 from .embed import Embedder, make_embedder
-from .intake import Duplicates, file_sha256, take_files, text_fingerprint
+from .intake import Duplicates, KnownContents, file_sha256, take_files, text_fingerprint
 from .metadata import load_metadata_file, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
@@ -30,7 +30,7 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "4"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "5"  # bump when chunking/cleaning changes what a document turns into
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:
@@ -156,22 +156,23 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
         same_vectors = prev is not None and all(prev.meta.get(k) == meta[k] for k in ("model_id", "dim"))
         writer = prev if same else StoreWriter(new_store(index_dir, meta), threshold)
         try:
+            # what the index holds, asked for by hash (one indexed lookup per changed file, never every record)
+            contents = prev if prev is not None else KnownContents()
             if paths or remove:
                 # a file from outside the corpus folder is copied in first, so a later plain ingest keeps it
-                files = take_files(paths or (), corpus_dir, lambda: prev.records() if prev else {}, report)
+                files = take_files(paths or (), corpus_dir, contents, report)
                 wanted = [Path(f).stem for f in files] + list(remove or ())
                 known = prev.records(wanted) if prev else {}
                 report.removed = sorted(d for d in dict.fromkeys(remove or ()) if d in known)
             else:
+                # every record: what is unchanged is reported (guessed fields, repairs) without being read
                 files = iter_corpus_files(corpus_dir)
                 known = prev.records() if prev else {}
                 seen = {Path(f).stem for f in files}
                 report.removed = sorted(d for d in known if d not in seen)
 
             changed: dict[str, tuple[list[Chunk], dict]] = {}
-            # every document's content (bytes, text), read once if anything changed
-            dups = Duplicates(lambda: known if not (paths or remove) or prev is None else prev.records(),
-                              report, known)
+            dups = Duplicates(contents, report, known)
             for path in files:
                 doc_id = Path(path).stem
                 entry = entries.get(doc_id)

@@ -10,7 +10,9 @@ Schema (tables prefixed `yttra_`, created by the first writer):
                     the catalogue and filter values per generation);
 - `yttra_documents` the catalogue: per document the same record ingest writes
                     into the embedded manifest (source, sha256, meta, pages,
-                    repaired_words, n_chunks, signature), as jsonb;
+                    repaired_words, n_chunks, signature), as jsonb, and its
+                    sha256 / text_sha256 as indexed columns (the duplicate
+                    check asks for one document by hash: `find_content`);
 - `yttra_passages`  every `Chunk` field, the embed key, the vector (HNSW index,
                     inner product on normalised vectors = cosine) and the
                     lexical length;
@@ -51,7 +53,7 @@ from .store import IndexMismatchError, IndexNotFoundError, IndexStoreError
 from .textnorm import fold, lexical_tokens, words
 from .types import Chunk, Hit, IngestReport
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: yttra_documents.text_sha256 and the content indexes (a version 1 index is migrated)
 LEXICAL = ("bm25", "fts")  # BM25 over lexical_tokens (default) | Swedish full-text search (for comparison)
 DEFAULT_LEXICAL = "bm25"
 MAX_QUERY_CHARS = 2000
@@ -68,6 +70,18 @@ _FIELD_OF = {"chunk_id": "id", "start_char": "start", "end_char": "end"}
 _TABLES = ("yttra_postings", "yttra_terms", "yttra_vocab", "yttra_passages", "yttra_documents", "yttra_meta")
 
 
+_CONTENT_INDEXES = ("CREATE INDEX IF NOT EXISTS yttra_documents_sha ON yttra_documents (sha256)",
+                    "CREATE INDEX IF NOT EXISTS yttra_documents_text ON yttra_documents (text_sha256)")
+_CONTENT_KEYS = (("sha256", "sha256"), ("text", "text_sha256"))  # (why, column) of a content match
+# schema version -> statements that bring an index of that version to the next one (in the writers' lock)
+_MIGRATIONS = {
+    1: ("ALTER TABLE yttra_documents ADD COLUMN IF NOT EXISTS text_sha256 text NOT NULL DEFAULT ''",
+        "UPDATE yttra_documents SET text_sha256 = coalesce(record->>'text_sha256', '') "
+        "WHERE text_sha256 = '' AND coalesce(record->>'text_sha256', '') != ''",
+        *_CONTENT_INDEXES),
+}
+
+
 def _schema_sql(dim: int) -> list[str]:
     return [
         "CREATE TABLE yttra_meta (id int PRIMARY KEY CHECK (id = 1), schema_version int NOT NULL, "
@@ -75,7 +89,9 @@ def _schema_sql(dim: int) -> list[str]:
         "lexical text NOT NULL, code_version text NOT NULL, created timestamptz NOT NULL DEFAULT clock_timestamp(), "
         "n_passages bigint NOT NULL DEFAULT 0, total_len bigint NOT NULL DEFAULT 0, generation bigint NOT NULL DEFAULT 0)",
         "CREATE TABLE yttra_documents (doc_id text PRIMARY KEY, record jsonb NOT NULL, sha256 text NOT NULL DEFAULT '', "
-        "signature text NOT NULL DEFAULT '', n_chunks int NOT NULL DEFAULT 0, updated timestamptz NOT NULL DEFAULT now())",
+        "signature text NOT NULL DEFAULT '', n_chunks int NOT NULL DEFAULT 0, updated timestamptz NOT NULL DEFAULT now(), "
+        "text_sha256 text NOT NULL DEFAULT '')",
+        *_CONTENT_INDEXES,
         "CREATE SEQUENCE IF NOT EXISTS yttra_pid_seq",
         f"CREATE TABLE yttra_passages (pid bigint PRIMARY KEY, chunk_id text NOT NULL UNIQUE, "
         "doc_id text NOT NULL REFERENCES yttra_documents ON DELETE CASCADE, ord int NOT NULL, source text NOT NULL, "
@@ -176,11 +192,35 @@ class PgCorpus:
                  "n_passages", "total_len", "generation", "created")
         meta = dict(zip(names, row))
         meta["version"] = (meta["created"], meta["generation"])  # a rebuild restarts the generation
+        if meta["schema_version"] in _MIGRATIONS:
+            self._migrate(conn)
+            return self._meta(conn)
         if meta["schema_version"] != SCHEMA_VERSION:
             raise IndexMismatchError(f"the PostgreSQL index has schema version {meta['schema_version']}, this "
                                      f"version of yttra reads {SCHEMA_VERSION}; {_rebuild_hint()}")
         self._register_vector(conn)
         return meta
+
+    def _migrate(self, conn) -> None:
+        """Bring an index of an older schema version to this one, in place, in
+        one transaction under the writers' lock (a writer or reader that got
+        there first has done it: nothing is done twice)."""
+        import psycopg
+
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+                (version,) = conn.execute("SELECT schema_version FROM yttra_meta").fetchone()
+                while version in _MIGRATIONS:
+                    for stmt in _MIGRATIONS[version]:
+                        conn.execute(stmt)
+                    version += 1
+                    conn.execute("UPDATE yttra_meta SET schema_version = %s", [version])
+        except psycopg.Error as e:
+            raise IndexMismatchError(
+                f"the PostgreSQL index has an older schema version and could not be updated to {SCHEMA_VERSION} "
+                f"({type(e).__name__}: {' '.join(str(e).split())[:200]}); run `yttra ingest` as a user that may "
+                f"alter the yttra_ tables, or {_rebuild_hint()}") from e
 
     def _derived(self) -> dict:
         """Catalogue and filter values, reloaded when another writer bumped the generation."""
@@ -406,6 +446,36 @@ class PgCorpus:
     def document(self, doc_id: str) -> DocRecord | None:
         return self._derived()["records"].get(doc_id)
 
+    def find_content(self, sha256: str, text_sha256: str = "", *, exclude=()) -> tuple[str, str] | None:
+        """(doc_id, 'sha256' | 'text') of a document (not in `exclude`) with these
+        bytes or, failing that, this text, lowest doc id first; None when there is
+        none (or no index). One indexed lookup per hash."""
+        if not (sha256 or text_sha256):
+            return None
+        conn = self._conn()
+        try:
+            self._meta(conn)
+        except IndexNotFoundError:
+            return None
+        exclude = set(exclude)
+        for (why, col), value in zip(_CONTENT_KEYS, (sha256, text_sha256)):
+            if value:
+                rows = conn.execute(f"SELECT doc_id FROM yttra_documents WHERE {col} = %s ORDER BY doc_id",
+                                    [value]).fetchall()
+                ids = [d for (d,) in rows if d not in exclude]
+                if ids:
+                    return ids[0], why
+        return None
+
+    def doc_ids(self) -> set[str]:
+        """The ids of every indexed document (no record read); empty when there is no index."""
+        conn = self._conn()
+        try:
+            self._meta(conn)
+        except IndexNotFoundError:
+            return set()
+        return {d for (d,) in conn.execute("SELECT doc_id FROM yttra_documents").fetchall()}
+
     def passages(self, doc_id: str) -> list[Chunk]:
         conn = self._conn()
         self._meta(conn)
@@ -536,9 +606,10 @@ class PgCorpus:
             self._remove_rows(conn, doc_id)
             from psycopg.types.json import Jsonb
 
-            conn.execute("INSERT INTO yttra_documents (doc_id, record, sha256, signature, n_chunks) "
-                         "VALUES (%s, %s, %s, %s, %s)", [doc_id, Jsonb(record), record.get("sha256", ""),
-                                                        record.get("signature", ""), len(chunks)])
+            conn.execute("INSERT INTO yttra_documents (doc_id, record, sha256, text_sha256, signature, n_chunks) "
+                         "VALUES (%s, %s, %s, %s, %s, %s)",
+                         [doc_id, Jsonb(record), record.get("sha256") or "", record.get("text_sha256") or "",
+                          record.get("signature", ""), len(chunks)])
             if chunks:
                 pids = [r[0] for r in conn.execute("SELECT nextval('yttra_pid_seq') FROM generate_series(1, %s)",
                                                    [len(chunks)]).fetchall()]
@@ -582,10 +653,6 @@ class PgCorpus:
                                     [list(doc_ids)] if doc_ids is not None else []).fetchall()
         return {r[0]: tuple(r[1:]) for r in rows}
 
-    def _records(self) -> dict[str, dict]:
-        """doc_id -> the index record of every document (for index.intake)."""
-        return {d: v[3] for d, v in self._known().items()}
-
     def _ingest_files(self, files: Sequence[Path], report: IngestReport, progress: bool = False) -> None:
         """Index the corpus files that changed. A file with the bytes or the text of
         another document is reported and skipped (index.intake.Duplicates); its own
@@ -600,7 +667,7 @@ class PgCorpus:
         entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
         self._check_writer()  # creates the schema, or raises on another model before any work
         known = self._known([Path(f).stem for f in files])
-        dups = Duplicates(self._records, report, known)
+        dups = Duplicates(self, report, known)  # asks this index by hash: one lookup per changed file
         for path in tqdm(files, desc="Indexerar / indexing", unit="doc", disable=not progress, leave=False):
             path = Path(path)
             doc_id = path.stem
@@ -691,12 +758,12 @@ class PgCorpus:
         t0 = time.perf_counter()
         report = IngestReport()
         if paths or remove:
-            files = take_files(paths or (), Path(self.settings.corpus_dir), self._records, report)
+            files = take_files(paths or (), Path(self.settings.corpus_dir), self, report)
             gone = list(remove or ())
         else:
             files = iter_corpus_files(Path(self.settings.corpus_dir))
             seen = {f.stem for f in files}
-            gone = [d for d in self._known() if d not in seen]
+            gone = sorted(d for d in self.doc_ids() if d not in seen)
         report.removed = list(gone)  # (documents being removed are no one's original)
         if files:
             self._ingest_files(files, report, progress)

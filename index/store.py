@@ -53,7 +53,9 @@ REBUILD = "rebuild with `yttra ingest --rebuild`"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+-- sha256 / text_sha256 repeat the record's, indexed: the duplicate check asks for one document by hash
+CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, record TEXT NOT NULL,
+                                     sha256 TEXT NOT NULL DEFAULT '', text_sha256 TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n_rows INTEGER NOT NULL,
                                     n_dead INTEGER NOT NULL DEFAULT 0, dropped_at REAL);
 -- a passage's content never changes after insert ...
@@ -67,6 +69,10 @@ CREATE INDEX IF NOT EXISTS passages_key ON passages(embed_key);
 CREATE INDEX IF NOT EXISTS passages_cid ON passages(chunk_id);
 CREATE INDEX IF NOT EXISTS placement_dead ON placement(segment) WHERE dead = 1;
 """
+CONTENT_INDEXES = ("CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256)",
+                   "CREATE INDEX IF NOT EXISTS documents_text ON documents(text_sha256)")
+SCHEMA += "".join(f"{sql};\n" for sql in CONTENT_INDEXES)
+CONTENT_KEYS = (("sha256", "sha256"), ("text", "text_sha256"))  # (why, column and record key) of a content match
 
 
 class IndexStoreError(RuntimeError):
@@ -187,6 +193,76 @@ def _meta(conn: sqlite3.Connection) -> dict:
         raise IndexStoreError(f"index is unreadable ({type(e).__name__}: {e}); {REBUILD}") from e
 
 
+def has_content_columns(conn: sqlite3.Connection) -> bool:
+    """Does the documents table have the sha256 / text_sha256 columns (stores
+    written before them do not, until a writer opens them: `add_content_columns`)?"""
+    return {"sha256", "text_sha256"} <= {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+
+
+def add_content_columns(conn: sqlite3.Connection) -> bool:
+    """Migrate a store written before the content columns, in place and in one
+    transaction: add them, fill them from the records, index them. Idempotent
+    (False when there was nothing to do); a writer calls it under the ingest
+    lock, so the rest of the store (and its format version) stays as it is."""
+    if has_content_columns(conn):
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        have = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+        for _, col in CONTENT_KEYS:
+            if col not in have:
+                conn.execute(f"ALTER TABLE documents ADD COLUMN {col} TEXT NOT NULL DEFAULT ''")
+        rows = conn.execute("SELECT doc_id, record FROM documents").fetchall()
+        conn.executemany("UPDATE documents SET sha256 = ?, text_sha256 = ? WHERE doc_id = ?",
+                         [(*content_keys(_loads(r)), d) for d, r in rows])
+        for sql in CONTENT_INDEXES:
+            conn.execute(sql)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def _loads(record: str) -> dict:
+    try:
+        rec = json.loads(record)
+    except ValueError:
+        return {}
+    return rec if isinstance(rec, dict) else {}
+
+
+def content_keys(record: dict) -> tuple[str, str]:
+    """(sha256, text_sha256) of a document record ('' for what it lacks)."""
+    return str(record.get("sha256") or ""), str(record.get("text_sha256") or "")
+
+
+def find_content(conn: sqlite3.Connection, sha256: str, text_sha256: str = "",
+                 exclude=()) -> tuple[str, str] | None:
+    """(doc_id, 'sha256' | 'text') of a document (not in `exclude`) with these
+    bytes or, failing that, this text, lowest doc id first; None when there is
+    none. An indexed lookup; a store not migrated yet (no content columns) is
+    searched through its records instead (slower, the same answer)."""
+    if not (sha256 or text_sha256):
+        return None
+    exclude = set(exclude)
+    columns = has_content_columns(conn)
+    for (why, col), value in zip(CONTENT_KEYS, (sha256, text_sha256)):
+        if not value:
+            continue
+        if columns:
+            ids = [d for (d,) in conn.execute(f"SELECT doc_id FROM documents WHERE {col} = ? ORDER BY doc_id",
+                                              (value,))]
+        else:
+            ids = [d for d, r in conn.execute("SELECT doc_id, record FROM documents ORDER BY doc_id")
+                   if _loads(r).get(col) == value]
+        ids = [d for d in ids if d not in exclude]
+        if ids:
+            return ids[0], why
+    return None
+
+
 # ---------------------------------------------------------------- reading
 
 @dataclass
@@ -305,6 +381,14 @@ class StoreReader:
 
     def records(self) -> dict[str, dict]:
         return {d: json.loads(r) for d, r in self._query("SELECT doc_id, record FROM documents ORDER BY doc_id")}
+
+    def find_content(self, sha256: str, text_sha256: str = "", *, exclude=()) -> tuple[str, str] | None:
+        """index.intake.Contents.find_content over this store (one indexed lookup)."""
+        with self._lock:
+            try:
+                return find_content(self.conn, sha256, text_sha256, exclude)
+            except sqlite3.Error as e:
+                raise IndexStoreError(f"index at {self.path} is unreadable (sqlite: {e}); {REBUILD}") from e
 
 
 def open_reader(index_dir: Path) -> StoreReader:

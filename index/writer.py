@@ -30,7 +30,8 @@ import numpy as np
 
 from . import segment as seg_mod
 from .segment import Segment, SegmentBuilder
-from .store import REBUILD, IndexStoreError, StoreReader, _fsync_dir, _meta, connect
+from .store import (REBUILD, IndexStoreError, StoreReader, _fsync_dir, _meta, add_content_columns, connect,
+                    content_keys, find_content)
 from .textnorm import fold, words
 from .types import Chunk
 
@@ -56,6 +57,11 @@ class StoreWriter:
         self.hnsw_threshold = hnsw_threshold
         self.conn = connect(self.path)
         self.conn.execute("PRAGMA cache_size = -131072")  # 128 MB: big commits insert into random-key indexes
+        try:
+            add_content_columns(self.conn)  # a store from before the content columns: migrated once, in place
+        except sqlite3.Error as e:
+            self.conn.close()
+            raise IndexStoreError(f"index at {self.path} is unreadable (sqlite: {e}); {REBUILD}") from e
         self.reader = StoreReader(self.path, with_faiss=False)  # vectors and postings; HNSW graphs are the readers'
 
         self.meta = _meta(self.conn)
@@ -87,6 +93,17 @@ class StoreWriter:
             out.update({d: json.loads(r) for d, r in self._q(
                 f"SELECT doc_id, record FROM documents WHERE doc_id IN ({','.join('?' * len(part))})", part)})
         return out
+
+    def find_content(self, sha256: str, text_sha256: str = "", *, exclude=()) -> tuple[str, str] | None:
+        """index.intake.Contents: one committed document with these bytes or this text (an indexed lookup)."""
+        try:
+            return find_content(self.conn, sha256, text_sha256, exclude)
+        except sqlite3.Error as e:
+            raise IndexStoreError(f"index at {self.path} is unreadable (sqlite: {e}); {REBUILD}") from e
+
+    def doc_ids(self) -> set[str]:
+        """The committed documents' ids (no record read)."""
+        return {d for (d,) in self._q("SELECT doc_id FROM documents")}
 
     def n_documents(self) -> int:
         n = self.meta.get("n_documents")
@@ -209,7 +226,8 @@ class StoreWriter:
                     c.execute("DELETE FROM documents WHERE doc_id = ?", (d,))
                     n_docs -= existed
                 else:
-                    c.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (d, json.dumps(rec, ensure_ascii=False)))
+                    c.execute("INSERT OR REPLACE INTO documents(doc_id, record, sha256, text_sha256) "
+                              "VALUES (?, ?, ?, ?)", (d, json.dumps(rec, ensure_ascii=False), *content_keys(rec)))
                     n_docs += not existed
             n_live = self.n_live() + len(rows) - sum(newly_dead.values())
             ids = {"next_segment": sid + 1, "next_pid": rows[-1][0] + 1} if name else {}

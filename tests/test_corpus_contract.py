@@ -125,6 +125,21 @@ def test_upsert_and_delete(corpus, tiny_settings):
     assert corpus.upsert([]).documents == 0  # nothing asked, nothing done
 
 
+def test_find_content_by_bytes_and_by_text(corpus, tiny_settings):
+    """The duplicate check's one question, answered by every store: which document has these bytes,
+    or failing that this text (index.intake.text_fingerprint of what the reader extracts)."""
+    from index.intake import file_sha256, text_fingerprint
+    from index.read import read_document
+
+    a, b = (tiny_settings.corpus_dir / f"{d}.txt" for d in ("a_sdn", "b_kyrk"))
+    text_a = text_fingerprint(read_document(a).text)
+    assert corpus.find_content(file_sha256(a)) == ("a_sdn", "sha256")
+    assert corpus.find_content("0" * 64, text_a) == ("a_sdn", "text")
+    assert corpus.find_content(file_sha256(b), text_a) == ("b_kyrk", "sha256")  # the bytes first
+    assert corpus.find_content(file_sha256(a), text_a, exclude={"a_sdn"}) is None  # never itself
+    assert corpus.find_content("", "") is None and corpus.find_content("0" * 64, "1" * 64) is None
+
+
 def test_empty_query_returns_nothing(corpus):
     assert corpus.search("   ", k=3) == []
 

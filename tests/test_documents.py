@@ -261,3 +261,37 @@ def test_upload_and_index_rejects_before_indexing(tiny_settings):
         upload_and_index(tiny_settings, [("x.pdf", b"nope")], progress=lambda f, m: calls.append(f))
     assert calls == [0.0]
     assert not (tiny_settings.index_dir / "CURRENT").exists()
+
+
+# --------------------------------------------------------------------------- the PostgreSQL store
+
+
+def test_the_tab_asks_the_postgres_store_and_refuses_a_duplicate_up_front(pg_settings, monkeypatch):
+    """With store.backend = postgres the Dokument tab's catalogue and its pre-upload duplicate check
+    come from PostgreSQL (Corpus.find_content, one lookup by hash), not from the embedded store's
+    files (there are none): the indexed documents show as indexed, nothing is pending, and the same
+    text under another name is refused before anything is written, without reading the corpus."""
+    import assistant.documents as docs
+    from conftest import HashEmbedder
+    from index.postgres import PgCorpus
+
+    corpus = PgCorpus(pg_settings, HashEmbedder())
+    assert corpus.sync(progress=False).ok
+    assert not (pg_settings.index_dir / "CURRENT").exists()  # no embedded index at all
+    rows = {d.doc_id: d for d in list_documents(pg_settings)}
+    assert rows["a_sdn"].indexed and rows["b_kyrk"].indexed and rows["b_kyrk"].namnd == "Kyrkogårdsnämnden"
+    assert docs.pending_files(pg_settings) == [] and docs.metadata_indexed(pg_settings, "a_sdn")
+    read = []
+    real = docs.read_document
+    monkeypatch.setattr(docs, "read_document", lambda p, *a, **k: read.append(Path(p).name) or real(p, *a, **k))
+    asked = []
+    real_find = PgCorpus.find_content
+    monkeypatch.setattr(PgCorpus, "find_content", lambda self, *a, **k: asked.append(a) or real_find(self, *a, **k))
+    data = (pg_settings.corpus_dir / "a_sdn.txt").read_bytes().replace(b"\n", b"\r\n")  # other bytes, same text
+    before = _files(pg_settings.corpus_dir)
+    for given in (None, corpus):  # the store the settings select, or the app's corpus
+        records: dict = {}
+        [path] = save_uploads(pg_settings, [("kopia.txt", data)], records=records, corpus=given)
+        assert path.name == "a_sdn.txt" and records[path]["duplicate_of"] == "a_sdn"
+        assert records[path]["duplicate_why"] == "text" and _files(pg_settings.corpus_dir) == before
+    assert asked and not read  # asked PostgreSQL by hash; no corpus file was read to compare texts

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from index.intake import Known, find_duplicate, free_name, take_in, text_fingerprint
+from index.intake import Known, KnownContents, find_duplicate, free_name, take_in, text_fingerprint
 from index.pipeline import ingest
 from index.store import read_catalogue, read_current
 
@@ -153,11 +153,11 @@ def test_free_name_and_take_in_never_overwrite(tmp_path):
     assert free_name(corpus, ".dold.txt") == "dold.txt"
     src = tmp_path / "remiss.txt"
     src.write_text("Sammanfattning\nEn helt ny text.\n", encoding="utf-8")
-    [t] = take_in([src], corpus, {})
+    [t] = take_in([src], corpus, KnownContents())
     assert t.copied_to == corpus / "remiss_3.txt" and t.renamed and "remiss_3.txt" in t.message()
     assert (corpus / "remiss.pdf").read_bytes() == b"%PDF-1 a"
     assert not [p for p in corpus.iterdir() if p.name.startswith(".")]  # no temp file left
-    [again] = take_in([src], corpus, {})  # the same file again: a duplicate of what it became
+    [again] = take_in([src], corpus, KnownContents())  # the same file again: a duplicate of what it became
     assert again.duplicate_of == "remiss_3" and again.path is None
 
 
@@ -209,3 +209,132 @@ def test_upload_of_the_same_file_under_its_own_name_is_reused(tiny_settings, nam
     records: dict = {}
     [path] = save_uploads(tiny_settings, [(name, data)], records=records)
     assert path == (tiny_settings.corpus_dir / name).resolve() and "duplicate_of" not in records[path]
+
+
+# --------------------------------------------------------------------------- asking the store by hash (issue 9)
+
+
+def test_known_contents_finds_by_bytes_then_text_and_excludes():
+    k = KnownContents([Known("b", "s2", "t2"), Known("a", "s1", "t1"), Known("c", "s3", "t2")])
+    assert k.find_content("s2", "t1") == ("b", "sha256")  # bytes first
+    assert k.find_content("x", "t2") == ("b", "text")  # lowest doc id first
+    assert k.find_content("x", "t2", exclude={"b"}) == ("c", "text")
+    assert k.find_content("s1", "", exclude=["a"]) is None and k.find_content("", "") is None
+    k.add(Known("b", "s9", ""))  # replaced: its old contents are forgotten
+    assert k.find_content("s2") is None and k.find_content("", "t2") == ("c", "text")
+    k.discard("c")
+    assert k.find_content("", "t2") is None and k.doc_ids() == {"a", "b"}
+
+
+def _store_conn(settings):
+    import sqlite3
+
+    from index.store import DB, current_store
+
+    return sqlite3.connect(current_store(settings.index_dir) / DB, isolation_level=None)
+
+
+def test_store_finds_a_document_by_bytes_and_by_text_through_an_index(tiny_settings):
+    from index.local import LocalCorpus
+    from index.store import current_store
+    from index.writer import StoreWriter
+
+    _ingest(tiny_settings)
+    cat = read_catalogue(tiny_settings.index_dir)
+    a = cat["a_sdn"]
+    corpus = LocalCorpus(tiny_settings, HashEmbedder())
+    writer = StoreWriter(current_store(tiny_settings.index_dir), 1000)
+    try:
+        for store in (corpus, writer):
+            assert store.find_content(a["sha256"]) == ("a_sdn", "sha256")
+            assert store.find_content("0" * 64, a["text_sha256"]) == ("a_sdn", "text")
+            assert store.find_content(a["sha256"], cat["b_kyrk"]["text_sha256"]) == ("a_sdn", "sha256")
+            assert store.find_content(a["sha256"], a["text_sha256"], exclude={"a_sdn"}) is None  # not itself
+            assert store.find_content("", "") is None and store.find_content("0" * 64) is None
+        assert writer.doc_ids() == {"a_sdn", "b_kyrk"}
+    finally:
+        writer.close()
+    assert corpus._index is None  # answered without loading the index
+    with _store_conn(tiny_settings) as conn:
+        for col in ("sha256", "text_sha256"):
+            plan = " ".join(str(r) for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT doc_id FROM documents WHERE {col} = ? ORDER BY doc_id", ("x",)))
+            assert "USING INDEX documents_" in plan, plan  # an index lookup, not a scan of the catalogue
+
+
+def test_an_index_from_before_the_content_columns_is_migrated(tiny_settings, tmp_path):
+    from index.local import LocalCorpus
+    from index.store import has_content_columns
+
+    _ingest(tiny_settings)
+    a = read_catalogue(tiny_settings.index_dir)["a_sdn"]
+    with _store_conn(tiny_settings) as conn:  # as an index.sqlite written before them
+        conn.execute("DROP INDEX documents_sha")
+        conn.execute("DROP INDEX documents_text")
+        conn.execute("ALTER TABLE documents DROP COLUMN sha256")
+        conn.execute("ALTER TABLE documents DROP COLUMN text_sha256")
+        assert not has_content_columns(conn)
+    corpus = LocalCorpus(tiny_settings, HashEmbedder())
+    assert corpus.find_content("", a["text_sha256"]) == ("a_sdn", "text")  # readers answer before the migration
+    assert corpus.search("ordningsvakter", k=1, mode="bm25")[0].chunk.doc_id == "a_sdn"
+    copy = tmp_path / "kopia.txt"  # the same text, other bytes: found by text through the migrated columns
+    copy.write_bytes((tiny_settings.corpus_dir / "a_sdn.txt").read_bytes().replace(b"\n", b"\r\n"))
+    rep = _ingest(tiny_settings, [copy])  # the first writer migrates the store in place
+    assert rep.duplicates == [(str(copy), "a_sdn", "text")] and not rep.copied
+    with _store_conn(tiny_settings) as conn:
+        assert has_content_columns(conn)
+        rows = {d: (s, t) for d, s, t in conn.execute("SELECT doc_id, sha256, text_sha256 FROM documents")}
+    cat = read_catalogue(tiny_settings.index_dir)
+    assert rows == {d: (r["sha256"], r["text_sha256"]) for d, r in cat.items()} and rows["a_sdn"][0] == a["sha256"]
+    assert _ingest(tiny_settings).documents == 2  # and the store is whole: nothing rebuilt, nothing lost
+
+
+def test_adding_one_document_reads_no_other_record(tiny_settings, tmp_path, monkeypatch):
+    """The duplicate check of an add asks the store by hash: no ingest given paths loads every
+    record (before issue 9 it did, twice: take_files and Duplicates), whether the file is in the
+    corpus folder, comes from outside, or repeats another document."""
+    import index.store as store_mod
+    import index.writer as writer_mod
+
+    _ingest(tiny_settings)
+    calls = []
+    for cls in (writer_mod.StoreWriter, store_mod.StoreReader):
+        real = cls.records
+
+        def counted(self, *args, _real=real, **kw):
+            ids = args[0] if args else kw.get("doc_ids")
+            calls.append(None if ids is None else sorted(ids))
+            return _real(self, *args, **kw)
+
+        monkeypatch.setattr(cls, "records", counted)
+    new = tiny_settings.corpus_dir / "c_ny.txt"
+    new.write_text(NEW, encoding="utf-8")
+    assert _ingest(tiny_settings, [new]).ok
+    outside = tmp_path / "ute.txt"
+    outside.write_text(NEW.replace("gångtunnlar", "parker"), encoding="utf-8")
+    rep = _ingest(tiny_settings, [outside])
+    assert rep.ok and [Path(t).name for _, t in rep.copied] == ["ute.txt"]
+    twin = tmp_path / "tvilling.txt"
+    twin.write_text(NEW.replace("\n", "\r\n"), encoding="utf-8")
+    rep = _ingest(tiny_settings, [twin])
+    assert rep.duplicates == [(str(twin), "c_ny", "text")]
+    assert None not in calls and all(len(ids) <= 1 for ids in calls), calls  # only the added file's own record
+    assert set(read_catalogue(tiny_settings.index_dir)) == {"a_sdn", "b_kyrk", "c_ny", "ute"}
+
+
+def test_a_duplicate_of_a_document_removed_in_the_same_ingest_is_indexed(tiny_settings):
+    """What the index held before an ingest counts only while it is still there: a file that repeats
+    a document this ingest removes, or the old version of one it changes, is no duplicate."""
+    _ingest(tiny_settings)
+    a = tiny_settings.corpus_dir / "a_sdn.txt"
+    moved = tiny_settings.corpus_dir / "a_flyttad.txt"
+    moved.write_bytes(a.read_bytes())
+    a.unlink()  # renamed: a_sdn leaves the index, a_flyttad comes in
+    rep = _ingest(tiny_settings)
+    assert not rep.duplicates and rep.removed == ["a_sdn"]
+    assert set(read_catalogue(tiny_settings.index_dir)) == {"a_flyttad", "b_kyrk"}
+    old_b = (tiny_settings.corpus_dir / "b_kyrk.txt").read_bytes()
+    (tiny_settings.corpus_dir / "b_kyrk.txt").write_text(NEW, encoding="utf-8")  # b changes ...
+    (tiny_settings.corpus_dir / "c_gamla_b.txt").write_bytes(old_b)  # ... and its old text comes in as c
+    rep = _ingest(tiny_settings)
+    assert not rep.duplicates and set(read_catalogue(tiny_settings.index_dir)) == {"a_flyttad", "b_kyrk", "c_gamla_b"}

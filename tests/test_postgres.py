@@ -30,6 +30,13 @@ def _rows(dsn: str, sql: str, params=()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+def _exec(dsn: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
 def _pg_env(monkeypatch, dsn: str) -> None:
     monkeypatch.setenv("YTTRA_STORE__BACKEND", "postgres")
     monkeypatch.setenv("YTTRA_STORE__POSTGRES_DSN", dsn)
@@ -239,6 +246,77 @@ def test_upsert_of_an_outside_file_copies_it_in(pg_settings, tmp_path):
     assert (pg_settings.corpus_dir / "ny.txt").exists() and "ny" in _doc_ids(pg_settings)
     again = corpus.upsert([outside])
     assert again.duplicates == [(str(outside), "ny", "sha256")] and not again.copied
+
+
+def test_find_content_is_an_indexed_lookup(pg_settings):
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    dsn = corpus._dsn
+    (sha, text), = _rows(dsn, "SELECT record->>'sha256', record->>'text_sha256' FROM yttra_documents "
+                              "WHERE doc_id = 'a_sdn'")
+    assert _rows(dsn, "SELECT sha256, text_sha256 FROM yttra_documents WHERE doc_id = 'a_sdn'") == [(sha, text)]
+    assert corpus.find_content(sha) == ("a_sdn", "sha256") and corpus.find_content("x", text) == ("a_sdn", "text")
+    assert corpus.find_content(sha, text, exclude=["a_sdn"]) is None
+    assert corpus.doc_ids() == {"a_sdn", "b_kyrk"}
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:  # the planner can answer from an index (tiny tables scan)
+        conn.execute("SET enable_seqscan = off")
+        for col in ("sha256", "text_sha256"):
+            plan = " ".join(r[0] for r in conn.execute(
+                f"EXPLAIN SELECT doc_id FROM yttra_documents WHERE {col} = 'x' ORDER BY doc_id").fetchall())
+            assert "yttra_documents_" in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_schema_1_index_is_migrated_in_place(pg_settings, tmp_path):
+    """An index written before the text_sha256 column (schema version 1): the first
+    reader or writer adds it, fills it from the records and indexes it; nothing is rebuilt."""
+    from index.postgres import SCHEMA_VERSION
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    dsn = corpus._dsn
+    corpus.close()
+    for sql in ("DROP INDEX yttra_documents_sha", "DROP INDEX yttra_documents_text",
+                "ALTER TABLE yttra_documents DROP COLUMN text_sha256", "UPDATE yttra_meta SET schema_version = 1"):
+        _exec(dsn, sql)
+    passages = _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid")
+    fresh = _hash_corpus(pg_settings)
+    (text,), = _rows(dsn, "SELECT record->>'text_sha256' FROM yttra_documents WHERE doc_id = 'b_kyrk'")
+    assert fresh.find_content("", text) == ("b_kyrk", "text")  # migrated on first use
+    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 2
+    assert _rows(dsn, "SELECT count(*) FROM yttra_documents WHERE text_sha256 = record->>'text_sha256'") == [(2,)]
+    assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
+    resaved = tmp_path / "kyrk_export.txt"
+    resaved.write_bytes((pg_settings.corpus_dir / "b_kyrk.txt").read_bytes().replace(b"\n", b"\r\n"))
+    rep = fresh.sync([resaved], progress=False)
+    assert rep.ok and rep.duplicates == [(str(resaved), "b_kyrk", "text")]
+    _consistent(dsn)
+
+
+def test_adding_one_document_reads_no_other_record_on_pg(pg_settings, tmp_path, monkeypatch):
+    """An add asks PostgreSQL by hash: only the added file's own record is read (before issue 9 the
+    duplicate check and the intake read every document's record)."""
+    from index.postgres import PgCorpus
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    calls = []
+    real_known, real_ids = PgCorpus._known, PgCorpus.doc_ids
+    monkeypatch.setattr(PgCorpus, "_known", lambda self, doc_ids=None: calls.append(
+        None if doc_ids is None else sorted(doc_ids)) or real_known(self, doc_ids))
+    monkeypatch.setattr(PgCorpus, "doc_ids", lambda self: calls.append("doc_ids") or real_ids(self))
+    new = pg_settings.corpus_dir / "c_ny.txt"
+    new.write_text(NEW, encoding="utf-8")
+    assert corpus.upsert([new]).ok
+    twin = tmp_path / "tvilling.txt"
+    twin.write_bytes(NEW.replace("\n", "\r\n").encode("utf-8"))
+    rep = corpus.upsert([twin])
+    assert rep.duplicates == [(str(twin), "c_ny", "text")]
+    assert calls == [["c_ny"], "doc_ids"], calls  # doc ids only for take_in's unindexed files, no record
+    calls.clear()
+    assert corpus.sync(progress=False).ok  # a plain sync lists the ids to find removed files
+    assert calls[0] == "doc_ids" and None not in calls
 
 
 def test_model_mismatch_is_a_clear_error_and_rebuild_fixes_it(pg_settings):
