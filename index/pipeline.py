@@ -138,7 +138,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     meta = {"model_id": embedder.model_id, "dim": int(embedder.dim), "analyzer": settings.search.analyzer,
             "context": settings.embed.context}
 
-    with ingest_lock(index_dir):
+    with ingest_lock(index_dir, timeout=settings.store.lock_wait_s):
         # read inside the lock: a save made while another ingest held it is
         # what this ingest indexes (read before, the older version could win)
         entries = load_metadata_file(corpus_dir / settings.metadata_file)

@@ -49,7 +49,7 @@ from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, _stem
 from .embed import Embedder, make_embedder
 from .filters import FILTER_FIELDS, active_filters, match_values
 from .settings import Settings, relative_source
-from .store import IndexMismatchError, IndexNotFoundError, IndexStoreError
+from .store import IndexLockTimeout, IndexMismatchError, IndexNotFoundError, IndexStoreError
 from .textnorm import fold, lexical_tokens, words
 from .types import Chunk, Hit, IngestReport
 
@@ -201,6 +201,21 @@ class PgCorpus:
         self._register_vector(conn)
         return meta
 
+    def _lock(self, conn) -> None:
+        """Take the writers' advisory lock for this transaction, waiting at most the store's
+        `lock_wait_s` (then IndexLockTimeout, as the embedded store's lock file)."""
+        import psycopg
+
+        wait_ms = int(self.settings.store.lock_wait_s * 1000)
+        conn.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        except psycopg.errors.LockNotAvailable as e:
+            raise IndexLockTimeout(f"another writer has held the PostgreSQL index lock for more than "
+                                   f"{self.settings.store.lock_wait_s:g} s; try again when it has finished "
+                                   f"(YTTRA_STORE__LOCK_WAIT_S sets the wait)") from e
+        conn.execute("SET LOCAL lock_timeout = 0")  # the rest of the transaction waits as usual
+
     def _migrate(self, conn) -> None:
         """Bring an index of an older schema version to this one, in place, in
         one transaction under the writers' lock (a writer or reader that got
@@ -209,7 +224,7 @@ class PgCorpus:
 
         try:
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+                self._lock(conn)
                 (version,) = conn.execute("SELECT schema_version FROM yttra_meta").fetchone()
                 while version in _MIGRATIONS:
                     for stmt in _MIGRATIONS[version]:
@@ -542,13 +557,13 @@ class PgCorpus:
         """Drop the index (the embedding cache stays): the next write starts afresh."""
         conn = self._conn()
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            self._lock(conn)
             self._drop(conn)
         with self._cache_lock:
             self._cache = {"version": None}
 
     def _locked(self, conn) -> dict:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        self._lock(conn)
         return self._ensure_schema(conn)
 
     def _vectors(self, conn, keys: list[str], texts: list[str], report: IngestReport) -> dict[str, np.ndarray]:
@@ -734,7 +749,7 @@ class PgCorpus:
         conn = self._conn()
         for doc_id in dict.fromkeys(doc_ids):
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+                self._lock(conn)
                 if conn.execute("SELECT 1 FROM yttra_documents WHERE doc_id = %s", [doc_id]).fetchone():
                     self._remove_rows(conn, doc_id)
                     conn.execute("UPDATE yttra_meta SET generation = generation + 1")

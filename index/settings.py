@@ -67,6 +67,10 @@ class StoreSettings(_Section):
     postgres_dsn: SecretStr = Field(
         SecretStr(""), description="PostgreSQL connection string for backend=postgres, e.g. "
         "postgresql://yttra:secret@db.example/yttra (never printed).")
+    lock_wait_s: float = Field(
+        600.0, ge=1.0, le=86400.0, description="Seconds a write waits for another writer's lock (the embedded "
+        "store's .lock file, PostgreSQL's advisory lock) before it gives up with 'another ingest holds the "
+        "lock' (the app then retries the job a few times).")
 
 
 class LimitsSettings(_Section):

@@ -692,15 +692,13 @@ class _LockHolder:
 @pytest.fixture
 def short_lock_wait(monkeypatch):
     """The pipeline's wait for the index lock shortened from 600 s to 0.3 s
-    (settings have no such field; index.store.ingest_lock takes a timeout),
-    and the indexer's retry delays to tenths of a second."""
-    import functools
-
+    (whatever the settings' store.lock_wait_s), and the indexer's retry delays
+    to tenths of a second."""
     import index.pipeline as pipeline
     from assistant import indexing
     from index.store import ingest_lock
 
-    monkeypatch.setattr(pipeline, "ingest_lock", functools.partial(ingest_lock, timeout=0.3))
+    monkeypatch.setattr(pipeline, "ingest_lock", lambda index_dir, timeout=None: ingest_lock(index_dir, timeout=0.3))
     monkeypatch.setattr(indexing, "LOCK_RETRY_DELAYS_S", (0.2, 0.3, 0.5) + (0.5,) * 57)
     return indexing
 
@@ -827,3 +825,22 @@ def test_catch_up_removes_nothing_when_the_corpus_folder_is_missing(tiny_setting
     demo = build_app(s, LocalCorpus(s, HashEmbedder()), catch_up=True)
     assert demo.yttra_indexer.join(30)
     assert set(read_catalogue(s.index_dir)) == {"a_sdn", "b_kyrk"}
+
+
+def test_the_lock_wait_is_a_setting(tiny_settings):
+    """store.lock_wait_s bounds how long an ingest waits for another process's lock (was a fixed 600 s)."""
+    import time
+
+    from index.pipeline import ingest
+    from index.store import IndexLockTimeout
+
+    ingest(tiny_settings, embedder=HashEmbedder())
+    settings = tiny_settings.model_copy(update={"store": tiny_settings.store.model_copy(update={"lock_wait_s": 1.0})})
+    holder = _LockHolder(Path(settings.index_dir))
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(IndexLockTimeout):
+            ingest(settings, embedder=HashEmbedder())
+        assert time.monotonic() - t0 < 30
+    finally:
+        holder.release()

@@ -526,3 +526,30 @@ def test_eval_numbers_equal_the_embedded_store(real_pg, real_settings, monkeypat
         assert a["n"] == b["n"]
         for key in b:
             assert a[key] == pytest.approx(b[key], abs=0.01), (mode, key, a[key], b[key])
+
+
+def test_a_held_writer_lock_times_out_after_the_setting(pg_settings):
+    """Issue 12 caveat: PostgreSQL's advisory lock waited without a limit. Another session holding it makes
+    a write give up after store.lock_wait_s with IndexLockTimeout (the app retries such jobs)."""
+    import time
+
+    import psycopg
+
+    from index.store import IndexLockTimeout
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    settings = pg_settings.model_copy(update={"store": pg_settings.store.model_copy(update={"lock_wait_s": 1.0})})
+    short = _hash_corpus(settings)
+    from index.postgres import _LOCK_KEY
+
+    with psycopg.connect(corpus._dsn, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+        try:
+            t0 = time.monotonic()
+            with pytest.raises(IndexLockTimeout):
+                short.delete(["a_sdn"])
+            assert time.monotonic() - t0 < 30
+        finally:
+            other.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+    assert short.delete(["a_sdn"]).ok  # once released, the write goes through
