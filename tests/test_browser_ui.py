@@ -314,10 +314,17 @@ def test_page_control_is_bounded_and_out_of_range_is_swedish(app, browser):
     expect(_view_head(page)).to_have_text("Sida 2 av 9", timeout=60_000)
     expect(number).to_have_attribute("max", "9")
     expect(number).to_have_value("2")  # the page load has settled (else it may overwrite the typed value)
-    number.fill("12")
-    number.press("Tab")
     note = page.locator("#yttra-page-note")
-    expect(note).to_have_text("Dokumentet har 9 sidor – sidan 12 finns inte. Här visas sidan 9.", timeout=30_000)
+    for attempt in range(3):  # under load a late page-load update can overwrite the typed value: type again
+        number.fill("12")
+        number.press("Tab")
+        try:
+            expect(note).to_have_text("Dokumentet har 9 sidor – sidan 12 finns inte. Här visas sidan 9.",
+                                      timeout=20_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     expect(_view_head(page)).to_have_text("Sida 9 av 9")
     expect(number).to_have_value("9")
     page.wait_for_timeout(500)

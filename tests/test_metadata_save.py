@@ -371,8 +371,6 @@ def _form_out(loaded) -> tuple[list, dict]:
 
 
 def test_app_save_is_truthful_when_the_index_is_busy(tiny_settings, monkeypatch):
-    import functools
-
     import index.pipeline as pipeline
     from assistant import indexing
     from assistant.app import build_app
@@ -392,7 +390,7 @@ def test_app_save_is_truthful_when_the_index_is_busy(tiny_settings, monkeypatch)
 
     # another ingest holds the lock past the (shortened) wait: the YAML is saved, the index waits for the
     # lock and is retried (issue 12 caveat 2), never reported as failed while it is
-    monkeypatch.setattr(pipeline, "ingest_lock", functools.partial(ingest_lock, timeout=0.3))
+    monkeypatch.setattr(pipeline, "ingest_lock", lambda index_dir, timeout=None: ingest_lock(index_dir, timeout=0.3))
     monkeypatch.setattr(indexing, "LOCK_RETRY_DELAYS_S", (0.2,) * 50)
     values[1] = "Testnämnden"
     with ingest_lock(Path(tiny_settings.index_dir)):
