@@ -219,15 +219,21 @@ def _type_line(corpus: Corpus, rec: DocRecord, *labels: str) -> tuple[Chunk, str
     return None
 
 
-def _deadline(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
-    """The remiss's answer-by date as the document states it, with the sentence saying so."""
+def _first_sentence(corpus: Corpus, rec: DocRecord, rx: re.Pattern) -> tuple[Chunk, str, re.Match] | None:
+    """(chunk, the sentence holding it, the match) of the document's first match of `rx`."""
     for chunk in corpus.passages(rec.doc_id):
-        m = _DEADLINE.search(chunk.text)
+        m = rx.search(chunk.text)
         if m:
             spans = sentence_spans(chunk.text)
             a, b = next(((x, y) for x, y in spans if x <= m.start() < y), (m.start(), m.end()))
-            return chunk, normalize_ws(chunk.text[a:b]), m.group(1)
+            return chunk, normalize_ws(chunk.text[a:b]), m
     return None
+
+
+def _deadline(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
+    """The remiss's answer-by date as the document states it, with the sentence saying so."""
+    got = _first_sentence(corpus, rec, _DEADLINE)
+    return (got[0], got[1], got[2].group(1)) if got else None
 
 
 # "Yttrande till kommunstyrelsen", "… överlämnar det till kommunstyrelsen som svar på remissen": the
@@ -248,14 +254,11 @@ def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, s
 
 def _sent_to(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
     """(chunk, sentence, body) the response is sent or handed over to, where the document first says so."""
-    for chunk in corpus.passages(rec.doc_id):
-        m = _SENT_TO.search(chunk.text)
-        if m:
-            spans = sentence_spans(chunk.text)
-            a, b = next(((x, y) for x, y in spans if x <= m.start() < y), (m.start(), m.end()))
-            value = normalize_ws(m.group(1))
-            return chunk, normalize_ws(chunk.text[a:b]), value[:1].upper() + value[1:]
-    return None
+    got = _first_sentence(corpus, rec, _SENT_TO)
+    if got is None:
+        return None
+    value = normalize_ws(got[2].group(1))
+    return got[0], got[1], value[:1].upper() + value[1:]
 
 
 def _when(rec: DocRecord) -> tuple[int, str] | None:
@@ -431,6 +434,17 @@ def _distinct(a: str, b: str) -> bool:
     return not x or not y or len(x & y) / min(len(x), len(y)) < 0.6
 
 
+def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
+    """The n most central sentences (`_central`), each distinct from those chosen before it."""
+    chosen: list[Sentence] = []
+    for s, _score in sorted(_central(sents), key=lambda t: -t[1]):
+        if len(chosen) >= n:
+            break
+        if all(_distinct(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    return chosen
+
+
 def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
     sents = document_sentences(corpus, rec.doc_id)
     if not sents:
@@ -444,13 +458,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     parts = [f"**{_who(rec)}** är {stance_text} till förslaget."]
     if decision:
         parts.append("Förslag till beslut: " + cites.sentence(decision[0]))
-    ranked = sorted(_central([s for s in views if s not in decision]), key=lambda t: -t[1])
-    chosen: list[Sentence] = []
-    for s, _score in ranked:
-        if len(chosen) >= max_points:
-            break
-        if all(_distinct(s.text, c.text) for c in chosen):
-            chosen.append(s)
+    chosen = _most_central([s for s in views if s not in decision], max_points)
     chosen.sort(key=lambda s: s.order)
     if chosen:
         label = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
@@ -487,13 +495,7 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
     """What a programme version contains, in its central sentences (document order), each cited."""
     docs = corpus.documents({"period": req.period} if req.period else None)
     sents, own = _programme_sentences(corpus, docs, req.period)
-    ranked = sorted(_central([s for s in sents if not leans_back(s.text)]), key=lambda t: -t[1])
-    chosen: list[Sentence] = []
-    for s, _score in ranked:
-        if len(chosen) >= max_points:
-            break
-        if all(_distinct(s.text, c.text) for c in chosen):
-            chosen.append(s)
+    chosen = _most_central([s for s in sents if not leans_back(s.text)], max_points)
     if not chosen:
         return ""
     order = {d.doc_id: i for i, d in enumerate(docs)}

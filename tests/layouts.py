@@ -706,6 +706,25 @@ def _f_pages() -> list[list[tuple]]:
 F_STYLE = dict(body=10.5, h1=(13, "B"), title=(18, "B"))
 
 
+def _running_header(text: str):
+    """An fpdf2 header: `text` right-aligned at the top of every page (layouts f and g)."""
+    def header(pdf):
+        pdf.set_y(10)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, text, align="R")
+        pdf.set_y(22)
+    return header
+
+
+def _page_number_footer():
+    """An fpdf2 footer: "Sida N (M)" centred at the foot of every page."""
+    def footer(pdf):
+        pdf.set_y(-14)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="C")
+    return footer
+
+
 def _f_pdf(header=None, footer=None):
     pdf = _pdf_class()(header, footer)
     pdf.set_margins(22, 22, 22)
@@ -722,16 +741,7 @@ def layout_f(folder: Path) -> Case:
     n = 5
     furniture = [F_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
 
-    def header(pdf):
-        pdf.set_y(10)
-        pdf.set_font("sans", "", 8)
-        pdf.cell(0, 4, F_RUNNING, align="R")
-        pdf.set_y(22)
-
-    def footer(pdf):
-        pdf.set_y(-14)
-        pdf.set_font("sans", "", 8)
-        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="C")
+    header, footer = _running_header(F_RUNNING), _page_number_footer()
 
     pages = _f_pages()
     pdf = _f_pdf(header, footer)
@@ -794,16 +804,7 @@ def layout_g(folder: Path) -> Case:
     n = 4
     furniture = [G_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
 
-    def header(pdf):
-        pdf.set_y(10)
-        pdf.set_font("sans", "", 8)
-        pdf.cell(0, 4, G_RUNNING, align="R")
-        pdf.set_y(22)
-
-    def footer(pdf):
-        pdf.set_y(-14)
-        pdf.set_font("sans", "", 8)
-        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="C")
+    header, footer = _running_header(G_RUNNING), _page_number_footer()
 
     pages = _g_pages()
     pdf = _f_pdf(header, footer)
