@@ -218,7 +218,7 @@ def _source_phrase(c) -> str:
     return f"{c.namnd or c.doc_id}" + (f" ({', '.join(bits)})" if bits else "")
 
 
-def select_evidence(ranked: list[Scored], *, max_docs: int = 3, per_doc: int = 2,
+def select_evidence(ranked: list[Scored], *, max_docs: int = 3, per_doc: int = 3,
                     relative: float = RELATIVE_FLOOR) -> dict[str, list[Scored]]:
     """The sentences to quote, per document (documents in order of their best
     sentence): each close to the best relevance, no near-duplicates."""
