@@ -346,16 +346,18 @@ def _one_edit(a: str, b: str) -> bool:
 @lru_cache(maxsize=4096)
 def _spelled(word: str) -> str:
     """A misspelt cue word put right ('diarienumer' -> 'diarienummer'): only a word of six letters or
-    more that is no Swedish word (wordfreq), starts no cue word and is one edit from exactly one."""
+    more that is no Swedish word (wordfreq), begins no cue word and is one edit from exactly one
+    (not counting a cue word it merely extends: a short cue word such as 'samma' says nothing
+    about 'sammanfata')."""
     from wordfreq import zipf_frequency
 
     f = fold(word.lower())
     vocab = _cue_vocabulary()
-    if len(f) < 6 or f in vocab or any(v.startswith(f) or f.startswith(v) for v in vocab):
+    if len(f) < 6 or f in vocab or any(v.startswith(f) for v in vocab):
         return f
     if zipf_frequency(word.lower(), "sv") > 0:
         return f
-    near = [v for v in vocab if _one_edit(f, v)]
+    near = [v for v in vocab if _one_edit(f, v) and not f.startswith(v)]
     return near[0] if len(near) == 1 else f
 
 

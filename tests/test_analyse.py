@@ -167,6 +167,17 @@ def test_misspelt_cue_words_still_route(new_corpus):
     assert a.qtype == "catalogue" and "SK 2027/12" in a.text
 
 
+def test_a_short_cue_word_does_not_block_the_correction_of_a_longer_one():
+    """'sammanfata' begins with the cue word 'samma' (a comparison across versions) and is one
+    edit from 'sammanfatta': it is put right, not left alone because a short cue word starts it."""
+    from assistant.analyse import _cue_vocabulary, cue_text
+
+    assert "samma" in _cue_vocabulary() and "sammanfatta" in _cue_vocabulary()
+    assert cue_text("sammanfata yttrandet") == "sammanfatta yttrandet"
+    assert question_type("sammanfata kulturförvaltningens remissvar") == "summary"
+    assert question_type("är ansvarsfördelningen densamma i 2024-programmet som i det gällande") == "change"
+
+
 def test_catalogue_order_kind_and_recipient(new_corpus):
     """Oldest/newest come from the catalogue's dates; 'vilka stadsdelsnämnder' lists only those whose
     name says so; a recipient is the 'Till' line or the body the answer is handed over to."""
