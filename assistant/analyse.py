@@ -83,6 +83,7 @@ class Taxonomy:
     catalogue_fields: tuple = ()  # ((field, regex on the cue text), ...): what a catalogue question asks for
     oldest_words: frozenset[str] = frozenset()  # an "order" question with one of these asks for the oldest
     revision: re.Pattern | None = None  # a change question on why/how a version was revised
+    laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?"; evidence specific enough to need no word overlap
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -139,7 +140,8 @@ def taxonomy() -> Taxonomy:
                     tuple(data.get("elaboration_requests") or ()),
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
-                    re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"))
+                    re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
+                    _kind(data.get("laws")))
 
 
 def _kind(q: dict | None) -> tuple:

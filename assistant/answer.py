@@ -112,18 +112,21 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
 def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …"),
     an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
-    thing first (among the top `window` with lexical coverage at least `min_share` of the best); the rest
-    keep their order."""
+    thing first (among the top `window` with lexical coverage at least `min_share` of the best); a question
+    asking which law (`laws`) gets the sentences citing a statute first, whatever their word overlap
+    ("Kommunallag (2017:725)" answers "vilken lag" without the word "lag"); the rest keep their order."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
     tax = taxonomy()
     kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples) if cue.search(q)]
+    laws = [ev for cue, ev in tax.laws if cue.search(q)]  # a statute reference answers "vilken lag" by itself
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
-    if not kinds or best <= 0:
+    if not laws and (not kinds or best <= 0):
         return ranked
-    first = [s for s in head if s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds)]
+    first = [s for s in head if (kinds and best > 0 and s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds))
+             or any(k.search(fold(s.text)) for k in laws)]
     moved = {id(s) for s in first}
     return first + [s for s in ranked if id(s) not in moved]
 

@@ -91,6 +91,16 @@ def test_asking_for_an_example_carries_the_conversation_and_quotes_one(real_retr
     assert "exempel" in a.citations[0].quote.lower()
 
 
+def test_asking_which_law_quotes_the_statute_reference_first(real_retriever):
+    """'Kommunallag (2017:725), 2 kap §2' answers 'vilket lagrum' without sharing a word with it
+    (taxonomy.yaml `laws`); without the rule the quoted sentences are about 'hänvisar'."""
+    a = answer(real_retriever, "vilket lagrum hänvisar Enskede-Årsta-Vantör till om kommunens ansvar?")
+    assert not a.abstained and a.citations[0].chunk.doc_id.startswith("001_")
+    assert "2017:725" in a.citations[0].quote
+    b = answer(real_retriever, "Vilken lag hänvisar de till?", history=["Vad skriver EAV om samordningsuppdraget?"])
+    assert "2017:725" in b.text
+
+
 def test_catalogue_answers_the_remiss_deadline_and_the_document_type(real_retriever):
     a = answer(real_retriever, "sista svarsdag för kulturförvaltningens remiss?")
     assert "2021-02-21" in a.text and a.citations and a.citations[0].chunk.doc_id.startswith("004_")
