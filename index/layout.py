@@ -47,6 +47,19 @@ How furniture is recognised (no strings of any particular template):
     headings, even set in bold on lines of their own), and is kept even when
     it recurs often enough to count as a running line; only a row in page 1's
     top margin band, where letterheads are, stays furniture.
+    A header row with no line of cells side by side (every cell wraps): the
+    lines a continued table's page starts with, read line for line as those
+    right above the row where it began. Under a single repeat a table row
+    under the header is taken only when the reader marked it a later line
+    of the same row ('wrap');
+  * a letterhead on the first page only (no repeat finds it): the run from
+    the page's top edge of lines in the top margin band or in small print,
+    no running text or heading, when some of it is small print: 'margin';
+  * a table of contents: three or more entries with dot leaders to a page
+    number on a page, and the short line over them ('Innehåll'): 'contents'.
+Numbered headings set like the body text ('3.2 Trygghet i offentlig miljö',
+no bold, or typed in a DOCX's Normal style) become heading marks when the
+numbers follow one another as an outline (see _outline).
 A single-page document only loses clear page numbers. A line that occurs once
 (a title block, a signature; in a plain-text file also a one-off letterhead),
 headings of the taxonomy and headings the parser set inside the text area are
@@ -55,7 +68,8 @@ kept.
 `marks` are (start, end, kind) spans of the original text given by the reader
 (Document.marks): 'h0'…'h9' headings (level; h0 a title), 'top'/'bottom' a
 line in the page's top/bottom margin band, 'small' a line set smaller than
-the body and 'table' a table row (PDF), 'header'/'footer' parser-known
+the body and 'table' a table row (PDF; 'wrap' a later line of the same
+row, its cells read one after another), 'header'/'footer' parser-known
 furniture, 'join' a page break inside one paragraph (DOCX).
 """
 
@@ -79,6 +93,8 @@ FUZZY_RATIO = 0.88  # similarity for OCR-varied repeats of a running line
 FUZZY_MAX_PAGES = 400  # above this, repeats must match exactly (bounded work)
 MAX_FUZZY_KEYS = 300  # representatives OCR-varied lines are grouped with (bounded work)
 MAX_HEADER_LINES = 8  # lines a table's header row may take when its cells wrap
+MIN_CONTENTS_LINES = 3  # entries with dot leaders on one page that make a table of contents
+MAX_OUTLINE_WORDS = 12  # words a numbered heading may have
 
 _PN_CLEAR = re.compile(r"(?:sida|sid|page|s\.)\s*(\d{1,4})\s*(?:\(\s*(\d{1,4})\s*\)|(?:av|of|/)\s*(\d{1,4}))?\.?",
                        re.I)
@@ -95,6 +111,8 @@ _CONTACT = re.compile(
 _BULLET = re.compile(r"(?:[•●▪◦·‣∙*■□➢►–—-]|\d{1,2}[.)]|[a-zåäö][)])\s")
 _DIGITS = re.compile(r"\d+")
 _NON_KEY = re.compile(r"[^\w#]+")
+_CONTENTS_ENTRY = re.compile(r"\S.*?\s*(?:(?:\.\s?){4,}|…+|(?:·\s?){4,}|_{4,})\s*\d{1,4}")
+_OUTLINE = re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖÉÜ][^\n]{1,100})")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 # words after which a line-end hyphen is a suspended compound ('trygghets- och
 # säkerhetsarbete'), not a hyphenated word
@@ -105,7 +123,7 @@ _SUSPENDED = frozenset({"och", "eller", "samt", "respektive", "resp", "liksom", 
 class Furniture:
     """One removed line: page (1-based), its span in the original text, its
     text and why it was removed ('page-number' | 'running' | 'contact' |
-    'margin' | 'header' | 'footer' | 'table-header')."""
+    'margin' | 'header' | 'footer' | 'table-header' | 'contents')."""
 
     page: int
     start: int
@@ -171,8 +189,10 @@ class Layout:
     @property
     def furniture_lines(self) -> list[str]:
         """The distinct removed lines in document order (for metadata; a
-        table's repeated header row is no letterhead and is left out)."""
-        return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture if f.kind != "table-header"))
+        table's repeated header row and a table of contents are no letterhead
+        and are left out)."""
+        return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture
+                                  if f.kind not in ("table-header", "contents")))
 
     # the maps are built once per Layout; cached in the instance __dict__
     @property
@@ -356,6 +376,92 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
     return {k for k, g in group.items() if g in running}
 
 
+def _letterhead_block(lines: list[_Line], idx: list[int], protected) -> None:
+    """A letterhead on the first page only ('STOCKHOLMS STAD' in big type,
+    förvaltning, type, dnr, date, handläggare in small print, often in blocks
+    side by side): the run of lines from the page's top edge that lie in its
+    top margin band or are set in small print (and not in the body's type
+    outside the band), none of them running text, a heading or a heading
+    of the taxonomy, is 'margin' when some of it is small print. Running
+    letterheads are found by their repeats; this one occurs once."""
+    run = []
+    for i in idx[:EDGE_LINES]:
+        ln = lines[i]
+        if ln.why:
+            run.append(i)
+            continue
+        if not ln.kinds & {"top", "small"} or _prose(ln.text) or len(ln.text) > MAX_FURNITURE_CHARS \
+                or protected(ln.text) or any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds):
+            break
+        run.append(i)
+    if any("small" in lines[i].kinds and not lines[i].why for i in run):
+        for i in run:
+            lines[i].why = lines[i].why or "margin"
+
+
+def _contents(lines: list[_Line], lines_by_page: list[list[int]]) -> None:
+    """A table of contents: on a page, MIN_CONTENTS_LINES or more entries
+    ('1.2 Mål för perioden ........ 3', dot leaders or an ellipsis run to a
+    page number) are 'contents', and so is a short line right above the
+    first of them ('Innehåll'). They say nothing a passage should quote: the
+    headings they list are in the text where they belong."""
+    for idx in lines_by_page:
+        entries = [n for n, i in enumerate(idx) if not lines[i].why and _CONTENTS_ENTRY.fullmatch(lines[i].text)]
+        if len(entries) < MIN_CONTENTS_LINES:
+            continue
+        for n in entries:
+            lines[idx[n]].why = "contents"
+        n = entries[0] - 1
+        if n >= 0 and not lines[idx[n]].why and len(lines[idx[n]].text.split()) <= 3 \
+                and not _SENTENCE_END.search(lines[idx[n]].text):
+            lines[idx[n]].why = "contents"
+
+
+def _outline(lines: list[_Line], content: list[int], marked: set[int]) -> dict[int, int]:
+    """Numbered headings the parser did not see ('3.2 Trygghet i offentlig
+    miljö' set like the body text, or typed in a DOCX's Normal style): content
+    lines numbered as an outline, each number following the one before it
+    (the next at its level, or the first under it: 1, 1.1, 1.2, 2, 2.1 ...),
+    with no sentence end; a run of numbered lines that follow one another
+    directly at one level is a numbered list, not headings. At least two
+    such headings, else none. Returns line -> level (the numbering depth, or
+    the level the parser gave marked headings of that depth, one more for
+    each step deeper)."""
+    cands = []  # (position in content, line, number)
+    for n, i in enumerate(content):
+        m = _OUTLINE.fullmatch(lines[i].text)
+        if not m or "table" in lines[i].kinds or _SENTENCE_END.search(m.group(2)) \
+                or lines[i].text.endswith((",", ";", ":")) or len(m.group(2).split()) > MAX_OUTLINE_WORDS:
+            continue
+        cands.append((n, i, tuple(int(x) for x in m.group(1).split("."))))
+    listed = set()
+    for (n, i, a), (n2, i2, b) in zip(cands, cands[1:]):
+        if n2 == n + 1 and len(a) == len(b) and b == a[:-1] + (a[-1] + 1,):
+            listed.update((i, i2))  # '1. …' / '2. …' on consecutive lines: a list
+    out: dict[int, tuple[int, ...]] = {}
+    prev: tuple[int, ...] = ()
+    for n, i, num in cands:
+        if i in listed:
+            continue
+        ok = num == prev + (1,) or any(num == prev[:k] + (prev[k] + 1,) for k in range(len(prev)))
+        if ok:
+            out[i] = num
+            prev = num
+    if len(out) < 2:
+        return {}
+    depth_level = {}
+    for i, num in out.items():
+        for k in lines[i].kinds:
+            if i in marked and k[0] == "h" and k[1:].isdigit() and k != "h0":
+                depth_level.setdefault(len(num), int(k[1:]))
+
+    def level(depth: int) -> int:  # a depth the parser marked none of: one level per step below a marked one
+        known = [d for d in depth_level if d <= depth]
+        return depth_level[max(known)] + depth - max(known) if known else depth
+
+    return {i: min(9, level(len(num))) for i, num in out.items() if i not in marked}
+
+
 def _bare_numbers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int]:
     """Bare page numbers ('3', '- 3 -') as the first or last line of a page,
     kept only when they follow the page order on two or more pages."""
@@ -386,6 +492,7 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]
     for ln in lines:  # what the parser knows
         if ln.kinds & {"header", "footer"}:
             ln.why = "header" if "header" in ln.kinds else "footer"
+    _contents(lines, lines_by_page)
 
     if content_pages < 2:  # a single page: clear page numbers at its edges only
         for _, top, bottom in _edge_runs(lines_by_page, lines, 3):
@@ -430,6 +537,7 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]
                 gap += 1
                 if gap > MAX_GAP:
                     break
+    _letterhead_block(lines, next((idx for idx in lines_by_page if idx), []), protected)
     # clear page numbers a little further in (letterheads of 15+ lines)
     for p, top, bottom in _edge_runs(lines_by_page, lines, EDGE_LINES + 4):
         for i in {*top, *bottom}:
@@ -483,9 +591,11 @@ def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[in
     for idx in lines_by_page:
         for n, i in enumerate(idx):
             above = lines[idx[n - 1]] if n else None
-            if "table" in lines[i].kinds and (above is None or "table" not in above.kinds or above.why):
+            if "table" in lines[i].kinds and "wrap" not in lines[i].kinds \
+                    and (above is None or "table" not in above.kinds or above.why):
                 begins.setdefault(key(i), []).append(i)
     repeats: dict[int, list[tuple[int, int, str]]] = {}  # origin row -> (anchor, first content line, its why)
+    kept: set[int] = set()
     for p in range(1, len(lines_by_page)):
         idx = lines_by_page[p]
         before = [i for i in lines_by_page[p - 1] if not lines[i].why][-2:]
@@ -509,8 +619,11 @@ def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[in
                 repeats.setdefault(origin, []).append((c, idx[n] if n < len(idx) else c, lines[c].why))
                 lines[c].why = "table-header"
                 break
+        else:
+            kept.update(_header_over_rows(lines, idx, n, sorted(i for rows in begins.values() for i in rows),
+                                          lines_by_page, at, same_text))
 
-    kept: set[int] = set()
+    kept.update(_cell_rests(lines, lines_by_page, begins))
     for origin, anchors in repeats.items():
         o_idx, o = lines_by_page[lines[origin].page], at[origin]
         span = range(lines[origin].page, lines[anchors[-1][0]].page + 1)
@@ -522,8 +635,9 @@ def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[in
                 i, j = idx[k + f + 1], o_idx[o + f + 1]
                 if j >= c or len(lines[i].text) > MAX_FURNITURE_CHARS or not same_text(i, j):
                     break
-                if "table" in lines[i].kinds and len(anchors) < 2:
+                if "table" in lines[i].kinds and "wrap" not in lines[i].kinds and len(anchors) < 2:
                     break  # a table row under the header: a body row or a part of it? one repeat cannot tell
+                    # (the reader's 'wrap' says: the same row, a later line of its cells)
                 f += 1
             b = 0
             while b + f < MAX_HEADER_LINES - 1 and k - b > 0 and o - b > 0:
@@ -563,6 +677,73 @@ def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[in
                     break
                 lines[i].why = ""  # small print reached from the edge only through the header row
     return kept
+
+
+def _header_over_rows(lines: list[_Line], idx: list[int], n: int, begun: list[int],
+                      lines_by_page: list[list[int]], at: dict[int, int], same_text) -> set[int]:
+    """A repeated header row with no table row in it (its cells wrap so that
+    no line has cells side by side, and the reader marked none): on a page
+    whose previous page ends in table rows, the lines from the page's first
+    content line (and the lines just above it taken for running ones) down to
+    its first table row read line for line as the lines right above the row
+    where the table began (`begun`: rows that begin a table, in document
+    order; the latest before this page). They are furniture
+    ('table-header'); the lines where the table began are content, the
+    column names (returned: no section headings). Nothing when the page's
+    content starts with a table row or something else stands between."""
+    t = next((k for k in range(n, min(len(idx), n + MAX_HEADER_LINES)) if "table" in lines[idx[k]].kinds), None)
+    j = bisect.bisect_left(begun, idx[0]) - 1 if idx else -1
+    while j >= 0 and at[begun[j]] and lines[lines_by_page[lines[begun[j]].page][at[begun[j]] - 1]].why == "table-header":
+        j -= 1  # a row under a repeat of the header: the table began further up
+    if t is None or j < 0:
+        return set()
+    origin = begun[j]
+    o_idx, o = lines_by_page[lines[origin].page], at[origin]
+    run = list(range(n, t))
+    if o < len(run) or not all(same_text(idx[x], o_idx[o - len(run) + q]) for q, x in enumerate(run)):
+        return set()
+    k = n - 1  # a header row that recurs often enough to have been taken for a running line at this page's
+    while k >= 0 and lines[idx[k]].why in ("running", "margin") and len(run) < min(o, MAX_HEADER_LINES - 1):
+        c = o_idx[o - len(run) - 1]  # top, yet where the table began it is text (a running header is not)
+        if lines[c].why or not same_text(idx[k], c):
+            break
+        run.insert(0, k)
+        k -= 1
+    if not run:
+        return set()
+    head = o_idx[o - len(run):o]
+    if any(len(lines[i].text) > MAX_FURNITURE_CHARS or _prose(lines[i].text)
+           or lines[i].why not in ("", "running", "margin") for i in head):
+        return set()
+    for x in run:
+        lines[idx[x]].why = "table-header"
+    for i in head:
+        if lines[i].why and not (lines[i].page == 0 and "top" in lines[i].kinds):
+            lines[i].why = ""  # where the table begins: content
+    return set(head)
+
+
+def _cell_rests(lines: list[_Line], lines_by_page: list[list[int]], begins: dict[str, list[int]]) -> set[int]:
+    """Lines between a table's first row and its next row: the rests of the
+    header row's wrapped cells ('förvaltning', 'Tidplan för', 'genomförande'),
+    short lines, at most MAX_HEADER_LINES - 1 of them. They are column names,
+    not section headings, even set in bold on lines of their own. (A heading
+    between two tables follows the last row of the first, not its first.)"""
+    at = {i: n for idx in lines_by_page for n, i in enumerate(idx)}
+    out: set[int] = set()
+    for rows in begins.values():
+        for first in rows:
+            idx = lines_by_page[lines[first].page]
+            run = []
+            for i in idx[at[first] + 1:at[first] + MAX_HEADER_LINES]:
+                if "table" in lines[i].kinds:
+                    if run:
+                        out.update(run)
+                    break
+                if lines[i].why or len(lines[i].text) > MAX_FURNITURE_CHARS or _prose(lines[i].text):
+                    break
+                run.append(i)
+    return out
 
 
 # --------------------------------------------------------------------------- joining
@@ -658,6 +839,10 @@ def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[t
 
     heading_lines = {i for i, ln in enumerate(lines) if i not in header_rows
                      and any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)}
+    numbered = _outline(lines, [i for i, ln in enumerate(lines) if not ln.why and i not in header_rows],
+                        heading_lines)
+    heading_marks += [(lines[i].start, lines[i].end, level) for i, level in numbered.items()]
+    heading_lines |= set(numbered)
     content = [i for i, ln in enumerate(lines) if not ln.why]
     removed = [ln for ln in lines if ln.why]
     edits: list[tuple[int, int, str]] = []  # (orig_a, orig_b, replacement)

@@ -203,8 +203,9 @@ class _PdfLine:
     size: float  # effective font size (pt) of most of its characters
     bold: bool
     y: float | None  # distance from the top of the page, 0..1 (None: unknown)
-    table: bool  # several same-font pieces side by side: a table row
+    table: bool  # several same-font pieces side by side, or a line of a row read cell by cell: a table row
     text: str
+    wrap: bool = False  # the line goes on with the table row of the line before (a wrapped cell read on)
 
 
 def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
@@ -259,13 +260,51 @@ def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
         same_font = len({(v[1], v[2]) for v in pieces.values()}) == 1
         table = same_font and len(xs) >= 2 and (len(xs) >= 3 or not line.strip().split()[0][:1].isdigit())
         out.append(_PdfLine(s, e, size, bold, y, table, line.strip()))
+    _wrapped_rows(out)
     return text, out
+
+
+ROW_EPS = 0.004  # page heights: two lines this close are on one baseline
+MAX_ROW_LINES = 10  # lines one table row may take when its cells wrap and are read one after another
+
+
+def _wrapped_rows(lines: list[_PdfLine]) -> None:
+    """Mark the lines of a table row whose cells wrap and that the parser
+    read cell by cell: the text goes back *up* the page to the baseline of a
+    line just before it ('Åtgärd som nämnden' / 'ansvarar för' / 'Ansvarig
+    nämnd och' / 'förvaltning': the third line is back on the first one's
+    baseline). Such a row is the lines from the one it returns to, on as
+    long as they stay within the row's height; each is a table row (no
+    heading, even when set in bold) and each but the first a 'wrap' of the
+    row. Running text only goes down; a second column that starts again at
+    the top of the page goes back more than MAX_ROW_LINES lines and is no row."""
+    k = 1
+    while k < len(lines):
+        y, prev = lines[k].y, lines[k - 1].y
+        if y is None or prev is None or y >= prev - ROW_EPS:
+            k += 1
+            continue
+        j = next((j for j in range(k - 1, max(-1, k - MAX_ROW_LINES), -1)
+                  if lines[j].y is not None and lines[j].y <= y + ROW_EPS), None)
+        if j is None or any(ln.y is None for ln in lines[j:k]):
+            k += 1
+            continue
+        top, bottom = lines[j].y, max(ln.y for ln in lines[j:k + 1])
+        end = k + 1
+        while end < len(lines) and end - j < MAX_ROW_LINES and lines[end].y is not None \
+                and top - ROW_EPS <= lines[end].y <= bottom + ROW_EPS:
+            end += 1  # a later cell's lines, within the row's height
+        for n in range(j, end):
+            lines[n].table = True
+            lines[n].wrap = lines[n].wrap or n > j
+        k = end
 
 
 def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
     """Per page: 'top'/'bottom' for lines in the margin bands, 'small' for
     lines set smaller than the body text, 'table' for table rows (several
-    pieces of one font side by side), and 'hN' for heading lines (N by
+    pieces of one font side by side, or the lines of a row read cell by cell:
+    'wrap' on each but its first, see _wrapped_rows), and 'hN' for heading lines (N by
     size rank over the document; a style used once, on page 1, is the title:
     h0). Consecutive heading lines of one style are one heading."""
     from index.chunk import is_known_heading
@@ -290,6 +329,8 @@ def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
                 marks[p].append((ln.start, ln.end, "small"))
             if ln.table:
                 marks[p].append((ln.start, ln.end, "table"))
+            if ln.wrap:
+                marks[p].append((ln.start, ln.end, "wrap"))
             style = None
             words = ln.text.split()
             if body > 0 and not ln.table and 1 <= len(words) <= MAX_HEADING_WORDS and len(ln.text) <= 120 \

@@ -1,7 +1,7 @@
 """A realistic test corpus of generated PDF and DOCX documents, with the
 ground truth next to the generator.
 
-Seven layouts, none of them the seed corpus's template, all text, nämnder and
+Eleven layouts, none of them the seed corpus's template, all text, nämnder and
 names invented:
 
   a_tjut_ekudden.pdf    4-page tjänsteutlåtande: letterhead and dnr block on every
@@ -26,6 +26,17 @@ names invented:
                         row reads as four lines, only one of them a table row (one table
                         from page 1 to 3, one from page 3 to 4 whose first cell wraps too):
                         every line of a repeat is furniture, the first header row content.
+  h_tjut_vallby.pdf     a letterhead on page 1 only, its type/dnr/date/handläggare block on the
+                        right (the reader goes back up the page for it); alternating running
+                        heads with 'N (M)' at the top on later pages; an address footer.
+  i_program_innehall.pdf  a programme with a table of contents (dot leaders) and numbered
+                        headings set like the body text (no bold, no size).
+  j_tjut_ostberg.docx   Word: the letterhead is the first-page header, later pages have their
+                        own header and footer; numbered headings typed in the Normal style.
+  k_atgarder_parker.pdf  tables at body size whose header cells the reader reads one after
+                        another: a header row with no line of cells side by side (3 pages), one
+                        ending in a line of cells side by side under a single repeat (2 pages),
+                        a one-page table whose bold header lines are no headings.
 
 `build_corpus(folder)` writes them and returns the `Case`s: for each, the
 paragraphs as they should read once cleaned (whole, page breaks joined), the
@@ -197,9 +208,10 @@ def _render_blocks(pdf, blocks: list[tuple], *, body=10.5, h1=(12.5, "B"), h2=(1
                 pdf.multi_cell(0, line_h, f"{bullet} {item}", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2.5)
         elif kind == "table":  # ("table", rows[, column widths[, options]]): fpdf2 repeats the header row
-            pdf.set_font("sans", "", body - 1)  # on every page; options: fpdf2's table arguments (v_align, ...)
+            opts = dict(b[3]) if len(b) > 3 else {}  # on every page; options: fpdf2's table arguments (v_align,
+            pdf.set_font("sans", "", opts.pop("font_size", body - 1))  # ...) and font_size (default body - 1)
             with pdf.table(first_row_as_headings=True, line_height=line_h,
-                           col_widths=b[2] if len(b) > 2 else None, **(b[3] if len(b) > 3 else {})) as table:
+                           col_widths=b[2] if len(b) > 2 else None, **opts) as table:
                 for row in b[1]:
                     r = table.row()
                     for cell in row:
@@ -821,7 +833,364 @@ def layout_g(folder: Path) -> Case:
     return _truth(case, pages)
 
 
-LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f, layout_g)
+# --------------------------------------------------------------------------- (h) letterhead block on the right
+
+H_NAMND = "Vallby stadsdelsnämnd"
+H_DNR = "VA 2028/123"
+H_CONTACT = "Kim Ahlström"
+H_FOOTER = "Vallby stadsdelsförvaltning · Vallbyvägen 3 · 163 70 Spånga · Växel 08-508 55 000 · stockholm.se"
+
+
+def layout_h(folder: Path) -> Case:
+    """A tjänsteutlåtande whose page-1 letterhead has a block on the right
+    (type, dnr, date, handläggare) drawn after the block on the left, so the
+    reader goes back up the page for it; later pages carry book-style running
+    heads that alternate (even pages: page number left, förvaltning right;
+    odd pages: type and dnr left, page number right, 'N (M)' at the top), and
+    an address footer. Sentences cross the page breaks 1→2 and 2→3, a word is
+    hyphenated across 3→4."""
+    n = 4
+    furniture = ["STOCKHOLMS STAD", "Vallby stadsdelsförvaltning", "Avdelningen för stadsmiljö", "Tjänsteutlåtande",
+                 f"Dnr {H_DNR}", "Datum 2028-01-15", f"Handläggare {H_CONTACT}", "Telefon 08-508 55 123",
+                 f"Tjänsteutlåtande · Dnr {H_DNR}", H_FOOTER, *[f"{i} ({n})" for i in range(2, n + 1)]]
+
+    def header(pdf):
+        pdf.set_font("sans", "", 8.5)
+        if pdf.page_no() == 1:
+            pdf.set_xy(20, 10)
+            pdf.set_font("sans", "B", 12)
+            pdf.cell(80, 6, "STOCKHOLMS STAD", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("sans", "", 9)
+            pdf.cell(80, 5, "Vallby stadsdelsförvaltning", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(80, 5, "Avdelningen för stadsmiljö", new_x="LMARGIN", new_y="NEXT")
+            for k, line in enumerate(["Tjänsteutlåtande", f"Dnr {H_DNR}", "Datum 2028-01-15",
+                                      f"Handläggare {H_CONTACT}", "Telefon 08-508 55 123"]):
+                pdf.set_xy(125, 10 + 5 * k)
+                pdf.cell(0, 5, line)
+            pdf.set_y(44)
+            return
+        pdf.set_y(12)
+        if pdf.page_no() % 2 == 0:
+            pdf.cell(40, 4, f"{pdf.page_no()} ({{nb}})")
+            pdf.cell(0, 4, "Vallby stadsdelsförvaltning", align="R")
+        else:
+            pdf.cell(120, 4, f"Tjänsteutlåtande · Dnr {H_DNR}")
+            pdf.cell(0, 4, f"{pdf.page_no()} ({{nb}})", align="R")
+        pdf.set_y(26)
+
+    def footer(pdf):
+        pdf.set_y(-16)
+        pdf.set_font("sans", "", 7.5)
+        pdf.cell(0, 4, H_FOOTER, align="C")
+
+    pages = [
+        [("lines", [f"Till {H_NAMND}"]),
+         ("title", "Svar på remiss om trygghetsprogram för Stockholms stad 2028–2031"),
+         ("lines", ["Remiss från kommunstyrelsen, KS 2027/2001"]),
+         ("h", 1, "Förslag till beslut"),
+         ("p", "Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande och överlämnar det till "
+               "kommunstyrelsen som svar på remissen."),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Förvaltningen ställer sig bakom förslaget. Förvaltningen vill särskilt lyfta fram "
+               "betydelsen av trygga gångstråk mellan tunnelbanan och bostadsområdena i Vallby, "
+               "eftersom många boende upplever dem som otrygga efter mörkrets inbrott."),
+         ("h", 1, "Bakgrund"),
+         ("p", "Kommunstyrelsen har skickat förslaget till nytt trygghetsprogram på remiss till "
+               "stadsdelsnämnderna och facknämnderna. Programmet ska gälla under perioden 2028–2031 "
+               "och ersätter programmet för 2024–2027. I förslaget får stadsdelsnämnderna ett "
+               "större ansvar för det lokala trygghetsarbetet, och förvaltningen har därför gått "
+               "igenom vilka delar av verksamheten som berörs och hur")],
+        [("c", "arbetet kan organiseras i Vallby under programperioden. Genomgången redovisas nedan."),
+         ("h", 1, "Förvaltningens synpunkter"),
+         ("h", 2, "Gångstråk och belysning"),
+         ("p", "Förvaltningen har tillsammans med trafikkontoret inventerat belysningen längs de stora "
+               "gångstråken. Inventeringen visar att flera stråk saknar belysning på långa sträckor, "
+               "särskilt vid parkerna och vid infarten till centrum."),
+         ("p", "Förvaltningen föreslår att programmet anger att belysningen längs gångstråk ska "
+               "prioriteras där trygghetsmätningen visar att många avstår från att gå ut efter "
+               "mörkrets inbrott. Förvaltningen bedömer att åtgärden är en av de viktigaste i "
+               "programmet för de boende i Vallby och att den därför bör följas upp varje år "
+               "tillsammans med")],
+        [("c", "trygghetsmätningen, så att effekterna kan jämföras mellan åren."),
+         ("h", 2, "Samverkan med fastighetsägare"),
+         ("p", "Fastighetsägarna i Vallby deltar redan i det lokala trygghetsrådet. Förvaltningen vill "
+               "att programmet beskriver hur fastighetsägarnas åtgärder kan samordnas med stadens, "
+               "till exempel när det gäller belysning på gårdar och i garage."),
+         ("p", "Förvaltningen ser också ett behov av att staden tar fram en gemensam modell för "
+               "trygghetsvandringar tillsammans med fastighetsägarna. Modellen bör beskriva hur "
+               "vandringarna planeras, vilka som bjuds in och hur resultaten återkopplas till de "
+               "boende. Erfarenheterna från Vallby visar att vandringar som följs upp ger en ökad "
+               "trygg-")],
+        [("c", "het i området och ett större förtroende för stadens arbete."),
+         ("lines", ["Maria Lindqvist", "Stadsdelsdirektör"])],
+    ]
+    path = folder / "h_tjut_vallby.pdf"
+    _write_pdf(path, n, header, footer, pages, margins=(20, 26, 20), bottom=24,
+               body=10.5, h1=(12, "B"), h2=(10.5, "B"), title=(14, "B"))
+    case = Case("h: brevhuvud till höger, växlande sidhuvud", path.name, n, furniture=furniture,
+                meta={"namnd": H_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": H_DNR,
+                      "remiss_dnr": "KS 2027/2001", "date": "2028-01-15", "handlaggare": H_CONTACT})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (i) programme: contents, plain headings
+
+I_TITLE = "Program för trygga offentliga miljöer 2029–2032"
+
+
+def _i_pages() -> list[list[tuple]]:
+    return [
+        [("title", I_TITLE),
+         ("p", "Programmet anger hur staden gör offentliga miljöer trygga under perioden 2029–2032. "
+               "Det beslutas av kommunfullmäktige och gäller för alla nämnder och bolagsstyrelser.")],
+        [],  # the table of contents (drawn by layout_i)
+        [("h", 1, "1 Inledning"),
+         ("p", "Trygga offentliga miljöer är en förutsättning för att invånarna ska kunna använda hela "
+               "staden. Programmet samlar stadens arbete med belysning, skötsel och utformning av "
+               "gator, torg och parker."),
+         ("h", 2, "1.1 Syfte"),
+         ("p", "Syftet med programmet är att nämnderna ska arbeta mot gemensamma mål och att "
+               "resultaten ska kunna följas upp på ett jämförbart sätt i alla stadsdelar."),
+         ("h", 2, "1.2 Utgångspunkter"),
+         ("p", "Programmet bygger på trygghetsmätningen, de lokala lägesbilderna och de dialoger som "
+               "stadsdelsnämnderna har fört med invånarna. Där invånarna har pekat ut platser som "
+               "otrygga ska nämnderna prioritera åtgärder som förbättrar överblicken och belysningen, "
+               "och de ska redovisa hur platserna har förändrats när programmet följs upp. Arbetet "
+               "ska bedrivas tillsammans med fastighetsägare och de")],
+        [("c", "föreningar som verkar på platserna, så att åtgärderna kompletterar varandra."),
+         ("h", 1, "2 Trygghet i offentlig miljö"),
+         ("h", 2, "2.1 Belysning"),
+         ("p", "Trafiknämnden ansvarar för belysningen på gator, gång- och cykelvägar. Belysningen ska "
+               "vara jämn och bländfri, så att den som går kan se ansikten på tio meters avstånd."),
+         ("h", 2, "2.2 Skötsel och renhållning"),
+         ("p", "Klotter och skadegörelse ska åtgärdas inom ett dygn på platser som invånarna har pekat "
+               "ut som otrygga. Stadsdelsnämnderna ansvarar för skötseln av parker och torg."),
+         ("h", 1, "3 Uppföljning"),
+         ("p", "Programmet följs upp årligen i stadens uppföljning av mål och budget. Resultaten "
+               "redovisas för kommunfullmäktige.")],
+    ]
+
+
+I_CONTENTS = [("1 Inledning", 3), ("1.1 Syfte", 3), ("1.2 Utgångspunkter", 3), ("2 Trygghet i offentlig miljö", 4),
+              ("2.1 Belysning", 4), ("2.2 Skötsel och renhållning", 4), ("3 Uppföljning", 4)]
+
+
+def layout_i(folder: Path) -> Case:
+    """A programme with a table of contents ('1 Inledning ........ 3', dot
+    leaders) on page 2 and numbered headings set like the body text (no bold,
+    no bigger size: only the numbering says they are headings); a running
+    header and bare page numbers from page 2, a sentence across 3→4."""
+    n = 4
+    dots = {k: f"{title} {'.' * (70 - 2 * len(title))}" for k, (title, _) in enumerate(I_CONTENTS)}
+    furniture = [I_TITLE, *[str(i) for i in range(2, n + 1)], *(f"{dots[k]} {pg}" for k, (_, pg) in enumerate(I_CONTENTS))]
+
+    def header(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(10)
+            pdf.set_font("sans", "", 8)
+            pdf.cell(0, 4, I_TITLE, align="R")
+            pdf.set_y(24)
+
+    def footer(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(-14)
+            pdf.set_font("sans", "", 9)
+            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+
+    pages = _i_pages()
+    pdf = _f_pdf(header, footer)
+    for pno, blocks in enumerate(pages, 1):
+        pdf.add_page()
+        if pno == 2:
+            pdf.set_font("sans", "B", 13)
+            pdf.cell(0, 8, "Innehåll", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("sans", "", 10.5)
+            for k, (title, pg) in enumerate(I_CONTENTS):
+                pdf.set_x(22 + (6 if "." in title.split()[0] else 0))
+                pdf.cell(150, 6, dots[k])
+                pdf.cell(0, 6, str(pg), align="R", new_x="LMARGIN", new_y="NEXT")
+        _render_blocks(pdf, blocks, body=10.5, h1=(10.5, ""), h2=(10.5, ""), title=(18, "B"))
+    path = folder / "i_program_innehall.pdf"
+    _save(pdf, path, n)
+    case = Case("i: program, innehållsförteckning + rubriker utan fetstil", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2029-2032"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (j) DOCX: first-page letterhead
+
+J_NAMND = "Östbergs stadsdelsnämnd"
+
+
+def layout_j(folder: Path) -> Case:
+    """A Word tjänsteutlåtande whose letterhead (förvaltning, type, dnr, date,
+    handläggare) is the *first-page* header and whose later pages have a
+    short running header and a footer of their own; the headings are typed,
+    numbered, in the Normal style ('3.2 Trygghet i offentlig miljö'); a page
+    break inside a paragraph."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    first_header = ["STOCKHOLMS STAD\tTjänsteutlåtande", "Östbergs stadsdelsförvaltning\tDnr ÖB 2028/77",
+                    "Avdelningen för samhällsutveckling\t2028-02-10", "Handläggare: Sara Eklund\tTelefon 08-508 60 117"]
+    first_footer = ["Östbergs stadsdelsförvaltning · Box 5021 · 121 16 Johanneshov · Växel 08-508 60 000"]
+    header_lines = ["Östbergs stadsdelsförvaltning · Tjänsteutlåtande · Dnr ÖB 2028/77"]
+    footer_lines = ["stockholm.se/ostberg"]
+    pages = [
+        [("lines", [f"Till {J_NAMND}"]),
+         ("title", "Svar på remiss om trygghetsprogram för Stockholms stad 2028–2031"),
+         ("h", 1, "1 Förslag till beslut"),
+         ("p", "Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande som svar på remissen."),
+         ("h", 1, "2 Sammanfattning"),
+         ("p", "Förvaltningen välkomnar förslaget. Förvaltningen ser gärna att programmet tydligare "
+               "beskriver hur stadsdelsnämnderna ska samverka med skolorna kring tryggheten på "
+               "skolvägarna, eftersom föräldrar i Östberg under flera år har påtalat att barnen")],
+        [("c", "känner sig otrygga vid busshållplatserna på morgonen. Förvaltningen föreslår fler vuxna "
+               "på plats under de första veckorna av varje termin."),
+         ("h", 1, "3 Förvaltningens synpunkter"),
+         ("h", 2, "3.1 Skolvägar"),
+         ("p", "Förvaltningen har kartlagt skolvägarna tillsammans med skolorna. Kartläggningen visar att "
+               "de flesta otrygga platserna ligger vid hållplatser och gångtunnlar.")],
+        [("h", 2, "3.2 Trygghet i offentlig miljö"),
+         ("p", "Förvaltningen anser att programmet bör ange hur belysningen i gångtunnlar ska förbättras "
+               "och vem som ansvarar för att den underhålls."),
+         ("h", 1, "4 Ekonomiska konsekvenser"),
+         ("p", "Förslagen ryms inom förvaltningens budget för år 2028.")],
+    ]
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.different_first_page_header_footer = True
+    sec.first_page_header.paragraphs[0].text = first_header[0]
+    for ln in first_header[1:]:
+        sec.first_page_header.add_paragraph(ln)
+    sec.first_page_footer.paragraphs[0].text = first_footer[0]
+    sec.header.paragraphs[0].text = header_lines[0]
+    sec.footer.paragraphs[0].text = footer_lines[0]
+    pending_break, last = False, None
+    for pno, blocks in enumerate(pages):
+        for b in blocks:
+            kind = b[0]
+            if kind == "title":
+                par = d.add_heading(b[1], level=0)
+            elif kind == "h":
+                par = d.add_paragraph(b[2])  # typed, numbered, in the Normal style
+            elif kind == "p":
+                par = d.add_paragraph(b[1])
+            elif kind == "lines":
+                par = d.add_paragraph("\n".join(b[1]))
+            elif kind == "c":
+                last.add_run().add_break(WD_BREAK.PAGE)
+                last.add_run(b[1])
+                continue
+            if pending_break:
+                par.paragraph_format.page_break_before = True
+                pending_break = False
+            last = par
+        nxt = pages[pno + 1] if pno + 1 < len(pages) else None
+        pending_break = bool(nxt) and nxt[0][0] != "c"
+    path = folder / "j_tjut_ostberg.docx"
+    d.save(path)
+    furniture = [*(part for ln in first_header + header_lines for part in ln.split("\t")), *first_footer,
+                 *footer_lines]
+    case = Case("j: DOCX, brevhuvud på första sidan, numrerade rubriker", path.name, len(pages), furniture=furniture,
+                meta={"namnd": J_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": "ÖB 2028/77",
+                      "date": "2028-02-10", "handlaggare": "Sara Eklund"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (k) programme: header rows read cell by cell
+
+K_RUNNING = "Stockholms stad · Åtgärdsplan för trygga parker 2028–2031"
+# both header cells wrap, so no line of the header row has cells side by side (table K1, pages 1–3)
+K_TABLE_1 = [["Åtgärd som parknämnden genomför under programperioden i stadens parker",
+              "Ansvarig nämnd eller förvaltning för åtgärden"],
+             *[[f"{what} i {park}", who] for park in ("Vallbyparken", "Östbergsparken", "Ekuddsparken", "Bergsviksparken")
+               for what, who in (("Ny belysning längs gångvägar", "Trafiknämnden"),
+                                 ("Röjning av buskage vid entréer", "Parkförvaltningen"),
+                                 ("Trygghetsvandring med boende", "Stadsdelsförvaltningen"),
+                                 ("Upprustning av lekplatsen", "Parkförvaltningen"),
+                                 ("Sanering av klotter inom ett dygn", "Trafiknämnden"),
+                                 ("Fler bänkar och papperskorgar", "Parkförvaltningen"),
+                                 ("Öppen toalett kvällstid", "Stadsdelsförvaltningen"),
+                                 ("Väktare under sommarhelger", "Kommunstyrelsen"),
+                                 ("Belysta motionsslingor", "Idrottsnämnden"),
+                                 ("Kameror vid parkeringen", "Kommunstyrelsen"),
+                                 ("Ny skylt med kontaktuppgifter", "Parkförvaltningen"),
+                                 ("Samverkan med fastighetsägare", "Stadsdelsförvaltningen"),
+                                 ("Föreningsdrivet kafé i parken", "Kulturnämnden"),
+                                 ("Evenemang under sommarlovet", "Kulturnämnden"),
+                                 ("Lokal parkvärd på helger", "Stadsdelsförvaltningen"),
+                                 ("Gräsklippning före skolstart", "Parkförvaltningen"),
+                                 ("Städning efter helger", "Parkförvaltningen"),
+                                 ("Blomsterplanteringar vid entréer", "Parkförvaltningen"),
+                                 ("Uppföljning med trygghetsmätning", "Stadsdelsförvaltningen"),
+                                 ("Dialog med förskolor", "Stadsdelsförvaltningen"),
+                                 ("Nya gångvägar genom parken", "Trafiknämnden"),
+                                 ("Hundrastgård med belysning", "Parkförvaltningen"))]]
+# the second header cell wraps, so the row reads 'Insats Målgrupp och' / 'ålder' / 'Ansvar Tidplan': the last a
+# line of cells side by side too (table K2, pages 3–4: one repeat)
+K_TABLE_2 = [["Insats", "Målgrupp och ålder", "Ansvar", "Tidplan"],
+             *[[f"{what} i {area}", group, "SDN", year] for area in ("Vallby", "Östberg", "Ekudden", "Bergsvik")
+               for what, group, year in (("Parkvärdar", "Unga 16–19", "2028"), ("Lovaktiviteter", "Barn 6–12", "2028"),
+                                         ("Kvällsfotboll", "Unga 12–18", "2029"), ("Parkhäng", "Unga 13–17", "2029"),
+                                         ("Utegym", "Vuxna", "2030"), ("Skridskobana", "Alla", "2030"),
+                                         ("Naturskola", "Barn 8–12", "2031"), ("Odlingslotter", "Alla", "2031"),
+                                         ("Boulebana", "Äldre", "2028"), ("Parkteater", "Alla", "2029"))]]
+# a table that stays on one page, its header cells wrapped and set in bold at body size (table K3)
+K_TABLE_3 = [["Mått", "Källa för uppgiften och mätmetod", "Rapporteras till"],
+             ["Andel som känner sig trygga i parken", "Trygghetsmätningen", "Kommunfullmäktige"],
+             ["Antal anmälda brott i parken", "Polisens statistik", "Parknämnden"],
+             ["Antal besökare kvällstid", "Räkning vid entréerna", "Parknämnden"]]
+
+
+def _k_pages() -> list[list[tuple]]:
+    top = {"v_align": "TOP", "font_size": 10.5}
+    return [
+        [("title", "Åtgärdsplan för trygga parker 2028–2031"),
+         ("p", "Åtgärdsplanen beskriver vad nämnderna gör för att stadens parker ska vara trygga under "
+               "perioden 2028–2031."),
+         ("h", 1, "1 Åtgärder i parkerna"),
+         ("p", "Tabellen visar åtgärderna i varje park och vem som ansvarar för dem."),
+         ("table", K_TABLE_1, (60, 40), top)],
+        [],
+        [("h", 1, "2 Insatser för unga"),
+         ("p", "Stadsdelsnämnderna genomför insatser för unga i parkerna under hela programperioden."),
+         ("table", K_TABLE_2, (40, 20, 20, 20), top)],
+        [("p", "Insatserna följs upp av stadsdelsnämnderna varje år."),
+         ("h", 1, "3 Uppföljning"),
+         ("p", "Åtgärdsplanen följs upp med de mått som tabellen visar."),
+         ("table", K_TABLE_3, (40, 30, 30), top),
+         ("p", "Uppföljningen redovisas för kommunfullmäktige varje år.")],
+    ]
+
+
+def layout_k(folder: Path) -> Case:
+    """Tables set at body size whose wrapped header cells the reader reads
+    one cell after another (top-aligned): K1 (pages 1–3) with both header
+    cells wrapping, so no line of its header row has cells side by side; K2
+    (pages 3–4, one repeat) whose header row ends in a line of cells side by
+    side after a wrapped rest; K3 on one page, its bold header lines no
+    section headings."""
+    n = 4
+    furniture = [K_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
+    pages = _k_pages()
+    pdf = _f_pdf(_running_header(K_RUNNING), _page_number_footer())
+    for pno, blocks in enumerate(pages, 1):
+        if pno == 1:
+            pdf.add_page()
+        if blocks:
+            assert pdf.page == pno, f"layout k: the blocks of page {pno} begin on page {pdf.page}"
+            _render_blocks(pdf, blocks, **F_STYLE)
+    path = folder / "k_atgarder_parker.pdf"
+    _save(pdf, path, n)
+    case = Case("k: tabellrubriker lästa cell för cell", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
+                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (K_TABLE_1, K_TABLE_2)])
+    return _truth(case, pages)
+
+
+LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f, layout_g, layout_h, layout_i, layout_j,
+           layout_k)
 
 
 def build_corpus(folder: Path) -> list[Case]:

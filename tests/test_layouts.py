@@ -610,7 +610,8 @@ def test_layout_table_prints(processed):
 @pytest.mark.integration
 def test_layouts_ingested_and_answered_with_the_right_citation(corpus, tmp_path):
     """Real ingest with the bundled model: the question about the sentence that
-    crosses page 2→3 of layout (a) is answered from layout (a), pages 2–3."""
+    crosses page 2→3 of layout (a) is answered from layout (a), pages 2–3;
+    likewise for layouts (h) and (j)."""
     from index.pipeline import ingest
     from index.retriever import Retriever
     from index.settings import Settings
@@ -626,6 +627,16 @@ def test_layouts_ingested_and_answered_with_the_right_citation(corpus, tmp_path)
     sentence = "staden fortsätta att ge ekonomiskt stöd till de föreningar som bedriver nattvandring"
     assert sentence in " ".join(top.text.split())
     assert "Sida" not in top.text and "Telefon 08-508 24 000" not in top.text
+    # layouts h and j: a letterhead on page 1 only, a sentence across 2→3 (h) and 1→2 (j, DOCX)
+    for question, doc_id, pages, sentence in (
+            ("belysningen längs gångstråk följs upp varje år tillsammans med trygghetsmätningen", "h_tjut_vallby",
+             "2–3", "följas upp varje år tillsammans med trygghetsmätningen, så att effekterna kan jämföras"),
+            ("barnen känner sig otrygga vid busshållplatserna på morgonen", "j_tjut_ostberg", "1–2",
+             "påtalat att barnen känner sig otrygga vid busshållplatserna på morgonen")):
+        top = Retriever(settings).search(question, k=5)[0].chunk
+        assert (top.doc_id, top.pages) == (doc_id, pages) and f"s. {pages}" in top.label, (question, top)
+        assert sentence in " ".join(top.text.split())
+        assert not layouts.furniture_in(top.text, next(c for c in cases if c.file.startswith(doc_id)))
 
 
 @pytest.mark.parametrize("key", FILES)
