@@ -251,3 +251,16 @@ def test_a_programme_no_document_concerns(new_corpus):
     assert a.abstained and "miljöprogrammet" in a.warnings[0]
     assert analyse("Vilka nämnder svarade på trygghetsprogrammet 2028-2031?", new_corpus).unknown_programme == ""
     assert analyse("Vad står det om belysning i parkerna?", new_corpus).unknown_programme == ""
+
+
+def test_overview_requests_and_shortcomings_route_by_their_cue():
+    """'ge mig en överblick över …' asks for a summary (and 'mig', 'över' are no topic);
+    'vilka brister såg …' asks for critique, a stance question."""
+    from assistant.analyse import topic_of
+
+    assert question_type("ge mig en överblick över vad spånga-tensta tyckte") == "summary"
+    assert question_type("en översikt av kyrkogårdsnämndens yttrande tack") == "summary"
+    assert not {"mig", "över"} & set(topic_of("ge mig en överblick över vad de tyckte om samverkan", []).split())
+    assert question_type("vilka brister såg förvaltningarna i programmet") == "stance"
+    assert question_type("finns det några svagheter i programmet enligt nämnderna") == "stance"
+    assert question_type("Vad säger programmet om övervakning?") == "topic"
