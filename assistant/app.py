@@ -510,7 +510,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     def doc_table(documents=None):
         """The Dokument tab's table (TABLE_HEADERS): one row per corpus file, the file name under its title."""
         rows, states = [], indexer.status()
-        documents = docs.list_documents(settings) if documents is None else documents
+        documents = docs.list_documents(settings, corpus) if documents is None else documents
         for d in documents:
             title = md_cell(shown_error(d.title) if not d.indexed else d.title)  # an unreadable file: why
             title += f"<br>*{md_cell(Path(d.source).name)}*" if d.source else ""
@@ -607,7 +607,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         progress(0.1, desc=f"Kontrollerar {len(payload)} fil(er)…")
         records: dict = {}
         try:
-            saved = docs.save_uploads(settings, payload, records=records)
+            saved = docs.save_uploads(settings, payload, records=records, corpus=corpus)
         except docs.SaveError as e:  # a full disk: some may be saved, none is indexed
             msg = f"Uppladdningen kunde inte slutföras: {esc(shown_error(e))}"
             if e.saved:
@@ -678,7 +678,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         if res.kept_blank:
             msg.append(f"Tomma fält ändrades inte ({names(res.kept_blank)}); kryssa i ”Töm fält som lämnats tomma” "
                        "och spara igen om de ska tömmas.")
-        if res.changed or not docs.metadata_indexed(settings, doc_id):
+        if res.changed or not docs.metadata_indexed(settings, doc_id, corpus):
             # re-indexed in the background: the reply never waits behind another file's (maybe long) indexing
             try:
                 job = indexer.submit([docs.document_path(settings, doc_id)], why="metadata sparad")
@@ -712,7 +712,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     def index_views(documents=None, choices=None, view_doc_value=None):
         """Everything on the page that shows the index: table, status line (passage count),
         the four filters, the viewer's document list (N_INDEX_OUT updates)."""
-        documents = docs.list_documents(settings) if documents is None else documents
+        documents = docs.list_documents(settings, corpus) if documents is None else documents
         choices = docs.document_choices(settings, documents) if choices is None else choices
         doc = {"value": view_doc_value} if view_doc_value is not None else {}
         return (doc_table(documents), status(), *[gr.update(choices=c) for c in dropdowns(values())],
@@ -751,7 +751,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     def refreshed(period=None, form_doc=None):
         """(seen, watch timer, index views, form views) after an ingest, an upload or a save."""
         stamp = index_stamp()
-        documents = docs.list_documents(settings)
+        documents = docs.list_documents(settings, corpus)
         choices = docs.document_choices(settings, documents)
         return (stamp, watch_timer(indexer.busy()), *index_views(documents, choices),
                 *form_views(choices, period, form_doc if form_doc in {c for _, c in choices} else None))
@@ -765,7 +765,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         All in one response: no .change cascade re-runs the viewer with stale input."""
         params = dict(request.query_params) if request else {}
         stamp = index_stamp()
-        documents = docs.list_documents(settings)
+        documents = docs.list_documents(settings, corpus)
         choices = docs.document_choices(settings, documents)
         ids = [c for _, c in choices]
         want = str(params.get("dok") or "")
@@ -941,7 +941,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
         if gone:
             indexer.submit_removal({r.doc_id: r.source for r in gone}, why="filen finns inte längre i korpusmappen")
         try:  # then in: what a kill (or a copy into corpus/) left unindexed
-            pending = docs.pending_files(settings)
+            pending = docs.pending_files(settings, corpus)
         except Exception:  # noqa: BLE001 - a catch-up that cannot even look must not stop the app
             pending = []
         if pending:

@@ -28,6 +28,11 @@ How a row is decided (also returned, in Swedish, as `Comparison.method`):
    document's most relevant sentences above the threshold, on diacritic-folded
    text: positive only -> positiv, critical only -> kritisk, both -> blandad,
    none -> neutral. The cues found are returned with the row.
+5. Large corpora: when the documents compared hold more than SCAN_MAX passages,
+   only documents with a passage among the topic's CANDIDATES best lexical and
+   CANDIDATES best dense hits (Corpus.search) are read and scored as above; the
+   others are listed as "ej berört" from the catalogue. Up to SCAN_MAX passages
+   (the real corpus, one nämnd's documents) every document is read, as before.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ STANCES = ("positiv", "kritisk", "blandad", "neutral", "ej berört")
 THRESHOLD = 0.4  # the weights and Z_FULL are the shared evidence scorer's (assistant/evidence.py)
 STANCE_SENTENCES = 5  # most relevant sentences read for cue phrases
 MAX_QUOTE_CHARS = 450
+SCAN_MAX = 20_000  # passages: up to this many, every compared document is read and scored
+CANDIDATES = 1_000  # above it: the documents of the topic's best lexical and dense hits (this many each)
 
 # label -> folded regex alternatives (matched at word boundaries)
 POSITIVE_CUES: dict[str, tuple[str, ...]] = {
@@ -251,7 +258,14 @@ def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Compa
     scorer = Scorer(corpus, topic)
 
     rows: list[CompareRow] = []
+    read = _candidates(corpus, topic, filters) if sum(r.n_chunks for r in docs) > SCAN_MAX else None
     for rec in docs:
+        if read is not None and rec.doc_id not in read:  # no passage near the topic: not read
+            if rec.n_chunks:
+                m = rec.meta
+                rows.append(CompareRow(doc_id=rec.doc_id, namnd=m.namnd, title=m.title, year=m.year, date=m.date,
+                                       period=m.period, stance="ej berört"))
+            continue
         chunks = corpus.passages(rec.doc_id)
         if not chunks:
             continue
@@ -286,6 +300,14 @@ def compare(corpus: Corpus, topic: str, *, filters: dict | None = None) -> Compa
             n += 1
             r.citation = Citation(n, r.citation.chunk, r.citation.quote, r.citation.score)
     return Comparison(topic=topic.strip(), rows=rows, method=METHOD)
+
+
+def _candidates(corpus: Corpus, topic: str, filters: dict | None) -> set[str]:
+    """Documents with a passage among the topic's CANDIDATES best lexical and dense hits."""
+    out: set[str] = set()
+    for mode in ("bm25", "dense"):
+        out.update(h.chunk.doc_id for h in corpus.search(topic, k=CANDIDATES, mode=mode, filters=filters))
+    return out
 
 
 # ---------------------------------------------------------------- output

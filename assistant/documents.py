@@ -325,9 +325,11 @@ def doc_label(d: DocumentInfo) -> str:
     return " · ".join(parts) if parts else Path(d.source).name
 
 
-def document_choices(settings: Settings, documents: list[DocumentInfo] | None = None) -> list[tuple[str, str]]:
-    """(label, doc id) per document for a dropdown; a label two documents share gets the file name added."""
-    documents = list_documents(settings) if documents is None else documents
+def document_choices(settings: Settings, documents: list[DocumentInfo] | None = None,
+                     corpus: Corpus | None = None) -> list[tuple[str, str]]:
+    """(label, doc id) per document for a dropdown (`documents`, else list_documents
+    asked of `corpus`); a label two documents share gets the file name added."""
+    documents = list_documents(settings, corpus) if documents is None else documents
     labels = [doc_label(d) for d in documents]
     seen: dict[str, int] = {}
     for lab in labels:

@@ -249,3 +249,35 @@ def test_csv_and_markdown_on_real_comparison(cmp):
         if r.citation:
             assert f"[{r.citation.n}]" in md
     assert "Metod:" in md
+
+
+@pytest.mark.integration
+def test_a_large_corpus_reads_only_the_topics_documents(real_retriever, monkeypatch):
+    """Above SCAN_MAX passages only documents with a passage among the topic's best
+    hits are read; with every passage a candidate the table equals the full scan."""
+    import assistant.compare as cmp_mod
+
+    def table(c: Comparison) -> list[tuple]:
+        return [(r.doc_id, r.namnd, r.year, r.period, r.stance, r.cues, r.relevance,
+                 r.citation.quote if r.citation else None) for r in c.rows]
+
+    topic = "samverkan med polisen"
+    full = compare(real_retriever, topic)
+    monkeypatch.setattr(cmp_mod, "SCAN_MAX", 0)
+    monkeypatch.setattr(cmp_mod, "CANDIDATES", len(real_retriever))
+    assert table(compare(real_retriever, topic)) == table(full)
+
+    read: list[str] = []
+    passages = real_retriever.passages
+    monkeypatch.setattr(real_retriever, "passages", lambda d: read.append(d) or passages(d))
+    monkeypatch.setattr(cmp_mod, "CANDIDATES", 1)
+    small = compare(real_retriever, topic)
+    hits = {h.chunk.doc_id for m in ("bm25", "dense") for h in real_retriever.search(topic, k=1, mode=m)}
+    assert set(read) == hits and len(read) < len(full.rows)
+    assert [r.doc_id for r in small.rows] == [r.doc_id for r in full.rows]  # every document keeps its row
+    rows = {r.doc_id: r for r in full.rows}
+    for r in small.rows:
+        if r.doc_id in hits:
+            assert table(Comparison(topic, [r])) == table(Comparison(topic, [rows[r.doc_id]]))
+        else:
+            assert r.stance == "ej berört" and r.citation is None

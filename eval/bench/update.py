@@ -800,11 +800,41 @@ def update_markdown(update: dict, pg: dict | None = None) -> str:
     prof = REPO_ROOT / "eval/bench/pg_profile.json"
     if prof.exists():
         out += ["", *pg_profile_markdown(json.loads(prof.read_text("utf-8")))]
+    lex = REPO_ROOT / "eval/bench/pg_lexical.json"
+    if lex.exists():
+        out += ["", *pg_lexical_markdown(json.loads(lex.read_text("utf-8")))]
     out += ["", "### PostgreSQL at 1M passages: not run", "", PG_1M_NOTE.format(**_pg_1m(pgr))]
     out += ["", *goals_markdown(update, pg)]
     if update.get("plot"):
         out += ["", f"Plot: `eval/bench/{Path(str(update['plot']).split()[-1]).name}`."]
     return "\n".join(out) + "\n"
+
+
+def pg_lexical_markdown(lex: dict) -> list[str]:
+    """PostgreSQL's BM25 latency with the capped ranking of large corpora, and its agreement with
+    the exact ranking (eval/bench/pg_lexical.json, one entry per size)."""
+    out = ["### PostgreSQL lexical search: capped BM25 above the postings budget", "",
+           "`.venv/bin/python -m eval.bench.pg_lexical --pgdata DIR` (`eval/bench/pg_lexical.json`) on the store "
+           "`eval.bench.pg_profile` keeps: BM25 sums every posting of the query's terms while they number at most "
+           "`index.postgres.LEXICAL_POSTINGS_BUDGET`; above it the postings of the rarest terms within the budget "
+           "pick `LEXICAL_RESCORE` candidates, which get their exact BM25 over every term (the real corpus, with "
+           "at most some 20k postings per question, always takes the exact path: its eval numbers are unchanged). "
+           "The synthetic corpus is the worst case for this: copies of 5 documents, so every 4-gram is common "
+           "(a question's terms have about 1M postings at 100k passages). Latency in ms over the eval questions, "
+           "k=5, after a warm-up pass; agreement: the share of the exact top-k also in the capped top-k (passages, "
+           "and the real passages they copy).", "",
+           "| passages | budget (rescored) | BM25 p50 / p95 | nämnd filter p50 / p95 | year filter p50 / p95 "
+           "| hybrid p50 / p95 | exact BM25 p50 / p95 | agreement @5 / @10 / @50: passages; sources | load avg |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for _, x in sorted(lex.items(), key=lambda kv: int(kv[0])):
+        ag = x["agreement_with_exact"]
+        pp = lambda k: f"{x[k]['p50']:g} / {x[k]['p95']:g}"  # noqa: E731
+        out.append(f"| {x['passages']:,} | {x['budget']:,} ({x['rescore']}) | {pp('bm25')} | {pp('bm25_filter_namnd')} "
+                   f"| {pp('bm25_filter_year')} | {pp('hybrid')} | {pp('bm25_exact')} | "
+                   f"{ag['passages@5']:.2f} / {ag['passages@10']:.2f} / {ag['passages@50']:.2f}; "
+                   f"{ag['sources@5']:.2f} / {ag['sources@10']:.2f} / {ag['sources@50']:.2f} | "
+                   f"{', '.join(f'{v:.1f}' for v in x['loadavg_at_start'])} |")
+    return out
 
 
 def goals_markdown(update: dict, pg: dict | None = None) -> list[str]:
