@@ -849,10 +849,9 @@ class _Builder:
         sections = [self.beslut(), self.sammanfattning(), self.bakgrund(), self.beredning(), self.arendet(),
                     self.synpunkter()]
         cites = self.sources.citations
-        if any(c.chunk.text != c.chunk.original for c in cites):
-            names = sorted({c.chunk.namnd or c.chunk.doc_id for c in cites if c.chunk.text != c.chunk.original})
-            self.warnings.append("Citat från " + ", ".join(names) + " bygger på OCR-tolkad text; "
-                                 "kontrollera ordalydelsen mot originalet.")
+        warning = ocr_warning(cites, {r.doc_id for r in self.corpus.documents() if r.repaired_words})
+        if warning:
+            self.warnings.append(warning)
         period = self.own.period.replace("–", "-").replace(" ", "")
         older = sorted({c.chunk.period for c in cites if c.chunk.period and c.chunk.period != period})
         if older and period:
@@ -892,6 +891,17 @@ def adapt_formula(quote: str, chunk: Chunk, namnd: str, remittent: str) -> str |
     if not text.startswith(namnd) or remittent.lower() not in text.lower():
         return None
     return text
+
+
+def ocr_warning(citations: list[Citation], repaired: set[str]) -> str:
+    """The warning for quotes whose text OCR repair changed: citations of documents with repaired
+    words (`repaired`: their doc ids) whose displayed text differs from the original. A clean
+    document's layout joins (a line-end hyphen, a footnote marker) are no reason to doubt a quote."""
+    ocr = [c for c in citations if c.chunk.doc_id in repaired and c.chunk.text != c.chunk.original]
+    if not ocr:
+        return ""
+    names = sorted({c.chunk.namnd or c.chunk.doc_id for c in ocr})
+    return "Citat från " + ", ".join(names) + " bygger på OCR-tolkad text; kontrollera ordalydelsen mot originalet."
 
 
 def build_draft(corpus: Corpus, inp: DraftInput, *, per_section: int = 2) -> Draft:

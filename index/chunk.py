@@ -34,6 +34,12 @@ class HeadingTaxonomy:
     families: tuple[tuple[str, tuple[str, ...]], ...]
     other: tuple[str, ...]
     preamble: str
+    contents: tuple[str, ...] = ()  # titles over a table of contents ('Innehåll'), no sections
+
+    def is_contents_title(self, line: str) -> bool:
+        """A line that titles a table of contents (folded, case and a trailing colon ignored)."""
+        key = re.sub(r"\s+", " ", fold(line.strip().rstrip(":").strip()))
+        return any(key == re.sub(r"\s+", " ", fold(t)) for t in self.contents)
 
     def __post_init__(self):
         folded = {re.sub(r"\s+", " ", fold(h)): h for h in self.headings}
@@ -73,7 +79,8 @@ def heading_taxonomy() -> HeadingTaxonomy:
     data = yaml.safe_load(resources.files("index").joinpath("headings.yaml").read_text(encoding="utf-8"))
     fams = tuple((str(k), tuple(str(h) for h in v)) for k, v in (data.get("families") or {}).items())
     other = tuple(str(h) for h in data.get("other") or ())
-    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"))
+    contents = tuple(str(h) for h in data.get("contents") or ())
+    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"), contents)
 
 
 SECTION_HEADINGS = list(heading_taxonomy().headings)
@@ -174,10 +181,21 @@ def _heuristic_sections(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_LINE_END_HYPHEN = re.compile(r"(\S*\w)-[ \t]*\n\s*(\w+)")
+
+
 def embedding_text(text: str) -> str:
-    """Text as the models see it: line-break hyphenation joined, whitespace collapsed."""
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", lambda m: m.group(1) + m.group(2) if m.group(2).islower() else m.group(0), text)
-    return normalize_ws(text)
+    """Text as the models see it: a word hyphenated at a line end joined by
+    the rule index.layout joins it by ('brottsföre-' + 'byggande' is one
+    word; a suspended compound 'trygghets-' + 'och' and a hyphen the word
+    keeps, 'Spånga-' + 'Tensta', stay apart: the same tokens either way),
+    whitespace collapsed."""
+    from .layout import hyphen_join
+
+    def join(m: re.Match) -> str:
+        return m.group(1) + m.group(2) if hyphen_join(m.group(1) + "-", m.group(2)) == "-" else m.group(0)
+
+    return normalize_ws(_LINE_END_HYPHEN.sub(join, text))
 
 
 def _splitter(cfg: ChunkSettings) -> RecursiveCharacterTextSplitter:

@@ -12,9 +12,12 @@ quotes and cut sentences that cross a page break in two.
   * `text`: the document without it; a page break that falls inside a sentence
     is joined with a space (a word hyphenated across it, 'trygg-' + 'het',
     with nothing), other page breaks become a paragraph break; bullet lists
-    stay one item a line. Lines inside a page are left as they are (a clean
-    plain-text document comes out verbatim; the models see hyphenation
-    joined by chunk.embedding_text);
+    stay one item a line. Lines inside a page are left as they are, but for
+    a word hyphenated at a line end, joined by the same rule
+    ('brottsföre-' + 'byggande': a quote and the search read the whole word;
+    a suspended compound 'trygghets-' + 'och' stays), and footnote markers
+    glued to a word ('arbete³', extracted 'arbete3'), left out. A clean
+    plain-text document without hyphenated line ends comes out verbatim;
   * a span map from the cleaned text back to the original (`to_original_span`),
     so chunks keep exact pages (a passage across a page break is 'N–N+1') and
     their original slice;
@@ -28,7 +31,8 @@ How furniture is recognised (no strings of any particular template):
     MAX_GAP other short lines) whose normalised form (folded, digits as '#')
     recurs at the page edges of at least 60 % of the pages (or of two pages,
     for lines the parser placed in the top/bottom margin band; three when the
-    line reads like running text); OCR-varied forms of one line count as one
+    line reads like running text; or, for a pair of heads that alternate on
+    facing pages, of 60 % of the odd and of the even pages: _alternating); OCR-varied forms of one line count as one
     (not those of a table row in the text area: rows differ in a word or two);
   * page-number lines at a page edge: 'Sida N (M)', 'Sida N av M', 'N (M)',
     'N/M', and bare numbers that follow the page order;
@@ -56,7 +60,16 @@ How furniture is recognised (no strings of any particular template):
     the page's top edge of lines in the top margin band or in small print,
     no running text or heading, when some of it is small print: 'margin';
   * a table of contents: three or more entries with dot leaders to a page
-    number on a page, and the short line over them ('Innehåll'): 'contents'.
+    number on a page, and the short line over them ('Innehåll'): 'contents';
+    entries without leaders ('Inledning      3') under a contents title of
+    index/headings.yaml, or listing headings that follow, too;
+  * footnotes: the small print that ends a page's content, from a line that
+    opens with a marker ('3 Brå, NTU 2027.'), when a superscript marker in
+    the text above cites it: 'footnote'. Out of the running text (a sentence
+    that runs on to the next page joins over them; a quote never has a note
+    in its middle) and kept, with page and span, in `furniture` /
+    `footnotes` for provenance. (Moving a note behind its paragraph would
+    give it a span and page that are not where it stands.)
 Numbered headings set like the body text ('3.2 Trygghet i offentlig miljö',
 no bold, or typed in a DOCX's Normal style) become heading marks when the
 numbers follow one another as an outline (see _outline).
@@ -112,6 +125,9 @@ _BULLET = re.compile(r"(?:[•●▪◦·‣∙*■□➢►–—-]|\d{1,2}[.)]
 _DIGITS = re.compile(r"\d+")
 _NON_KEY = re.compile(r"[^\w#]+")
 _CONTENTS_ENTRY = re.compile(r"\S.*?\s*(?:(?:\.\s?){4,}|…+|(?:·\s?){4,}|_{4,})\s*\d{1,4}")
+_CONTENTS_PLAIN = re.compile(r"(\S.*?\S)[ \t\u00a0]+(\d{1,4})")  # 'Inledning      3': no leaders
+_FOOTNOTE = re.compile(r"(\d{1,3}|[*†‡]{1,3})(?!\d)\s*[^\s\d.,:;)\]]")  # '3 Stockholms stads …', '* Se …'
+
 _OUTLINE = re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖÉÜ][^\n]{1,100})")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 # words after which a line-end hyphen is a suspended compound ('trygghets- och
@@ -123,7 +139,8 @@ _SUSPENDED = frozenset({"och", "eller", "samt", "respektive", "resp", "liksom", 
 class Furniture:
     """One removed line: page (1-based), its span in the original text, its
     text and why it was removed ('page-number' | 'running' | 'contact' |
-    'margin' | 'header' | 'footer' | 'table-header' | 'contents')."""
+    'margin' | 'header' | 'footer' | 'table-header' | 'contents' |
+    'footnote')."""
 
     page: int
     start: int
@@ -189,10 +206,16 @@ class Layout:
     @property
     def furniture_lines(self) -> list[str]:
         """The distinct removed lines in document order (for metadata; a
-        table's repeated header row and a table of contents are no letterhead
-        and are left out)."""
+        table's repeated header row, a table of contents and footnotes are no
+        letterhead and are left out)."""
         return list(dict.fromkeys(" ".join(f.text.split()) for f in self.furniture
-                                  if f.kind not in ("table-header", "contents")))
+                                  if f.kind not in ("table-header", "contents", "footnote")))
+
+    @property
+    def footnotes(self) -> list[Furniture]:
+        """The footnotes taken out of the running text, each line with its
+        page and span of the original text (provenance)."""
+        return [f for f in self.furniture if f.kind == "footnote"]
 
     # the maps are built once per Layout; cached in the instance __dict__
     @property
@@ -224,6 +247,7 @@ class _Line:
     kinds: frozenset = frozenset()
     key: str = ""
     why: str = ""  # furniture kind when removed, else ""
+    sups: tuple[tuple[int, int], ...] = ()  # superscript footnote markers in the line (reader's 'sup')
 
 
 def _lines(text: str, page_starts: Sequence[int]) -> list[_Line]:
@@ -326,8 +350,8 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
             check()
         for i in {*top, *bottom}:
             ln = lines[i]
-            if not ln.key or len(ln.text) > MAX_FURNITURE_CHARS:
-                continue
+            if not ln.key or len(ln.text) > MAX_FURNITURE_CHARS or ln.why == "contents":
+                continue  # (an entry of a table of contents would make the heading it lists look running)
             band = ln.kinds & {"top", "bottom", "header", "footer"}
             if protected(ln.text) or (not band and any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)):
                 continue  # a heading of the taxonomy, or one the parser set inside the text area
@@ -373,7 +397,32 @@ def _running_keys(lines: list[_Line], lines_by_page: list[list[int]], protected,
     # running text repeated on two pages is a quoted or summarised paragraph, not a running header
     running = {g for g, ps in grouped.items() if len(ps) >= (max(3, need) if g in prose else need)}
     running |= {g for g, ps in grouped_band.items() if len(ps) >= (3 if g in prose else 2)}
+    running |= _alternating(grouped, prose, lines_by_page)
     return {k for k, g in group.items() if g in running}
+
+
+def _alternating(grouped: dict[str, set[int]], prose: set[str], lines_by_page: list[list[int]]) -> set[str]:
+    """Running lines of facing pages: heads that a document sets on every
+    second page (the title on odd pages, the chapter on even ones) recur on
+    only half of them each. A line on pages of one parity only, on at least
+    REPEAT_SHARE of the pages of that parity that have text (two at least;
+    three for a line that reads like running text), is running too when the
+    other parity has such a line of its own: a pair of alternating heads. (A
+    subheading that happens to open two even pages has no partner.) Needs
+    four pages or more (on three, the odd pages' line already recurs on two
+    of three)."""
+    par_pages = [[p for p, idx in enumerate(lines_by_page) if idx and p % 2 == r] for r in (0, 1)]
+    if sum(map(len, par_pages)) < 4:
+        return set()
+    found: list[set[str]] = [set(), set()]
+    for g, ps in grouped.items():
+        parity = {p % 2 for p in ps}
+        if len(parity) != 1:
+            continue
+        r = parity.pop()
+        if len(ps) >= max(3 if g in prose else 2, -(-len(par_pages[r]) * REPEAT_SHARE // 1)):
+            found[r].add(g)
+    return found[0] | found[1] if found[0] and found[1] else set()
 
 
 def _letterhead_block(lines: list[_Line], idx: list[int], protected) -> None:
@@ -403,10 +452,18 @@ def _contents(lines: list[_Line], lines_by_page: list[list[int]]) -> None:
     """A table of contents: on a page, MIN_CONTENTS_LINES or more entries
     ('1.2 Mål för perioden ........ 3', dot leaders or an ellipsis run to a
     page number) are 'contents', and so is a short line right above the
-    first of them ('Innehåll'). They say nothing a passage should quote: the
-    headings they list are in the text where they belong."""
+    first of them ('Innehåll'). Entries without leaders ('1.2 Mål för
+    perioden      3', a tab or spaces, then the page number) count when
+    MIN_CONTENTS_LINES or more of them follow one another with page numbers
+    that do not go down, and a contents title (index/headings.yaml:
+    'Innehåll', 'Innehållsförteckning') stands right above them or most of
+    their texts recur as lines further on (the headings they list). They say
+    nothing a passage should quote: the headings they list are in the text
+    where they belong."""
     for idx in lines_by_page:
         entries = [n for n, i in enumerate(idx) if not lines[i].why and _CONTENTS_ENTRY.fullmatch(lines[i].text)]
+        if len(entries) < MIN_CONTENTS_LINES:
+            entries = _plain_contents(lines, lines_by_page, idx)
         if len(entries) < MIN_CONTENTS_LINES:
             continue
         for n in entries:
@@ -415,6 +472,100 @@ def _contents(lines: list[_Line], lines_by_page: list[list[int]]) -> None:
         if n >= 0 and not lines[idx[n]].why and len(lines[idx[n]].text.split()) <= 3 \
                 and not _SENTENCE_END.search(lines[idx[n]].text):
             lines[idx[n]].why = "contents"
+
+
+def _contents_title(line: str) -> bool:
+    from .chunk import heading_taxonomy
+
+    return heading_taxonomy().is_contents_title(line)
+
+
+def _plain_contents(lines: list[_Line], lines_by_page: list[list[int]], idx: list[int]) -> list[int]:
+    """Positions on a page of the entries of a table of contents without dot
+    leaders (see _contents): the first run of MIN_CONTENTS_LINES or more
+    consecutive lines 'entry text, space, page number' (entry text of at most
+    MAX_OUTLINE_WORDS words with a letter, no sentence end; page numbers not
+    going down) under a contents title or whose texts mostly recur later."""
+    def entry(n: int) -> tuple[str, int] | None:
+        ln = lines[idx[n]]
+        m = _CONTENTS_PLAIN.fullmatch(ln.text)
+        if ln.why or not m or _SENTENCE_END.search(m.group(1)) \
+                or len(m.group(1).split()) > MAX_OUTLINE_WORDS or not any(c.isalpha() for c in m.group(1)):
+            return None
+        return m.group(1), int(m.group(2))
+
+    n = 0
+    while n < len(idx):
+        run, last = [], -1
+        while n < len(idx) and (e := entry(n)) is not None and e[1] >= last:
+            run.append((n, e[0]))
+            last = e[1]
+            n += 1
+        if len(run) >= MIN_CONTENTS_LINES:
+            first = run[0][0]
+            titled = first > 0 and _contents_title(lines[idx[first - 1]].text)
+            if titled or _listed_later(lines, lines_by_page, idx[run[-1][0]], [t for _, t in run]):
+                return [k for k, _ in run]
+        n += 1 if not run else 0
+    return []
+
+
+def _listed_later(lines: list[_Line], lines_by_page: list[list[int]], after: int, texts: list[str]) -> bool:
+    """Whether most of `texts` (contents entries) recur as whole lines after line `after`."""
+    want = {" ".join(_fold(t).split()) for t in texts}
+    found = {k for ln in lines[after + 1:] if (k := " ".join(_fold(ln.text).split())) in want}
+    return len(found) * 3 >= len(want) * 2
+
+
+def _footnotes(lines: list[_Line], lines_by_page: list[list[int]]) -> set[tuple[int, int]]:
+    """Footnotes at the foot of a page ('3 Stockholms stads trygghetsmätning
+    2025.' in small print under the body text): on each page, the run of
+    small-print lines that ends the page's content (under it only furniture),
+    from its first line that opens with a marker (1–3 digits, *, †, ‡) on;
+    not table rows or headings. A run counts when one of its markers is a
+    superscript marker (the reader's 'sup') in the page's text above it (or
+    on the page before: a note that began there) or opens one of its lines.
+    Its lines are 'footnote': out of the running text, so a sentence that
+    runs on to the next page is joined over them, and kept for provenance.
+    Returns the spans of the body's markers of those notes ('arbete³',
+    extracted as 'arbete3'): the cleaned text leaves them out, the original
+    keeps them."""
+    markers: set[tuple[int, int]] = set()
+    for p, idx in enumerate(lines_by_page):
+        run = []  # from the foot of the page up
+        for i in reversed(idx):
+            ln = lines[i]
+            if ln.why not in ("", "margin"):
+                if run:
+                    break
+                continue  # the footer under the notes
+            heading = any(k[0] == "h" and k[1:].isdigit() for k in ln.kinds)
+            if "small" not in ln.kinds or "table" in ln.kinds or heading or page_number(ln.text):
+                break
+            run.append(i)
+        run.reverse()
+        start = next((k for k, i in enumerate(run) if _FOOTNOTE.match(lines[i].text)), None)
+        if start is None:
+            continue
+        block = run[start:]
+        body = [i for i in idx if i < block[0] and not lines[i].why]
+        if not body or all("small" in lines[i].kinds for i in body):
+            continue  # no body text above: a page of small print, not notes under it
+        numbers = {m.group(1) for i in block if (m := _FOOTNOTE.match(lines[i].text))}
+        before = body + [i for i in (lines_by_page[p - 1] if p else ()) if not lines[i].why]
+        cited = {(a, b) for i in before for a, b in lines[i].sups if _marker_text(lines[i], a, b) in numbers
+                 and a > lines[i].start}
+        opened = any(a == lines[i].start for i in block for a, _ in lines[i].sups)
+        if not cited and not opened:
+            continue
+        for i in block:
+            lines[i].why = "footnote"
+        markers |= cited
+    return markers
+
+
+def _marker_text(ln: _Line, a: int, b: int) -> str:
+    return ln.text[a - ln.start:b - ln.start].strip()
 
 
 def _outline(lines: list[_Line], content: list[int], marked: set[int]) -> dict[int, int]:
@@ -479,9 +630,10 @@ def _bare_numbers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int
     return {i for i, d in cands if d == offset}
 
 
-def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]:
+def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> tuple[set[int], set[tuple[int, int]]]:
     """Set `why` on every furniture line; return the lines of table header
-    rows kept where their tables begin (see _table_headers)."""
+    rows kept where their tables begin (see _table_headers) and the spans of
+    the footnote markers to leave out of the text (see _footnotes)."""
     lines_by_page: list[list[int]] = [[] for _ in range(n_pages)]
     for i, ln in enumerate(lines):
         lines_by_page[ln.page].append(i)
@@ -500,7 +652,7 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]
                 pn = page_number(lines[i].text)
                 if pn and not lines[i].why and (pn[1] is not None or lines[i].text[:1].isalpha()):
                     lines[i].why = "page-number"
-        return set()
+        return set(), _footnotes(lines, lines_by_page)
 
     keys = _running_keys(lines, lines_by_page, protected, check)
     bare = _bare_numbers(lines, lines_by_page)
@@ -543,7 +695,8 @@ def _detect(lines: list[_Line], n_pages: int, protected, check=None) -> set[int]
         for i in {*top, *bottom}:
             if not lines[i].why and _PN_CLEAR.fullmatch(lines[i].text) and page_number(lines[i].text):
                 lines[i].why = "page-number"
-    return _table_headers(lines, lines_by_page)
+    markers = _footnotes(lines, lines_by_page)
+    return _table_headers(lines, lines_by_page), markers
 
 
 def _table_headers(lines: list[_Line], lines_by_page: list[list[int]]) -> set[int]:
@@ -777,6 +930,22 @@ def _continues(prev: _Line, nxt: _Line, heading_lines: set[int], prev_i: int, ne
     return "\n\n"
 
 
+def _line_hyphen(prev: _Line, nxt: _Line, heading_lines: set[int], prev_i: int, next_i: int) -> str:
+    """_hyphen for two lines of one page: '' for a heading, a list item or a table row."""
+    if prev_i in heading_lines or next_i in heading_lines or _is_bullet(nxt.text) \
+            or "table" in prev.kinds or "table" in nxt.kinds:
+        return ""
+    return _hyphen(prev.text, nxt.text)
+
+
+def hyphen_join(a: str, b: str) -> str:
+    """How a line ending in `a` and the next line starting with `b` join at a
+    line-end hyphen: '-' one word broken at the line end (drop the hyphen),
+    '=' a hyphen the word keeps ('Spånga-' + 'Tensta'), '' no join (a
+    suspended compound 'trygghets-' + 'och ...', or no hyphen)."""
+    return _hyphen(a, b)
+
+
 def _hyphen(a: str, b: str) -> str:
     """'-' when 'trygg-' + 'het' is one word broken at a line end, '=' when a
     hyphen belongs to the word ('Spånga-' + 'Tensta', '2020-' + '2023'), ''
@@ -827,11 +996,12 @@ def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[t
     heading_marks = [(a, b, int(k[1:])) for a, b, k in marks if re.fullmatch(r"h\d", k)]
     for ln in lines:
         j = bisect.bisect_right(mstarts, ln.end)
-        kinds = {k for a, b, k in marks[max(0, j - 64):j] if a < ln.end and b > ln.start and k != "join"}
-        if kinds:
-            ln.kinds = frozenset(kinds)
+        near = [m for m in marks[max(0, j - 64):j] if m[0] < ln.end and m[1] > ln.start and m[2] != "join"]
+        if near:
+            ln.kinds = frozenset(k for _, _, k in near)
+            ln.sups = tuple((a, b) for a, b, k in near if k == "sup")
 
-    header_rows = _detect(lines, len(page_starts), protected, check)
+    header_rows, markers = _detect(lines, len(page_starts), protected, check)
     if header_rows:  # a table's column names, set in bold on lines of their own, head no section
         spans = sorted((lines[i].start, lines[i].end) for i in header_rows)
         heading_marks = [(a, b, lvl) for a, b, lvl in heading_marks
@@ -877,6 +1047,11 @@ def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[t
                 edits.append((a.end, b.start, ""))
             else:
                 edits.append((a.end, b.start, how))
+        elif (how := _line_hyphen(a, b, heading_lines, x, y)) and text.count("\n", a.end, b.start) \
+                - removed_between(a, b) <= 1:
+            # a word hyphenated at a line end inside a page: joined for quotes and search, as across a page
+            # break ('brottsföre-' + 'byggande'); the original keeps the break (the span map leads back to it)
+            edits.append((a.end - 1, b.start, "") if how == "-" else (a.end, b.start, ""))
         elif gap_removed:  # each removed line took one line end with it
             breaks = text.count("\n", a.end, b.start) - removed_between(a, b)
             edits.append((a.end, b.start, "\n\n" if breaks >= 2 else "\n"))
@@ -886,8 +1061,9 @@ def clean_layout(text: str, page_starts: Sequence[int] = (0,), marks: Sequence[t
     if not content:  # nothing but furniture (a blank form?): keep the text as it is
         return Layout(text=text)
 
+    edits += [(a, b, "") for a, b in markers]  # footnote markers glued to a word ('arbete3'): out of the text
     out, pos, spans, shift = [], 0, [], 0
-    edits = [(a, b, rep) for a, b, rep in edits if text[a:b] != rep]
+    edits = sorted((a, b, rep) for a, b, rep in edits if text[a:b] != rep)
     for a, b, rep in edits:
         out += [text[pos:a], rep]
         spans.append((a, b, a + shift, a + shift + len(rep)))

@@ -304,6 +304,8 @@ def layout(text: str, f: str, page_starts: Sequence[int] = (0,), marks: Sequence
     in_title = {t.start for t in title}
     letterhead = [ln for i, ln in sorted(lh.items()) if ln.start not in in_title]
     for item in furniture:  # furniture a layout step removed (index.layout.Furniture or plain strings)
+        if getattr(item, "kind", "") == "footnote":
+            continue  # a note's dates and dnr are what it cites, not the document's own
         s = " ".join(str(getattr(item, "text", item)).split())
         if s:
             letterhead.append(_Line(s, ffold(s), int(getattr(item, "start", -1)), int(getattr(item, "page", 1)) - 1))

@@ -30,7 +30,7 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "6"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "7"  # bump when chunking/cleaning changes what a document turns into
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:

@@ -4,8 +4,9 @@ The parsing is pure (bytes in, text + page starts out); file IO happens only in
 `_load_bytes`. Besides the text, the PDF and DOCX parsers report what they
 know of the layout as `Document.marks`: heading lines (PDF font size and
 weight, DOCX heading styles), lines in a PDF page's top/bottom margin band,
-PDF table rows, DOCX header/footer text (put at the top/bottom of each page,
-as a PDF export would show it) and page breaks inside a paragraph.
+PDF table rows and footnote markers set in superscript, DOCX header/footer
+text (put at the top/bottom of each page, as a PDF export would show it) and
+page breaks inside a paragraph.
 index.layout uses them to take page furniture out of passages; index.chunk
 to find sections. A DOCX's pages are the ones Word shows: explicit page
 breaks, sections that start on a new page (with the blank page Word puts
@@ -206,6 +207,7 @@ class _PdfLine:
     table: bool  # several same-font pieces side by side, or a line of a row read cell by cell: a table row
     text: str
     wrap: bool = False  # the line goes on with the table row of the line before (a wrapped cell read on)
+    sups: tuple[tuple[int, int], ...] = ()  # spans (page offsets) of superscript markers: see _superscripts
 
 
 def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
@@ -259,9 +261,37 @@ def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
         xs = sorted({round(v[0]) for v in pieces.values() if v[0] is not None})
         same_font = len({(v[1], v[2]) for v in pieces.values()}) == 1
         table = same_font and len(xs) >= 2 and (len(xs) >= 3 or not line.strip().split()[0][:1].isdigit())
-        out.append(_PdfLine(s, e, size, bold, y, table, line.strip()))
+        out.append(_PdfLine(s, e, size, bold, y, table, line.strip(), sups=_superscripts(text, frags, s, e, size)))
     _wrapped_rows(out)
     return text, out
+
+
+SUP_SCALE = 0.8  # a marker set at most this times the size of its line's text is a superscript
+_SUP_TEXT = re.compile(r"\d{1,3}|[*†‡]{1,3}")
+
+
+def _superscripts(text: str, frags: list, s: int, e: int, size: float) -> tuple[tuple[int, int], ...]:
+    """Footnote markers in the line text[s:e]: a piece of one to three digits
+    (or *, †, ‡) set at most SUP_SCALE times the line's size, glued to the
+    word before it ('arbete³' reads 'arbete3') or opening the line. pypdf
+    keeps a raised baseline (text rise) out of its positions, so the size
+    says it; index.layout takes a marker out of the passage text when a
+    footnote with its number ends the page."""
+    out, pos = [], 0
+    for f in frags:
+        a, b = pos, pos + len(f[0])
+        pos = b
+        if b <= s or a >= e:
+            continue
+        core = f[0].strip()
+        if not core or not _SUP_TEXT.fullmatch(core) or not 0 < f[1] <= size * SUP_SCALE:
+            continue
+        a += len(f[0]) - len(f[0].lstrip())
+        b = a + len(core)
+        glued = a > s and not text[a - 1].isspace()
+        if glued or (a == s and b < e):
+            out.append((a, b))
+    return tuple(out)
 
 
 ROW_EPS = 0.004  # page heights: two lines this close are on one baseline
@@ -304,9 +334,11 @@ def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
     """Per page: 'top'/'bottom' for lines in the margin bands, 'small' for
     lines set smaller than the body text, 'table' for table rows (several
     pieces of one font side by side, or the lines of a row read cell by cell:
-    'wrap' on each but its first, see _wrapped_rows), and 'hN' for heading lines (N by
-    size rank over the document; a style used once, on page 1, is the title:
-    h0). Consecutive heading lines of one style are one heading."""
+    'wrap' on each but its first, see _wrapped_rows), 'sup' for a footnote
+    marker set in superscript (the marker's own span, see _superscripts), and
+    'hN' for heading lines (N by size rank over the document; a style used
+    once, on page 1, is the title: h0). Consecutive heading lines of one style
+    are one heading."""
     from index.chunk import is_known_heading
 
     chars = Counter()
@@ -331,6 +363,7 @@ def _pdf_marks(pages: list[list[_PdfLine]]) -> list[list[tuple[int, int, str]]]:
                 marks[p].append((ln.start, ln.end, "table"))
             if ln.wrap:
                 marks[p].append((ln.start, ln.end, "wrap"))
+            marks[p] += [(a, b, "sup") for a, b in ln.sups]
             style = None
             words = ln.text.split()
             if body > 0 and not ln.table and 1 <= len(words) <= MAX_HEADING_WORDS and len(ln.text) <= 120 \

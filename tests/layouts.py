@@ -1,7 +1,7 @@
 """A realistic test corpus of generated PDF and DOCX documents, with the
 ground truth next to the generator.
 
-Eleven layouts, none of them the seed corpus's template, all text, nämnder and
+Thirteen layouts, none of them the seed corpus's template, all text, nämnder and
 names invented:
 
   a_tjut_ekudden.pdf    4-page tjänsteutlåtande: letterhead and dnr block on every
@@ -37,6 +37,11 @@ names invented:
                         another: a header row with no line of cells side by side (3 pages), one
                         ending in a line of cells side by side under a single repeat (2 pages),
                         a one-page table whose bold header lines are no headings.
+  l_tjut_fotnoter.pdf   footnotes: superscript markers glued to words ('arbete¹'), the notes in
+                        small print at the foot of the page above the footer, one of them between
+                        the two halves of a sentence that runs over the page break 1→2.
+  m_program_innehall.pdf  a table of contents without dot leaders (entry, then the page number
+                        at the line end) under 'Innehållsförteckning'.
 
 `build_corpus(folder)` writes them and returns the `Case`s: for each, the
 paragraphs as they should read once cleaned (whole, page breaks joined), the
@@ -110,10 +115,15 @@ def norm(text: str) -> str:
 #                          on to); options go to fpdf2's table() (v_align="TOP": wrapped cells read line by line)
 
 
+_MARKER = re.compile(r"\^(\d+)")  # a footnote marker in a paragraph's text: 'arbete^1' (drawn as a superscript)
+
+
 def _truth(case: Case, pages: list[list[tuple]], preamble: str = "Inledning") -> Case:
     stack: list[tuple[int, str]] = []
     for pno, blocks in enumerate(pages, 1):
         for b in blocks:
+            if b[0] in ("p", "c"):
+                b = (b[0], _MARKER.sub("", b[1]))  # read without its footnote markers
             kind = b[0]
             section = " › ".join(t for _, t in stack) or preamble
             if kind == "h":
@@ -192,6 +202,14 @@ def _render_blocks(pdf, blocks: list[tuple], *, body=10.5, h1=(12.5, "B"), h2=(1
             pdf.set_font("sans", style, size)
             pdf.multi_cell(0, size * 0.5, b[2], new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
+        elif kind in ("p", "c") and _MARKER.search(b[1]):  # with footnote markers: flowing text, markers raised
+            pdf.set_font("sans", "", body)
+            for k, part in enumerate(_MARKER.split(b[1])):
+                pdf.char_vpos = "SUP" if k % 2 else "LINE"
+                pdf.write(line_h, part)
+            pdf.char_vpos = "LINE"
+            pdf.ln(line_h)
+            pdf.ln(2.5)
         elif kind in ("p", "c"):
             pdf.set_font("sans", "", body)
             pdf.multi_cell(0, line_h, b[1], align=align, new_x="LMARGIN", new_y="NEXT")
@@ -1189,8 +1207,152 @@ def layout_k(folder: Path) -> Case:
     return _truth(case, pages)
 
 
+# --------------------------------------------------------------------------- (l) footnotes
+
+L_NAMND = "Norrviks stadsdelsnämnd"
+L_DNR = "NO 2028/0317"
+L_NOTES = {  # page -> its footnotes (number, text), drawn in small print over the footer
+    1: [(1, "Stockholms stads trygghetsmätning 2027, tabell 12: andelen som känner sig otrygga i sitt bostadsområde."),
+        (2, "Kommunstyrelsens beslut den 4 november 2027, dnr KS 2027/0999, om fördelning av medel för "
+            "lokalt trygghetsarbete till stadsdelsnämnderna.")],
+    2: [(3, "Brottsförebyggande rådet, Nationella trygghetsundersökningen 2027.")],
+}
+
+
+def layout_l(folder: Path) -> Case:
+    """A tjänsteutlåtande with footnotes: superscript markers glued to the
+    word before them, the notes in small print at the foot of the page (above
+    a footer with 'Sida N (M)'), notes 1 and 2 between the two halves of a
+    sentence that runs over the page break 1→2; note 2 carries a date and a
+    dnr that are not the document's."""
+    n = 3
+    furniture = ["STOCKHOLMS STAD", "Norrviks stadsdelsförvaltning", "Tjänsteutlåtande", f"Dnr {L_DNR}",
+                 "2028-02-20", "Norrviks stadsdelsförvaltning, Torgvägen 2, 163 22 Spånga",
+                 *[f"Sida {i} ({n})" for i in range(1, n + 1)],
+                 *[f"{k} {t}" for notes in L_NOTES.values() for k, t in notes]]
+
+    def header(pdf):
+        pdf.set_y(10)
+        pdf.set_font("sans", "B", 12)
+        pdf.cell(95, 6, "STOCKHOLMS STAD")
+        pdf.set_font("sans", "", 9)
+        pdf.cell(0, 5, "Tjänsteutlåtande", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(95, 5, "Norrviks stadsdelsförvaltning")
+        pdf.cell(0, 5, f"Dnr {L_DNR}", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, "2028-02-20", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(36)
+
+    def footer(pdf):
+        notes = L_NOTES.get(pdf.page_no(), [])
+        pdf.set_font("sans", "", 8)
+        pdf.set_y(-22 - 4 * (len(notes) + sum(len(t) > 110 for _, t in notes)))
+        for k, text in notes:
+            pdf.char_vpos = "SUP"
+            pdf.write(4, str(k))
+            pdf.char_vpos = "LINE"
+            pdf.write(4, f" {text}")
+            pdf.ln(4)
+        pdf.set_y(-16)
+        pdf.set_font("sans", "", 8)
+        pdf.cell(130, 4, "Norrviks stadsdelsförvaltning, Torgvägen 2, 163 22 Spånga")
+        pdf.cell(0, 4, f"Sida {pdf.page_no()} ({{nb}})", align="R")
+
+    pages = [
+        [("lines", [f"Till {L_NAMND}"]),
+         ("title", "Svar på remiss om trygghetsprogram för Stockholms stad 2028–2031"),
+         ("lines", ["Remiss från kommunstyrelsen, KS 2027/2150"]),
+         ("h", 1, "Sammanfattning"),
+         ("p", "Förvaltningen ställer sig bakom förslaget. Otryggheten i Norrvik har minskat^1 sedan 2024, men "
+               "den är fortfarande högre än i staden som helhet, särskilt bland äldre kvinnor."),
+         ("h", 1, "Bakgrund"),
+         ("p", "Stadsdelsnämnden fick under 2027 särskilda medel för lokalt trygghetsarbete^2 och har använt "
+               "dem till fältassistenter, nattvandring och belysning. Förvaltningen vill att programmet "
+               "gör det möjligt att fortsätta arbetet, eftersom de satsningar som har gjorts i Norrvik "
+               "visar att det lokala arbetet ger resultat när det bedrivs långsiktigt och i nära")],
+        [("c", "samverkan med föreningslivet, skolan och polisen i området."),
+         ("h", 1, "Förvaltningens synpunkter"),
+         ("p", "Förvaltningen delar programmets bild av läget i staden^3 och anser att målen för "
+               "perioden är rimliga. Förvaltningen saknar dock en beskrivning av hur nämnderna ska "
+               "redovisa sina insatser, så att uppföljningen blir jämförbar mellan stadsdelarna."),
+         ("p", "Förvaltningen föreslår att programmet kompletteras med en gemensam mall för den årliga "
+               "uppföljningen.")],
+        [("p", "Förvaltningen vill också att staden tar fram en gemensam modell för trygghetsvandringar "
+               "tillsammans med fastighetsägarna och föreningarna i området."),
+         ("lines", ["Eva Sundin", "Stadsdelsdirektör"])],
+    ]
+    path = folder / "l_tjut_fotnoter.pdf"
+    _write_pdf(path, n, header, footer, pages, margins=(20, 36, 20), bottom=40,
+               body=10.5, h1=(12, "B"), h2=(10.5, "B"), title=(14, "B"))
+    case = Case("l: fotnoter, en mitt i en mening över sidbrytningen", path.name, n, furniture=furniture,
+                meta={"namnd": L_NAMND, "doc_type": "tjänsteutlåtande", "period": "2028-2031", "dnr": L_DNR,
+                      "remiss_dnr": "KS 2027/2150", "date": "2028-02-20"})
+    return _truth(case, pages)
+
+
+# --------------------------------------------------------------------------- (m) contents without leaders
+
+M_TITLE = "Program för trygga bostadsområden 2028–2031"
+M_CONTENTS = [("Inledning", 3), ("Syfte och mål", 3), ("Trygghet i bostadsområdet", 3), ("Belysning och skötsel", 4),
+              ("Uppföljning", 4)]
+
+
+def _m_pages() -> list[list[tuple]]:
+    return [
+        [("title", M_TITLE),
+         ("p", "Programmet anger hur staden och bostadsbolagen gör bostadsområdena trygga under perioden "
+               "2028–2031. Det beslutas av kommunfullmäktige.")],
+        [],  # the table of contents (drawn by layout_m)
+        [("h", 1, "Inledning"),
+         ("p", "Trygga bostadsområden är en förutsättning för att de boende ska kunna röra sig fritt "
+               "under alla tider på dygnet."),
+         ("h", 1, "Syfte och mål"),
+         ("p", "Syftet med programmet är att bostadsbolagen och nämnderna ska arbeta mot gemensamma mål "
+               "som kan följas upp varje år."),
+         ("h", 1, "Trygghet i bostadsområdet"),
+         ("p", "Bostadsbolagen ansvarar för belysning och låsning i sina fastigheter och ska samråda med "
+               "stadsdelsnämnden om åtgärder i gemensamma utemiljöer.")],
+        [("h", 1, "Belysning och skötsel"),
+         ("p", "Belysningen på gårdar och gångvägar ska vara jämn, och trasiga armaturer ska lagas inom en "
+               "vecka från felanmälan."),
+         ("h", 1, "Uppföljning"),
+         ("p", "Programmet följs upp årligen i stadens uppföljning av mål och budget.")],
+    ]
+
+
+def layout_m(folder: Path) -> Case:
+    """A programme with a table of contents without dot leaders on page 2
+    ('Inledning', then the page number at the end of the line) under
+    'Innehållsförteckning'; headings in bold; bare page numbers from page 2."""
+    n = 4
+    furniture = [*[str(i) for i in range(2, n + 1)], *(f"{t} {pg}" for t, pg in M_CONTENTS)]
+
+    def footer(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(-14)
+            pdf.set_font("sans", "", 9)
+            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+
+    pages = _m_pages()
+    pdf = _f_pdf(None, footer)
+    for pno, blocks in enumerate(pages, 1):
+        pdf.add_page()
+        if pno == 2:
+            pdf.set_font("sans", "B", 13)
+            pdf.cell(0, 8, "Innehållsförteckning", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("sans", "", 10.5)
+            for title, pg in M_CONTENTS:
+                pdf.cell(150, 6, title)
+                pdf.cell(0, 6, str(pg), align="R", new_x="LMARGIN", new_y="NEXT")
+        _render_blocks(pdf, blocks, body=10.5, h1=(12.5, "B"), title=(18, "B"))
+    path = folder / "m_program_innehall.pdf"
+    _save(pdf, path, n)
+    case = Case("m: innehållsförteckning utan utfyllnadspunkter", path.name, n, furniture=furniture,
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"})
+    return _truth(case, pages)
+
+
 LAYOUTS = (layout_a, layout_b, layout_c, layout_d, layout_e, layout_f, layout_g, layout_h, layout_i, layout_j,
-           layout_k)
+           layout_k, layout_l, layout_m)
 
 
 def build_corpus(folder: Path) -> list[Case]:

@@ -347,3 +347,22 @@ def test_real_docx_opens_with_headings_namnd_and_sources(real_draft, tmp_path):
     for c in real_draft.citations:  # each earlier yttrande cited beside its sentence, with corpus/<file>
         assert f"[{c.n}]" in comments and c.quote in comments and c.chunk.source in comments
     assert doc.core_properties.title == "Stockholms stads trygghetsprogram 2028–2031"
+
+
+
+def test_ocr_warning_names_only_ocr_repaired_documents():
+    """Only documents with OCR-repaired words get the warning; a clean document whose displayed text
+    differs from the original by a joined line-end hyphen does not."""
+    from dataclasses import replace
+
+    from assistant.draft import ocr_warning
+    from index.types import Citation
+
+    clean = replace(mk_chunk("000", "Ärendet", "Brottsförebyggande arbete.", "Spånga-Tensta stadsdelsnämnd"),
+                    original="Brottsföre-\nbyggande arbete.")
+    ocr = replace(mk_chunk("001", "Ärendet", "Förvaltningen anser att det är bra.", "Enskede-Årsta-Vantörs stadsdelsnämnd"),
+                  original="Forvaltningen anser att det ar bra.")
+    cites = [Citation(1, clean, clean.text), Citation(2, ocr, ocr.text)]
+    assert ocr_warning(cites[:1], {"001"}) == ""
+    w = ocr_warning(cites, {"001"})
+    assert "Enskede-Årsta-Vantörs" in w and "Spånga-Tensta" not in w

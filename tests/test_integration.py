@@ -35,10 +35,15 @@ def test_ocr_document_displays_repaired_text_and_keeps_original(real_settings):
 
 
 def test_clean_documents_display_the_source_verbatim(real_settings):
+    """Clean documents are shown as written, except a word hyphenated at a line end, which is joined
+    ('brottsföre-\nbyggande' -> 'brottsförebyggande'); the original keeps the hyphen."""
+    import re
+
+    unhyphen = lambda t: re.sub(r"-[ \t]*\n[ \t]*", "", t)  # noqa: E731
     gen = read_current(real_settings.index_dir)
     for c in gen.chunks:
         if c.doc_id != "001_2da92ff9d07e789e":
-            assert c.text == c.original
+            assert unhyphen(c.text) == unhyphen(c.original) and len(c.text) <= len(c.original)
 
 
 def test_every_chunk_carries_its_citation(real_settings):
