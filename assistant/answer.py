@@ -16,7 +16,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, leans_back
+from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, cut_at_start, leans_back
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -257,7 +257,7 @@ def _stand_alone(text: str, a: int, b: int) -> tuple[int, int]:
     if i is None or j is None:
         return a, b
     if i > 0 and leans_back(text[a:b]) and b - spans[i - 1][0] <= MAX_UNIT_CHARS \
-            and quotable(text[spans[i - 1][0]:spans[i - 1][1]]):
+            and quotable(text[spans[i - 1][0]:spans[i - 1][1]]) and not cut_at_start(text, spans[i - 1][0]):
         a = spans[i - 1][0]
     if j + 1 < len(spans) and leans_back(text[spans[j + 1][0]:spans[j + 1][1]]) \
             and spans[j + 1][1] - a <= MAX_UNIT_CHARS and len(words(text[spans[j + 1][0]:spans[j + 1][1]])) >= 4 \

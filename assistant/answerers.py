@@ -151,6 +151,24 @@ def _name_lines(chunk: Chunk, lines: list[str], offsets: list[int], i: int) -> t
             " ".join(lines[k].strip() for k in above))
 
 
+def clean_names(names: str) -> str:
+    """Names of a signature block as text extraction leaves them, put straight: two columns of
+    signatories glued ('Toni Mellblom Victoria CallenmarkVictoria Callenmark') are split at the
+    glue and a name repeated right after itself is kept once ('Toni Mellblom Victoria Callenmark')."""
+    ws = " ".join(names.split()).split()
+    ws = [part for w in ws for part in (  # 'CallenmarkVictoria' -> two words when 'Victoria' also stands alone
+        re.sub(r"(?<=[a-zåäöéü])(?=[A-ZÅÄÖ])", " ", w).split()
+        if any(p in ws for p in re.sub(r"(?<=[a-zåäöéü])(?=[A-ZÅÄÖ])", " ", w).split()[1:]) else [w])]
+    out: list[str] = []
+    for w in ws:
+        out.append(w)
+        for n in (3, 2, 1):  # a name of n words just repeated
+            if len(out) >= 2 * n and out[-n:] == out[-2 * n:-n] and (n > 1 or w[:1].isupper()):
+                del out[-n:]
+                break
+    return " ".join(out)
+
+
 def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
     """The signature block as [(chunk, quote, names)]: a short line whose word
     ends in a title of taxonomy.yaml `signatory_titles` ('Förvaltningschef',
@@ -334,7 +352,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
                 continue
             ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
             title = parts[-1][1] if len(parts) > 1 else ""
-            lines.append(f"- {who}: undertecknat av **{parts[0][2]}**" + (f" ({title})" if title else "")
+            lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
                          + "".join(f" [{n}]" for n in ns))
             continue
         if field == "recipient":

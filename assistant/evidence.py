@@ -63,6 +63,13 @@ def _is_heading(text: str, section: str) -> bool:
     return bool(section) and any(t == fold(p.strip().lower()) for p in section.split("›"))
 
 
+def cut_at_start(text: str, a: int) -> bool:
+    """Is the span at `a` the tail of a sentence the passage boundary cut ('verksamhet i alla delar
+    av staden, …'): the passage's first words, starting in lower case? Such a tail is no quote."""
+    head = text[:a]
+    return not head.strip() and text[a:].lstrip()[:1].islower()
+
+
 def evidence_units(text: str) -> list[tuple[int, int]]:
     """The spans evidence is scored on: every sentence, and a sentence joined
     with the next when that one leans back on it (it says nothing alone)."""
@@ -174,7 +181,7 @@ class Scorer:
             for a, b in (evidence_units(chunk.text) if joined else sentence_spans(chunk.text)):
                 text = chunk.text[a:b]
                 if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)) \
-                        or _is_heading(text, chunk.section):
+                        or _is_heading(text, chunk.section) or (quotable_only and cut_at_start(chunk.text, a)):
                     continue
                 lex, found = self.coverage(text)
                 s = Scored(chunk, a, b, lex, dense, float(z[i]), found, ranks[i] if ranks else 0)

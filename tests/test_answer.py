@@ -168,3 +168,28 @@ def test_a_heading_glued_to_a_quote_is_left_out():
     assert without_heading("Förslag till beslut Nämnden godkänner förvaltningens tjänsteutlåtande.") == \
         "Nämnden godkänner förvaltningens tjänsteutlåtande."
     assert without_heading("Bakgrund är viktig för oss alla här.") == "Bakgrund är viktig för oss alla här."
+
+
+def test_a_passage_that_starts_mid_sentence_is_never_quoted_from_its_cut(real_retriever):
+    """Passages overlap and may start inside a sentence ('verksamhet i alla delar av staden, …'):
+    that tail is no quote, alone or as the sentence a 'Dock …' leans back on."""
+    from assistant.evidence import cut_at_start
+
+    assert cut_at_start("verksamhet i alla delar av staden. Dock bör det framgå.", 0)
+    assert not cut_at_start("Förvaltningen anser att det är bra.", 0)
+    assert not cut_at_start("Ja. verksamhet", 4)  # only the passage's first words
+    for q in ("vilken nämnd skrev mest om biblioteken", "Vad säger kulturförvaltningen om bibliotek?",
+              "vad skriver nämnderna om offentlig miljö"):
+        a = answer(real_retriever, q)
+        assert a.citations, q
+        for c in a.citations:
+            assert not c.quote[:1].islower(), (q, c.quote[:60])
+
+
+def test_signatory_names_glued_by_text_extraction_are_put_straight():
+    from assistant.answerers import clean_names
+
+    assert clean_names("Toni Mellblom Victoria CallenmarkVictoria Callenmark") == "Toni Mellblom Victoria Callenmark"
+    assert clean_names("Svante  Borg") == "Svante Borg"
+    assert clean_names("Per-Olof McDonald") == "Per-Olof McDonald"  # a capital inside a name stays
+    assert clean_names("Eva Lind Eva Lind") == "Eva Lind"
