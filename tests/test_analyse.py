@@ -264,3 +264,9 @@ def test_overview_requests_and_shortcomings_route_by_their_cue():
     assert question_type("vilka brister såg förvaltningarna i programmet") == "stance"
     assert question_type("finns det några svagheter i programmet enligt nämnderna") == "stance"
     assert question_type("Vad säger programmet om övervakning?") == "topic"
+
+
+
+def test_a_ks_number_is_a_dnr_question():
+    assert question_type("Vilket KS-nummer har remissen som kulturförvaltningen svarade på?") == "catalogue"
+    assert question_type("ärendenumret på kyrkogårdsnämndens yttrande") == "catalogue"

@@ -33,6 +33,23 @@ def test_namnd_detection_and_unknown_bodies():
     assert unknown_body("stadsbyggnadsnämndens synpunkter på programmet?", KNOWN) == "stadsbyggnadsnämnden"
 
 
+
+def test_a_body_named_in_the_genitive_is_still_unknown():
+    """'Sammanfatta Skärholmens stadsdelsnämnds yttrande' names a body with no document: it must not
+    be read as a question about every yttrande (it summarised all five)."""
+    assert unknown_body("Sammanfatta Skärholmens stadsdelsnämnds yttrande", KNOWN) == "Skärholmens stadsdelsnämnd"
+    assert unknown_body("Vad tyckte Farsta stadsdelsförvaltnings chef?", KNOWN) == "Farsta stadsdelsförvaltning"
+    assert unknown_body("Sammanfatta Spånga-Tensta stadsdelsnämnds yttrande", KNOWN) == ""
+
+
+def test_one_typo_in_a_long_namnd_name_is_forgiven():
+    assert mentioned_namnder("Var kyrkogårdsnämden positiv?", KNOWN) == ["Kyrkogårdsnämnden"]
+    assert mentioned_namnder("vad skrev kyrkogårsnämnden", KNOWN) == ["Kyrkogårdsnämnden"]
+    assert mentioned_namnder("vad säger Spånga-Tenstas stadsdelsnämd", KNOWN) == ["Spånga-Tensta stadsdelsnämnd"]
+    assert mentioned_namnder("Vad händer vid Årstaviken?", KNOWN) == []  # short keys need the exact name
+    assert mentioned_namnder("Vad säger kyrkogårdarna?", KNOWN) == []
+
+
 def test_followups_reuse_the_previous_question(real_retriever):
     from assistant.analyse import analyse
 
