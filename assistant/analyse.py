@@ -292,6 +292,40 @@ def _unknown_author(question: str, known: Sequence[str], corpus_words: Callable[
     return np if looks_like_org else ""
 
 
+# "Rinkeby-Kistas yttrande", "trafikkontorets remissvar": the owner of a document, in the genitive
+_OWNER = re.compile(r"(?<![\w-])([\wåäöéüÅÄÖ][\wåäöéüÅÄÖ\-]{2,}?)(?::s|s) (?:(?:senaste|första|nya|gamla|tidigare|"
+                    r"eget|egna) )?(?i:yttrande|remissvar|svar|tjänsteutlåtande|synpunkter|dokument|ärende)\w*")
+
+
+def unknown_owner(question: str, known: Sequence[str], corpus_words: Callable[[], frozenset[str]] = frozenset,
+                  *, nouns: bool = True) -> str:
+    """For a question about a document or its content as a whole (a summary, a catalogue field): the
+    owner it names that has no document here ('' if none) — a name in the genitive before a document
+    word ('Vem var handläggare på Rinkeby-Kistas yttrande?') or an organisation noun (taxonomy.yaml
+    `actors`: 'vilka synpunkter hade trafikkontoret'; only with `nouns`, since in a topic question
+    such a noun is what is asked about). Known nämnder, the catalogue's own words and
+    the words that stand for the corpus's authors ('förvaltningen', 'nämnderna') are not unknown."""
+    generic = taxonomy().generic_subjects | taxonomy().meta_words
+    actors = [ev for _, ev in taxonomy().actors]
+    def is_body(w: str) -> bool:  # one organisation, definite singular: 'polisen', 'trafikkontoret', not 'nämnder'
+        f = fold(w.lower())
+        return bool(re.search(r"(et|en)$", f)) and any(ev.fullmatch(f) for ev in actors)
+
+    # a proper name, or an organisation noun ('polisens synpunkter'), in the genitive
+    cands = [m.group(1) for m in _OWNER.finditer(question) if m.group(1)[:1].isupper() or is_body(m.group(1))]
+    if nouns:  # 'vilka synpunkter hade trafikkontoret': one body, definite singular
+        cands += [w for w in words(question) if is_body(w)]
+    for name in cands:
+        f = fold(name.lower())
+        parts = [p for p in re.split(r"[\s\-]+", f) if p]
+        if not parts or f in generic or f.rstrip("s") in generic or f in _GENERIC or mentioned_namnder(name, known):
+            continue
+        if _in_catalogue(parts, corpus_words()):
+            continue
+        return name
+    return ""
+
+
 # ------------------------------------------------------------------ periods
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|till)\s*((?:19|20)?\d\d)(?!\d)")
@@ -549,6 +583,11 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, qtype=previous.qtype)
             inherited.append("type")
         req = replace(req, followup=True, inherited=tuple(inherited))
+    if not req.namnder and not req.unknown_namnd:  # a whole document's owner: any noun; else only 'X:s synpunkter'
+        owner = unknown_owner(question, known, lambda: catalogue_words(corpus),
+                              nouns=req.qtype in ("summary", "catalogue"))
+        if owner:
+            req = replace(req, unknown_namnd=owner)
     catalogue = corpus.documents()
     by_dnr = _docs_by_dnr(question, catalogue)
     if req.qtype == "topic" and (req.namnder or by_dnr) and not topic_is_substantial(req.topic):

@@ -210,3 +210,22 @@ def test_signatory_names_glued_by_text_extraction_are_put_straight():
     assert clean_names("Svante  Borg") == "Svante Borg"
     assert clean_names("Per-Olof McDonald") == "Per-Olof McDonald"  # a capital inside a name stays
     assert clean_names("Eva Lind Eva Lind") == "Eva Lind"
+
+
+def test_the_owner_of_a_document_asked_about_must_exist(real_retriever):
+    """'vilka synpunkter hade trafikkontoret', 'handläggare på Rinkeby-Kistas yttrande', 'polisens
+    synpunkter': no document of theirs is here, so the answer refuses instead of summarising or
+    listing every other nämnd's yttrande; words for the corpus's own authors are no owner."""
+    from assistant.analyse import unknown_owner
+
+    assert unknown_owner("vilka synpunkter hade trafikkontoret", KNOWN) == "trafikkontoret"
+    assert unknown_owner("Vem var handläggare på Rinkeby-Kistas senaste yttrande?", KNOWN) == "Rinkeby-Kista"
+    assert unknown_owner("Vad var polisens synpunkter?", KNOWN, nouns=False) == "polisen"
+    assert unknown_owner("Vad säger programmet om polisen?", KNOWN, nouns=False) == ""
+    for q in ("Vilka nämnder har svarat på remissen?", "Sammanfatta EAV:s yttrande", "sammanfatta förvaltningens synpunkter",
+              "Vilka nämnders yttranden finns?", "när skrevs stadsdelsnämndens svar", "Vilket dnr har HL:s yttrande?"):
+        assert unknown_owner(q, KNOWN) == "", q
+    for q in ("vilka synpunkter hade trafikkontoret", "Vem var handläggare på Rinkeby-Kistas yttrande?",
+              "Vad var polisens synpunkter på programmet?"):
+        a = answer(real_retriever, q)
+        assert a.abstained and not a.citations, q
