@@ -14,7 +14,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, catalogue_words, cue_text, namnd_keys, taxonomy
+from .analyse import Request, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -754,6 +754,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
         versions = periods[::-1][:4]
+    named = [p for p in periods[::-1] if p in periods_named(req.question)]
+    if len(named) >= 2:  # "skillnaden mellan programmet 2018-2021 och 2020–2023": exactly those, newest first
+        versions = named[:4]
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first
     amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
     cites = _Cites()
@@ -789,6 +792,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     if not cites.items:
         return None
     vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier and len(versions) == 2 else ""
+    if len(named) >= 2:
+        vs = " jämfört med programmet " + " och ".join(v.replace("-", "–") for v in versions[1:])
+        period = versions[0]
     head = (f"Om programmet {period.replace('-', '–')}{vs} skriver underlaget:" if len(versions) <= 2 else
             "Om programversionerna " + ", ".join(v.replace("-", "–") for v in versions) + " skriver underlaget:")
     return Answer(req.question, head + "\n\n" + "\n\n".join(paragraphs), cites.items, query=req.question,

@@ -134,3 +134,12 @@ def test_a_compound_of_known_parts_is_not_absent(real_retriever):
 def test_an_author_named_with_catalogue_words_is_not_unknown(real_retriever):
     a = answer(real_retriever, "Vad skriver Stockholms stad om trygghet i parker?")
     assert not any("inget yttrande från" in w for w in a.warnings)
+
+
+def test_a_change_question_naming_two_versions_compares_exactly_those(real_retriever):
+    """'skillnaden i fokusområden mellan programmet 2018-2021 och 2020–2023': both versions' documents
+    are read (it read 2018-2021 only) and the heading names both."""
+    a = answer(real_retriever, "Vad är skillnaden i fokusområden mellan programmet 2018-2021 och trygghetsprogrammet 2020–2023?")
+    assert not a.abstained
+    assert a.text.startswith("Om programmet 2020–2023 jämfört med programmet 2018–2021")
+    assert {c.chunk.period for c in a.citations} == {"2018-2021", "2020-2023"}
