@@ -488,9 +488,17 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic"):
         scope = _ALL
+    elif qtype == "catalogue" and not wide and _asks_one_field(joined):
+        scope = ("namnder", "period")  # "Vem var handläggare?" after a question on one nämnd: that nämnd's document
     else:
         scope = ()
     return tuple(f for f in scope if not (wide and f == "namnder"))
+
+
+def _asks_one_field(folded_question: str) -> bool:
+    """Does a catalogue question ask for one field of a document (handläggare, dnr, date, recipient …:
+    taxonomy.yaml `catalogue_fields`), not for a list of documents?"""
+    return any(rx.search(folded_question) for f, rx in taxonomy().catalogue_fields if f not in ("order",))
 
 
 # ------------------------------------------------------------------ analysis

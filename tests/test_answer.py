@@ -229,3 +229,13 @@ def test_the_owner_of_a_document_asked_about_must_exist(real_retriever):
               "Vad var polisens synpunkter på programmet?"):
         a = answer(real_retriever, q)
         assert a.abstained and not a.citations, q
+
+
+def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever):
+    """'Vem var handläggare?' after a question on Kyrkogårdsnämnden asks for its handläggare, not for
+    every document's; 'Vilka nämnder har svarat?' still lists them all."""
+    a = answer(real_retriever, "Vem var handläggare?", history=["Vad tyckte Kyrkogårdsnämnden om programmet?"])
+    assert {c.chunk.doc_id for c in a.citations} == {"002_80d6bf5fc05df009"}
+    assert a.text.count("\n") == 0 and "Kyrkogårdsnämnden" in a.text
+    b = answer(real_retriever, "Vilka nämnder har svarat?", history=["Vad tyckte EAV om programmet?"])
+    assert len({c.chunk.doc_id for c in b.citations}) == 5
