@@ -270,3 +270,9 @@ def test_overview_requests_and_shortcomings_route_by_their_cue():
 def test_a_ks_number_is_a_dnr_question():
     assert question_type("Vilket KS-nummer har remissen som kulturförvaltningen svarade på?") == "catalogue"
     assert question_type("ärendenumret på kyrkogårdsnämndens yttrande") == "catalogue"
+
+
+def test_asking_what_was_criticised_is_a_stance_question():
+    assert question_type("Vad kritiserade de?") == "stance"
+    assert question_type("vad ifrågasatte kulturförvaltningen") == "stance"
+    assert question_type("Vad säger programmet om kritik av polisen?") == "topic"
