@@ -8,6 +8,8 @@ verbatim span of a cited passage.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from index.corpus import Corpus, DocRecord, term_matches
@@ -597,11 +599,46 @@ def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer) -> list[Sentenc
     return sorted(out, key=lambda x: x.order)
 
 
+_OVERALL: "OrderedDict[tuple, _DocStance]" = OrderedDict()  # overall stances of documents read in this process
+MAX_CACHED_STANCES = 20_000
+_OVERALL_LOCK = threading.Lock()
+
+
 def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Scorer | None = None) -> _DocStance:
     """Stance of one document: its own-voice sentences in the summary and
     synpunkter sections, or — with a topic — the sentences Jämför would read on
     that topic (one stance method for both), cue phrases counted per sentence;
-    a request for change ('bör', 'behöver', 'saknar') counts as critique."""
+    a request for change ('bör', 'behöver', 'saknar') counts as critique. The
+    overall stance depends on the document alone, so it is kept per process for
+    the document's content and metadata (file hash, passage count, catalogue entry) in
+    this corpus: "Vem var mest kritisk?"
+    reads every document once, not on every question."""
+    key = (rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta), id(corpus))  # metadata: the quotes' labels
+    if not topic and rec.sha256:
+        with _OVERALL_LOCK:
+            if key in _OVERALL:
+                _OVERALL.move_to_end(key)
+                return _OVERALL[key]
+    out = _document_stance(corpus, rec, topic, scorer)
+    if not topic and rec.sha256:
+        with _OVERALL_LOCK:
+            _OVERALL[key] = out
+            while len(_OVERALL) > MAX_CACHED_STANCES:
+                _OVERALL.popitem(last=False)
+    return out
+
+
+def warm_stances(corpus: Corpus) -> int:
+    """Read every document's overall stance once (the app does it in the background at start, so the
+    first ranking question does not wait for it: 16 s at 100k passages on 2 cores). Returns how many."""
+    n = 0
+    for rec in corpus.documents():
+        document_stance(corpus, rec)
+        n += 1
+    return n
+
+
+def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Scorer | None = None) -> _DocStance:
     if topic:
         views = _topic_views(corpus, rec, scorer or Scorer(corpus, topic))
         if not views:

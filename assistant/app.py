@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -333,6 +334,15 @@ class YttraBlocks(gr.Blocks):
         return super().launch(*args, app_kwargs=with_guard(app_kwargs, output_root()), **kwargs)
 
 
+def _warm_stances(corpus: Corpus) -> None:
+    from assistant.answerers import warm_stances
+
+    try:
+        warm_stances(corpus)
+    except Exception as e:  # noqa: BLE001 - a warm-up only: the first ranking question reads the documents itself
+        print(f"yttra: ställningstaganden kunde inte förberäknas / stance warm-up failed: {e}", file=sys.stderr)
+
+
 def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: bool = False) -> YttraBlocks:
     """The app. Uploads and metadata saves are indexed in the background
     (`demo.yttra_indexer`, an assistant.indexing.IndexQueue); with `catch_up`
@@ -359,6 +369,8 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
     session_lock = threading.Lock()
     indexer = IndexQueue(getattr(corpus, "upsert", None) or (lambda paths: _ingest(settings, paths)),
                          getattr(corpus, "delete", None) or (lambda ids: _remove(settings, ids)))
+    if catch_up:  # app start: read every document's overall stance once, so "Vem var mest kritisk?" does not wait
+        threading.Thread(target=_warm_stances, args=(corpus,), daemon=True, name="yttra-stance-warm").start()
 
     def own_dir(request) -> Path:
         """A new folder for this request's files, in its browser's folder (download cookie)."""
