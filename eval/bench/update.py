@@ -915,7 +915,7 @@ def pg_profile_markdown(prof: dict) -> list[str]:
 
 PG_1M_NOTE = (
     "The PostgreSQL benchmark stops at {largest:,} passages. Scaled from there, 1M passages would mean "
-    "{build_h:.1f}-{build_h_slow:.1f} hours of loading through the store's per-document writer at the rates "
+    "{hours} hours of loading through the store's per-document writer at the rates "
     "measured at 100k ({rates} passages/s, in the benchmark run and the quieter profile run; if they held: "
     "inserts into the postings' primary key slow down as it outgrows memory, so this is a lower bound), a "
     "database of about {db_gb:.0f} GB (postings: one row "
@@ -927,9 +927,10 @@ PG_1M_NOTE = (
     "of maintaining them row by row. This machine has 2 cores shared with three other sessions and "
     "pgserver's default configuration (128 MB shared_buffers), so the run would take hours and say "
     "more about the machine than about the store; it was not attempted. What 100k already shows for 1M: one "
-    "document's operations run a fixed number of statements, but two of them grow with the store: the "
-    "duplicate check reads every document's record (O(documents): about ten times its 100k cost at 1M), and "
-    "the inserts into the HNSW graph and the postings' B-trees slow as those outgrow the cache.")
+    "document's operations run a fixed number of statements (the duplicate check is one indexed lookup, "
+    "`find_content`), but the inserts into the HNSW graph and the postings' B-trees slow as those outgrow the "
+    "cache, and BM25 ranks a question whose postings exceed `LEXICAL_POSTINGS_BUDGET` from its rarest terms' "
+    "candidates (eval/bench/pg_lexical.py).")
 
 
 def _pg_profile() -> dict:
@@ -940,14 +941,14 @@ def _pg_profile() -> dict:
 def _pg_1m(pgr: dict) -> dict:
     done = [x for x in pgr.get("sizes", []) if x.get("target")]
     if not done:
-        return {"largest": 0, "build_h": float("nan"), "rates": "–", "db_gb": float("nan")}
+        return {"largest": 0, "hours": "–", "rates": "–", "db_gb": float("nan")}
     big = max(done, key=lambda x: x["n"])
     rates = [big["passages_per_s"]] + [p["build"]["passages_per_s"] for p in _pg_profile().values()
                                         if p.get("build", {}).get("n", 0) == big["n"]]
     db = big.get("db_mb") or float("nan")
+    fast, slow = (f"{1_000_000 / r / 3600:.1f}" for r in (max(rates), min(rates)))
     return {"largest": big["n"], "rates": " and ".join(f"{r:.0f}" for r in rates),
-            "build_h": 1_000_000 / max(rates) / 3600, "build_h_slow": 1_000_000 / min(rates) / 3600,
-            "db_gb": db * 1e6 / big["n"] / 1024}
+            "hours": fast if fast == slow else f"{fast}-{slow}", "db_gb": db * 1e6 / big["n"] / 1024}
 
 
 def plot(update: dict, path: Path, pg: dict | None = None) -> str:
