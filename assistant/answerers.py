@@ -153,14 +153,17 @@ def _name_lines(chunk: Chunk, lines: list[str], offsets: list[int], i: int) -> t
             " ".join(lines[k].strip() for k in above))
 
 
+_GLUE = re.compile(r"(?<=[a-zåäöéü])(?=[A-ZÅÄÖ])")  # a lower-case letter right before a capital
+
+
 def clean_names(names: str) -> str:
     """Names of a signature block as text extraction leaves them, put straight: two columns of
     signatories glued ('Toni Mellblom Victoria CallenmarkVictoria Callenmark') are split at the
     glue and a name repeated right after itself is kept once ('Toni Mellblom Victoria Callenmark')."""
-    ws = " ".join(names.split()).split()
-    ws = [part for w in ws for part in (  # 'CallenmarkVictoria' -> two words when 'Victoria' also stands alone
-        re.sub(r"(?<=[a-zåäöéü])(?=[A-ZÅÄÖ])", " ", w).split()
-        if any(p in ws for p in re.sub(r"(?<=[a-zåäöéü])(?=[A-ZÅÄÖ])", " ", w).split()[1:]) else [w])]
+    ws = names.split()
+    glued = {w: _GLUE.sub(" ", w).split() for w in ws}
+    # 'CallenmarkVictoria' -> two words when 'Victoria' also stands alone ('McDonald' stays whole)
+    ws = [p for w in ws for p in (glued[w] if any(x in ws for x in glued[w][1:]) else [w])]
     out: list[str] = []
     for w in ws:
         out.append(w)

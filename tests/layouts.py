@@ -762,31 +762,45 @@ def _f_pdf(header=None, footer=None):
     return pdf
 
 
+def _programme_case(folder: Path, letter: str, file: str, name: str, running: str, pages: list[list[tuple]],
+                    new_pages: tuple[int, ...], tables: tuple, n: int) -> Case:
+    """A programme PDF (layouts f, g, k): `running` at the top and "Sida N (M)" at the foot of every page,
+    the blocks of each page drawn in F_STYLE, a page begun by hand before the pages in `new_pages` (the
+    others are begun by fpdf2's automatic page break, which the assertion checks); the repeated header
+    rows of `tables` are furniture."""
+    pdf = _f_pdf(_running_header(running), _page_number_footer())
+    for pno, blocks in enumerate(pages, 1):
+        if pno in new_pages:
+            pdf.add_page()
+        if blocks:
+            assert pdf.page == pno, f"layout {letter}: the blocks of page {pno} begin on page {pdf.page}"
+            _render_blocks(pdf, blocks, **F_STYLE)
+    path = folder / file
+    _save(pdf, path, n)
+    case = Case(name, path.name, n, furniture=[running, *[f"Sida {i} ({n})" for i in range(1, n + 1)]],
+                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
+                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in tables])
+    return _truth(case, pages)
+
+
+def _bare_page_number_footer(size: float = 9):
+    """An fpdf2 footer: the bare page number, centred, from page 2 on (layouts i, l, m)."""
+    def footer(pdf):
+        if pdf.page_no() > 1:
+            pdf.set_y(-14)
+            pdf.set_font("sans", "", size)
+            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+    return footer
+
+
 def layout_f(folder: Path) -> Case:
     """A programme whose tables run over page breaks: fpdf2 repeats each table's header
     row at the top of every page it continues on. Table A starts at the foot of page 1
     (header and two rows) and goes on on page 2; table B starts at the very top of
     page 3, under the running header, and runs to page 5. The first header row of each
     is content (the column names), the repeats are furniture."""
-    n = 5
-    furniture = [F_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
-
-    header, footer = _running_header(F_RUNNING), _page_number_footer()
-
-    pages = _f_pages()
-    pdf = _f_pdf(header, footer)
-    for pno, blocks in enumerate(pages, 1):
-        if pno in (1, 3):
-            pdf.add_page()
-        if blocks:
-            assert pdf.page == pno, f"layout f: the blocks of page {pno} begin on page {pdf.page}"
-            _render_blocks(pdf, blocks, **F_STYLE)
-    path = folder / "f_handlingsplan_2028.pdf"
-    _save(pdf, path, n)
-    case = Case("f: program, tabeller över sidbrytningar", path.name, n, furniture=furniture,
-                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
-                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (F_TABLE_A, F_TABLE_B)])
-    return _truth(case, pages)
+    return _programme_case(folder, "f", "f_handlingsplan_2028.pdf", "f: program, tabeller över sidbrytningar",
+                           F_RUNNING, _f_pages(), (1, 3), (F_TABLE_A, F_TABLE_B), 5)
 
 
 # --------------------------------------------------------------------------- (g) programme: wrapped header rows
@@ -831,24 +845,8 @@ def layout_g(folder: Path) -> Case:
     table D from page 3 on to page 4, its first cell wrapping too, so the
     first two of its four header lines are no table row. The header rows
     where the tables begin are content, every repeated line of them furniture."""
-    n = 4
-    furniture = [G_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
-
-    header, footer = _running_header(G_RUNNING), _page_number_footer()
-
-    pages = _g_pages()
-    pdf = _f_pdf(header, footer)
-    pdf.add_page()
-    for pno, blocks in enumerate(pages, 1):
-        if blocks:
-            assert pdf.page == pno, f"layout g: the blocks of page {pno} begin on page {pdf.page}"
-            _render_blocks(pdf, blocks, **F_STYLE)
-    path = folder / "g_uppfoljning_2028.pdf"
-    _save(pdf, path, n)
-    case = Case("g: program, tabellrubriker på flera rader", path.name, n, furniture=furniture,
-                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
-                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (G_TABLE_C, G_TABLE_D)])
-    return _truth(case, pages)
+    return _programme_case(folder, "g", "g_uppfoljning_2028.pdf", "g: program, tabellrubriker på flera rader",
+                           G_RUNNING, _g_pages(), (1,), (G_TABLE_C, G_TABLE_D), 4)
 
 
 # --------------------------------------------------------------------------- (h) letterhead block on the right
@@ -1009,11 +1007,7 @@ def layout_i(folder: Path) -> Case:
             pdf.cell(0, 4, I_TITLE, align="R")
             pdf.set_y(24)
 
-    def footer(pdf):
-        if pdf.page_no() > 1:
-            pdf.set_y(-14)
-            pdf.set_font("sans", "", 9)
-            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+    footer = _bare_page_number_footer()
 
     pages = _i_pages()
     pdf = _f_pdf(header, footer)
@@ -1189,22 +1183,8 @@ def layout_k(folder: Path) -> Case:
     (pages 3–4, one repeat) whose header row ends in a line of cells side by
     side after a wrapped rest; K3 on one page, its bold header lines no
     section headings."""
-    n = 4
-    furniture = [K_RUNNING, *[f"Sida {i} ({n})" for i in range(1, n + 1)]]
-    pages = _k_pages()
-    pdf = _f_pdf(_running_header(K_RUNNING), _page_number_footer())
-    for pno, blocks in enumerate(pages, 1):
-        if pno == 1:
-            pdf.add_page()
-        if blocks:
-            assert pdf.page == pno, f"layout k: the blocks of page {pno} begin on page {pdf.page}"
-            _render_blocks(pdf, blocks, **F_STYLE)
-    path = folder / "k_atgarder_parker.pdf"
-    _save(pdf, path, n)
-    case = Case("k: tabellrubriker lästa cell för cell", path.name, n, furniture=furniture,
-                meta={"namnd": "", "doc_type": "program", "period": "2028-2031"},
-                repeated=[(" ".join(t[0]), [" ".join(r) for r in t[1:]]) for t in (K_TABLE_1, K_TABLE_2)])
-    return _truth(case, pages)
+    return _programme_case(folder, "k", "k_atgarder_parker.pdf", "k: tabellrubriker lästa cell för cell",
+                           K_RUNNING, _k_pages(), (1,), (K_TABLE_1, K_TABLE_2), 4)
 
 
 # --------------------------------------------------------------------------- (l) footnotes
@@ -1326,11 +1306,7 @@ def layout_m(folder: Path) -> Case:
     n = 4
     furniture = [*[str(i) for i in range(2, n + 1)], *(f"{t} {pg}" for t, pg in M_CONTENTS)]
 
-    def footer(pdf):
-        if pdf.page_no() > 1:
-            pdf.set_y(-14)
-            pdf.set_font("sans", "", 9)
-            pdf.cell(0, 5, str(pdf.page_no()), align="C")
+    footer = _bare_page_number_footer()
 
     pages = _m_pages()
     pdf = _f_pdf(None, footer)

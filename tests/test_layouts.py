@@ -305,17 +305,22 @@ def test_table_under_a_letterhead_of_table_cells_across_pages():
     assert [f.page for f in lay.furniture if f.kind == "table-header"] == [2]
 
 
-def test_generated_programme_tables_across_pages(tmp_path):
-    """Layout f (fpdf2 repeats a table's header row on every page): each header
-    row once, over its first body row, cited on the page where its table begins."""
+def generated_layout(tmp_path, make):
+    """(case, document, layout) of a generated PDF layout (`layouts.layout_f` …), read and cleaned as ingest does;
+    skipped where the font that draws å/ä/ö is missing."""
     from index.read import read_document
 
     if layouts.font_dir() is None:
         pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
-    case = layouts.layout_f(tmp_path)
-    folder = tmp_path
-    doc = read_document(folder / case.file)
-    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+    case = make(tmp_path)
+    doc = read_document(tmp_path / case.file)
+    return case, doc, clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+
+
+def test_generated_programme_tables_across_pages(tmp_path):
+    """Layout f (fpdf2 repeats a table's header row on every page): each header
+    row once, over its first body row, cited on the page where its table begins."""
+    case, doc, lay = generated_layout(tmp_path, layouts.layout_f)
     for head, rows in case.repeated:
         assert lay.text.count(head) == 1, head
         assert layouts.norm(lay.text).count(f"{head} {rows[0]}") == 1
@@ -434,13 +439,7 @@ def test_generated_programme_wrapped_table_header_rows(tmp_path):
     header row kept once, whole, over its first body row, on the page where
     its table begins; every line of its repeats taken out; no line of it a
     section heading."""
-    from index.read import read_document
-
-    if layouts.font_dir() is None:
-        pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
-    case = layouts.layout_g(tmp_path)
-    doc = read_document(tmp_path / case.file)
-    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+    case, doc, lay = generated_layout(tmp_path, layouts.layout_g)
     flat = layouts.norm(lay.text)
     heads = [head for head, _ in case.repeated]
     for (head, rows), page in zip(case.repeated, (1, 3)):

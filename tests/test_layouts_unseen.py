@@ -10,7 +10,7 @@ import pytest
 from index.chunk import is_known_heading
 from index.layout import clean_layout
 
-from test_layouts import BODY, CLOSING, ROWS, RUNNING, assert_maps_back, marked
+from test_layouts import BODY, CLOSING, ROWS, RUNNING, assert_maps_back, generated_layout, marked
 
 layouts = pytest.importorskip("layouts")
 
@@ -117,13 +117,7 @@ def test_generated_header_rows_read_cell_by_cell(tmp_path):
     side, one ending in a line of them under a single repeat) goes whole, is
     kept once where its table begins; the bold header lines of the table on
     one page are no section headings."""
-    from index.read import read_document
-
-    if layouts.font_dir() is None:
-        pytest.skip("DejaVu Sans is needed to generate PDFs with å/ä/ö")
-    case = layouts.layout_k(tmp_path)
-    doc = read_document(tmp_path / case.file)
-    lay = clean_layout(doc.text, doc.page_starts, doc.marks, protected=is_known_heading)
+    case, doc, lay = generated_layout(tmp_path, layouts.layout_k)
     flat = layouts.norm(lay.text)
     for (head, rows), page in zip(case.repeated, (1, 3)):
         assert flat.count(head) == 1 and flat.count(f"{head} {rows[0]}") == 1, head
