@@ -84,6 +84,7 @@ class Taxonomy:
     oldest_words: frozenset[str] = frozenset()  # an "order" question with one of these asks for the oldest
     revision: re.Pattern | None = None  # a change question on why/how a version was revised
     laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?"; evidence specific enough to need no word overlap
+    following: frozenset[str] = frozenset()  # "nästa version": the version after the one in context
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -141,7 +142,7 @@ def taxonomy() -> Taxonomy:
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
-                    _kind(data.get("laws")))
+                    _kind(data.get("laws")), frozenset(refs.get("next") or ()))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -359,12 +360,18 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     qw = set(_qwords(question))
     mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
     if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
-        refs = "|".join(map(re.escape, sorted(tax.latest | tax.previous)))
+        refs = "|".join(map(re.escape, sorted(tax.latest | tax.previous | tax.following)))
         mentions_programme = bool(re.search(rf"(?<!\w)(det|den) ({refs})(?!\w)", fold(question.lower())))
     if ordered and mentions_programme and qw & tax.previous:
         anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
         i = ordered.index(anchor)
         return (norm[ordered[i - 1]], "") if i > 0 else ("", "")
+    if ordered and mentions_programme and qw & tax.following:
+        anchor = context.replace("–", "-")
+        if anchor not in norm:
+            return norm[ordered[-1]], ""  # "nästa program" with nothing before it: the newest there is
+        i = ordered.index(anchor)
+        return (norm[ordered[i + 1]], "") if i + 1 < len(ordered) else ("", "")
     if ordered and mentions_programme and qw & tax.latest:
         return norm[ordered[-1]], ""
     return "", ""
@@ -447,17 +454,52 @@ def cue_words_in(question: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    data = taxonomy_data()
+    return (frozenset(data.get("question_leads") or ()), frozenset(data.get("modal_verbs") or ()),
+            tuple(data.get("finite_verb_endings") or ()))
+
+
+def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
+    """The question's verbs by their place in a Swedish question (taxonomy.yaml `question_leads`,
+    `modal_verbs`, `finite_verb_endings`), folded: the finite verb right after a leading question
+    word ('hur *ställde* sig …', 'vad *föreslår* X'), unless the next word is itself inflected like
+    one ('hur trygghetsvandringar fungerar': an indirect question, its subject comes first); a modal
+    verb ('vill'); the word before 'sig'. They say what is asked about the subject, not what about."""
+    leads, modals, endings = _verb_grammar()
+    qw = _qwords(question.lower())
+    out: set[str] = set()
+
+    def finite(w: str) -> bool:
+        return len(w) >= 3 and w.endswith(endings)
+
+    i = 1 if qw[:1] in (["och"], ["men"], ["sa"]) else 0
+    if len(qw) > i + 1 and qw[i] in leads and (finite(qw[i + 1]) or qw[i + 1] in modals):
+        nxt = qw[i + 2] if len(qw) > i + 2 else ""
+        named = any(k.startswith(nxt) for k in names) if nxt else False  # 'vad föreslår enskede-…'
+        if not (finite(nxt) and nxt not in modals and nxt != "sig" and not named and len(qw[i + 1]) > 6):
+            out.add(qw[i + 1])
+    for j, w in enumerate(qw):
+        if w in modals:
+            out.add(w)
+        if w == "sig" and j > 0:
+            out.add(qw[j - 1])
+    return out
+
+
 def topic_of(question: str, known: Sequence[str]) -> str:
     """The subject words: no stopwords, question/meta words, cue words, names or periods."""
     tax = taxonomy()
     cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
+    verbs = question_verbs(question, keys)
     out = []
     for w in words(question):
         f = fold(w.lower())
-        if (w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
+        if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words
-                or f in tax.latest or f in tax.previous or f in _GENERIC
+                or f in tax.latest or f in tax.previous or f in tax.following or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
             continue
@@ -486,7 +528,9 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     wide = any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", joined) for w in tax.corpus_wide)
     if refs and all(r in tax.scopes for r in refs):
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
-    elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic"):
+    elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
+            or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])):
+        # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
     elif qtype == "catalogue" and not wide and _asks_one_field(joined):
         scope = ("namnder", "period")  # "Vem var handläggare?" after a question on one nämnd: that nämnd's document
@@ -568,7 +612,11 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     known = list(facets.get("namnd", {}))
     periods = list(facets.get("period", {}))
     namnder = tuple(mentioned_namnder(question, known))
-    period, unknown_period = resolve_period(question, periods, previous.period if previous else "")
+    context = ""
+    if previous is not None:  # the version the previous turn was about: named, or that of its documents
+        own = {d.meta.period for d in corpus.documents() if d.doc_id in previous.doc_ids} if previous.doc_ids else set()
+        context = previous.period or (own.pop() if len(own) == 1 else "")
+    period, unknown_period = resolve_period(question, periods, context)
     qtype = question_type(question)
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
@@ -620,6 +668,37 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)
     return replace(req, doc_ids=docs)
+
+
+@lru_cache(maxsize=1)
+def _answer_reference_patterns() -> tuple[re.Pattern, dict, frozenset[str]]:
+    data = taxonomy_data()
+    ords = {k: int(v) for k, v in (data.get("answer_ordinals") or {}).items()}
+    nouns = "|".join(map(re.escape, data.get("answer_ordinal_nouns") or ["\0"]))
+    alt = "|".join(map(re.escape, ords)) or "\0"
+    bare = "|".join(map(re.escape, (o for o in ords if o != "andra"))) or "\\0"  # 'andra nämnder' = other ones
+    ordinal = re.compile(rf"(?<!\w)(?:(?:den|det) ({alt})(?!\w)|({bare}) (?:s?(?:{nouns})\w*))")
+    return ordinal, ords, frozenset(data.get("answer_pronouns") or ())
+
+
+def answer_reference(question: str) -> tuple[int | None, str]:
+    """Does the question point into the previous answer's list of nämnder? (n, word): n >= 1 its n-th
+    ('Sammanfatta det första', 'den tredje nämnden'), -1 its last, 0 the nämnd(er) it named ('Vad
+    kritiserade de?'); word is the ordinal to leave out of the topic. (None, '') when it does not."""
+    ordinal, ords, pronouns = _answer_reference_patterns()
+    q = fold(question.lower())
+    m = ordinal.search(q)
+    if m:
+        word = m.group(1) or m.group(2)
+        return ords[word], word
+    if set(_qwords(question.lower())) & pronouns:
+        return 0, ""
+    return None, ""
+
+
+def asks_for_one(question: str) -> bool:
+    """Does the question ask for one nämnd ('Vilken nämnd var mest kritisk?'), not a list?"""
+    return bool(set(_qwords(question.lower())) & set(taxonomy_data().get("singular_cues") or ()))
 
 
 def topic_is_substantial(topic: str) -> bool:

@@ -458,6 +458,62 @@ def _unanswerable(req) -> str:
     return ""
 
 
+def named_in_order(text: str, known: list[str]) -> list[str]:
+    """The known nämnder an answer names, in the order it names them (a name inside a longer one
+    that is also named does not count on its own)."""
+    found = sorted((m.start(), -len(name), name) for name in known if name
+                   for m in re.finditer(re.escape(name), text))
+    out: list[str] = []
+    end = -1
+    for i, neg, name in found:
+        if i < end:
+            continue  # inside a longer name
+        end = i - neg
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]):
+    """A follow-up that points into the previous answer's list of nämnder ('Vilken nämnd var mest
+    kritisk?' -> 'Vad kritiserade de?'; 'Vilka nämnder svarade …?' -> 'Sammanfatta det första'): the
+    request narrowed to the nämnd(er) that answer named, and their documents it cited. The previous
+    answer is recomputed from the history (deterministic; its expensive parts are cached)."""
+    from dataclasses import replace
+
+    from .analyse import analyse, answer_reference, asks_for_one, topic_is_substantial
+
+    n, word = answer_reference(question)
+    if n is None or req.unknown_namnd or req.unknown_period or (req.namnder and "namnder" not in req.inherited):
+        return req
+    previous_question = next((h for h in reversed(history) if h and h.strip()), "")
+    if not previous_question:
+        return req
+    earlier = history[:len(history) - 1 - history[::-1].index(previous_question)] or None
+    prev_req = analyse(previous_question, corpus, earlier)
+    if n == 0 and (prev_req.namnder or prev_req.qtype not in ("stance", "catalogue")):
+        return req  # a pronoun after a question on one nämnd already carries it over (analyse)
+    prev = answer(corpus, previous_question, history=earlier)
+    if prev.abstained:
+        return req
+    names = named_in_order(prev.text, list(corpus.facets().get("namnd", {}))) or \
+        list(dict.fromkeys(c.chunk.namnd for c in prev.citations if c.chunk.namnd))
+    if not names or (n != 0 and len(names) < 2) or n > len(names):
+        return req
+    chosen = [names[n - 1]] if n > 0 else [names[-1]] if n < 0 else names[:1] if asks_for_one(previous_question) else names
+    docs = tuple(dict.fromkeys(c.chunk.doc_id for c in prev.citations if c.chunk.namnd in chosen))
+    period = req.period if req.period and "period" not in req.inherited else prev_req.period
+    if not docs or period != prev_req.period:  # a version named now wins over the one answered before
+        docs = tuple(d.doc_id for d in corpus.documents() if d.meta.namnd in chosen
+                     and (not period or d.meta.period.replace("–", "-") == period.replace("–", "-")))
+    topic = " ".join(w for w in req.topic.split() if fold(w.lower()) != word) if word else req.topic
+    qtype = req.qtype
+    if qtype == "topic" and not topic_is_substantial(topic):
+        qtype = "summary"  # "Sammanfatta det första" / "vad tyckte den sista?": that nämnd's whole view
+    return replace(req, namnder=tuple(chosen), doc_ids=docs, topic=topic, qtype=qtype, followup=True,
+                   inherited=tuple(dict.fromkeys((*req.inherited, "namnder", "answer"))))
+
+
 def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
            filters: dict | None = None, k: int = 8, llm=None, abstain_threshold: float | None = None) -> Answer:
     """Answer a Swedish question from the corpus: analyse it (type, nämnder,
@@ -473,6 +529,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = question[:2000]
     req = analyse(question, corpus, history)
+    if history:
+        req = _from_previous_answer(corpus, req, question, history)
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
     reason = _unanswerable(req)
     if reason:

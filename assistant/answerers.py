@@ -135,7 +135,11 @@ def _abstain(req: Request, reason: str) -> Answer:
 _LABELLED = {
     "contact": re.compile(r"(?:Handläggare|Kontaktperson)[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][\wåäöéü\-]+(?:[ \t]+[A-ZÅÄÖ][\wåäöéü\-]+){1,3})"),
     "recipient": re.compile(r"(?m)^[ \t]*Till[ \t]*:?[ \t]*\n?[ \t]*([A-ZÅÄÖ][^\n]{2,80})"),
+    "phone": re.compile(r"(?:Telefon(?:nummer)?|Tfn|Tel)\.?[ \t]*:?[ \t]*\n?[ \t]*(\+?\d[\d \t\-]{4,16}\d)"),
+    "email": re.compile(r"(?:(?:E-post|E-mail|Epost|Mejl|Mail)[ \t]*:?[ \t]*\n?[ \t]*)?([\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)"),
 }
+_ANYWHERE = ("phone", "email")
+_FIELD_LABEL = {"contact": "Handläggare", "recipient": "Mottagare", "phone": "Telefon", "email": "E-post"}
 _NAMEY = re.compile(r"^(?:[A-ZÅÄÖ][\wåäöéü\-]+[ \t]*){1,8}$")
 
 
@@ -268,7 +272,8 @@ _SENT_TO = re.compile(r"(?:[Yy]ttrande|[Ss]var|[Rr]emissvar|överlämna\w*(?:\s+
 
 def _labelled(corpus: Corpus, rec: DocRecord, field: str) -> tuple[Chunk, str, str] | None:
     """(chunk, quote, value) of a labelled title-block field such as 'Handläggare\\nNamn'."""
-    for chunk in corpus.passages(rec.doc_id)[:4]:
+    chunks = corpus.passages(rec.doc_id)
+    for chunk in chunks if field in _ANYWHERE else chunks[:4]:  # a phone or e-mail may stand in the closing address block
         m = _LABELLED[field].search(chunk.text)
         if m:
             return chunk, chunk.text[m.start():m.end()].strip(), m.group(1).strip()
@@ -372,7 +377,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
                 line += f"; svaret överlämnas till **{sent[2]}**" + (f" [{n2}]" if n2 else "")
             lines.append(line)
             continue
-        if field == "contact":
+        if field in ("contact", "phone", "email"):
             got = _labelled(corpus, rec, field)
             known = getattr(m, "handlaggare", "") if field == "contact" else ""
             if got is None and known:  # from the catalogue (metadata.yaml or the title block), cited where the text has it
@@ -381,11 +386,13 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
                 lines.append(f"- {who}: Handläggare **{known}**" + (f" [{n}]" if n else " (från metadata)"))
                 continue
             if got is None:
-                lines.append(f"- {who}: uppgiften finns inte i dokumentets sidhuvud.")
+                lines.append(f"- {who}: " + {"phone": "dokumentet anger inget telefonnummer.",
+                                             "email": "dokumentet anger ingen e-postadress."}.get(
+                    field, "uppgiften finns inte i dokumentets sidhuvud."))
                 continue
             chunk, quote, value = got
             n = cites.add(chunk, quote)
-            label = "Handläggare" if field == "contact" else "Mottagare"
+            label = _FIELD_LABEL[field]
             lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else ""))
             continue
         if field == "deadline":  # "Remisstid 2021-02-21", "för yttrande senast den 20 december 2023"
@@ -421,7 +428,8 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
         n = cites.add(*ev) if ev else None
         label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
         lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else " (från metadata)"))
-    if not cites.items and all("anger inget" in ln or "finns inte" in ln or "hittades" in ln for ln in lines):
+    if not cites.items and all(("anger inget" in ln or "anger ingen" in ln or "finns inte" in ln or "hittades" in ln)
+                               for ln in lines):
         return _abstain(req, " ".join(ln.lstrip("- ") for ln in lines[:3]))
     return Answer(req.question, "\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
@@ -570,6 +578,15 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
                       r"tydliggöras|kompletteras|ändras|framgå|utvecklas|preciseras|ses över|läggas till|omfatta|"
                       r"inkludera|klargöras|lyftas fram)\b|önskar|efterfrågar|efterlyser|saknar|saknas|"
                       r"föreslår att .{0,40}(kompletteras|förtydligas|ändras))", re.I)
+
+
+# "Vad kritiserade X?", "Vilka invändningar hade X?": asks WHAT the objections were, not whether there were any
+_ASKS_WHAT_CRITIQUE = re.compile(r"\b(vad|vilka|vilket|vilken)\b.*\b(kritiser\w*|invand\w*|kritik\w*|ifragasatt?e?\w*|"
+                                 r"brister|svagheter|nackdelar|andring\w*|forandring\w*|onskemal\w*|onskade|onskar|"
+                                 r"efterlyste|efterlyser|saknade|forbattring\w*|andra|forandra|forbattra)\b")
+MAX_CRITIQUE_POINTS = 5
+_STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
+                 "neutral": "varken tydligt positiv eller kritisk"}
 
 
 @dataclass
@@ -735,14 +752,30 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
+    if (len(stances) == 1 or req.namnder) and not want_pos and _ASKS_WHAT_CRITIQUE.search(q):
+        # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
+        parts = []
+        for d in stances[:4]:
+            if d.stance == "ej berört":
+                parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
+                continue
+            label = _STANCE_LABEL.get(d.stance, d.stance)
+            crit = [x for x in (cites.sentence(s) for s in d.critical[:MAX_CRITIQUE_POINTS]) if x]
+            if crit:
+                parts.append(f"**{_who(d.rec)}** är {label}. Invändningar och ändringsönskemål:\n"
+                             + "\n".join(f"- {x}" for x in crit))
+            else:
+                ev = evidence(d, True, 1)
+                parts.append(f"**{_who(d.rec)}** är {label} och framför ingen tydlig kritik" + (": " + ev if ev else "."))
+        return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
+
     if len(stances) == 1 or req.namnder:
         parts = []
         for d in stances[:4]:
             if d.stance == "ej berört":
                 parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
                 continue
-            label = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
-                     "neutral": "varken tydligt positiv eller kritisk"}.get(d.stance, d.stance)
+            label = _STANCE_LABEL.get(d.stance, d.stance)
             ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)
             if not ev and d.other:  # on the topic, but no stance cue: show what it says
                 ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)

@@ -450,7 +450,7 @@ def build_app(settings: Settings, corpus: Corpus | None = None, *, catch_up: boo
             chat.append({"role": "assistant", "content": "Fel: " + md_escape(shown_error(e))})
             return "", chat, history, ""
         chat.append({"role": "assistant", "content": answer_markdown(a)})
-        history.append(a.query if a.query else question)
+        history.append(question[:2000])  # the question as asked: analyse() re-reads the turns, as the CLI and eval pass them
         return "", chat, history, render_sources(a)
 
     def on_clear():

@@ -1,0 +1,50 @@
+"""Swedish question grammar the analysis reads: verbs are no topic, 'nästa version' follows the version
+in context, a phone/e-mail question is a catalogue question about one document."""
+
+import pytest
+
+from assistant.analyse import analyse, question_type, question_verbs, resolve_period, topic_of
+
+PERIODS = ["2018-2021", "2020-2023", "2024-2027", "2028-2031"]
+
+
+def test_verbs_are_found_by_their_place_in_the_question():
+    assert "stallde" in question_verbs("Hur ställde sig Idrottsnämnden till förslaget?")
+    assert {"vill", "motiverar"} <= question_verbs("hur motiverar nämnden det hon vill")
+    assert "foreslar" in question_verbs("vad föreslår skarpnäck för ändringar", names=["skarpnack"])
+    # an indirect question: its subject comes first, and stays a topic
+    assert "trygghetsvandringar" not in question_verbs("hur trygghetsvandringar fungerar")
+    # an infinitive is what is asked about
+    assert "ersatta" not in question_verbs("vilket program ska trygghetsprogrammet ersätta")
+
+
+def test_a_question_of_verbs_only_has_no_topic_and_asks_for_the_whole_view():
+    assert topic_of("Hur ställde sig Idrottsnämnden till förslaget?", ["Idrottsnämnden"]) == ""
+    assert topic_of("hur motiverar idrottsnämnden sitt ställningstagande", ["Idrottsnämnden"]) == ""
+    assert question_type("Hur ställde sig Idrottsnämnden till förslaget?") == "stance"
+    assert question_type("vad föreslår idrottsnämnden för ändringar") == "stance"
+    assert question_type("vad var idrottsnämndens huvudpoäng") == "summary"
+
+
+def test_the_next_version_follows_the_one_in_context():
+    assert resolve_period("har det tagits om hand i nästa version av programmet?", PERIODS, "2020-2023") == ("2024-2027", "")
+    assert resolve_period("och i nästa program?", PERIODS, "2028-2031") == ("", "")  # none after the newest
+    assert resolve_period("vad säger nästa program", PERIODS) == ("2028-2031", "")
+
+
+def test_contact_details_are_catalogue_questions():
+    assert question_type("vilket telefonnummer har hon?") == "catalogue"
+    assert question_type("vad har EAV för e-postadress") == "catalogue"
+
+
+@pytest.mark.integration
+def test_a_phone_number_follow_up_reads_the_title_block(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vilket telefonnummer har hon?", history=["Vem var handläggare för Kyrkogårdsnämndens yttrande?"])
+    assert not a.abstained and "08-50830198" in a.text
+    assert {c.chunk.doc_id for c in a.citations} == {"002_80d6bf5fc05df009"}
+    b = answer(real_retriever, "vilket telefonnummer har Spånga-Tensta?")
+    assert b.abstained and "telefonnummer" in " ".join(b.warnings)
+    r = analyse("vilket telefonnummer har hon?", real_retriever, ["Vem var handläggare för Kyrkogårdsnämndens yttrande?"])
+    assert r.namnder == ("Kyrkogårdsnämnden",)
