@@ -548,6 +548,8 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
                             + (f" {req.period.replace('-', '–')}." if req.period else "."))
         return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     docs = _scope(corpus, req)
+    if not req.namnder:  # "vad tyckte stadsdelsnämnderna i stort": the nämnder of that kind
+        docs = _of_kind(docs, q)
     if not docs:
         return _abstain(req, "Inget dokument i underlaget matchar frågan.")
     cites = _Cites()
@@ -803,6 +805,9 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 
 # ------------------------------------------------------------------ change between versions
 
+OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
+
+
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
     that describe the change; None when none does (the topic answerer then
@@ -834,7 +839,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
     cites = _Cites()
     paragraphs = []
-    for version in versions:
+    target_best = 0.0  # with a topic: how well the asked version's documents speak to it
+    for vi, version in enumerate(versions):
         docs = [d for d in corpus.documents({"period": version}) if not req.namnder or d.meta.namnd in req.namnder]
         for rec in docs[:6]:
             scored = []
@@ -850,6 +856,10 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                 elif n and voice(s.text) != "own" or (n >= 2):
                     scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
             scored.sort(key=lambda t: -t[1])
+            if scorer and scored and vi == 0:
+                target_best = max(target_best, scored[0][1])
+            elif scorer and scored and scored[0][1] < OTHER_VERSION_SHARE * target_best:
+                continue  # another version's document that says less on the topic than the asked version's
             floor = 0.6 * scored[0][1] if scored and scorer else 0.0
             chosen: list[Sentence] = []
             for s, sc in scored:

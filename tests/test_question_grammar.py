@@ -48,3 +48,19 @@ def test_a_phone_number_follow_up_reads_the_title_block(real_retriever):
     assert b.abstained and "telefonnummer" in " ".join(b.warnings)
     r = analyse("vilket telefonnummer har hon?", real_retriever, ["Vem var handläggare för Kyrkogårdsnämndens yttrande?"])
     assert r.namnder == ("Kyrkogårdsnämnden",)
+
+
+def test_a_programme_named_by_its_title_is_that_version():
+    from assistant.analyse import period_by_programme_name
+    from index.corpus import DocRecord
+    from index.types import DocMeta
+
+    def rec(doc, title, period):
+        return DocRecord(doc_id=doc, source=f"{doc}.txt", meta=DocMeta(doc_id=doc, title=title, period=period))
+
+    cat = [rec("a", "Trygghets- och säkerhetsprogram 2018–2021 – yttrande", "2018-2021"),
+           rec("b", "Trygghetsprogram 2020–2023 – svar på remiss", "2020-2023"),
+           rec("c", "Trygghetsprogram 2024–2027 – svar på remiss", "2024-2027")]
+    assert period_by_programme_name("det gamla trygghets- och säkerhetsprogrammet", cat) == "2018-2021"
+    assert period_by_programme_name("säkerhetsprogrammet", cat) == ""  # may be another programme
+    assert period_by_programme_name("det förra trygghetsprogrammet", cat) == ""  # every version is one
