@@ -645,6 +645,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if titled:
             period, unknown_period = titled, ""
     qtype = question_type(question)
+    if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
+        qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     topic = topic_of(question, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd="" if namnder else unknown_body(question, known, lambda: catalogue_words(corpus)),

@@ -869,8 +869,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                     chosen.append(s)
             chosen.sort(key=lambda s: s.order)
             if chosen:
-                verb = f"om {topic}" if scorer else "om förändringen"
-                paragraphs.append(f"**{_who(rec)}** skriver {verb}: "
+                verb = "" if scorer else " om förändringen"  # the topic's words need not read as a phrase
+                paragraphs.append(f"**{_who(rec)}** skriver{verb}: "
                                   + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
     if not cites.items:
         return None

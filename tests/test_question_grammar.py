@@ -64,3 +64,14 @@ def test_a_programme_named_by_its_title_is_that_version():
     assert period_by_programme_name("det gamla trygghets- och säkerhetsprogrammet", cat) == "2018-2021"
     assert period_by_programme_name("säkerhetsprogrammet", cat) == ""  # may be another programme
     assert period_by_programme_name("det förra trygghetsprogrammet", cat) == ""  # every version is one
+
+
+def test_questions_relating_two_versions_are_change_questions():
+    assert question_type("finns målet att halvera otryggheten kvar i nya programmet") == "change"
+    assert question_type("har kravet på lägesbilder strukits i det reviderade programmet?") == "change"
+
+
+def test_two_versions_named_make_a_change_question(real_retriever):
+    r = analyse("2018-2021-programmet utgick ju från vision 2040, vad utgår trygghetsprogrammet 2020-2023 från",
+                real_retriever)
+    assert r.qtype == "change"
