@@ -20,7 +20,7 @@ from .analyse import Request, catalogue_words, cue_text, namnd_keys, periods_nam
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
-from .evidence import Scorer, leans_back
+from .evidence import Scorer, cut_at_end, leans_back
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -219,12 +219,35 @@ def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk
     """The first passage line of the document holding one of the needles (folded): title block
     first, then any page (a letterhead repeated on a later page also counts)."""
     fneedles = [fold(n) for n in needles if n]
+    fallback = None
     for chunk in corpus.passages(rec.doc_id):
-        for line in chunk.text.splitlines():
+        at = 0
+        for line in chunk.text.splitlines(keepends=True):
             fl = fold(line)
             if line.strip() and any(n in fl for n in fneedles):
-                return chunk, line.strip()
-    return None
+                quote, cut = _whole_sentence(chunk, at, line.strip())
+                if not cut:
+                    return chunk, quote
+                fallback = fallback or (chunk, quote)  # the passage cut its sentence: the next one holds it whole
+            at += len(line)
+    return fallback
+
+
+def _whole_sentence(chunk: Chunk, at: int, line: str) -> tuple[str, bool]:
+    """(quote, cut): the whole body sentence a passage line at offset `at` belongs to (a line of a
+    paragraph is a fragment: '… och så även inom Enskede-Årsta-Vantörs'), or the line itself in a
+    title block; cut = the sentence runs past the passage's end."""
+    lead = len(chunk.text[at:]) - len(chunk.text[at:].lstrip())
+    for a, b in sentence_spans(chunk.text):
+        if a <= at + lead < b:
+            sent = normalize_ws(chunk.text[a:b])
+            if is_body_sentence(sent) and len(sent) <= MAX_FIELD_SENTENCE:
+                return sent, False
+            return line, cut_at_end(chunk.text, a, b)
+    return line, False
+
+
+MAX_FIELD_SENTENCE = 400  # a field quoted from a longer sentence shows its line instead
 
 
 _DOC_TYPE_WORD = {"yttrande": "Yttrande", "tjänsteutlåtande": "Tjänsteutlåtande", "tjansteutlatande": "Tjänsteutlåtande",

@@ -70,6 +70,22 @@ def cut_at_start(text: str, a: int) -> bool:
     return not head.strip() and text[a:].lstrip()[:1].islower()
 
 
+_ENDS_SENTENCE = tuple('.!?:;»”"\')…')
+
+
+def cut_at_end(text: str, a: int, b: int) -> bool:
+    """Is the span ending at `b` the head of a sentence the passage boundary cut ('… att Stockholm ska
+    vara en trygg,'): the passage's last words, without a sentence's closing punctuation? Its whole
+    sentence is in the next passage (passages overlap); the head alone is no quote."""
+    if text[b:].strip() or text[:b].rstrip().endswith(_ENDS_SENTENCE):
+        return False
+    span = text[a:b].strip()
+    ws = span.split()
+    if not ws or span[:1] in "•-–*·" or sum(w[:1].isupper() for w in ws) > len(ws) / 2:
+        return False  # a list item or a name/signature line ends without a full stop
+    return span[-1:] == "," or span[-1:].islower()
+
+
 def evidence_units(text: str) -> list[tuple[int, int]]:
     """The spans evidence is scored on: every sentence, and a sentence joined
     with the next when that one leans back on it (it says nothing alone)."""
@@ -181,7 +197,8 @@ class Scorer:
             for a, b in (evidence_units(chunk.text) if joined else sentence_spans(chunk.text)):
                 text = chunk.text[a:b]
                 if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)) \
-                        or _is_heading(text, chunk.section) or (quotable_only and cut_at_start(chunk.text, a)):
+                        or _is_heading(text, chunk.section) or (quotable_only and (
+                            cut_at_start(chunk.text, a) or cut_at_end(chunk.text, a, b))):
                     continue
                 lex, found = self.coverage(text)
                 s = Scored(chunk, a, b, lex, dense, float(z[i]), found, ranks[i] if ranks else 0)

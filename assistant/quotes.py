@@ -71,9 +71,10 @@ _LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2
 
 def quotable(sentence: str) -> bool:
     """Body text worth quoting: 4+ words; not a list intro ending in ':', a
-    letterhead/address/phone line, a page number or a mostly upper-case heading."""
+    letterhead/address/phone line, a page number, a mostly upper-case heading or a
+    fragment with an unclosed parenthesis."""
     t = normalize_ws(sentence)
-    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t):
-        return False
+    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t) or t.count("(") > t.count(")"):
+        return False  # an unclosed parenthesis: a line the extraction cut ('… 2020-2023 (KS')
     letters = [c for c in t if c.isalpha()]
     return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))

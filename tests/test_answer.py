@@ -203,6 +203,29 @@ def test_a_passage_that_starts_mid_sentence_is_never_quoted_from_its_cut(real_re
             assert not c.quote[:1].islower(), (q, c.quote[:60])
 
 
+@pytest.mark.integration
+def test_a_passage_that_ends_mid_sentence_is_never_quoted_up_to_its_cut(real_retriever):
+    """The head of a sentence a passage boundary cut ('… anser att programmet på ett') is no quote either:
+    its whole sentence stands in the next passage; a list item or a name line may end without a stop."""
+    from assistant.evidence import cut_at_end
+    from assistant.quotes import quotable
+
+    t = "Det är bra. Förvaltningen anser att Stockholm ska vara en trygg,"
+    assert cut_at_end(t, 12, len(t))
+    assert not cut_at_end("Det är bra. • Stadsdelsnämnderna ansvarar för samordningen", 12, 59)
+    assert not cut_at_end("Svante Borg Förvaltningschef Kyrkogårdsförvaltningen", 0, 52)
+    assert not cut_at_end("Förvaltningen anser att det är bra. Mer text", 0, 35)  # not the passage's end
+    assert not quotable("Remiss av Stockholms stads trygghetsprogram 2020-2023 (KS")
+    for q in ("Vilka nämnder har lämnat remissvar på trygghetsprogrammet 2020-2023?",
+              "vad går trygghetsprogrammet 2020–2023 ut på enligt remissvaren, kort"):
+        a = answer(real_retriever, q)
+        assert a.citations, q
+        for c in a.citations:
+            body = [w for w in c.quote.split() if w[:1].islower()]
+            if len(body) > len(c.quote.split()) / 2:  # a sentence, not a name or title line
+                assert c.quote.rstrip()[-1] in ".!?:;»”\")…", (q, c.quote[-60:])
+
+
 def test_signatory_names_glued_by_text_extraction_are_put_straight():
     from assistant.answerers import clean_names
 
