@@ -75,3 +75,9 @@ def test_two_versions_named_make_a_change_question(real_retriever):
     r = analyse("2018-2021-programmet utgick ju från vision 2040, vad utgår trygghetsprogrammet 2020-2023 från",
                 real_retriever)
     assert r.qtype == "change"
+
+
+def test_programme_overview_questions_are_summaries():
+    assert question_type("vad går trygghetsprogrammet 2020–2023 ut på enligt remissvaren, kort") == "summary"
+    assert question_type("vad innehöll trygghets- och säkerhetsprogrammet 2018–2021? ge en överblick") == "summary"
+    assert question_type("vad handlar programmet om när det gäller skolan") == "topic"
