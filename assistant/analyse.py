@@ -529,7 +529,8 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     if refs and all(r in tax.scopes for r in refs):
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
-            or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])):
+            or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) \
+            or (not topic_is_substantial(own_topic) and _asks_agreement(joined)):  # "håller EAV med?"
         # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
     elif qtype == "catalogue" and not wide and _asks_one_field(joined):
@@ -537,6 +538,22 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     else:
         scope = ()
     return tuple(f for f in scope if not (wide and f == "namnder"))
+
+
+@lru_cache(maxsize=1)
+def _agreement() -> re.Pattern:
+    return re.compile(r"(?<!\w)(" + (taxonomy_data().get("agreement_cues") or "\\0") + r")(?!\w)")
+
+
+def _asks_agreement(folded_question: str) -> bool:
+    """Does the question ask whether someone agrees (taxonomy.yaml `agreement_cues`)?"""
+    return bool(_agreement().search(folded_question))
+
+
+def asks_location(question: str) -> bool:
+    """Does the question ask where the previous answer's text stands (taxonomy.yaml `location_cues`)?"""
+    rx = taxonomy_data().get("location_cues")
+    return bool(rx) and bool(re.search(r"(?<!\w)(" + rx + r")(?!\w)", " ".join(_qwords(question.lower()))))
 
 
 def _asks_one_field(folded_question: str) -> bool:

@@ -474,6 +474,36 @@ def named_in_order(text: str, known: list[str]) -> list[str]:
     return out
 
 
+def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answer | None:
+    """'Vilken sida står det på?' after an answer: where each of its quotes stands (document, page,
+    section), the same citations again. None when the question asks something else or the previous
+    answer cited nothing."""
+    from .analyse import analyse, asks_location, topic_is_substantial
+
+    if not asks_location(question):
+        return None
+    own = analyse(question, corpus)
+    if own.namnder or own.period or topic_is_substantial(" ".join(
+            w for w in own.topic.split() if fold(w.lower()) not in ("sida", "sidor", "sidan", "sidnummer", "avsnitt", "rubrik", "star", "citatet"))):
+        return None  # a question of its own ('vilken sida handlar om skolan?')
+    previous_question = next((h for h in reversed(history) if h and h.strip()), "")
+    if not previous_question:
+        return None
+    earlier = history[:len(history) - 1 - history[::-1].index(previous_question)] or None
+    prev = answer(corpus, previous_question, history=earlier)
+    if prev.abstained or not prev.citations:
+        return None
+    lines = []
+    for c in prev.citations:
+        ch = c.chunk
+        where = f"s. {ch.pages}" + (f", avsnitt »{ch.section.split(' › ')[-1]}«" if ch.section else "")
+        lines.append(f"- [{c.n}] **{ch.namnd or ch.doc_id}**, {ch.title or ch.source}: {where} – »{c.quote}«")
+    text = "Citaten i förra svaret står här:\n" + "\n".join(lines)
+    return Answer(question, text, list(prev.citations), query=previous_question, filters=prev.filters,
+                  request={**prev.request, "type": "catalogue", "followup": True,
+                           "inherited": ["answer"]})
+
+
 def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]):
     """A follow-up that points into the previous answer's list of nämnder ('Vilken nämnd var mest
     kritisk?' -> 'Vad kritiserade de?'; 'Vilka nämnder svarade …?' -> 'Sammanfatta det första'): the
@@ -528,6 +558,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = question[:2000]
+    if history and (located := _answer_location(corpus, question, history)) is not None:
+        return located
     req = analyse(question, corpus, history)
     if history:
         req = _from_previous_answer(corpus, req, question, history)

@@ -766,8 +766,13 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
         kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
-        lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} "
-                 f"({len(top.positive if want_pos else top.critical)} meningar): " + evidence(top, want_pos)]
+        if _RANK_LEAST.search(q):  # "minst positiv": the fewest in relation to the other side, said so
+            lines = [f"Minst {'positiv' if want_pos else 'kritisk'} är **{top.rec.meta.namnd or top.rec.doc_id}** "
+                     f"({len(top.positive)} meningar med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"
+                     + (": " + ev if (ev := evidence(top, not want_pos)) else ".")]
+        else:
+            lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} "
+                     f"({len(top.positive if want_pos else top.critical)} meningar): " + evidence(top, want_pos)]
         others = [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]
         if others:
             lines.append("Därefter:\n" + "\n".join(

@@ -3,7 +3,7 @@ a ranking names the nämnd ranked first; 'Sammanfatta det andra' after a list ta
 Tiny invented corpus (nämnder and a programme version that are not in the real corpus), so the names
 come from the data, never from code."""
 
-from assistant.analyse import answer_reference, asks_for_one
+from assistant.analyse import analyse, answer_reference, asks_for_one
 from assistant.answer import answer, named_in_order
 from index.types import Chunk
 
@@ -70,3 +70,27 @@ def test_an_ordinal_picks_that_item_of_the_previous_list():
     # without such a reference the follow-up still covers every nämnd
     b = answer(corpus, "Sammanfatta yttrandena", history=["Vilka nämnder svarade på remissen 2028-2031?"])
     assert len({c.chunk.namnd for c in b.citations}) == 3, b.text
+
+
+def test_where_the_previous_answer_quotes_stand():
+    from conftest import memory_corpus
+
+    corpus = memory_corpus(CHUNKS)
+    prev = answer(corpus, "Vad säger Skarpnäcks stadsdelsnämnd om fritidsgårdarna?")
+    assert not prev.abstained, prev.text
+    a = answer(corpus, "vilken sida står det på?", history=["Vad säger Skarpnäcks stadsdelsnämnd om fritidsgårdarna?"])
+    assert a.citations == prev.citations
+    assert "s. 2" in a.text and "Förvaltningens synpunkter och förslag" in a.text and "fritidsgårdarna" in a.text
+    # a question of its own is not about the previous answer
+    b = answer(corpus, "vilken sida handlar om grönytorna?", history=["Vad säger Skarpnäcks stadsdelsnämnd om fritidsgårdarna?"])
+    assert "Citaten i förra svaret" not in b.text
+
+
+def test_an_agreement_follow_up_keeps_the_topic_and_least_is_worded_as_least():
+    from conftest import memory_corpus
+
+    corpus = memory_corpus(CHUNKS)
+    r = analyse("håller Miljönämnden med?", corpus, ["Vad tycker Skarpnäcks stadsdelsnämnd om belysningen i parkerna?"])
+    assert r.namnder == ("Miljönämnden",) and "belysningen" in r.topic and r.qtype == "stance"
+    a = answer(corpus, "och minst positiv?", history=["Vilken nämnd var mest positiv?"])
+    assert a.text.startswith("Minst positiv är **Skarpnäcks stadsdelsnämnd**"), a.text
