@@ -1,7 +1,7 @@
 """Every answer type in the Fråga tab, in real headless Chromium: the question is
 typed as a handläggare would, the answer that comes back is of the kind asked
 for (a list, a summary, a ranking, recurring formulations, a refusal that says
-why), and a follow-up resolves "det" to the previous turn's document."""
+why), a follow-up resolves "det" to the previous turn's document, and one points into the previous answer."""
 
 import os
 
@@ -60,3 +60,13 @@ def test_followup_resolves_the_previous_document(page):
     ask(page, "Vad tyckte Spånga-Tensta om trygghetsprogrammet?", "Spånga-Tensta")
     text = ask(page, "vem skrev under det?", "undertecknat av")
     assert "Mellblom" in text[text.rfind("vem skrev under det?"):]
+
+
+def test_followups_point_into_the_previous_answer(page):
+    """'de' after a ranking is the nämnd ranked first; 'vilken sida' gives where the quotes stand."""
+    ask(page, "Vilken nämnd var mest kritisk?", "har flest kritiska")
+    text = ask(page, "Vad kritiserade de?", "Invändningar och ändringsönskemål")
+    answer = text[text.rfind("Vad kritiserade de?"):]
+    assert "Enskede-Årsta-Vantör" in answer and "Kulturnämnden" not in answer, answer[:800]
+    text = ask(page, "vilken sida står det på?", "Citaten i förra svaret")
+    assert "s. " in text[text.rfind("vilken sida står det på?"):]
