@@ -373,6 +373,9 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
             return ans
     ev = topic_evidence(corpus, req, question, query, filters, k)
     reason = abstain_reason(ev, question, threshold)
+    if reason and reason.startswith("De närmaste") and len(getattr(req, "namnder", ())) == 1 and req.topic \
+            and not any(s.found for s in ev.ranked[:10]):  # say whose text lacks it
+        reason = f"{req.namnder[0]} tar inte upp »{req.topic}« i sitt yttrande."
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)

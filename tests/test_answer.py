@@ -134,6 +134,7 @@ def test_followup_about_a_namnd_that_did_not_address_the_topic_abstains(real_ret
     assert a.filters["doc_id"] == ["002_80d6bf5fc05df009"] and "ordningsvakter" in a.query
     assert a.abstained and a.text == NO_ANSWER
     assert a.related  # the closest passages are still shown, as low-relevance
+    assert a.warnings == ["Kyrkogårdsnämnden tar inte upp »ordningsvakter« i sitt yttrande."]  # says whose text lacks it
 
 
 @pytest.mark.integration
