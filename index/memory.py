@@ -74,7 +74,7 @@ class MemoryCorpus(IndexedCorpus):
         return known.find_content(sha256, text_sha256, exclude=exclude)
 
     def upsert(self, paths: Sequence) -> IngestReport:
-        from .metadata import load_metadata_file
+        from .metadata import metadata_entries
         from .pipeline import _process_file
         from .read import ReadError, iter_corpus_files
 
@@ -82,7 +82,7 @@ class MemoryCorpus(IndexedCorpus):
         if not paths:
             return report
         with self._lock:  # metadata read inside the lock: a save just before is never lost
-            entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
+            entries = metadata_entries(Path(self.settings.corpus_dir) / self.settings.metadata_file)
             for p in paths:
                 p = Path(p)
                 for path in (iter_corpus_files(p) if p.is_dir() else [p]):

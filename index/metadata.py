@@ -3,7 +3,9 @@
 `load_metadata_file` reads and validates the YAML (the only IO here; every
 error names file, line and document, duplicates are errors); it costs what
 changed since the last read in this process, not what the file holds
-(entries are cached by their exact text, see parse_metadata);
+(entries are cached by their exact text, see parse_metadata), and
+`metadata_entries` gives the same entries as a read-only mapping that copies
+only the entries read (an ingest of one document);
 `edit_entry_text` changes one entry's fields in the file's text, leaving
 every other character (comments, quoting, order) as it was;
 `guess_metadata` (index/metaguess.py) extracts fields from a document's
@@ -17,6 +19,7 @@ import datetime as dt
 import json
 import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -158,23 +161,191 @@ def parse_metadata(text: str, path: str = "metadata.yaml") -> dict[str, dict]:
     file of plain block-style entries is cut into its entries (_entry_blocks)
     and only entries whose text is new are parsed and validated (with
     libyaml where present); the rest come from a cache keyed by their exact
-    text, so content, never a timestamp, decides. The result is the
-    whole-file parse's: a layout the cut cannot vouch for, and every error,
-    goes through the pure-Python parse of the whole text (_parse_whole), which
-    alone writes the messages."""
+    text, so content, never a timestamp, decides. A text that differs from
+    the one read last only somewhere (an entry edited, added or removed) is
+    cut again only there (_recut). The result is the whole-file parse's: a
+    layout the cut cannot vouch for, and every error, goes through the
+    pure-Python parse of the whole text (_parse_whole), which alone writes
+    the messages. The caller gets its own copy (see `metadata_entries` for a
+    read-only view that copies only the entries read)."""
+    return {doc_id: dict(fields) for doc_id, fields in _entries(text, path).items()}
+
+
+def _entries(text: str, path: str) -> dict[str, dict]:
+    """parse_metadata's entries, shared with the caches: never to be changed (callers copy)."""
     with _CACHE_LOCK:
+        last = _LAST.get("cut")
+        if last is not None and (text is last.text or text == last.text):  # unchanged: one memcmp
+            return last.entries
         done = _PARSED.get(text)
-    if done is None:
+    if done is not None:
+        return done
+    cut = _recut(last, text, path) if last is not None else None
+    if cut is None:
         blocks = _entry_blocks(text)
         parsed = None if blocks is None else _parse_blocks(blocks, path)
         if parsed is None:  # a layout the cut cannot vouch for, or an error: the whole file says what it holds
             return _parse_whole(text, path)
-        done = {doc_id: fields for entries in parsed for doc_id, fields in entries.items()}
+        cut = _Cut(text, blocks, _offsets(blocks), parsed,
+                   {doc_id: fields for entries in parsed for doc_id, fields in entries.items()})
         with _CACHE_LOCK:
             while len(_PARSED) >= 4:
                 del _PARSED[next(iter(_PARSED))]
-            _PARSED[text] = done
-    return {doc_id: dict(fields) for doc_id, fields in done.items()}
+            _PARSED[text] = cut.entries
+    with _CACHE_LOCK:
+        _LAST["cut"] = cut
+    return cut.entries
+
+
+class _Cut:
+    """A text cut into its entries: the blocks, where each starts (character offsets; in
+    UTF-8 bytes too once asked for), each block's validated entries and all of them by doc
+    id (shared: never changed once made)."""
+
+    __slots__ = ("text", "blocks", "starts", "parsed", "entries", "_bstarts")
+
+    def __init__(self, text: str, blocks: list[str], starts, parsed: list[dict], entries: dict[str, dict],
+                 bstarts=None):
+        self.text, self.blocks, self.starts, self.parsed, self.entries = text, blocks, starts, parsed, entries
+        self._bstarts = bstarts
+
+    @property
+    def bstarts(self):
+        """Where each block starts in the text's UTF-8 bytes (computed once, then kept up by _splice)."""
+        if self._bstarts is None:
+            self._bstarts = _offsets([len(b.encode("utf-8")) for b in self.blocks], lengths=True)
+        return self._bstarts
+
+
+def _offsets(blocks, lengths: bool = False):
+    """Start offsets of consecutive blocks (strings, or their lengths)."""
+    import numpy as np
+
+    sizes = blocks if lengths else [len(b) for b in blocks]
+    out = np.zeros(len(sizes), np.int64)
+    if len(sizes) > 1:
+        np.cumsum(sizes[:-1], out=out[1:])
+    return out
+
+
+def _common_prefix(a, b, limit: int) -> int:
+    """Length of the longest common prefix of a and b (str or bytes), at most `limit`
+    (compared in slices, coarse to fine: a few memcmps, not a Python loop per character)."""
+    i, step = 0, 1 << 15
+    while step:
+        while i + step <= limit and a[i:i + step] == b[i:i + step]:
+            i += step
+        step >>= 3
+    return i
+
+
+def _common_suffix(a, b, limit: int) -> int:
+    """Length of the longest common suffix of a and b, at most `limit`."""
+    i, step, la, lb = 0, 1 << 15, len(a), len(b)
+    while step:
+        while i + step <= limit and a[la - i - step:la - i] == b[lb - i - step:lb - i]:
+            i += step
+        step >>= 3
+    return i
+
+
+def _span(starts, a: int, b: int) -> tuple[int, int]:
+    """The blocks (first, last) to cut again when a text changed between offsets a and b of
+    the old one: from the block before the one holding the first change (it lies wholly
+    before the change, so its first line, an entry start, is as it was) to the block
+    holding old[b] (the newline before its end is unchanged, so the block after it starts
+    a line as before)."""
+    import numpy as np
+
+    return max(int(np.searchsorted(starts, a, "right")) - 2, 0), int(np.searchsorted(starts, b, "right")) - 1
+
+
+def _recut(last: _Cut, text: str, path: str) -> _Cut | None:
+    """`text` cut into entries from `last` (an earlier text's cut) by cutting again only the
+    entries around where the two differ: every rule of _entry_blocks is about one line (or,
+    for what comes before the first entry, about the start of the file), so the entries
+    before and after the changed lines are cut as they were. None when that does not hold
+    (the whole text is then cut as usual): no blocks to start from, a region the cut cannot
+    vouch for, an entry that fails alone or a document in two entries."""
+    old = last.text
+    if not old or not text or not len(last.starts):
+        return None
+    limit = min(len(old), len(text))
+    a = _common_prefix(old, text, limit)  # the texts differ in old[a:len(old) - z] / text[a:len(text) - z]
+    z = _common_suffix(old, text, limit - a)
+    i0, i1 = _span(last.starts, a, len(old) - z)
+    return _splice(last, text, i0, i1, path)
+
+
+def _recut_bytes(last: _Cut, old: bytes, data: bytes, path: str) -> _Cut | None:
+    """_recut for a file read again as bytes (`old`: the bytes of last.text): only the
+    changed blocks' bytes are decoded, the rest of the text is the old one's. None when the
+    bytes do not decode (the caller decodes them all and reports where) or _splice refuses."""
+    if not old or not data or not len(last.starts):
+        return None
+    limit = min(len(old), len(data))
+    a = _common_prefix(old, data, limit)
+    z = _common_suffix(old, data, limit - a)
+    bstarts = last.bstarts  # block starts are line starts: in UTF-8, b"\n" never sits inside a character
+    i0, i1 = _span(bstarts, a, len(old) - z)
+    n = len(bstarts)
+    s0, e_old = int(bstarts[i0]), (int(bstarts[i1 + 1]) if i1 + 1 < n else len(old))
+    try:
+        region = data[s0:e_old + len(data) - len(old)].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    c0, c_end = int(last.starts[i0]), (int(last.starts[i1 + 1]) if i1 + 1 < n else len(last.text))
+    return _splice(last, last.text[:c0] + region + last.text[c_end:], i0, i1, path)
+
+
+def _splice(last: _Cut, text: str, i0: int, i1: int, path: str) -> _Cut | None:
+    """The cut of `text`, which differs from last.text only within blocks i0..i1 (_span):
+    those are cut again and parsed, the rest are last's."""
+    import numpy as np
+
+    starts = last.starts
+    delta = len(text) - len(last.text)
+    s0 = int(starts[i0])
+    e_old = int(starts[i1 + 1]) if i1 + 1 < len(starts) else len(last.text)
+    region = text[s0:e_old + delta]
+    local = _entry_starts(region)
+    if local is None or (i0 > 0 and local[0] != 0):  # (a region after the first entry starts with one)
+        return None
+    local[0] = 0
+    new_blocks = [region[x:y] for x, y in zip(local, local[1:] + [len(region)])]
+    blocks = last.blocks[:i0] + new_blocks + last.blocks[i1 + 1:]
+    new_parsed = _parse_blocks(new_blocks, path, every=blocks)
+    if new_parsed is None:
+        return None
+    parsed = last.parsed[:i0] + new_parsed + last.parsed[i1 + 1:]
+    gone = [d for e in last.parsed[i0:i1 + 1] for d in e]
+    added = [(d, f) for e in new_parsed for d, f in e.items()]
+    if [d for d, _ in added] == gone:  # the same documents, edited: same order
+        entries = dict(last.entries)
+        entries.update(added)
+    elif i1 + 1 == len(last.blocks):  # the last entries changed (one appended, say): file order kept
+        entries = dict(last.entries)
+        for d in gone:
+            del entries[d]
+        for d, f in added:
+            if d in entries:
+                return None  # a document in two entries: the whole parse says where
+            entries[d] = f
+    else:
+        entries = {d: f for e in parsed for d, f in e.items()}
+        if len(entries) != sum(map(len, parsed)):
+            return None
+    offsets = np.concatenate([starts[:i0], np.asarray(local, np.int64) + s0, starts[i1 + 1:] + delta])
+    bstarts = None
+    if last._bstarts is not None:  # kept up: the new blocks' bytes, the rest shifted
+        old_b = last._bstarts
+        b0 = int(old_b[i0])
+        sizes = [len(x.encode("utf-8")) for x in new_blocks]
+        b_end = int(old_b[i1 + 1]) if i1 + 1 < len(old_b) else None
+        old_len = (b_end if b_end is not None else b0 + sum(len(x.encode("utf-8")) for x in last.blocks[i0:])) - b0
+        bstarts = np.concatenate([old_b[:i0], _offsets(sizes, lengths=True) + b0,
+                                  old_b[i1 + 1:] + (sum(sizes) - old_len)])
+    return _Cut(text, blocks, offsets, parsed, entries, bstarts)
 
 
 # A line that starts an entry: a doc id at column 0, plain (starting with a
@@ -196,6 +367,15 @@ _SIMPLE_LINE = re.compile(rf"(?:(?:(?P<entry>\w(?:[^:#{_CTRL}]*[^\s:#{_CTRL}])?|
 _CACHE_LOCK = threading.Lock()
 _BLOCKS: dict[str, dict] = {}  # an entry's exact text -> its validated entries
 _PARSED: dict[str, dict] = {}  # a few whole texts -> their validated entries
+_LAST: dict = {}  # "cut": the text cut last (_Cut); "file": (bytes, text) of the file read last
+
+
+def clear_caches() -> None:
+    """Forget every parsed entry and text (as a new process starts: benchmarks' 'cold')."""
+    with _CACHE_LOCK:
+        _BLOCKS.clear()
+        _PARSED.clear()
+        _LAST.clear()
 
 
 def _entry_blocks(text: str) -> list[str] | None:
@@ -208,6 +388,17 @@ def _entry_blocks(text: str) -> list[str] | None:
     an anchor elsewhere), which sends the caller to the whole-file parse. None
     when the layout is anything else (flow style, a list, '---', tabs, lone CR
     or Unicode line breaks): the caller parses the whole text."""
+    starts = _entry_starts(text)
+    if starts is None:
+        return None
+    starts[0] = 0  # the leading comments go with the first entry
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def _entry_starts(text: str) -> list[int] | None:
+    """Offsets of the lines of `text` that start entries, when _entry_blocks may cut there
+    (None otherwise). Each rule is about one line, but for what may come before the first
+    entry (blank lines and comments), so a text's cut is its parts' cuts."""
     if "\r" in text and text.count("\r") != text.count("\r\n") or any(c in text for c in "\x85\u2028\u2029"):
         return None  # line breaks to YAML that are not to the patterns
     lines = "\n" + text
@@ -217,13 +408,13 @@ def _entry_blocks(text: str) -> list[str] | None:
     head = text[:starts[0]]
     if any(line.strip() and not line.lstrip(" ").startswith("#") for line in head.split("\n")):
         return None
-    starts[0] = 0  # the leading comments go with the first entry
-    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    return starts
 
 
-def _parse_blocks(blocks: list[str], path: str) -> list[dict] | None:
+def _parse_blocks(blocks: list[str], path: str, every: list[str] | None = None) -> list[dict] | None:
     """Each block's validated entries, each block parsed once ever (cached by its text);
-    None when a block fails on its own or two blocks name the same document."""
+    None when a block fails on its own or two blocks name the same document. `every`: all
+    the file's blocks when `blocks` are some of them (the cache keeps about one file's worth)."""
     with _CACHE_LOCK:
         known = [_BLOCKS.get(b) for b in blocks]
     new: dict[str, dict] = {}
@@ -237,8 +428,8 @@ def _parse_blocks(blocks: list[str], path: str) -> list[dict] | None:
         return None  # a document in two entries
     if new:
         with _CACHE_LOCK:
-            if len(_BLOCKS) + len(new) > 2 * len(blocks) + 1000:  # keep about one file's worth
-                keep = set(blocks)
+            if len(_BLOCKS) + len(new) > 2 * len(every or blocks) + 1000:  # keep about one file's worth
+                keep = set(every or blocks)
                 for b in [b for b in _BLOCKS if b not in keep]:
                     del _BLOCKS[b]
             _BLOCKS.update(new)
@@ -331,22 +522,70 @@ def _parse_whole(text: str, path: str, fast: bool = False) -> dict[str, dict]:
 
 
 def load_metadata_file(path: Path) -> dict[str, dict]:
-    """Validated entries {doc_id: {field: value}} of metadata.yaml; {} if the
-    file is missing. Raises MetadataError naming the file, line, doc id and valid choices."""
-    path = Path(path)
-    shown = _shown(path)
+    """Validated entries {doc_id: {field: value}} of metadata.yaml (the caller's
+    own copy); {} if the file is missing. Raises MetadataError naming the file,
+    line, doc id and valid choices."""
+    return {doc_id: dict(fields) for doc_id, fields in _read_entries(Path(path)).items()}
+
+
+def metadata_entries(path: Path) -> "Entries":
+    """load_metadata_file's entries as a read-only mapping that copies only the entries
+    read (`get`, `[]`): an ingest of one document reads one entry of a catalogue of
+    thousands without copying the rest. The same checks and errors."""
+    return Entries(_read_entries(Path(path)))
+
+
+class Entries(Mapping):
+    """Validated metadata.yaml entries, read-only: each entry read is the reader's own copy."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, entries: dict[str, dict]):
+        self._d = entries
+
+    def __getitem__(self, doc_id: str) -> dict:
+        return dict(self._d[doc_id])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._d
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+def _read_entries(path: Path) -> dict[str, dict]:
+    """The file's entries, shared with the caches (callers copy). The bytes read are compared
+    with the file read last (one memcmp): unchanged, they are not decoded again; changed in
+    a few entries, only those entries' bytes are (_recut_bytes)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as e:
+        shown = _shown(path)
         raise _fail(shown, None, None, f"kan inte läsas ({e.strerror})", f"cannot be read: {e}") from e
+    with _CACHE_LOCK:
+        last, cut = _LAST.get("file"), _LAST.get("cut")
+    if last is not None and last[0] == data:
+        return _entries(last[1], _shown(path))
+    if last is not None and cut is not None and cut.text is last[1]:
+        cut = _recut_bytes(cut, last[0], data, _shown(path))  # the file changed in a few entries
+        if cut is not None:
+            with _CACHE_LOCK:
+                _LAST["cut"], _LAST["file"] = cut, (data, cut.text)
+            return cut.entries
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise _fail(shown, data[:e.start].count(b"\n") + 1, None, "filen är inte UTF-8 – spara den som UTF-8",
+        raise _fail(_shown(path), data[:e.start].count(b"\n") + 1, None, "filen är inte UTF-8 – spara den som UTF-8",
                     "file is not UTF-8 text") from e
-    return parse_metadata(text, shown)
+    entries = _entries(text, _shown(path))
+    with _CACHE_LOCK:
+        _LAST["file"] = (data, text)
+    return entries
 
 
 def _shown(path: Path) -> str:

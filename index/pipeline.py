@@ -22,7 +22,7 @@ from .chunk import chunk_document, embedding_text
 from .clean import repair
 from .embed import Embedder, make_embedder
 from .intake import Duplicates, KnownContents, file_sha256, take_files, text_fingerprint
-from .metadata import load_metadata_file, resolve_metadata
+from .metadata import metadata_entries, resolve_metadata
 from .read import ReadError, iter_corpus_files, read_document
 from .settings import Settings, relative_source
 from .store import IndexStoreError, collect_garbage, current_store, ingest_lock, new_store, switch_current
@@ -141,7 +141,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, *, rebuild: bool
     with ingest_lock(index_dir, timeout=settings.store.lock_wait_s):
         # read inside the lock: a save made while another ingest held it is
         # what this ingest indexes (read before, the older version could win)
-        entries = load_metadata_file(corpus_dir / settings.metadata_file)
+        entries = metadata_entries(corpus_dir / settings.metadata_file)
         collect_garbage(index_dir)
         prev: StoreWriter | None = None
         if not rebuild:

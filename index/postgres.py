@@ -5,9 +5,11 @@ Schema (tables prefixed `yttra_`, created by the first writer):
 
 - `yttra_meta`      one row: schema version and what built the index (model id,
                     dimension, analyzer, passage context, lexical method, code
-                    version) plus the BM25 statistics (passages, total length)
-                    and a generation counter every write bumps (readers cache
-                    the catalogue and filter values per generation);
+                    version) plus the BM25 statistics (passages, total length),
+                    the number of documents (so a write reports it without
+                    counting the catalogue) and a generation counter every
+                    write bumps (readers cache the catalogue and filter values
+                    per generation);
 - `yttra_documents` the catalogue: per document the same record ingest writes
                     into the embedded manifest (source, sha256, meta, pages,
                     repaired_words, n_chunks, signature), as jsonb, and its
@@ -56,7 +58,8 @@ from .store import IndexLockTimeout, IndexMismatchError, IndexNotFoundError, Ind
 from .textnorm import fold, lexical_tokens, words
 from .types import Chunk, Hit, IngestReport
 
-SCHEMA_VERSION = 2  # 2: yttra_documents.text_sha256 and the content indexes (a version 1 index is migrated)
+SCHEMA_VERSION = 3  # 2: yttra_documents.text_sha256 and the content indexes; 3: yttra_meta.n_documents
+# (an index of an older version is migrated in place: _MIGRATIONS)
 LEXICAL = ("bm25", "fts")  # BM25 over lexical_tokens (default) | Swedish full-text search (for comparison)
 DEFAULT_LEXICAL = "bm25"
 MAX_QUERY_CHARS = 2000
@@ -91,6 +94,8 @@ _MIGRATIONS = {
         "UPDATE yttra_documents SET text_sha256 = coalesce(record->>'text_sha256', '') "
         "WHERE text_sha256 = '' AND coalesce(record->>'text_sha256', '') != ''",
         *_CONTENT_INDEXES),
+    2: ("ALTER TABLE yttra_meta ADD COLUMN IF NOT EXISTS n_documents bigint NOT NULL DEFAULT 0",
+        "UPDATE yttra_meta SET n_documents = (SELECT count(*) FROM yttra_documents)"),
 }
 
 
@@ -99,7 +104,8 @@ def _schema_sql(dim: int) -> list[str]:
         "CREATE TABLE yttra_meta (id int PRIMARY KEY CHECK (id = 1), schema_version int NOT NULL, "
         "model_id text NOT NULL, dim int NOT NULL, analyzer text NOT NULL, context text NOT NULL, "
         "lexical text NOT NULL, code_version text NOT NULL, created timestamptz NOT NULL DEFAULT clock_timestamp(), "
-        "n_passages bigint NOT NULL DEFAULT 0, total_len bigint NOT NULL DEFAULT 0, generation bigint NOT NULL DEFAULT 0)",
+        "n_passages bigint NOT NULL DEFAULT 0, total_len bigint NOT NULL DEFAULT 0, generation bigint NOT NULL DEFAULT 0, "
+        "n_documents bigint NOT NULL DEFAULT 0)",
         "CREATE TABLE yttra_documents (doc_id text PRIMARY KEY, record jsonb NOT NULL, sha256 text NOT NULL DEFAULT '', "
         "signature text NOT NULL DEFAULT '', n_chunks int NOT NULL DEFAULT 0, updated timestamptz NOT NULL DEFAULT now(), "
         "text_sha256 text NOT NULL DEFAULT '')",
@@ -196,13 +202,11 @@ class PgCorpus:
         conn = conn or self._conn()
         row = None
         if conn.execute("SELECT to_regclass('yttra_meta')").fetchone()[0] is not None:
-            row = conn.execute("SELECT schema_version, model_id, dim, analyzer, context, lexical, code_version, "
-                               "n_passages, total_len, generation, created FROM yttra_meta").fetchone()
+            # every column, whichever schema version wrote them (an older one is migrated below)
+            row = conn.execute("SELECT to_jsonb(m) FROM yttra_meta m").fetchone()
         if row is None:
             raise IndexNotFoundError(f"no index in PostgreSQL database {conn.info.dbname!r}; build it with `yttra ingest`")
-        names = ("schema_version", "model_id", "dim", "analyzer", "context", "lexical", "code_version",
-                 "n_passages", "total_len", "generation", "created")
-        meta = dict(zip(names, row))
+        meta = dict(row[0])
         meta["version"] = (meta["created"], meta["generation"])  # a rebuild restarts the generation
         if meta["schema_version"] in _MIGRATIONS:
             self._migrate(conn)
@@ -649,7 +653,9 @@ class PgCorpus:
             conn.execute("DELETE FROM yttra_vocab WHERE word = ANY(%s) AND df <= 0", [list(dec)])
             conn.execute("UPDATE yttra_meta SET n_passages = n_passages - %s, total_len = total_len - %s",
                          [len(old), sum(r[2] for r in old)])
-        conn.execute("DELETE FROM yttra_documents WHERE doc_id = %s", [doc_id])  # cascades to its passages
+        # the document's row (its passages go with it: ON DELETE CASCADE) and the kept document count
+        conn.execute("WITH d AS (DELETE FROM yttra_documents WHERE doc_id = %s RETURNING 1) "
+                     "UPDATE yttra_meta SET n_documents = n_documents - (SELECT count(*) FROM d)", [doc_id])
 
     def _write_document(self, doc_id: str, chunks: list[Chunk], record: dict, report: IngestReport) -> None:
         """Replace one document's rows in one transaction."""
@@ -700,7 +706,7 @@ class PgCorpus:
                              [list(inc), [_stem(w) for w in inc], list(inc.values())])
                 conn.execute("UPDATE yttra_meta SET n_passages = n_passages + %s, total_len = total_len + %s",
                              [len(chunks), sum(max(1, len(t)) for t in tokens)])
-            conn.execute("UPDATE yttra_meta SET generation = generation + 1")
+            conn.execute("UPDATE yttra_meta SET generation = generation + 1, n_documents = n_documents + 1")
 
     def _known(self, doc_ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, int, dict]]:
         """doc_id -> (sha256, signature, n_chunks, record) of what the index holds (of `doc_ids`, or all)."""
@@ -720,11 +726,11 @@ class PgCorpus:
         from tqdm import tqdm
 
         from .intake import Duplicates, file_sha256
-        from .metadata import load_metadata_file
+        from .metadata import metadata_entries
         from .pipeline import _doc_signature, _process_file
         from .read import ReadError
 
-        entries = load_metadata_file(Path(self.settings.corpus_dir) / self.settings.metadata_file)
+        entries = metadata_entries(Path(self.settings.corpus_dir) / self.settings.metadata_file)
         self._check_writer()  # creates the schema, or raises on another model before any work
         known = self._known([Path(f).stem for f in files])
         dups = Duplicates(self, report, known)  # asks this index by hash: one lookup per changed file
@@ -770,7 +776,7 @@ class PgCorpus:
         try:
             meta = self._meta()
             report.chunks = int(meta["n_passages"])
-            report.documents = self._conn().execute("SELECT count(*) FROM yttra_documents").fetchone()[0]
+            report.documents = int(meta["n_documents"])  # kept by the writers: no count over the catalogue
         except IndexNotFoundError:
             pass
         report.seconds = time.perf_counter() - t0

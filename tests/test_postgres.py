@@ -54,8 +54,9 @@ def _consistent(dsn: str) -> None:
 
     from index.textnorm import fold, words
 
-    (n, total), = _rows(dsn, "SELECT n_passages, total_len FROM yttra_meta")
+    (n, total, n_docs), = _rows(dsn, "SELECT n_passages, total_len, n_documents FROM yttra_meta")
     assert (n, total) == tuple(_rows(dsn, "SELECT count(*), coalesce(sum(dl), 0) FROM yttra_passages")[0])
+    assert [(n_docs,)] == _rows(dsn, "SELECT count(*) FROM yttra_documents")
     assert _rows(dsn, "SELECT count(*) FROM yttra_postings o LEFT JOIN yttra_passages p USING (pid) "
                       "WHERE p.pid IS NULL") == [(0,)]
     assert dict(_rows(dsn, "SELECT term, df FROM yttra_terms")) == \
@@ -284,13 +285,39 @@ def test_a_schema_1_index_is_migrated_in_place(pg_settings, tmp_path):
     fresh = _hash_corpus(pg_settings)
     (text,), = _rows(dsn, "SELECT record->>'text_sha256' FROM yttra_documents WHERE doc_id = 'b_kyrk'")
     assert fresh.find_content("", text) == ("b_kyrk", "text")  # migrated on first use
-    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 2
+    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 3
     assert _rows(dsn, "SELECT count(*) FROM yttra_documents WHERE text_sha256 = record->>'text_sha256'") == [(2,)]
     assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
     resaved = tmp_path / "kyrk_export.txt"
     resaved.write_bytes((pg_settings.corpus_dir / "b_kyrk.txt").read_bytes().replace(b"\n", b"\r\n"))
     rep = fresh.sync([resaved], progress=False)
     assert rep.ok and rep.duplicates == [(str(resaved), "b_kyrk", "text")]
+    _consistent(dsn)
+
+
+def test_a_schema_2_index_is_migrated_to_a_kept_document_count(pg_settings, tmp_path):
+    """An index written before yttra_meta.n_documents (schema version 2): the first reader or
+    writer adds the column and counts the catalogue once; writes keep the count from then on
+    (a write reports it without counting), and nothing is rebuilt."""
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    dsn = corpus._dsn
+    corpus.close()
+    for sql in ("ALTER TABLE yttra_meta DROP COLUMN n_documents", "UPDATE yttra_meta SET schema_version = 2"):
+        _exec(dsn, sql)
+    passages = _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid")
+    fresh = _hash_corpus(pg_settings)
+    assert len(fresh.documents()) == 2  # migrated on first use
+    assert _rows(dsn, "SELECT schema_version, n_documents FROM yttra_meta") == [(3, 2)]
+    assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
+    new = tmp_path / "ny_remiss.txt"
+    new.write_text("Yttrande om trygghet i parker och belysning längs gångvägar.\n", encoding="utf-8")
+    rep = fresh.sync([new], progress=False)
+    assert rep.ok and rep.documents == 3
+    _consistent(dsn)
+    rep = fresh.delete(["ny_remiss"])
+    assert rep.removed == ["ny_remiss"] and rep.documents == 2
+    assert fresh.delete(["ny_remiss"]).documents == 2  # deleting what is not there changes no count
     _consistent(dsn)
 
 

@@ -11,7 +11,7 @@ Each round writes a new yttrande (eval/bench/update.SMALL_DOC) into the corpus
 folder, appends its entry to metadata.yaml (as a save from the app does) and
 ingests that one file; the embedder is a word-hash stand-in (no model time).
 Timed rounds run without a profiler (the read is timed by wrapping
-index.pipeline's load_metadata_file); one extra warm round runs under
+index.pipeline's metadata read); one extra warm round runs under
 cProfile for the list of the most expensive functions.
 "warm" rounds follow earlier reads in the same process (the app, a
 benchmark); "cold" rounds first empty index.metadata's entry cache, as a new
@@ -72,14 +72,19 @@ def _forget() -> None:
     """Empty index.metadata's in-process caches (the code before the change has none)."""
     import index.metadata as md
 
-    for name in ("_BLOCKS", "_PARSED"):
-        getattr(md, name, {}).clear()
+    if hasattr(md, "clear_caches"):
+        md.clear_caches()
+    else:
+        for name in ("_BLOCKS", "_PARSED"):
+            getattr(md, name, {}).clear()
 
 
 def measure(entries: int, rounds: int, work: Path) -> dict:
     from eval.bench.update import SMALL_DOC
     from index.metadata import load_metadata_file
     from index import pipeline
+
+    read = getattr(pipeline, "metadata_entries", None) or load_metadata_file  # what ingest reads with
     from index.pipeline import ingest
     from index.settings import Settings
 
@@ -100,7 +105,7 @@ def measure(entries: int, rounds: int, work: Path) -> dict:
     def timed_read(path):  # what the ingest spends reading metadata.yaml
         t = time.perf_counter()
         try:
-            return load_metadata_file(path)
+            return read(path)
         finally:
             reads.append(time.perf_counter() - t)
 
@@ -122,13 +127,14 @@ def measure(entries: int, rounds: int, work: Path) -> dict:
             top = [f"{v[3]:.4f} s cumulative  {Path(k[0]).name}:{k[1]}({k[2]})" for k, v in rows]
             break
         reads.clear()
-        pipeline.load_metadata_file = timed_read
+        name = "metadata_entries" if hasattr(pipeline, "metadata_entries") else "load_metadata_file"
+        setattr(pipeline, name, timed_read)
         try:
             t = time.perf_counter()
             rep = ingest(settings, [doc], embedder=emb, progress=False)
             times[kind].append(time.perf_counter() - t)
         finally:
-            pipeline.load_metadata_file = load_metadata_file
+            setattr(pipeline, name, read)
         assert rep.ok, rep.failed
         read_s[kind].append(sum(reads))
     res = {"entries": n_entries}

@@ -4,6 +4,8 @@ under cProfile.
 
     python -m eval.bench.pg_profile [--passages 100000] [--rounds 5] [--pgdata DIR]
         [--out eval/bench/pg_profile.json]
+    python -m eval.bench.pg_profile --ops-again 0,100000 [--rounds 9] [--pgdata DIR]
+        [--results eval/bench/postgres_results.json]
 
 --passages 0 is the real 5-document corpus (the baseline). The server's
 data folder (--pgdata) is kept, so the synthetic store
@@ -12,6 +14,14 @@ reused by later runs. The operations are eval/bench/update.one_doc_ops's (add,
 change, change_metadata, delete of one small yttrande). Also reported: the
 server settings that decide whether the indexes stay in memory, and the size
 of every table and index.
+
+--ops-again SIZES measures the one-document operations again on the kept
+stores of those sizes (built by earlier runs), the sizes interleaved on one
+running server (eval/bench/update.interleaved_ops: a fresh client process per
+size and round, two untimed rounds, one timed), and puts the medians into
+eval/bench/postgres_results.json's sizes (their other numbers are kept) and
+into this file under "ops_interleaved"; the cold `yttra search` of those sizes
+is measured again the same way (cold_again).
 """
 
 from __future__ import annotations
@@ -72,6 +82,114 @@ class StatementTimer:
         psycopg.Cursor.copy = lambda cur, statement, *a, **kw: TimedCopy(copy(cur, statement, *a, **kw), statement)
 
 
+def _dsn(admin: str, passages: int) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(admin)._replace(path=f"/yttra_profile_{passages}"))
+
+
+def ops_round(args) -> dict:
+    """One round of update.one_doc_ops on the kept store of --passages, in this fresh process
+    (metadata.yaml read once, two untimed rounds, then the timed one)."""
+    import pgserver
+
+    from eval.bench.postgres import BenchEmbedder, _settings
+    from eval.bench.update import corpus_copy, fsync_probe, one_doc_ops, real_base
+    from index.metadata import metadata_entries
+    from index.postgres import PgCorpus
+    from index.settings import Settings
+
+    server = pgserver.get_server(args.pgdata, cleanup_mode="stop")
+    base = real_base(Settings(corpus_dir=REPO / "corpus", index_dir=args.workdir / "unused"),
+                     args.workdir / "real_vectors.npz")
+    s = _settings(corpus_copy(args.workdir / f"corpus_{args.passages}"), args.workdir / "index",
+                  _dsn(server.get_uri(), args.passages))
+    corpus = PgCorpus(s, BenchEmbedder(base))
+    try:
+        metadata_entries(Path(s.corpus_dir) / "metadata.yaml")
+        ops = (lambda p: corpus.upsert([p]), lambda d: corpus.delete([d]))
+        one_doc_ops(Path(s.corpus_dir), 2, *ops, tag="warmup_remiss")  # (psycopg prepares a statement run 5 times)
+        probe = fsync_probe(args.workdir)
+        res = one_doc_ops(Path(s.corpus_dir), 1, *ops, tag=f"again_remiss_{args.round}")
+    finally:
+        corpus.close()
+    return {**{k: v for k, v in res.items() if not k.endswith("_all_s")}, "fsync_ms": probe}
+
+
+def cold_again(args, admin: str, sizes: list[int], repeats: int = 5) -> dict:
+    """eval/bench/postgres.cold_part on the kept stores, one run of each size in turn (`repeats` times)."""
+    import statistics
+
+    from eval.bench.postgres import _settings, cold_part
+    from eval.bench.update import corpus_copy
+
+    runs: dict = {n: [] for n in sizes}
+    load = [round(x, 2) for x in os.getloadavg()]
+    for _ in range(repeats):
+        for n in sizes:
+            s = _settings(corpus_copy(args.workdir / f"corpus_{n}"), args.workdir / "index", _dsn(admin, n))
+            runs[n].append(cold_part(s, repeats=1))
+    note = (f"again, sizes interleaved ({repeats} runs of each in turn, the stores of eval/bench/pg_profile.py); "
+            f"load avg {load} -> {[round(x, 2) for x in os.getloadavg()]}")
+    return {n: {"cli_search_process_s": round(statistics.median(r["cli_search_process_s"] for r in rs), 3),
+                "all_s": [r["cli_search_process_s"] for r in rs],
+                "open_and_first_bm25_query_ms": round(statistics.median(r["open_and_first_bm25_query_ms"]
+                                                                        for r in rs), 1),
+                "measured": note} for n, rs in runs.items()}
+
+
+def ops_again(args) -> str:
+    import subprocess
+    import sys
+
+    import pgserver
+
+    from eval.bench.update import interleaved_ops
+
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(args.workdir))
+    server = pgserver.get_server(args.pgdata, cleanup_mode="stop")  # one server for every round (warm, as in use)
+    sizes = [int(x) for x in args.ops_again.split(",") if x.strip()]
+    try:
+        import psycopg
+
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            have = {r[0] for r in conn.execute("SELECT datname FROM pg_database").fetchall()}
+        missing = [n for n in sizes if f"yttra_profile_{n}" not in have]
+        if missing:
+            raise SystemExit(f"no kept store for {missing} in {args.pgdata}: run --passages N first")
+
+        def run_round(n: int, r: int) -> dict:
+            res = subprocess.run([sys.executable, "-m", "eval.bench.pg_profile", "--ops-round", "--passages", str(n),
+                                  "--round", str(r), "--pgdata", str(args.pgdata), "--workdir", str(args.workdir)],
+                                 capture_output=True, text=True, cwd=REPO)
+            if res.returncode != 0:
+                raise RuntimeError(f"ops round n={n} failed:\n{res.stderr[-3000:]}")
+            return json.loads(res.stdout.strip().splitlines()[-1])
+
+        again = interleaved_ops(run_round, sizes, args.rounds)
+        cold = cold_again(args, server.get_uri(), sizes)
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            settings = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in ("shared_buffers", "synchronous_commit")}
+    finally:
+        server.cleanup()
+    for ops in again.values():
+        ops["measured"] += (f"; the stores of eval/bench/pg_profile.py ({args.pgdata}, the same corpus), "
+                            f"server {settings}")
+    data = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    data["ops_interleaved"] = {str(n): ops for n, ops in again.items()}
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if args.results.exists():
+        res = json.loads(args.results.read_text(encoding="utf-8"))
+        for size in res.get("sizes", []):
+            if size.get("target") in again and "ops" in size:
+                size["ops"].update(again[size["target"]])
+                size["cold_start"] = cold[size["target"]]
+        args.results.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return "; ".join(f"{n:,}: " + ", ".join(f"{k} {v}" for k, v in ops.items() if k.endswith("_s")
+                                            and not k.endswith("_all_s"))
+                     for n, ops in again.items())
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--passages", type=int, default=100_000)
@@ -80,7 +198,22 @@ def main(argv=None) -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/yttra-pgprofile-work"))
     ap.add_argument("--out", type=Path, default=REPO / "eval" / "bench" / "pg_profile.json",
                     help="results go under the size's key (the file keeps other sizes)")
+    ap.add_argument("--ops-again", default="", help="sizes (kept stores) to measure the operations of again, "
+                    "interleaved")
+    ap.add_argument("--results", type=Path, default=REPO / "eval" / "bench" / "postgres_results.json",
+                    help="--ops-again puts its medians into this file's sizes")
+    ap.add_argument("--ops-round", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.ops_round:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(args.workdir))
+        print(json.dumps(ops_round(args)))
+        return
+    if args.ops_again:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        print(ops_again(args))
+        return
 
     import psycopg
     import pgserver
