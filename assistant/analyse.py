@@ -21,6 +21,7 @@ from index.corpus import Corpus, DocRecord
 from index.textnorm import STOPWORDS_SV, fold, words
 
 QUESTION_TYPES = ("topic", "catalogue", "summary", "stance", "change", "phrasing")
+MAX_HISTORY = 4  # earlier turns a follow-up is read against
 
 
 @dataclass(frozen=True)
@@ -540,20 +541,24 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     return tuple(f for f in scope if not (wide and f == "namnder"))
 
 
-@lru_cache(maxsize=1)
-def _agreement() -> re.Pattern:
-    return re.compile(r"(?<!\w)(" + (taxonomy_data().get("agreement_cues") or "\\0") + r")(?!\w)")
+@lru_cache(maxsize=8)
+def _cue_regex(key: str) -> re.Pattern:
+    """taxonomy.yaml's regex `key` (on folded words) as whole words; matches nothing when absent."""
+    return re.compile(r"(?<!\w)(" + (taxonomy_data().get(key) or "(?!)") + r")(?!\w)")
 
 
 def _asks_agreement(folded_question: str) -> bool:
     """Does the question ask whether someone agrees (taxonomy.yaml `agreement_cues`)?"""
-    return bool(_agreement().search(folded_question))
+    return bool(_cue_regex("agreement_cues").search(folded_question))
 
 
-def asks_location(question: str) -> bool:
-    """Does the question ask where the previous answer's text stands (taxonomy.yaml `location_cues`)?"""
-    rx = taxonomy_data().get("location_cues")
-    return bool(rx) and bool(re.search(r"(?<!\w)(" + rx + r")(?!\w)", " ".join(_qwords(question.lower()))))
+def location_rest(question: str) -> str | None:
+    """When the question asks where the previous answer's text stands (taxonomy.yaml `location_cues`):
+    the rest of it, folded, without the asking words ('vilken sida handlar om X' -> 'handlar om x');
+    None when it does not ask that."""
+    folded = " ".join(_qwords(question.lower()))
+    m = _cue_regex("location_cues").search(folded)
+    return None if m is None else (folded[:m.start()] + " " + folded[m.end():]).strip()
 
 
 def _asks_one_field(folded_question: str) -> bool:
@@ -564,7 +569,7 @@ def _asks_one_field(folded_question: str) -> bool:
 
 # ------------------------------------------------------------------ analysis
 
-def _docs_for(catalogue: Sequence[DocRecord], namnder: Sequence[str], period: str) -> tuple[str, ...]:
+def docs_for(catalogue: Sequence[DocRecord], namnder: Sequence[str], period: str) -> tuple[str, ...]:
     if not namnder:
         return ()
     p = period.replace("–", "-")
@@ -647,17 +652,18 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     known = list(facets.get("namnd", {}))
     periods = list(facets.get("period", {}))
     namnder = tuple(mentioned_namnder(question, known))
+    catalogue = corpus.documents()
     context = ""
     if previous is not None:  # the version the previous turn was about: named, or that of its documents
-        own = {d.meta.period for d in corpus.documents() if d.doc_id in previous.doc_ids} if previous.doc_ids else set()
+        own = {d.meta.period for d in catalogue if d.doc_id in previous.doc_ids} if previous.doc_ids else set()
         context = previous.period or (own.pop() if len(own) == 1 else "")
     period, unknown_period = resolve_period(question, periods, context)
     tax = taxonomy()
     if (not periods_named(question) and not _YEAR_OF.search(question)
             and set(_qwords(question.lower())) & (tax.previous | tax.latest | tax.following)):
         # "det gamla trygghets- och säkerhetsprogrammet": the version its name belongs to, not the one before the newest
-        titled = period_by_programme_name(question, corpus.documents())
-        if titled and namnder and not _docs_for(corpus.documents(), namnder, titled):
+        titled = period_by_programme_name(question, catalogue)
+        if titled and namnder and not docs_for(catalogue, namnder, titled):
             titled = ""  # a hint only: X's view on the old programme may stand in its response to a later one
         if titled:
             period, unknown_period = titled, ""
@@ -690,7 +696,6 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
                               nouns=req.qtype in ("summary", "catalogue"))
         if owner:
             req = replace(req, unknown_namnd=owner)
-    catalogue = corpus.documents()
     by_dnr = _docs_by_dnr(question, catalogue)
     if req.qtype == "topic" and (req.namnder or by_dnr) and not topic_is_substantial(req.topic):
         req = replace(req, qtype="summary")  # "Vad tyckte X om programmet?": no topic asked, the whole view is
@@ -702,14 +707,14 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     prog = unknown_programme(question, catalogue, req.period)
     if prog:
         req = replace(req, unknown_programme=prog)
-    docs = _docs_for(catalogue, req.namnder, req.period)
+    docs = docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited):
         # context from the previous turn must not make the question impossible: "Sammanfatta
         # Kyrkogårdsnämndens yttrande" after a question on another version asks for its own yttrande
         drop = "period" if "period" in req.inherited else "namnder"
         req = replace(req, **{drop: "" if drop == "period" else ()},
                       inherited=tuple(f for f in req.inherited if f != drop))
-        docs = _docs_for(catalogue, req.namnder, req.period)
+        docs = docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs:
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)
@@ -722,7 +727,8 @@ def _answer_reference_patterns() -> tuple[re.Pattern, dict, frozenset[str]]:
     ords = {k: int(v) for k, v in (data.get("answer_ordinals") or {}).items()}
     nouns = "|".join(map(re.escape, data.get("answer_ordinal_nouns") or ["\0"]))
     alt = "|".join(map(re.escape, ords)) or "\0"
-    bare = "|".join(map(re.escape, (o for o in ords if o != "andra"))) or "\\0"  # 'andra nämnder' = other ones
+    article_only = set(data.get("answer_ordinals_after_article_only") or ())  # 'andra nämnder' = other ones
+    bare = "|".join(map(re.escape, (o for o in ords if o not in article_only))) or "\\0"
     ordinal = re.compile(rf"(?<!\w)(?:(?:den|det) ({alt})(?!\w)|({bare}) (?:s?(?:{nouns})\w*))")
     return ordinal, ords, frozenset(data.get("answer_pronouns") or ())
 
@@ -758,7 +764,7 @@ def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None)
     """The request for `question`, reading earlier questions of the conversation
     (oldest first) so follow-ups keep their nämnd, version and topic."""
     previous = None
-    for q in list(history or [])[-4:]:
+    for q in list(history or [])[-MAX_HISTORY:]:
         if q and q.strip():
             previous = analyse_one(q.strip()[:2000], corpus, previous)
     return analyse_one(question, corpus, previous)

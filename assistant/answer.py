@@ -477,22 +477,32 @@ def named_in_order(text: str, known: list[str]) -> list[str]:
     return out
 
 
+def _previous_turn(history: list[str]) -> tuple[str, list[str] | None]:
+    """The conversation's last question and the turns before it (as many as analyse() reads), to
+    answer it again: ('', None) when there is none."""
+    from .analyse import MAX_HISTORY
+
+    turns = [h for h in history if h and h.strip()]
+    if not turns:
+        return "", None
+    return turns[-1], turns[-1 - MAX_HISTORY:-1] or None
+
+
 def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answer | None:
     """'Vilken sida står det på?' after an answer: where each of its quotes stands (document, page,
     section), the same citations again. None when the question asks something else or the previous
     answer cited nothing."""
-    from .analyse import analyse, asks_location, topic_is_substantial
+    from .analyse import analyse, location_rest, topic_is_substantial
 
-    if not asks_location(question):
+    rest = location_rest(question)
+    if rest is None:
         return None
-    own = analyse(question, corpus)
-    if own.namnder or own.period or topic_is_substantial(" ".join(
-            w for w in own.topic.split() if fold(w.lower()) not in ("sida", "sidor", "sidan", "sidnummer", "avsnitt", "rubrik", "star", "citatet"))):
+    own = analyse(rest, corpus)
+    if own.namnder or own.period or topic_is_substantial(own.topic):
         return None  # a question of its own ('vilken sida handlar om skolan?')
-    previous_question = next((h for h in reversed(history) if h and h.strip()), "")
+    previous_question, earlier = _previous_turn(history)
     if not previous_question:
         return None
-    earlier = history[:len(history) - 1 - history[::-1].index(previous_question)] or None
     prev = answer(corpus, previous_question, history=earlier)
     if prev.abstained or not prev.citations:
         return None
@@ -511,18 +521,18 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     """A follow-up that points into the previous answer's list of nämnder ('Vilken nämnd var mest
     kritisk?' -> 'Vad kritiserade de?'; 'Vilka nämnder svarade …?' -> 'Sammanfatta det första'): the
     request narrowed to the nämnd(er) that answer named, and their documents it cited. The previous
-    answer is recomputed from the history (deterministic; its expensive parts are cached)."""
+    answer is recomputed from the history (deterministic; its expensive parts are cached; at most
+    MAX_HISTORY turns deep)."""
     from dataclasses import replace
 
-    from .analyse import analyse, answer_reference, asks_for_one, topic_is_substantial
+    from .analyse import docs_for, analyse, answer_reference, asks_for_one, topic_is_substantial
 
     n, word = answer_reference(question)
     if n is None or req.unknown_namnd or req.unknown_period or (req.namnder and "namnder" not in req.inherited):
         return req
-    previous_question = next((h for h in reversed(history) if h and h.strip()), "")
+    previous_question, earlier = _previous_turn(history)
     if not previous_question:
         return req
-    earlier = history[:len(history) - 1 - history[::-1].index(previous_question)] or None
     prev_req = analyse(previous_question, corpus, earlier)
     if n == 0 and (prev_req.namnder or prev_req.qtype not in ("stance", "catalogue")):
         return req  # a pronoun after a question on one nämnd already carries it over (analyse)
@@ -537,8 +547,7 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     docs = tuple(dict.fromkeys(c.chunk.doc_id for c in prev.citations if c.chunk.namnd in chosen))
     period = req.period if req.period and "period" not in req.inherited else prev_req.period
     if not docs or period != prev_req.period:  # a version named now wins over the one answered before
-        docs = tuple(d.doc_id for d in corpus.documents() if d.meta.namnd in chosen
-                     and (not period or d.meta.period.replace("–", "-") == period.replace("–", "-")))
+        docs = docs_for(corpus.documents(), chosen, period)
     topic = " ".join(w for w in req.topic.split() if fold(w.lower()) != word) if word else req.topic
     qtype = req.qtype
     if qtype == "topic" and not topic_is_substantial(topic):

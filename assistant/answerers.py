@@ -782,34 +782,27 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
-    if (len(stances) == 1 or req.namnder) and not want_pos and _ASKS_WHAT_CRITIQUE.search(q):
+    if len(stances) == 1 or req.namnder:
         # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
+        objections = not want_pos and bool(_ASKS_WHAT_CRITIQUE.search(q))
         parts = []
         for d in stances[:4]:
             if d.stance == "ej berört":
                 parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
                 continue
             label = _STANCE_LABEL.get(d.stance, d.stance)
-            crit = [x for x in (cites.sentence(s) for s in d.critical[:MAX_CRITIQUE_POINTS]) if x]
+            crit = [x for x in (cites.sentence(s) for s in d.critical[:MAX_CRITIQUE_POINTS]) if x] if objections else []
             if crit:
                 parts.append(f"**{_who(d.rec)}** är {label}. Invändningar och ändringsönskemål:\n"
                              + "\n".join(f"- {x}" for x in crit))
-            else:
+            elif objections:
                 ev = evidence(d, True, 1)
                 parts.append(f"**{_who(d.rec)}** är {label} och framför ingen tydlig kritik" + (": " + ev if ev else "."))
-        return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
-
-    if len(stances) == 1 or req.namnder:
-        parts = []
-        for d in stances[:4]:
-            if d.stance == "ej berört":
-                parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
-                continue
-            label = _STANCE_LABEL.get(d.stance, d.stance)
-            ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)
-            if not ev and d.other:  # on the topic, but no stance cue: show what it says
-                ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
-            parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
+            else:
+                ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)
+                if not ev and d.other:  # on the topic, but no stance cue: show what it says
+                    ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
+                parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
     # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence
