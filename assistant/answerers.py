@@ -25,6 +25,7 @@ from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 MAX_SUMMARY_POINTS = 4
+MAX_TOPIC_POINTS = 5  # sentences of a summary of what one document says on a topic
 MAX_LIST_DOCS = 30
 
 
@@ -69,8 +70,9 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     return out
 
 
-_OWN = re.compile(r"^(förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden)|vi)\b"
-                  r"(?!s)", re.I)
+_OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden)|vi)\b(?!s)"
+                  r"|(förvaltningens|nämndens|kontorets|förvaltningarnas) (uppfattning|bedömning|åsikt|ståndpunkt)\b)",
+                  re.I)
 _ACCOUNT = re.compile(r"^(i (förslaget|programmet|remissen)|enligt (förslaget|programmet)|(förslaget|programmet|"
                       r"trygghetsprogrammet) (innehåller|beskriver|lyfter|anger|tar upp|har|ska|fokuserar|utgör))", re.I)
 
@@ -499,6 +501,36 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
     return chosen
 
 
+_VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
+
+
+def summarise_document_on(corpus: Corpus, rec: DocRecord, topic: str, cites: _Cites) -> str:
+    """What one document says on a topic ("Sammanfatta vad EAV skriver om samverkan"): the
+    document's stance on it and the sentences Jämför and the stance answerer read on it (the shared
+    scorer, `_topic_views`), in reading order. "" when no sentence of the document is on the topic:
+    the caller then summarises the whole document (a topic that is only a word of the request,
+    "i några punkter", matches nothing)."""
+    ds = document_stance(corpus, rec, topic, Scorer(corpus, topic))
+    views = sorted(ds.positive + ds.critical + ds.other, key=lambda s: s.order)
+    asked = set(analyze(topic))
+    # a section the document heads with the topic's words ("Samverkan") is its own account of the topic
+    named = [s for s in document_sentences(corpus, rec.doc_id)
+             if s.chunk.section and (h := set(analyze(s.chunk.section.split(" › ")[-1]))) and h <= asked]
+    if named:  # the most central sentences of each such section in turn, read in document order
+        by_section: dict[str, list[Sentence]] = {}
+        for s in named:
+            by_section.setdefault(s.chunk.section, []).append(s)
+        ranked = [_most_central(ss, MAX_TOPIC_POINTS) for ss in by_section.values()]
+        picks = [r[i] for i in range(MAX_TOPIC_POINTS) for r in ranked if i < len(r)]
+        views = sorted(picks[:MAX_TOPIC_POINTS], key=lambda s: s.order)
+    if not views:
+        return ""
+    label = _STANCE_LABEL.get(ds.stance, ds.stance)
+    head = f"**{_who(rec)}** om »{topic}«" + (f" ({label})" if ds.stance != "neutral" else "") + ":"
+    lines = [f"- {_VOICE_LABEL[voice(s.text)]}{x}" for s in views if (x := cites.sentence(s))]
+    return head + "\n" + "\n".join(lines) if lines else ""
+
+
 def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
     sents = document_sentences(corpus, rec.doc_id)
     if not sents:
@@ -515,9 +547,8 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     chosen = _most_central([s for s in views if s not in decision], max_points)
     chosen.sort(key=lambda s: s.order)
     if chosen:
-        label = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
         parts.append("Huvudsakliga synpunkter:\n" + "\n".join(
-            f"- {label[voice(s.text)]}{cites.sentence(s)}" for s in chosen))
+            f"- {_VOICE_LABEL[voice(s.text)]}{cites.sentence(s)}" for s in chosen))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -582,7 +613,9 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
             f" om programmet {req.period.replace('-', '–')}" if req.period else "") + ". I korthet:"
         text = intro + "\n\n" + "\n\n".join(p for p in paragraphs if p)
     else:
-        text = "\n\n".join(p for p in (summarise_document(corpus, rec, cites) for rec in docs[:3]) if p)
+        topic = stance_topic(corpus, req.topic)
+        text = "\n\n".join(p for p in ((topic and summarise_document_on(corpus, rec, topic, cites))
+                                        or summarise_document(corpus, rec, cites) for rec in docs[:3]) if p)
     if not cites.items:
         return _abstain(req, "Dokumentet innehåller ingen brödtext som kan citeras.")
     return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())

@@ -165,3 +165,20 @@ def test_overall_stances_are_read_once_per_document_and_follow_its_metadata(real
     renamed = replace(rec, meta=replace(rec.meta, namnd="Ny nämnd"))
     ans.document_stance(real_retriever, renamed)
     assert len(calls) == 6  # another catalogue entry: read afresh
+
+
+def test_a_summary_of_one_topic_in_one_yttrande_keeps_to_that_topic(real_retriever):
+    """'Sammanfatta vad EAV skriver om samverkan och samordning' summarises those parts of EAV's yttrande
+    (its sections headed 'Samverkan' and 'Samordning', both), not the whole yttrande; a topic word that
+    only shapes the request ('i några punkter') still gets the whole-document summary."""
+    a = answer(real_retriever, "Sammanfatta vad EAV skriver om samverkan och samordning")
+    assert a.qtype == "summary" and not a.abstained
+    assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e"}
+    sections = {c.chunk.section.split(" › ")[-1] for c in a.citations}
+    assert sections == {"Samverkan", "Samordning"}, sections
+    assert "om »samverkan samordning«" in a.text
+    # no section named by the topic: the sentences the shared scorer finds on it
+    a = answer(real_retriever, "sammanfatta spånga-tenstas synpunkter om ordningsvakter")
+    assert a.citations and all("rdningsvakt" in c.quote for c in a.citations), a.text
+    whole = answer(real_retriever, "Sammanfatta Enskede-Årsta-Vantörs yttrande i några punkter")
+    assert "Huvudsakliga synpunkter" in whole.text and "om »" not in whole.text
