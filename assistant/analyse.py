@@ -462,6 +462,11 @@ def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
             tuple(data.get("finite_verb_endings") or ()))
 
 
+def _perfect_grammar() -> tuple[frozenset[str], tuple[str, ...]]:
+    data = taxonomy_data()
+    return frozenset(data.get("perfect_auxiliaries") or ()), tuple(data.get("supine_endings") or ())
+
+
 def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     """The question's verbs by their place in a Swedish question (taxonomy.yaml `question_leads`,
     `modal_verbs`, `finite_verb_endings`), folded: the finite verb right after a leading question
@@ -486,7 +491,17 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
             out.add(w)
         if w == "sig" and j > 0:
             out.add(qw[j - 1])
+    # a yes/no question in the perfect ('har det *tagits* om hand', 'har EAV *kommenterat* …'): the
+    # first supine within three words of the leading auxiliary
+    auxiliaries, supine = _perfect_grammar()
+    if len(qw) > i + 1 and qw[i] in auxiliaries:
+        out.update(next(([w] for w in qw[i + 1:i + 4] if len(w) >= 4 and w.endswith(supine)), []))
     return out
+
+
+def _in_verb_phrases(folded_question: str) -> set[str]:
+    """Words of the question inside a phrasal verb (taxonomy.yaml `verb_phrases`: 'tas om hand'): no topic."""
+    return {w for m in _cue_regex("verb_phrases").finditer(folded_question) for w in m.group(0).split()}
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:
@@ -494,12 +509,13 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     tax = taxonomy()
     cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
-    verbs = question_verbs(question, keys)
+    verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
+    back = tuple(taxonomy_data().get("topic_back_references") or ())
     out = []
     for w in words(question):
         f = fold(w.lower())
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
-                or f in tax.function_words
+                or f in tax.function_words or (back and f.startswith(back))
                 or f in tax.latest or f in tax.previous or f in tax.following or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
@@ -755,8 +771,9 @@ def asks_for_one(question: str) -> bool:
 
 def topic_is_substantial(topic: str) -> bool:
     """Does the topic name something, beyond asking to go on ('ett konkret exempel', 'utveckla':
-    taxonomy.yaml `elaboration_requests`)?"""
-    asks_more = taxonomy().elaboration
+    taxonomy.yaml `elaboration_requests`) or to take the previous one ('nåt liknande':
+    `topic_back_references`)?"""
+    asks_more = taxonomy().elaboration + tuple(taxonomy_data().get("topic_back_references") or ())
     return len([w for w in topic.split() if len(w) >= 4 and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 

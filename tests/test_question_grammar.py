@@ -81,3 +81,19 @@ def test_programme_overview_questions_are_summaries():
     assert question_type("vad går trygghetsprogrammet 2020–2023 ut på enligt remissvaren, kort") == "summary"
     assert question_type("vad innehöll trygghets- och säkerhetsprogrammet 2018–2021? ge en överblick") == "summary"
     assert question_type("vad handlar programmet om när det gäller skolan") == "topic"
+
+
+def test_perfect_tense_phrasal_verbs_and_back_references_are_no_topic(real_retriever):
+    """'har det tagits om hand …' (a supine after the leading auxiliary, a phrasal verb) and 'nåt liknande',
+    'likadant' (asking for the previous topic) name no topic: a follow-up made of them keeps the previous one."""
+    assert "tagits" in question_verbs("har det tagits om hand i nästa version?")
+    assert "kommenterat" in question_verbs("har idrottsnämnden kommenterat det?", names=["idrottsnamnden"])
+    assert topic_of("har det tagits om hand i nästa version av programmet?", []) == ""
+    assert "liknande" not in topic_of("tar Idrottsnämnden upp nåt liknande i sitt svar?", ["Idrottsnämnden"])
+    assert question_type("har programmet förändrats sedan 2018") == "change"
+    req = analyse("var det likadant i det förra programmet?", real_retriever,
+                  ["Vilka perspektiv ska genomsyra trygghetsprogrammet 2024–2027?"])
+    assert req.topic == "perspektiv genomsyra" and req.period == "2020-2023" and "topic" in req.inherited
+    req = analyse("har Spånga-Tensta skrivit något motsvarande?", real_retriever,
+                  ["Vad säger Kyrkogårdsnämnden om kommunikation?"])
+    assert req.topic == "kommunikation" and req.namnder == ("Spånga-Tensta stadsdelsnämnd",)
