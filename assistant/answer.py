@@ -177,6 +177,42 @@ def absent_focus(scorer: Scorer) -> list[str]:
     return focus
 
 
+def absent_head(corpus: Corpus, question: str) -> list[str]:
+    """The words of the noun phrase the question asks about ('Vad säger nämnderna om *kameraövervakning*
+    på offentliga platser?': the run of content words right after a topic preposition, taxonomy.yaml
+    `topic_prepositions`, up to the next function word) that occur nowhere in the corpus, by
+    `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
+    head answerable. A clause after the preposition ('om att programmet …') has no such phrase."""
+    from index.textnorm import STOPWORDS_SV
+    from wordfreq import zipf_frequency
+
+    from .analyse import taxonomy, taxonomy_data
+
+    preps = set(taxonomy_data().get("topic_prepositions") or ())
+    function = taxonomy().function_words
+    ws = words(question)
+    folded = [fold(w.lower()) for w in ws]
+    out: list[str] = []
+    for i, f in enumerate(folded):
+        if f not in preps:
+            continue
+        for w, fw in zip(ws[i + 1:], folded[i + 1:]):
+            if len(w) <= 2 or w.isupper():  # 'HL:s', 'EAV': a short form of a name, not the topic
+                continue
+            if w.lower() in STOPWORDS_SV or fw in STOPWORDS_SV or fw in function or fw.isdigit():
+                break
+            if not any(_in_corpus(corpus, x) for x in (w, w[:-1] if fw.endswith("s") and len(fw) >= 4 else "") if x) \
+                    and zipf_frequency(w.lower(), "sv") < EVERYDAY_ZIPF and not _known_compound(corpus, fw):
+                out.append(w)
+        break  # the first topic preposition
+    return out
+
+
+def _in_corpus(corpus: Corpus, word: str) -> bool:
+    terms = analyze(word)
+    return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
+
+
 def _known_compound(corpus: Corpus, word: str) -> bool:
     """Is the (folded) word two parts the corpus has, with an optional linking s?"""
     from index.corpus import _stem
@@ -196,7 +232,7 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
         return "Inga passager matchade frågan."
     if ev.features.get("quantity_gap"):
         return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
-    absent = absent_focus(ev.scorer)
+    absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)
     if absent:
         return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
     cal = calibration()

@@ -182,3 +182,16 @@ def test_a_summary_of_one_topic_in_one_yttrande_keeps_to_that_topic(real_retriev
     assert a.citations and all("rdningsvakt" in c.quote for c in a.citations), a.text
     whole = answer(real_retriever, "Sammanfatta Enskede-Årsta-Vantörs yttrande i några punkter")
     assert "Huvudsakliga synpunkter" in whole.text and "om »" not in whole.text
+
+
+def test_a_head_word_the_corpus_never_mentions_is_refused_whatever_its_modifiers_match(real_retriever):
+    """'kameraövervakning på offentliga platser': 'offentliga' is in the corpus, 'kameraövervakning' is not;
+    the question asks about the latter. A genitive ('Brås metod') or a short form ('HL:s') is not absent."""
+    from assistant.answer import absent_head
+
+    a = answer(real_retriever, "vad säger nämnderna om kameraövervakning på offentliga platser")
+    assert a.abstained and "kameraövervakning" in " ".join(a.warnings)
+    assert absent_head(real_retriever, "Vad säger kulturförvaltningen om museernas öppettider?") == ["öppettider"]
+    assert absent_head(real_retriever, "Vad säger kyrkogårdsförvaltningen om Brås metod?") == []
+    assert absent_head(real_retriever, "Vad tycker EAV om att programmet återger handböcker?") == []
+    assert not answer(real_retriever, "Vad säger kyrkogårdsförvaltningen om Brås metod?").abstained
