@@ -504,29 +504,54 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
 _VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
 
 
-def summarise_document_on(corpus: Corpus, rec: DocRecord, topic: str, cites: _Cites) -> str:
+def _heading_match(heading: str, asked: set[str]) -> set[str]:
+    """The topic terms a section heading names ('Programmets mål och begreppsdefinitioner' names 'begrepp',
+    'mal', 'programmet'), when every content word of the heading is one of them; else the empty set."""
+    stems = set(analyze(heading))
+    named = {t for t in asked if any(term_matches(t, h) for h in stems)}
+    return named if stems and all(any(term_matches(t, h) for t in asked) for h in stems) else set()
+
+
+def _topic_sections(sents: list[Sentence], topic: str) -> list[Sentence]:
+    """The sentences of the sections the document heads with the topic's words, when those headings
+    together name every term of the topic ('Samverkan' and 'Samordning' for 'samverkan och samordning';
+    not 'Samordning' alone for 'resursbehovet för samordningen')."""
+    asked = set(analyze(topic))
+    named: dict[str, set[str]] = {}
+    for s in sents:
+        if s.chunk.section and s.chunk.section not in named:
+            named[s.chunk.section] = _heading_match(s.chunk.section.split(" › ")[-1], asked)
+    covered = set().union(*named.values()) if named else set()
+    if not asked or covered != asked:
+        return []
+    return [s for s in sents if named.get(s.chunk.section)]
+
+
+def summarise_document_on(corpus: Corpus, rec: DocRecord, topic: str, cites: _Cites,
+                          max_points: int = MAX_TOPIC_POINTS) -> str:
     """What one document says on a topic ("Sammanfatta vad EAV skriver om samverkan"): the
     document's stance on it and the sentences Jämför and the stance answerer read on it (the shared
     scorer, `_topic_views`), in reading order. "" when no sentence of the document is on the topic:
     the caller then summarises the whole document (a topic that is only a word of the request,
     "i några punkter", matches nothing)."""
-    ds = document_stance(corpus, rec, topic, Scorer(corpus, topic))
+    scorer = Scorer(corpus, topic)
+    ds = document_stance(corpus, rec, topic, scorer)
     views = sorted(ds.positive + ds.critical + ds.other, key=lambda s: s.order)
-    asked = set(analyze(topic))
-    # a section the document heads with the topic's words ("Samverkan") is its own account of the topic
-    named = [s for s in document_sentences(corpus, rec.doc_id)
-             if s.chunk.section and (h := set(analyze(s.chunk.section.split(" › ")[-1]))) and h <= asked]
+    # sections the document heads with the topic's words ("Samverkan") are its own account of the topic
+    named = _topic_sections(document_sentences(corpus, rec.doc_id), topic)
     if named:  # the most central sentences of each such section in turn, read in document order
         by_section: dict[str, list[Sentence]] = {}
         for s in named:
             by_section.setdefault(s.chunk.section, []).append(s)
-        ranked = [_most_central(ss, MAX_TOPIC_POINTS) for ss in by_section.values()]
-        picks = [r[i] for i in range(MAX_TOPIC_POINTS) for r in ranked if i < len(r)]
-        views = sorted(picks[:MAX_TOPIC_POINTS], key=lambda s: s.order)
+        ranked = [_most_central(ss, max_points) for ss in by_section.values()]
+        picks = [r[i] for i in range(max_points) for r in ranked if i < len(r)]
+        views = sorted(picks[:max_points], key=lambda s: s.order)
+    elif len(views) > max_points:
+        views = _topic_views(corpus, rec, scorer, max_points)
     if not views:
         return ""
     label = _STANCE_LABEL.get(ds.stance, ds.stance)
-    head = f"**{_who(rec)}** om »{topic}«" + (f" ({label})" if ds.stance != "neutral" else "") + ":"
+    head = f"**{_who(rec)}** om »{topic}«" + (f" ({label})" if ds.stance in ("positiv", "kritisk", "blandad") else "") + ":"
     lines = [f"- {_VOICE_LABEL[voice(s.text)]}{x}" for s in views if (x := cites.sentence(s))]
     return head + "\n" + "\n".join(lines) if lines else ""
 
@@ -580,12 +605,19 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
     """What a programme version contains, in its central sentences (document order), each cited."""
     docs = corpus.documents({"period": req.period} if req.period else None)
     sents, own = _programme_sentences(corpus, docs, req.period)
+    topic = stance_topic(corpus, req.topic)
+    if topic:  # "kort om vad det nya programmet säger om välfärdsbrott": the sentences on it, if any
+        scorer = Scorer(corpus, topic)
+        on = {(s.chunk.id, s.start) for d in docs for s in _topic_views(corpus, d, scorer, 2 * max_points)}
+        narrowed = [s for s in sents if (s.chunk.id, s.start) in on]
+        topic, sents = (topic, narrowed) if narrowed else ("", sents)
     chosen = _most_central([s for s in sents if not leans_back(s.text)], max_points)
     if not chosen:
         return ""
     order = {d.doc_id: i for i, d in enumerate(docs)}
     chosen.sort(key=lambda s: (order.get(s.chunk.doc_id, 0), s.order))
-    version = f"Programmet {req.period.replace('-', '–')}" if req.period else "Programmet"
+    version = (f"Programmet {req.period.replace('-', '–')}" if req.period else "Programmet") + (
+        f" om »{topic}«" if topic else "")
     head = f"{version} i korthet, ur programtexten:" if own else \
         f"{version} i korthet, så som yttrandena återger det (programtexten finns inte i underlaget):"
     lines = [f"- {cites.sentence(s)}" + ("" if own else f" ({s.chunk.namnd or s.chunk.doc_id})") for s in chosen]
@@ -607,13 +639,23 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
     if not docs:
         return _abstain(req, "Inget dokument i underlaget matchar frågan.")
     cites = _Cites()
+    topic = " ".join(w for w in stance_topic(corpus, req.topic).split() if not _KIND.fullmatch(fold(w.lower())))
+    if len(docs) > 1 and not req.namnder and topic:
+        # "ge en överblick över hur yttrandena ser på samverkan": what each says on it
+        on = [(rec, summarise_document_on(corpus, rec, topic, cites, max_points=2)) for rec in docs[:MAX_LIST_DOCS]]
+        said = [p for _, p in on if p]
+        if said:
+            silent = [rec.meta.namnd or rec.doc_id for rec, p in on if not p]
+            text = (f"{len(said)} av {len(on)} yttranden" + (f" om programmet {req.period.replace('-', '–')}"
+                    if req.period else "") + f" tar upp »{topic}«:\n\n" + "\n\n".join(said)
+                    + (f"\n\nTar inte upp det: {', '.join(silent)}." if silent else ""))
+            return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     if len(docs) > 1 and not req.namnder:
         paragraphs = [summarise_document(corpus, rec, cites, max_points=1) for rec in docs[:6]]
         intro = f"Underlaget innehåller {len(docs)} yttranden" + (
             f" om programmet {req.period.replace('-', '–')}" if req.period else "") + ". I korthet:"
         text = intro + "\n\n" + "\n\n".join(p for p in paragraphs if p)
     else:
-        topic = stance_topic(corpus, req.topic)
         text = "\n\n".join(p for p in ((topic and summarise_document_on(corpus, rec, topic, cites))
                                         or summarise_document(corpus, rec, cites) for rec in docs[:3]) if p)
     if not cites.items:
@@ -656,10 +698,10 @@ class _DocStance:
     other: list[Sentence] = field(default_factory=list)  # on the topic, no stance cue
 
 
-def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer) -> list[Sentence]:
+def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer, n: int = STANCE_SENTENCES) -> list[Sentence]:
     """The document's body sentences on the scorer's topic: Jämför's evidence
     (compare.ranked_sentences, the shared scorer) above Jämför's threshold, the
-    STANCE_SENTENCES most relevant, in reading order."""
+    n (STANCE_SENTENCES) most relevant, in reading order."""
     chunks = corpus.passages(rec.doc_id)
     if not chunks:
         return []
@@ -667,7 +709,7 @@ def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer) -> list[Sentenc
     out: list[Sentence] = []
     seen: set[str] = set()
     for s in ranked:
-        if s.rel < COMPARE_THRESHOLD or len(out) >= STANCE_SENTENCES:
+        if s.rel < COMPARE_THRESHOLD or len(out) >= n:
             break
         t = normalize_ws(s.text)
         if t in seen or not is_body_sentence(t):

@@ -195,3 +195,19 @@ def test_a_head_word_the_corpus_never_mentions_is_refused_whatever_its_modifiers
     assert absent_head(real_retriever, "Vad säger kyrkogårdsförvaltningen om Brås metod?") == []
     assert absent_head(real_retriever, "Vad tycker EAV om att programmet återger handböcker?") == []
     assert not answer(real_retriever, "Vad säger kyrkogårdsförvaltningen om Brås metod?").abstained
+
+
+def test_summaries_of_a_topic_across_yttranden_and_in_the_programme(real_retriever):
+    """'ge en överblick över hur yttrandena ser på samverkan': what each yttrande says on it, and which do
+    not take it up; 'kort om vad det nya programmet säger om välfärdsbrott …': the programme's sentences on
+    it; a heading that names only part of the topic does not stand for it."""
+    a = answer(real_retriever, "ge en överblick över hur yttrandena ser på samverkan")
+    assert a.qtype == "summary" and "tar upp »samverkan«" in a.text
+    assert len({c.chunk.doc_id for c in a.citations}) >= 2 and all("amverk" in c.quote for c in a.citations)
+    b = answer(real_retriever, "kort om vad det nya programmet säger om välfärdsbrott och otillåten påverkan")
+    assert b.citations and all("älfärdsbrott" in c.quote or "tillåten påverkan" in c.quote for c in b.citations)
+    c = answer(real_retriever, "sammanfatta vad EAV skriver om programmets mål och begrepp")
+    assert {x.chunk.section.split(" › ")[-1] for x in c.citations} == {"Programmets mål och begreppsdefinitioner"}
+    # 'Samordning' alone does not name 'resursbehovet för samordningen'
+    d = answer(real_retriever, "vad säger EAV om resursbehovet för samordningen, i korthet")
+    assert {x.chunk.section.split(" › ")[-1] for x in d.citations} != {"Samordning"}
