@@ -657,6 +657,16 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
     return word
 
 
+def expand_body_abbreviations(question: str) -> str:
+    """The question with the short forms of body kinds written out (taxonomy.yaml `body_abbreviations`:
+    'sdn' -> 'stadsdelsnämnd'), so names and unknown bodies are read the same either way."""
+    abbr = taxonomy_data().get("body_abbreviations") or {}
+    if not abbr:
+        return question
+    rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, abbr)) + r")(?![\w-])", re.I)
+    return rx.sub(lambda m: abbr[m.group(1).lower()], question)
+
+
 def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "handlaggare")) -> frozenset[str]:
     """Folded words of the catalogue's `fields` (titles, nämnder, handläggare)."""
     return frozenset(fold(w.lower()) for rec in corpus.documents() for f in fields
@@ -667,7 +677,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     facets = corpus.facets()
     known = list(facets.get("namnd", {}))
     periods = list(facets.get("period", {}))
-    namnder = tuple(mentioned_namnder(question, known))
+    named = expand_body_abbreviations(question)  # "södermalms sdn" names Södermalms stadsdelsnämnd
+    namnder = tuple(mentioned_namnder(named, known))
     catalogue = corpus.documents()
     context = ""
     if previous is not None:  # the version the previous turn was about: named, or that of its documents
@@ -686,9 +697,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     qtype = question_type(question)
     if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
-    topic = topic_of(question, known)
+    topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
-                  unknown_namnd="" if namnder else unknown_body(question, known, lambda: catalogue_words(corpus)),
+                  unknown_namnd="" if namnder else unknown_body(named, known, lambda: catalogue_words(corpus)),
                   unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:

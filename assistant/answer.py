@@ -93,9 +93,25 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
     q = fold(question.lower())
     asks_what = re.match(r"\s*(vad|hur|vilken|vilket)\b", q)  # 'Vem står för pengarna?' asks who, not how much
     kinds = [ev for cue, ev in taxonomy().quantities if asks_what and cue.search(q)]
+    counted = _counted_noun(q)
+    if counted:  # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it
+        kinds.append(counted)
     if kinds:
-        return not any(ev.search(fold(s)) for ev in kinds for s in sentences)
+        return not any(ev.search(fold(s.lower())) for ev in kinds for s in sentences)
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
+
+
+def _counted_noun(folded_question: str) -> re.Pattern | None:
+    """'hur många aktörer …' -> a regex for a number (digits or taxonomy.yaml `number_words`) at most one
+    word before that noun's stem; None when the question counts nothing named."""
+    from .analyse import taxonomy_data
+
+    m = re.search(r"\b(hur manga|antalet|antal)\s+(\w{4,})", folded_question)
+    numbers = taxonomy_data().get("number_words") or []
+    if not m or not numbers:
+        return None
+    stem = m.group(2)[:max(4, len(m.group(2)) - 2)]
+    return re.compile(r"(?<!\w)(\d+|" + "|".join(map(re.escape, numbers)) + r")\s+(\w+\s+)?" + re.escape(stem))
 
 
 def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:

@@ -97,3 +97,17 @@ def test_perfect_tense_phrasal_verbs_and_back_references_are_no_topic(real_retri
     req = analyse("har Spånga-Tensta skrivit något motsvarande?", real_retriever,
                   ["Vad säger Kyrkogårdsnämnden om kommunikation?"])
     assert req.topic == "kommunikation" and req.namnder == ("Spånga-Tensta stadsdelsnämnd",)
+
+
+def test_body_abbreviations_and_counted_nouns(real_retriever):
+    """'södermalms sdn' is Södermalms stadsdelsnämnd (no document here: refused, named); 'spånga-tensta sdn'
+    is the nämnd the corpus has; 'hur många aktörer …' is answered by 'minst tre aktörer'."""
+    from assistant.answer import _quantity_gap, answer
+
+    a = answer(real_retriever, "vad tyckte södermalms sdn om trygghetsprogrammet")
+    assert a.abstained and "stadsdelsnämnd" in " ".join(a.warnings)
+    assert analyse("vad tyckte spånga-tensta sdn om ordningsvakter", real_retriever).namnder == (
+        "Spånga-Tensta stadsdelsnämnd",)
+    q = "hur många aktörer kan vara ansvariga för skötseln av en plats"
+    assert not _quantity_gap(q, ["På många platser inom staden är minst tre aktörer ansvariga för skötsel och drift."])
+    assert _quantity_gap(q, ["Flera aktörer är ansvariga för skötsel och drift."])
