@@ -511,11 +511,12 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     back = tuple(taxonomy_data().get("topic_back_references") or ())
+    shape = frozenset(taxonomy_data().get("format_words") or ())
     out = []
     for w in words(question):
         f = fold(w.lower())
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
-                or f in tax.function_words or (back and f.startswith(back))
+                or f in tax.function_words or (back and f.startswith(back)) or f in shape
                 or f in tax.latest or f in tax.previous or f in tax.following or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):

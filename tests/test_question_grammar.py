@@ -111,3 +111,16 @@ def test_body_abbreviations_and_counted_nouns(real_retriever):
     q = "hur många aktörer kan vara ansvariga för skötseln av en plats"
     assert not _quantity_gap(q, ["På många platser inom staden är minst tre aktörer ansvariga för skötsel och drift."])
     assert _quantity_gap(q, ["Flera aktörer är ansvariga för skötsel och drift."])
+
+
+def test_words_of_the_answer_form_are_no_topic_and_a_follow_up_keeps_the_topic(real_retriever):
+    """'sammanfatta det i en mening' after a question on Spånga-Tensta and samverkan summarises what
+    Spånga-Tensta says on samverkan ('mening' says how to answer, not about what)."""
+    from assistant.answer import answer
+
+    assert topic_of("Sammanfatta Idrottsnämndens yttrande i några punkter", ["Idrottsnämnden"]) == ""
+    history = ["hur ser spånga-tensta på samverkan i programmet"]
+    req = analyse("sammanfatta det i en mening", real_retriever, history)
+    assert req.qtype == "summary" and req.topic == "samverkan" and req.namnder == ("Spånga-Tensta stadsdelsnämnd",)
+    a = answer(real_retriever, "sammanfatta det i en mening", history=history)
+    assert a.citations and all(c.chunk.doc_id.startswith("000_") and "amverk" in c.quote for c in a.citations)
