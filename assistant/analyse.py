@@ -84,7 +84,7 @@ class Taxonomy:
     catalogue_fields: tuple = ()  # ((field, regex on the cue text), ...): what a catalogue question asks for
     oldest_words: frozenset[str] = frozenset()  # an "order" question with one of these asks for the oldest
     revision: re.Pattern | None = None  # a change question on why/how a version was revised
-    laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?"; evidence specific enough to need no word overlap
+    laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?", "vilka fick remissen?"; evidence specific enough to need no word overlap
     following: frozenset[str] = frozenset()  # "nästa version": the version after the one in context
 
 
@@ -143,7 +143,7 @@ def taxonomy() -> Taxonomy:
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
-                    _kind(data.get("laws")), frozenset(refs.get("next") or ()))
+                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")), frozenset(refs.get("next") or ()))
 
 
 def _kind(q: dict | None) -> tuple:

@@ -211,3 +211,11 @@ def test_summaries_of_a_topic_across_yttranden_and_in_the_programme(real_retriev
     # 'Samordning' alone does not name 'resursbehovet för samordningen'
     d = answer(real_retriever, "vad säger EAV om resursbehovet för samordningen, i korthet")
     assert {x.chunk.section.split(" › ")[-1] for x in d.citations} != {"Samordning"}
+
+
+def test_who_received_the_remiss_quotes_where_it_was_sent(real_retriever):
+    """'vilka mer fick remissen?' after a question on Kyrkogårdsnämnden: the sentence saying where the remiss
+    was sent comes first, though it shares no word with the question."""
+    a = answer(real_retriever, "vilka mer fick remissen?",
+               history=["senast när skulle kyrkogårdsförvaltningen lämna sitt yttrande"])
+    assert a.citations and "remitterats till stadsledningskontoret" in a.citations[0].quote, a.text
