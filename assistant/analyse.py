@@ -116,6 +116,12 @@ def taxonomy_data() -> dict:
     return yaml.safe_load(resources.files("assistant").joinpath("taxonomy.yaml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=32)
+def taxonomy_words(key: str) -> tuple[str, ...]:
+    """taxonomy.yaml's word list `key` (folded words or word starts), () when absent."""
+    return tuple(taxonomy_data().get(key) or ())
+
+
 @lru_cache(maxsize=1)
 def taxonomy() -> Taxonomy:
     data = taxonomy_data()
@@ -462,11 +468,6 @@ def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
             tuple(data.get("finite_verb_endings") or ()))
 
 
-def _perfect_grammar() -> tuple[frozenset[str], tuple[str, ...]]:
-    data = taxonomy_data()
-    return frozenset(data.get("perfect_auxiliaries") or ()), tuple(data.get("supine_endings") or ())
-
-
 def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     """The question's verbs by their place in a Swedish question (taxonomy.yaml `question_leads`,
     `modal_verbs`, `finite_verb_endings`), folded: the finite verb right after a leading question
@@ -493,8 +494,8 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
             out.add(qw[j - 1])
     # a yes/no question in the perfect ('har det *tagits* om hand', 'har EAV *kommenterat* …'): the
     # first supine within three words of the leading auxiliary
-    auxiliaries, supine = _perfect_grammar()
-    if len(qw) > i + 1 and qw[i] in auxiliaries:
+    if len(qw) > i + 1 and qw[i] in taxonomy_words("perfect_auxiliaries"):
+        supine = taxonomy_words("supine_endings")
         out.update(next(([w] for w in qw[i + 1:i + 4] if len(w) >= 4 and w.endswith(supine)), []))
     return out
 
@@ -510,8 +511,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
-    back = tuple(taxonomy_data().get("topic_back_references") or ())
-    shape = frozenset(taxonomy_data().get("format_words") or ())
+    back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words")
     out = []
     for w in words(question):
         f = fold(w.lower())
@@ -661,11 +661,15 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
 def expand_body_abbreviations(question: str) -> str:
     """The question with the short forms of body kinds written out (taxonomy.yaml `body_abbreviations`:
     'sdn' -> 'stadsdelsnämnd'), so names and unknown bodies are read the same either way."""
-    abbr = taxonomy_data().get("body_abbreviations") or {}
-    if not abbr:
-        return question
-    rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, abbr)) + r")(?![\w-])", re.I)
-    return rx.sub(lambda m: abbr[m.group(1).lower()], question)
+    abbr, rx = _body_abbreviations()
+    return rx.sub(lambda m: abbr[m.group(1).lower()], question) if abbr else question
+
+
+@lru_cache(maxsize=1)
+def _body_abbreviations() -> tuple[dict[str, str], re.Pattern]:
+    abbr = {k.lower(): v for k, v in (taxonomy_data().get("body_abbreviations") or {}).items()}
+    forms = sorted(abbr, key=len, reverse=True) or ["(?!)"]  # 'sdn:s' before 'sdn'
+    return abbr, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, forms)) + r")(?![\w-])", re.I)
 
 
 def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "handlaggare")) -> frozenset[str]:
@@ -785,7 +789,7 @@ def topic_is_substantial(topic: str) -> bool:
     """Does the topic name something, beyond asking to go on ('ett konkret exempel', 'utveckla':
     taxonomy.yaml `elaboration_requests`) or to take the previous one ('nåt liknande':
     `topic_back_references`)?"""
-    asks_more = taxonomy().elaboration + tuple(taxonomy_data().get("topic_back_references") or ())
+    asks_more = taxonomy().elaboration + taxonomy_words("topic_back_references")
     return len([w for w in topic.split() if len(w) >= 4 and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 

@@ -104,10 +104,10 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
 def _counted_noun(folded_question: str) -> re.Pattern | None:
     """'hur många aktörer …' -> a regex for a number (digits or taxonomy.yaml `number_words`) at most one
     word before that noun's stem; None when the question counts nothing named."""
-    from .analyse import taxonomy_data
+    from .analyse import taxonomy_words
 
     m = re.search(r"\b(hur manga|antalet|antal)\s+(\w{4,})", folded_question)
-    numbers = taxonomy_data().get("number_words") or []
+    numbers = taxonomy_words("number_words")
     if not m or not numbers:
         return None
     stem = m.group(2)[:max(4, len(m.group(2)) - 2)]
@@ -170,14 +170,9 @@ def absent_focus(scorer: Scorer) -> list[str]:
     (wordfreq zipf < EVERYDAY_ZIPF: 'fick', 'sett' are no topics), not a function word
     (taxonomy.yaml `function_words`) and not a compound of parts the corpus has
     ('bibliotekstudien' = 'bibliotek' + 'studien'). 'Vad säger programmet om
-    kameraövervakning?' → ['kameraövervakning']."""
-    from wordfreq import zipf_frequency
-
-    from .analyse import taxonomy
-
+    kameraövervakning?' → ['kameraövervakning'] (`_names_a_topic`)."""
     if not scorer.absent:
         return []
-    function = taxonomy().function_words
     n = max(1, len(scorer.corpus))
     focus = []
     for t in scorer.terms:
@@ -186,11 +181,22 @@ def absent_focus(scorer: Scorer) -> list[str]:
                 return []  # something specific of the topic is in the corpus
             continue
         word = next((w for w in words(scorer.topic) if t in analyze(w)), t)
-        fw = fold(word.lower())
-        if not (fw in function or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
-                or _known_compound(scorer.corpus, fw)):
+        if _names_a_topic(scorer.corpus, word):
             focus.append(word)
     return focus
+
+
+def _names_a_topic(corpus: Corpus, word: str) -> bool:
+    """Can a word the corpus lacks stand for a topic of its own? Not an everyday Swedish word (wordfreq
+    zipf >= EVERYDAY_ZIPF: 'fick', 'sett'), a function word (taxonomy.yaml `function_words`) or a
+    compound of parts the corpus has ('bibliotekstudien' = 'bibliotek' + 'studien')."""
+    from wordfreq import zipf_frequency
+
+    from .analyse import taxonomy
+
+    fw = fold(word.lower())
+    return not (fw in taxonomy().function_words or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
+                or _known_compound(corpus, fw))
 
 
 def absent_head(corpus: Corpus, question: str) -> list[str]:
@@ -200,11 +206,10 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
     `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
     head answerable. A clause after the preposition ('om att programmet …') has no such phrase."""
     from index.textnorm import STOPWORDS_SV
-    from wordfreq import zipf_frequency
 
-    from .analyse import taxonomy, taxonomy_data
+    from .analyse import taxonomy, taxonomy_words
 
-    preps = set(taxonomy_data().get("topic_prepositions") or ())
+    preps = taxonomy_words("topic_prepositions")
     function = taxonomy().function_words
     ws = words(question)
     folded = [fold(w.lower()) for w in ws]
@@ -217,8 +222,8 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
                 continue
             if w.lower() in STOPWORDS_SV or fw in STOPWORDS_SV or fw in function or fw.isdigit():
                 break
-            if not any(_in_corpus(corpus, x) for x in (w, w[:-1] if fw.endswith("s") and len(fw) >= 4 else "") if x) \
-                    and zipf_frequency(w.lower(), "sv") < EVERYDAY_ZIPF and not _known_compound(corpus, fw):
+            genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
+            if not any(_in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
                 out.append(w)
         break  # the first topic preposition
     return out
