@@ -149,7 +149,7 @@ def taxonomy() -> Taxonomy:
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
-                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")), frozenset(refs.get("next") or ()))
+                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")) + _kind(data.get("preparation")), frozenset(refs.get("next") or ()))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -164,7 +164,7 @@ def _kind(q: dict | None) -> tuple:
 _GENERIC = {"stadsdelsnamnd", "stadsdelsnamnden", "namnd", "namnden", "och", "forvaltning", "forvaltningen",
             "stadsdelsforvaltning", "stadsdelsforvaltningen", "styrelse", "styrelsen", "stockholms", "stad",
             "stads", "bolag", "bolaget", "stockholm"}
-_KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n|ns)?(s?namnd\w*|s?forvaltning\w*|s?stadsdel\w*|s?styrelse\w*)?$")
+_KEY_SUFFIX = re.compile(r"^(s|en|ens|et|ets|n|ns)?(s?namnd\w*|s?forv\w*|s?stadsdel\w*|s?styrelse\w*)?$")  # 'kulturförv.'
 
 
 def namnd_keys(namnd: str) -> list[str]:
@@ -475,7 +475,12 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     one ('hur trygghetsvandringar fungerar': an indirect question, its subject comes first); a modal
     verb ('vill'); the word before 'sig'. They say what is asked about the subject, not what about."""
     leads, modals, endings = _verb_grammar()
+    clauses = [c for c in re.split(r"[,;:]", question) if c.strip()]
+    if len(clauses) > 1:  # 'och hos X, vem beredde där?': each clause has its own question word and verb
+        return set().union(*(question_verbs(c, names) for c in clauses))
     qw = _qwords(question.lower())
+    if not qw:
+        return set()
     out: set[str] = set()
 
     def finite(w: str) -> bool:
@@ -485,7 +490,7 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     if len(qw) > i + 1 and qw[i] in leads and (finite(qw[i + 1]) or qw[i + 1] in modals):
         nxt = qw[i + 2] if len(qw) > i + 2 else ""
         named = any(k.startswith(nxt) for k in names) if nxt else False  # 'vad föreslår enskede-…'
-        if not (finite(nxt) and nxt not in modals and nxt != "sig" and not named and len(qw[i + 1]) > 6):
+        if not (finite(nxt) and len(nxt) >= 5 and nxt not in modals and not named and len(qw[i + 1]) > 6):
             out.add(qw[i + 1])
     for j, w in enumerate(qw):
         if w in modals:
@@ -678,7 +683,65 @@ def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "
                      for w in words(getattr(rec.meta, f, "") or ""))
 
 
+def _name_keys(known: Sequence[str]) -> list[str]:
+    """The folded words and initials that name the known nämnder ('kyrkogard', 'eav')."""
+    return [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
+
+
+def _names_any(f: str, keys: Sequence[str]) -> bool:
+    return f in keys or any(_names(f, k) for k in keys)
+
+
+def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
+    """The previous question asked again of the nämnd or version this one names, when it names one and
+    says nothing else ('och hos Spånga-Tensta?', 'och Stadsarkivet då?', 'samma fråga för 2020-2023';
+    taxonomy.yaml `ellipsis_words`): the previous question without its own names and periods, followed
+    by this one. '' when the question is not elliptic."""
+    known = list(corpus.facets().get("namnd", {}))
+    named = expand_body_abbreviations(question)
+    qw = _qwords(named.lower())
+    if not qw or len(qw) > 8 or not previous.question:
+        return ""
+    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: catalogue_words(corpus))
+    tax = taxonomy()
+    versions = tax.latest | tax.previous | tax.following
+    period_words = set(_qwords(" ".join(m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named)))))
+    names_version = bool(period_words) or bool(set(qw) & versions)
+    keys = _name_keys(known)
+    initials = {namnd_abbreviation(n, 2) for n in known if _short_initials(question, n)}  # 'HL'
+    unknown_words = set(_qwords(unknown.lower()))
+    naming = [w for w in qw if _names_any(w, keys) or w in initials or w.rstrip("s") in initials or w in unknown_words]
+    if not naming and not names_version:
+        return ""
+    filler = set(taxonomy_words("ellipsis_words")) | tax.meta_words | versions | _GENERIC | STOPWORDS_SV
+    rest = [w for w in qw if w not in naming and w not in period_words and w not in filler and not w.isdigit()]
+    if rest:
+        return ""
+    drop = set(_qwords(previous.unknown_namnd.lower())) | {namnd_abbreviation(n, 2) for n in previous.namnder} - {""}
+    kept = [t for t in _YEAR_OF.sub(" ", _PERIOD.sub(" ", previous.question)).split()
+            if not any(_names_any(w, keys) or w in drop or w.removesuffix("s") in drop for w in _qwords(t.lower()))]
+    rewritten = " ".join(kept) + " " + question.strip()
+    if previous.period and not names_version and (
+            not (namnder := mentioned_namnder(named, known)) or docs_for(corpus.documents(), namnder, previous.period)):
+        rewritten += f" ({previous.period})"  # the version asked about before, where the new nämnd answered it
+    return rewritten
+
+
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
+    if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
+        req = analyse_one(rewritten, corpus)
+        inherited = ["question", "topic"]
+        topic = previous.topic
+        if req.doc_ids and set(req.doc_ids) == set(previous.doc_ids):
+            # another author of the same joint response ('och Stadsarkivet då?' after Kulturförvaltningen): its name is the focus
+            known = list(corpus.facets().get("namnd", {}))
+            own = [w for w in words(question) if _names_any(fold(w.lower()), _name_keys(known))]
+            topic = " ".join(dict.fromkeys([*own, *topic.split()]))
+        req = replace(req, topic=topic)
+        if "type" in previous.inherited and req.qtype == "topic":
+            req = replace(req, qtype=previous.qtype)
+            inherited.append("type")
+        return replace(req, followup=True, inherited=tuple(inherited))
     facets = corpus.facets()
     known = list(facets.get("namnd", {}))
     periods = list(facets.get("period", {}))
@@ -719,7 +782,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
                 fold(question.lower()))):  # "ser de nån risk med det?": the risk of the previous topic
             req = replace(req, topic=(previous.topic + " " + req.topic).strip())
             inherited.append("topic")
-        if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic):
+        if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic) \
+                and not any(cue.search(fold(question.lower())) for cue, _ in tax.laws):  # 'vilka andra fick remissen?'
             req = replace(req, qtype=previous.qtype)
             inherited.append("type")
         req = replace(req, followup=True, inherited=tuple(inherited))
@@ -729,7 +793,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if owner:
             req = replace(req, unknown_namnd=owner)
     by_dnr = _docs_by_dnr(question, catalogue)
-    if req.qtype == "topic" and (req.namnder or by_dnr) and not topic_is_substantial(req.topic):
+    if req.qtype == "topic" and (req.namnder or by_dnr) and not topic_is_substantial(req.topic) \
+            and not any(cue.search(fold(named.lower())) for cue, _ in tax.laws):  # "vem beredde ärendet hos X?"
         req = replace(req, qtype="summary")  # "Vad tyckte X om programmet?": no topic asked, the whole view is
     if by_dnr:  # "dokumentet KS 2023/739": the document itself, its nämnd and version
         recs = [d for d in catalogue if d.doc_id in by_dnr]
@@ -750,6 +815,15 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if req.namnder and req.period and not docs:
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)
+    if previous is not None and previous.namnder and not req.namnder and not req.unknown_namnd \
+            and any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", " ".join(_qwords(question.lower())))
+                    for w in taxonomy_words("others_words")):
+        # "vad tyckte de andra?" after a question on one nämnd: every other nämnd's document in scope
+        p = req.period.replace("–", "-")
+        others = tuple(d.doc_id for d in catalogue if d.meta.namnd and d.meta.namnd not in previous.namnder
+                       and (not p or d.meta.period.replace("–", "-") == p))
+        if others:
+            return replace(req, doc_ids=others, followup=True, inherited=(*req.inherited, "others"))
     return replace(req, doc_ids=docs)
 
 

@@ -366,13 +366,14 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
 def named_section(corpus: Corpus, req, question: str) -> str | None:
     """The section of the question's documents that the question names ("förslaget till beslut i X:s
     ärende" names 'Förslag till beslut'), from the documents' own headings: every content word of the
-    heading is in the question, and the heading has two or more of them or covers the whole topic.
+    heading is in the question (or in one of its compounds), and the heading has two or more of them or covers the whole topic.
     The longest such heading wins; None when the question names no document or no heading."""
     if not req.doc_ids:
         return None
     from .analyse import taxonomy
 
     asked = set(analyze(question))
+    qwords = [fold(w.lower()) for w in words(question)]  # 'beslutsförslaget' names 'Förslag till beslut'
     topic = set(analyze(req.topic)) if req.topic else set()
     # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author word may go
     authors = set(analyze(" ".join(taxonomy().generic_subjects)))
@@ -383,7 +384,7 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
             stems = set(analyze(part))
             if len(stems - authors) >= 2:
                 stems -= authors
-            if stems and stems <= asked and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
+            if stems and all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems) and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
                 best, best_n = section, len(stems)
     return best
 
@@ -632,6 +633,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     req = analyse(question, corpus, history)
     if history:
         req = _from_previous_answer(corpus, req, question, history)
+    asked = question
+    if "question" in req.inherited:  # "och hos Spånga-Tensta?": the previous question, asked of the new nämnd
+        question = req.question
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
     reason = _unanswerable(req)
     if reason:
@@ -652,4 +656,5 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**req.filters(), **ui_filters}, k, llm, abstain_threshold)
     ans.request = req.to_dict()
+    ans.question = asked
     return ans

@@ -16,7 +16,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy
+from .analyse import Request, _cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -106,6 +106,18 @@ class _Cites:
     def sentence(self, s: Sentence) -> str:
         n = self.add(s.chunk, s.text)
         return f"»{without_heading(s.text)}« [{n}]" if n else ""
+
+
+def _grounds(stated: list[Sentence], n: int = 2) -> list[Sentence]:
+    """The reasons a document gives for a stance it states: the body sentences right after the
+    stance sentence, in its passage ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
+    utmaningar …'), at most n."""
+    out: list[Sentence] = []
+    for s in stated:
+        for a, b in sentence_spans(s.chunk.text):
+            if a >= s.end and len(out) < n and is_body_sentence(normalize_ws(s.chunk.text[a:b])):
+                out.append(Sentence(s.chunk, a, b, s.order + a))
+    return out
 
 
 def _who(rec: DocRecord) -> str:
@@ -857,6 +869,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
+    asks_why = bool(_cue_regex("reason_cues").search(q))
     if len(stances) == 1 or req.namnder:
         # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
         objections = not want_pos and bool(_ASKS_WHAT_CRITIQUE.search(q))
@@ -878,6 +891,10 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                 if not ev and d.other:  # on the topic, but no stance cue: show what it says
                     ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
                 parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
+                why = [x for x in (cites.sentence(s) for s in _grounds((d.positive if want_pos or not d.critical
+                                                                          else d.critical)[:1])) if x] if asks_why else []
+                if why:  # "varför är de positiva?": what the document says right after its stance
+                    parts.append("Skälen som anges:\n" + "\n".join(f"- {x}" for x in why))
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
     # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Sequence
@@ -48,7 +48,11 @@ def leans_back(sentence: str) -> bool:
     (taxonomy.yaml `discourse_continuations`: "Detta är kommunstyrelsens ansvar.")?"""
     from .analyse import taxonomy
 
-    head = words(fold(sentence.lower()))[:2]
+    ws = words(fold(sentence.lower()))
+    head = ws[:2]
+    opening = " ".join(ws[:4]) + " "
+    if any(" " in c and opening.startswith(c + " ") for c in taxonomy().continuations):
+        return True  # 'På motsvarande sätt är det med …'
     if not head or head[0] not in taxonomy().continuations:
         return False
     # "Det övergripande målet …", "Den nya lagen …": a determiner before an adjective or participle
@@ -84,6 +88,15 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
     if not ws or span[:1] in "•-–*·" or sum(w[:1].isupper() for w in ws) > len(ws) / 2:
         return False  # a list item or a name/signature line ends without a full stop
     return span[-1:] == "," or span[-1:].islower()
+
+
+def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
+    """How many leading characters of `b` repeat the end of `a` (neighbouring passages overlap): the
+    longest such run of at least `shortest`; None when none does."""
+    for k in range(min(longest, len(a), len(b)), shortest - 1, -1):
+        if a.endswith(b[:k]):
+            return k
+    return None
 
 
 def evidence_units(text: str) -> list[tuple[int, int]]:
@@ -173,6 +186,40 @@ class Scorer:
         found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws))
         return sum(self.idf[t] for t in found) / total, found
 
+    def completed(self, chunk: Chunk) -> Chunk:
+        """The passage with the sentence its end cuts completed from the next passage of its document
+        (passages overlap by a few words only, so a long sentence across a boundary is whole in
+        neither), and the sentence after it when that one leans back on it. Same id, section and start; text, original, end and last page extended to that
+        sentence's end. The passage unchanged when its last sentence is whole or nothing follows."""
+        spans = sentence_spans(chunk.text)
+        if not spans or not cut_at_end(chunk.text, *spans[-1]):
+            return chunk
+        try:
+            doc = self.corpus.passages(chunk.doc_id)
+        except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
+            return chunk
+        nxt = next((b for a, b in zip(doc, doc[1:]) if a.id == chunk.id), None)
+        if nxt is None:
+            return chunk
+        contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
+        k = 0 if contiguous else _overlap(chunk.text, nxt.text)
+        o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
+        if k is None or o_k is None:
+            return chunk
+        sep = " " if contiguous else ""
+        joined = chunk.text + sep + nxt.text[k:]
+        spans = sentence_spans(joined)
+        i = next((i for i, (a, b) in enumerate(spans) if b > len(chunk.text)), None)
+        if i is None or spans[i][1] - len(chunk.text) > MAX_UNIT_CHARS:
+            return chunk
+        end = spans[i][1]
+        if i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
+                and spans[i + 1][1] - len(chunk.text) <= MAX_UNIT_CHARS:
+            end = spans[i + 1][1]  # 'På motsvarande sätt …' says nothing without the completed sentence
+        added = end - len(chunk.text) - len(sep)
+        return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
+                       end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+
     def passage_z(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """Each passage's cosine with the topic as a z-score against the corpus."""
         if self._qvec is None or not chunks:
@@ -189,6 +236,7 @@ class Scorer:
         `joined`: also a sentence together with the next one when that one leans
         back on it (`evidence_units`; for answers that quote content, not for
         phrasing, which compares formulations sentence by sentence)."""
+        chunks = [self.completed(c) for c in chunks] if quotable_only else list(chunks)
         z = self.passage_z(chunks)
         best: dict[str, Scored] = {}
         order: list[str] = []

@@ -11,6 +11,11 @@ from index.types import Chunk
 # A sentence ends at . ! ? (or a colon before a list) followed by whitespace and
 # an upper-case letter, digit, bullet or quote; a blank line also ends one.
 _BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n")
+# Words no Swedish sentence or heading ends with (prepositions, conjunctions, articles): a blank line after one
+# is a layout break inside the sentence ('… centrala läge, både på⏎⏎Kungsklippan och …').
+_OPEN_END = re.compile(r"(?:,|\b(?:på|i|och|eller|samt|men|av|till|med|för|om|att|som|från|vid|hos|mot|genom|"
+                       r"efter|inom|utan|under|över|mellan|kring|enligt|både|varken|antingen|en|ett|den|det|de|dess|"
+                       r"deras|sin|sitt|sina|vars|där|när|än))\s*$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:t\.ex|bl\.a|m\.m|s\.k|dvs|osv|ca|kap|nr|s|Bitr)\.|\b[A-ZÅÄÖ]\.)$")
 
 
@@ -21,7 +26,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         if _ABBREV.search(text[start:m.start()]):
             continue  # 't.ex. Polisen' is not a sentence end
-        if (text[m.end():m.end() + 1].islower()
+        if ((text[m.end():m.end() + 1].islower() or _OPEN_END.search(text[start:m.start()]))
                 and not re.search(r"[.!?:;]\W*$", text[start:m.start()])):
             continue  # a blank line inside a sentence (004's extraction breaks lines that way)
         spans.append((start, m.start()))

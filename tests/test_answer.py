@@ -16,6 +16,16 @@ def test_sentence_spans_split_swedish_sentences():
     assert got == ["Förvaltningen är positiv.", "Det gäller t.ex. Polisen och\nregionen.", "Här ser vi ett behov.", "Rubrik"]
 
 
+def test_a_blank_line_after_a_word_no_sentence_ends_with_is_a_layout_break():
+    """PDF text breaks lines mid-sentence with blank lines; after a preposition, conjunction, article or
+    comma the sentence goes on, even before a capital ('… både på⏎⏎Kungsklippan och …')."""
+    text = "Det gäller Stadsarkivets läge, både på\n\nKungsklippan och på Liljeholmskajen.\n\nBilagor"
+    got = [text[a:b] for a, b in sentence_spans(text)]
+    assert got == ["Det gäller Stadsarkivets läge, både på\n\nKungsklippan och på Liljeholmskajen.", "Bilagor"]
+    heading = "Förvaltningens synpunkter\n\nFörvaltningen är positiv."
+    assert len(sentence_spans(heading)) == 2
+
+
 def test_quote_check_normalises_whitespace_only():
     assert quote_in_source("ett  viktigt\nkomplement", "är ett viktigt komplement till")
     assert not quote_in_source("ett viktigt tillägg", "är ett viktigt komplement till")

@@ -124,3 +124,64 @@ def test_words_of_the_answer_form_are_no_topic_and_a_follow_up_keeps_the_topic(r
     assert req.qtype == "summary" and req.topic == "samverkan" and req.namnder == ("Spånga-Tensta stadsdelsnämnd",)
     a = answer(real_retriever, "sammanfatta det i en mening", history=history)
     assert a.citations and all(c.chunk.doc_id.startswith("000_") and "amverk" in c.quote for c in a.citations)
+
+
+def test_an_elliptic_follow_up_asks_the_previous_question_of_the_new_namnd_or_version(real_retriever):
+    """'och hos spånga-tensta?' after 'vem beredde ärendet hos kyrkogårdsförvaltningen' asks who prepared
+    Spånga-Tensta's case (not for a summary of its yttrande); 'och 2024-2027?' after a list of who answered
+    one version lists who answered that one; 'samma fråga för EAV' repeats the catalogue question."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "och hos spånga-tensta?", history=["vem beredde ärendet hos kyrkogårdsförvaltningen"])
+    assert a.request["inherited"][:1] == ["question"] and a.request["namnder"] == ["Spånga-Tensta stadsdelsnämnd"]
+    assert a.question == "och hos spånga-tensta?"
+    assert any("beretts inom staben" in c.quote for c in a.citations)
+    assert all(c.chunk.doc_id.startswith("000_") for c in a.citations)
+    b = answer(real_retriever, "och 2024-2027?", history=["vilka nämnder svarade på programmet 2020-2023"])
+    assert b.request["type"] == "catalogue" and "Kyrkogårdsnämnden" in b.text and "Spånga-Tensta" not in b.text
+    req = analyse("samma fråga för EAV", real_retriever, ["vem var handläggare för Kyrkogårdsnämndens yttrande"])
+    assert req.qtype == "catalogue" and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",) and not req.topic
+    # a question with words of its own is no ellipsis
+    assert "question" not in analyse("och vad tyckte Spånga-Tensta om samverkan?", real_retriever,
+                                     ["vem beredde ärendet hos kyrkogårdsförvaltningen"]).inherited
+
+
+def test_the_co_author_of_a_joint_response_becomes_the_focus(real_retriever):
+    """'och Stadsarkivet då?' after a question on Kulturförvaltningen's role: the same document, so the
+    answer is what it says of Stadsarkivet (the sentence leaning back with 'På motsvarande sätt')."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "och Stadsarkivet då?",
+               history=["Hur beskriver kulturförvaltningen sin roll som samverkanspartner i trygghetsarbetet?"])
+    assert any("Kungsklippan" in c.quote for c in a.citations), a.text
+
+
+def test_who_prepared_the_case_is_answered_from_the_preparation_sentence(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vem beredde ärendet hos kulturförvaltningen")
+    assert a.request["type"] == "topic" and a.citations
+    assert "beretts av administrativa staben" in a.citations[0].quote
+
+
+def test_follow_ups_that_quote_ask_why_or_turn_to_the_others(real_retriever):
+    """Follow-ups a handläggare types after a question on one nämnd: 'citera beslutsförslaget' (the
+    section the compound names, of that nämnd's document), 'varför är de positiva till det?' (the
+    stance and the reasons given right after it), 'vad tyckte de andra …?' (every other nämnd on the
+    same version), 'vilka andra fick remissen?' (who else: the sentence saying where it was sent)."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "citera beslutsförslaget",
+               history=["hur ställde sig HL sdn till trygghets- och säkerhetsprogrammet 2018-2021"])
+    assert a.citations and all(c.chunk.doc_id.startswith("003_") for c in a.citations)
+    assert "godkänner förvaltningens tjänsteutlåtande" in a.citations[0].quote
+    b = answer(real_retriever, "varför är de positiva till det?",
+               history=["vad sa kyrkogårdsnämnden om trygghetsprogrammet 2024-2027"])
+    assert "Skälen som anges" in b.text and any("stora utmaningar" in c.quote for c in b.citations)
+    c = answer(real_retriever, "vad tyckte de andra som svarade om samma program?",
+               history=["vad tyckte spånga-tensta om trygghetsprogrammet 2020-2023 överlag"])
+    docs = {x.chunk.doc_id[:3] for x in c.citations}
+    assert docs == {"001", "004"}, docs
+    d = answer(real_retriever, "vilka andra fick remissen?",
+               history=["när skulle kyrkogårdsförv senast yttra sig om trygghetsprogrammet 2024-2027"])
+    assert d.request["namnder"] == ["Kyrkogårdsnämnden"] and "stadsledningskontoret" in d.text
