@@ -22,7 +22,7 @@ from index.corpus import Corpus
 from index.textnorm import fold, words
 from index.types import Answer
 
-from .analyse import Request, namnd_keys, taxonomy
+from .analyse import Request, _cue_regex, namnd_keys, taxonomy
 from .answerers import _WANTS_CHANGE, _WANTS_POSITIVE, NO_ANSWER, Sentence, _Cites, _scope, document_sentences, document_stance
 from .compare import find_cues
 from .draft import SECTION_FAMILIES, section_family
@@ -78,6 +78,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     stance = "" if (quoted or section or position) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
     scorer = None if (quoted or section or position or stance) else Scorer(corpus, req.topic or req.question)
+    agree = _cue_regex("agreement_cues")
     chosen: dict[str, list[Sentence]] = {}
     for rec in docs[:MAX_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
@@ -98,6 +99,8 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
             ds = document_stance(corpus, rec)
             if stance == "positive":  # a supportive clause counts, also before a "men …"
                 picked = sorted((x for x in ds.positive + ds.critical if find_cues(x.text)[0]), key=lambda x: x.order)
+                if agree.search(q):  # "att de håller med": the sentences that say so ('instämmer helt') first
+                    picked.sort(key=lambda x: not agree.search(fold(x.text.lower())))
             else:
                 picked = ds.critical
             picked = picked[:PER_DOC]
@@ -113,11 +116,48 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     return chosen
 
 
+def _structure(corpus: Corpus, req: Request, docs) -> Answer:
+    """"Vilka rubriker brukar yttrandena ha?": the documents' own section headings, the recurring ones
+    first with the number of documents using each, in the order they usually come; each cited with the
+    first body sentence under it in one document (a heading itself is never quoted)."""
+    heads: dict[str, dict] = {}
+    for rec in docs[:MAX_DOCS * 4]:
+        seen: set[str] = set()
+        for i, s in enumerate(document_sentences(corpus, rec.doc_id)):
+            part = (s.chunk.section or "").split(" › ")[-1].strip()
+            family = section_family(s.chunk.section) if part else None  # 'Förvaltningarnas synpunkter' and
+            part = family or part  # 'Förvaltningens synpunkter och förslag' are one heading (index/headings.yaml)
+            key = fold(part.lower()).rstrip(":. ")
+            if not part or key in seen:
+                continue
+            seen.add(key)
+            h = heads.setdefault(key, {"name": part, "docs": {}, "pos": []})
+            h["docs"].setdefault(rec.doc_id, s)
+            h["pos"].append(len(seen))
+    if not heads:
+        return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
+                      warnings=["Dokumenten i underlaget har inga rubriker som går att läsa ut."])
+    total = len({d for h in heads.values() for d in h["docs"]})
+    names = {d.doc_id: d.meta.namnd or d.doc_id for d in docs}
+    recurring = [h for h in heads.values() if len(h["docs"]) >= 2]
+    order = sorted(recurring or heads.values(), key=lambda h: sum(h["pos"]) / len(h["pos"]))
+    cites = _Cites()
+    lines = []
+    for h in order[:12]:
+        d, s = next(iter(h["docs"].items()))
+        lines.append(f"- **{h['name']}** ({len(h['docs'])} av {total}) – t.ex. {names.get(d, d)}: {cites.sentence(s)}")
+    head = ("Rubriker som återkommer i yttrandena, i den ordning de brukar komma (antal dokument som har dem):"
+            if recurring else "Ingen rubrik återkommer; dokumentens rubriker:")
+    return Answer(req.question, head + "\n" + "\n".join(lines), cites.items, query=req.question, filters=req.filters())
+
+
 def answer_phrasing(corpus: Corpus, req: Request) -> Answer:
     docs = _scope(corpus, req)
     if not docs:
         return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
                       warnings=["Inget yttrande i underlaget matchar frågan."])
+    if _asked_position(req.question) == "structure":
+        return _structure(corpus, req, docs)
     chosen = _pick_sentences(corpus, req, docs)
     if not chosen:
         return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),

@@ -219,3 +219,22 @@ def test_who_received_the_remiss_quotes_where_it_was_sent(real_retriever):
     a = answer(real_retriever, "vilka mer fick remissen?",
                history=["senast när skulle kyrkogårdsförvaltningen lämna sitt yttrande"])
     assert a.citations and "remitterats till stadsledningskontoret" in a.citations[0].quote, a.text
+
+
+def test_structure_questions_list_the_recurring_headings(real_retriever):
+    """'vilka rubriker brukar tjänsteutlåtandena ha?' is answered from the documents' own section headings
+    (grouped by the heading taxonomy), with how many documents use each, each cited with a body sentence
+    under it (a heading is never quoted)."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vilka rubriker brukar tjänsteutlåtandena ha")
+    assert a.request["type"] == "phrasing" and not a.abstained
+    assert "**Ärendets beredning** (5 av 5)" in a.text and "**Sammanfattning** (5 av 5)" in a.text
+    assert all(len(c.quote.split()) >= 4 for c in a.citations)
+
+
+def test_phrasing_of_agreement_quotes_the_sentence_that_agrees(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "hur uttrycker kulturförvaltningen och stadsarkivet att de håller med programmet")
+    assert any("instämmer helt" in c.quote for c in a.citations), a.text
