@@ -381,6 +381,10 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
         return (norm[ordered[i + 1]], "") if i + 1 < len(ordered) else ("", "")
     if ordered and mentions_programme and qw & tax.latest:
         return norm[ordered[-1]], ""
+    if ordered and mentions_programme and qw & tax.oldest_words and re.search(
+            r"(?<!\w)(det|den) (" + "|".join(map(re.escape, sorted(tax.oldest_words))) + r") (\w*program\w*|version\w*)",
+            fold(question.lower())):  # "det äldsta programmet": the first version there is
+        return norm[ordered[0]], ""
     return "", ""
 
 
@@ -522,7 +526,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
         f = fold(w.lower())
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape
-                or f in tax.latest or f in tax.previous or f in tax.following or f in _GENERIC
+                or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
             continue
