@@ -648,6 +648,18 @@ def period_by_programme_name(question: str, catalogue: Sequence[DocRecord]) -> s
     return fits[0][1]
 
 
+def _without_programme_names(topic: str, catalogue: Sequence[DocRecord]) -> str:
+    """The topic without the words naming a programme the documents' titles name ('trygghets- och
+    säkerhetsprogrammet' names the 2018–2021 version): what a follow-up carries over as its subject."""
+    named = set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
+
+    def names(w: str) -> bool:
+        keys = _programme_keys(w)
+        return (bool(keys) and keys <= named) or fold(w.lower()) + "program" in named
+
+    return " ".join(w for w in topic.split() if not names(w)) if named else topic
+
+
 def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str = "") -> str:
     """The programme the question names ('säkerhetsprogrammet 2020–2023') when the document titles in
     scope (those of the versions it names, else all) name programmes but never this one; '' when they
@@ -735,7 +747,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
         req = analyse_one(rewritten, corpus)
         inherited = ["question", "topic"]
-        topic = previous.topic
+        topic = _without_programme_names(previous.topic, corpus.documents())
         if req.doc_ids and set(req.doc_ids) == set(previous.doc_ids):
             # another author of the same joint response ('och Stadsarkivet då?' after Kulturförvaltningen): its name is the focus
             known = list(corpus.facets().get("namnd", {}))
@@ -784,7 +796,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower()))):  # "ser de nån risk med det?": the risk of the previous topic
-            req = replace(req, topic=(previous.topic + " " + req.topic).strip())
+            carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
+            req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic) \
                 and not any(cue.search(fold(question.lower())) for cue, _ in tax.laws):  # 'vilka andra fick remissen?'

@@ -188,3 +188,14 @@ def test_follow_ups_that_quote_ask_why_or_turn_to_the_others(real_retriever):
     d = answer(real_retriever, "vilka andra fick remissen?",
                history=["när skulle kyrkogårdsförv senast yttra sig om trygghetsprogrammet 2024-2027"])
     assert d.request["namnder"] == ["Kyrkogårdsnämnden"] and "stadsledningskontoret" in d.text
+
+
+def test_a_follow_up_carries_the_subject_not_the_programme_name(real_retriever):
+    """The programme's name in the first question ('trygghets- och säkerhetsprogrammet') says which
+    version; a follow-up carries the version and the subject ('centrala ansvaret'), not the name as a topic."""
+    history = ["vem har det centrala ansvaret i trygghets- och säkerhetsprogrammet 2018-2021"]
+    req = analyse("och i trygghetsprogrammet 2020-2023?", real_retriever, history)
+    assert req.period == "2020-2023" and req.topic == "centrala ansvaret"
+    req = analyse("vad ska förvaltningen själv göra enligt dem", real_retriever,
+                  ["Vad tyckte HL om trygghets- och säkerhetsprogrammet?"])
+    assert "säkerhetsprogrammet" not in req.topic and req.namnder == ("Hägersten-Liljeholmens stadsdelsnämnd",)
