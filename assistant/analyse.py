@@ -743,6 +743,21 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     return rewritten
 
 
+_CLAUSE_BREAK = re.compile(r"\s[–—-]\s|[;:]\s|[.?!]\s+(?=\w)")
+
+
+def _named_apart(question: str, namnder: Sequence[str], known: Sequence[str]) -> bool:
+    """Do the nämnder and the programme version stand in different clauses of the question (a dash,
+    colon, semicolon or sentence break between), the version's clause naming no nämnd?"""
+    clauses = [c for c in _CLAUSE_BREAK.split(question) if c and c.strip()]
+    if len(clauses) < 2:
+        return False
+    versioned = [c for c in clauses if periods_named(c) or _YEAR_OF.search(c) or
+                 set(_qwords(c.lower())) & (taxonomy().latest | taxonomy().previous | taxonomy().following)]
+    return bool(versioned) and all(not mentioned_namnder(c, known) for c in versioned) and \
+        any(mentioned_namnder(c, known) for c in clauses if c not in versioned)
+
+
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
     if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
         req = analyse_one(rewritten, corpus)
@@ -828,6 +843,11 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         drop = "period" if "period" in req.inherited else "namnder"
         req = replace(req, **{drop: "" if drop == "period" else ()},
                       inherited=tuple(f for f in req.inherited if f != drop))
+        docs = docs_for(catalogue, req.namnder, req.period)
+    if req.namnder and req.period and not docs and _named_apart(named, req.namnder, known):
+        # "EAV klagade på X – har nya versionen 2024-2027 något om det?": the nämnd is the background of
+        # one clause, the version the subject of another: the question is about that version
+        req = replace(req, namnder=())
         docs = docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs:
         # the nämnd exists but did not comment on that version: say so rather than answer from another

@@ -199,3 +199,13 @@ def test_a_follow_up_carries_the_subject_not_the_programme_name(real_retriever):
     req = analyse("vad ska förvaltningen själv göra enligt dem", real_retriever,
                   ["Vad tyckte HL om trygghets- och säkerhetsprogrammet?"])
     assert "säkerhetsprogrammet" not in req.topic and req.namnder == ("Hägersten-Liljeholmens stadsdelsnämnd",)
+
+
+def test_a_namnd_in_a_background_clause_does_not_narrow_the_version_asked_about(real_retriever):
+    """'EAV klagade på … – har nya versionen 2024-2027 något om lagstiftning?': EAV commented on 2020-2023
+    only; it is the background, the question is about 2024-2027. Asked of EAV directly, it is refused."""
+    q = "EAV klagade på att det saknas lag om kommunens brottsförebyggande ansvar – har nya versionen 2024-2027 något om lagstiftning?"
+    req = analyse(q, real_retriever)
+    assert req.period == "2024-2027" and not req.namnder and not req.unknown_period
+    direct = analyse("vad tyckte EAV om programmet 2024-2027?", real_retriever)
+    assert direct.unknown_period == "2024-2027"
