@@ -86,6 +86,7 @@ class Taxonomy:
     revision: re.Pattern | None = None  # a change question on why/how a version was revised
     laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?", "vilka fick remissen?"; evidence specific enough to need no word overlap
     following: frozenset[str] = frozenset()  # "nästa version": the version after the one in context
+    outcomes: tuple = ()  # ((cue regex, evidence regex),): "vad visade utvärderingen?" needs a stated outcome
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -149,7 +150,8 @@ def taxonomy() -> Taxonomy:
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
-                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")) + _kind(data.get("preparation")), frozenset(refs.get("next") or ()))
+                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")) + _kind(data.get("preparation")), frozenset(refs.get("next") or ()),
+                    _kind(data.get("outcomes")))
 
 
 def _kind(q: dict | None) -> tuple:

@@ -9,7 +9,9 @@ text; `compose` checks that with `verify_quote` before returning.
 from __future__ import annotations
 
 import re
+
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -99,6 +101,29 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
     if kinds:
         return not any(ev.search(fold(s.lower())) for ev in kinds for s in sentences)
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
+
+
+def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None = None) -> str | None:
+    """The question asks for a detail of a kind the evidence must state itself (taxonomy.yaml `laws`:
+    which statute, who received the remiss, who prepared the case, in any of `sentences`; `outcomes`:
+    what an evaluation showed, in a sentence `on_topic`) and none states one: why it cannot be
+    answered; None otherwise."""
+    q = fold(question.lower())
+    for key, cue, evidence, missing in _detail_kinds():
+        pool = sentences if key != "outcomes" or on_topic is None else on_topic
+        if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in pool):
+            return f"Underlaget anger inte {missing}."
+    return None
+
+
+@lru_cache(maxsize=1)
+def _detail_kinds() -> tuple:
+    """(taxonomy key, cue regex, evidence regex, what is missing in words) of the detail kinds."""
+    from .analyse import _kind, taxonomy_data
+
+    data = taxonomy_data()
+    return tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
+                 for key in ("laws", "remiss_recipients", "preparation", "outcomes") if data.get(key))
 
 
 def _counted_noun(folded_question: str) -> re.Pattern | None:
@@ -253,6 +278,9 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
         return "Inga passager matchade frågan."
     if ev.features.get("quantity_gap"):
         return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
+    detail = detail_gap(question, [s.text for s in ev.ranked[:12]], [s.text for s in ev.ranked[:12] if s.lex > 0])
+    if detail:
+        return detail
     absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)
     if absent:
         return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
@@ -652,6 +680,11 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
             ans.related = corpus.search(req.topic or question, k=3, filters=req.filters() or None)
     elif req.qtype == "change" and not ui_filters and (changed := answer_change(corpus, req)) is not None:
         ans = changed
+        gap = None if ans.abstained else detail_gap(question, [c.quote for c in ans.citations])
+        if gap:  # "vilken ny lagstiftning har programmet uppdaterats med?": the change is told, the law is not named
+            ans = Answer(asked, NO_ANSWER, abstained=True,
+                         related=corpus.search(req.topic or question, k=3, filters=req.filters() or None),
+                         warnings=[gap], query=question, filters=req.filters())
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**req.filters(), **ui_filters}, k, llm, abstain_threshold)

@@ -273,3 +273,20 @@ def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever
     assert a.text.count("\n") == 0 and "Kyrkogårdsnämnden" in a.text
     b = answer(real_retriever, "Vilka nämnder har svarat?", history=["Vad tyckte EAV om programmet?"])
     assert len({c.chunk.doc_id for c in b.citations}) == 5
+
+
+@pytest.mark.parametrize("question, why", [
+    ("vad visade utvärderingen av högdalens modell", "vad det ledde till eller visade"),
+    ("Vilka resultat gav utvärderingen av Högdalens modell?", "vad det ledde till eller visade"),
+    ("Vilken ny lagstiftning har trygghetsprogrammet 2024–2027 uppdaterats med?", "vilken lag eller bestämmelse"),
+])
+def test_a_detail_no_sentence_states_is_refused_with_the_reason(real_retriever, question, why):
+    """004 says Högdalens modell will be evaluated, not what the evaluation showed; 002 says the programme
+    was updated with new legislation, not which: the answer refuses and says what is missing."""
+    a = answer(real_retriever, question)
+    assert a.abstained and any(why in w for w in a.warnings), (a.text, a.warnings)
+
+
+def test_a_detail_the_evidence_states_is_answered(real_retriever):
+    a = answer(real_retriever, "vilken lag hänvisar EAV till")
+    assert not a.abstained and "2017:725" in a.citations[0].quote
