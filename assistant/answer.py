@@ -116,6 +116,12 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     return None
 
 
+def detail_asked(question: str) -> bool:
+    """Does the question ask for a detail of one of the kinds `detail_gap` checks?"""
+    q = fold(question.lower())
+    return any(cue.search(q) for _, cue, _, _ in _detail_kinds())
+
+
 @lru_cache(maxsize=1)
 def _detail_kinds() -> tuple:
     """(taxonomy key, cue regex, evidence regex, what is missing in words) of the detail kinds."""
@@ -177,8 +183,9 @@ def _missing_words(ev: TopicEvidence, question: str) -> list[str]:
     found = set().union(*(s.found for s in ev.ranked[:5])) if ev.ranked else set()
     missing = sorted((t for t in ev.scorer.terms if t not in found), key=lambda t: -ev.scorer.idf[t])
     out = []
+    names = ev.scorer.name_words(question)  # 'kyrkogårdsnämnden' is who is asked, not what is missing
     for t in missing:
-        w = next((w for w in words(question) if term_matches(t, fold(w.lower()))), "")
+        w = next((w for w in words(question) if term_matches(t, fold(w.lower())) and fold(w.lower()) not in names), "")
         if w and w not in out:
             out.append(w)
     return out
@@ -284,6 +291,8 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
     absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)
     if absent:
         return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
+    if detail_asked(question):  # "vem beredde ärendet hos X?": the sentence stating it answers, whatever its words
+        return None
     cal = calibration()
     if cal.probability(ev.features) >= (cal.threshold if threshold is None else threshold):
         return None

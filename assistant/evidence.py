@@ -164,9 +164,10 @@ class Scorer:
     absent: frozenset[str] = field(init=False, default=frozenset())
     _qvec: np.ndarray | None = field(init=False, default=None)
     _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
+    _names_rx: re.Pattern | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.terms = topic_terms(self.topic)
+        self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
         stats = self.corpus.term_stats(self.terms) if self.terms else None
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
@@ -182,7 +183,7 @@ class Scorer:
         total = sum(self.idf.values())
         if not total:
             return 0.0, frozenset()
-        ws = {fold(w) for w in words(text)}
+        ws = {fold(w) for w in words(text)} - self.name_words(text)
         found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws))
         return sum(self.idf[t] for t in found) / total, found
 
@@ -219,6 +220,27 @@ class Scorer:
         added = end - len(chunk.text) - len(sep)
         return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
                        end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+
+    def name_words(self, text: str) -> set[str]:
+        """The words of `text` that name a nämnd of the corpus with its body word ('Kyrkogårdsförvaltningen',
+        'kyrkogårdsnämnden'): they say who writes, not what about, so they cover no topic term
+        ('kyrkogårdarna' is not covered by the author's name)."""
+        rx = self._names()
+        return {w for w in (fold(x.lower()) for x in words(text)) if rx.match(w)}
+
+    def _names(self) -> re.Pattern:
+        """A nämnd's distinctive word with its body word ('kyrkogardsforvaltningen', 'kulturnamnd')."""
+        if self._names_rx is None:
+            from .analyse import namnd_keys
+
+            try:
+                known = self.corpus.facets().get("namnd", {})
+            except Exception:  # noqa: BLE001 - a corpus without facets names no one
+                known = {}
+            keys = sorted({k for n in known for k in namnd_keys(n)}, key=len, reverse=True)
+            self._names_rx = re.compile(r"^(" + "|".join(map(re.escape, keys)) + r")s?(namnd|forvaltning|stadsdels|styrelse)\w*$") \
+                if keys else re.compile(r"(?!)")
+        return self._names_rx
 
     def passage_z(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """Each passage's cosine with the topic as a z-score against the corpus."""

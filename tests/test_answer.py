@@ -290,3 +290,12 @@ def test_a_detail_no_sentence_states_is_refused_with_the_reason(real_retriever, 
 def test_a_detail_the_evidence_states_is_answered(real_retriever):
     a = answer(real_retriever, "vilken lag hänvisar EAV till")
     assert not a.abstained and "2017:725" in a.citations[0].quote
+
+
+def test_the_authors_name_covers_no_topic_term(real_retriever):
+    """'ordningsvakter på kyrkogårdarna' asked of Kyrkogårdsnämnden: its sentences name
+    'Kyrkogårdsförvaltningen' but say nothing on ordningsvakter; the name is who writes, not what about."""
+    a = answer(real_retriever, "vad skriver kyrkogårdsnämnden om ordningsvakter på kyrkogårdarna")
+    assert a.abstained and "ordningsvakter" in a.warnings[0] and "kyrkogårdsnämnden" not in a.warnings[0]
+    b = answer(real_retriever, "vem beredde ärendet hos kulturförvaltningen och stadsarkivet?")
+    assert not b.abstained and "administrativa staben" in b.text
