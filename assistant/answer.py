@@ -532,6 +532,22 @@ def topic_query(req, question: str, history: list[str] | None) -> str:
     return query
 
 
+def _with_history(corpus: Corpus, req, question: str) -> dict:
+    """The request's filters; a question on a version's history ('när antogs programmet 2020-2023?',
+    taxonomy.yaml `version_history_cues`) also reads the documents on the version after it, which tell it."""
+    from .analyse import _cue_regex
+
+    filters = req.filters()
+    if "period" not in filters or not _cue_regex("version_history_cues").search(fold(question.lower())):
+        return filters
+    periods = sorted(corpus.facets().get("period", {}), key=lambda p: p.replace("–", "-"))
+    norm = [p.replace("–", "-") for p in periods]
+    here = req.period.replace("–", "-")
+    if here in norm and norm.index(here) + 1 < len(periods):
+        filters["period"] = [req.period, periods[norm.index(here) + 1]]
+    return filters
+
+
 def route(req, ui_filters: dict) -> str:
     """Which answerer takes the request: 'unanswerable', a question type, or 'topic'."""
     if _unanswerable(req):
@@ -696,7 +712,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                          warnings=[gap], query=question, filters=req.filters())
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
-                            {**req.filters(), **ui_filters}, k, llm, abstain_threshold)
+                            {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
     ans.request = req.to_dict()
     ans.question = asked
     return ans

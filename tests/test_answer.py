@@ -299,3 +299,10 @@ def test_the_authors_name_covers_no_topic_term(real_retriever):
     assert a.abstained and "ordningsvakter" in a.warnings[0] and "kyrkogårdsnämnden" not in a.warnings[0]
     b = answer(real_retriever, "vem beredde ärendet hos kulturförvaltningen och stadsarkivet?")
     assert not b.abstained and "administrativa staben" in b.text
+
+
+def test_a_versions_history_is_read_in_the_documents_on_the_next_version(real_retriever):
+    """'När antogs trygghetsprogrammet 2020-2023?': only Kyrkogårdsnämnden's response to 2024-2027 says
+    (antogs av kommunfullmäktige 2021 och har nu reviderats); the documents on 2020-2023 do not."""
+    a = answer(real_retriever, "När antogs trygghetsprogrammet 2020-2023 och vad har hänt med det sen?")
+    assert any("antogs av kommunfullmäktige 2021" in c.quote for c in a.citations), a.text
