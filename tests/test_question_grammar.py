@@ -72,6 +72,8 @@ def test_a_programme_named_by_its_title_is_that_version():
 def test_questions_relating_two_versions_are_change_questions():
     assert question_type("finns målet att halvera otryggheten kvar i nya programmet") == "change"
     assert question_type("har kravet på lägesbilder strukits i det reviderade programmet?") == "change"
+    assert question_type("Var det gamla programmet också stadens brottsförebyggande program, och hur är det idag?") == "change"
+    assert question_type("hur är det idag med samverkan?") == "topic"
 
 
 def test_two_versions_named_make_a_change_question(real_retriever):
