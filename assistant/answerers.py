@@ -192,6 +192,16 @@ def clean_names(names: str) -> str:
     return " ".join(out)
 
 
+def _asked_role(question: str) -> tuple[str, str]:
+    """The office a 'vem var …?' question asks for: (folded, as written) ('ordforande', 'ordförande');
+    ('', '') if none."""
+    for w in words(question):
+        f = fold(w.lower())
+        if re.fullmatch(r"ordforande|\w*direktor|\w*chef|\w*arkivarie|stadsjurist|\w*sekreterare", f):
+            return f, w.lower()
+    return "", ""
+
+
 def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
     """The signature block as [(chunk, quote, names)]: a short line whose word
     ends in a title of taxonomy.yaml `signatory_titles` ('Förvaltningschef',
@@ -392,6 +402,17 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     for rec in docs[:8]:
         m = rec.meta
         who = _who(rec)
+        if field == "role":  # "vem var ordförande?": the signature block, when it names that office
+            role, written = _asked_role(req.question)
+            parts = _signature(corpus, rec)
+            if not parts or not any(role in fold(q.lower()) for _, q, _ in parts):
+                lines.append(f"- {who}: dokumentet anger ingen {written or 'sådan befattning'}.")
+                continue
+            ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
+            title = parts[-1][1] if len(parts) > 1 else ""
+            lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
+                         + "".join(f" [{n}]" for n in ns))
+            continue
         if field == "signed":
             parts = _signature(corpus, rec)
             if not parts:

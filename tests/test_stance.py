@@ -238,3 +238,14 @@ def test_phrasing_of_agreement_quotes_the_sentence_that_agrees(real_retriever):
 
     a = answer(real_retriever, "hur uttrycker kulturförvaltningen och stadsarkivet att de håller med programmet")
     assert any("instämmer helt" in c.quote for c in a.citations), a.text
+
+
+def test_who_held_an_office_is_read_from_the_signature_block(real_retriever):
+    """'vem var biträdande stadsdelsdirektör?' names who signed with that title; an office the signature
+    block does not name ('ordförande') is refused, not answered with a date."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vem var biträdande stadsdelsdirektör i spånga-tensta")
+    assert a.request["type"] == "catalogue" and "Callenmark" in a.text and a.citations
+    b = answer(real_retriever, "vem var ordförande i kyrkogårdsnämnden när yttrandet beslutades")
+    assert b.abstained and "ordförande" in b.warnings[0]
