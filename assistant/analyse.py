@@ -438,8 +438,14 @@ def cue_text(question: str) -> str:
 
 
 def question_type(question: str) -> str:
+    """The first type (taxonomy.yaml order) with a cue in the question; cues anchored at its start
+    ('^delar …': how the question opens) before all others."""
     q = cue_text(question)
-    for qtype, patterns in taxonomy().types:
+    types = taxonomy().types
+    for qtype, patterns in types:
+        if any(p.pattern.startswith("(?<!\\w)^") and p.search(q) for p in patterns):
+            return qtype
+    for qtype, patterns in types:
         if any(p.search(q) for p in patterns):
             return qtype
     return "topic"

@@ -16,7 +16,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, _cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy
+from .analyse import Request, _cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy, taxonomy_words
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -738,7 +738,7 @@ def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer, n: int = STANCE
     chunks = corpus.passages(rec.doc_id)
     if not chunks:
         return []
-    _, ranked = ranked_sentences(scorer, chunks)
+    in_order, ranked = ranked_sentences(scorer, chunks)
     out: list[Sentence] = []
     seen: set[str] = set()
     for s in ranked:
@@ -749,7 +749,28 @@ def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer, n: int = STANCE
             continue
         seen.add(t)
         out.append(Sentence(chunks[s.chunk_i], s.span[0], s.span[1], s.chunk_i * 10 ** 6 + s.span[0]))
+        reply = _reply_to(in_order, s)
+        if reply is not None and normalize_ws(reply.text) not in seen and is_body_sentence(normalize_ws(reply.text)):
+            seen.add(normalize_ws(reply.text))  # "I programmet anges X. Förvaltningarna instämmer helt med ovanstående …"
+            out.append(Sentence(chunks[reply.chunk_i], reply.span[0], reply.span[1], reply.chunk_i * 10 ** 6 + reply.span[0]))
     return sorted(out, key=lambda x: x.order)
+
+
+def _reply_to(in_order: list, s) -> object | None:
+    """The nämnd's reply to a sentence retelling the programme ('I programmet anges …' -> 'Förvaltningarna
+    instämmer helt med ovanstående, men …'): its first own-voice sentence within the next three, when
+    it points back (taxonomy.yaml `reply_references`); None otherwise."""
+    if voice(normalize_ws(s.text)) != "account":
+        return None
+    i = next((k for k, x in enumerate(in_order) if x is s), None)
+    if i is None:
+        return None
+    refs = taxonomy_words("reply_references")
+    for nxt in in_order[i + 1:i + 4]:  # the retelling may go on a sentence or two ('Vidare framhålls …')
+        t = normalize_ws(nxt.text)
+        if voice(t) == "own":
+            return nxt if leans_back(t) or any(r in words(fold(t.lower())) for r in refs) else None
+    return None
 
 
 _OVERALL: "OrderedDict[tuple, _DocStance]" = OrderedDict()  # overall stances of documents read in this process
@@ -811,8 +832,8 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
         else:
             other.append(s)
     stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
-    if crit and not pos:
-        stance = "kritisk"
+    if crit and not pos and not any(find_cues(s.text)[0] for s in crit):
+        stance = "kritisk"  # 'instämmer helt …, men anser att det bör …' is support with a reservation, not critique
     return _DocStance(rec, stance, pos, crit, other)
 
 

@@ -249,3 +249,17 @@ def test_who_held_an_office_is_read_from_the_signature_block(real_retriever):
     assert a.request["type"] == "catalogue" and "Callenmark" in a.text and a.citations
     b = answer(real_retriever, "vem var ordförande i kyrkogårdsnämnden när yttrandet beslutades")
     assert b.abstained and "ordförande" in b.warnings[0]
+
+
+def test_a_reply_to_the_programme_is_read_with_what_it_replies_to(real_retriever):
+    """'delar kulturförvaltningen programmets syn på vilka nämnder som har särskilt ansvar för den offentliga
+    miljön': a yes/no question led by a verb of agreement (not a catalogue question for its embedded 'vilka
+    nämnder'); 004 retells the programme ('I programmet anges …') and replies 'Förvaltningarna instämmer helt
+    med ovanstående, men …': support with a reservation, quoted."""
+    from assistant.analyse import question_type
+    from assistant.answer import answer
+
+    q = "delar kulturförvaltningen programmets syn på vilka nämnder som har särskilt ansvar för den offentliga miljön"
+    assert question_type(q) == "stance"
+    a = answer(real_retriever, q)
+    assert "positiv men med invändningar" in a.text and any("instämmer helt" in c.quote for c in a.citations)
