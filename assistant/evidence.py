@@ -165,6 +165,7 @@ class Scorer:
     _qvec: np.ndarray | None = field(init=False, default=None)
     _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
     _names_rx: re.Pattern | None = field(init=False, default=None)
+    _passages: dict = field(init=False, default_factory=dict)  # doc_id -> its passages, read once
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -195,10 +196,13 @@ class Scorer:
         spans = sentence_spans(chunk.text)
         if not spans or not cut_at_end(chunk.text, *spans[-1]):
             return chunk
-        try:
-            doc = self.corpus.passages(chunk.doc_id)
-        except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
-            return chunk
+        doc = self._passages.get(chunk.doc_id)
+        if doc is None:
+            try:
+                doc = self.corpus.passages(chunk.doc_id)
+            except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
+                doc = []
+            self._passages[chunk.doc_id] = doc  # one read per document and question
         nxt = next((b for a, b in zip(doc, doc[1:]) if a.id == chunk.id), None)
         if nxt is None:
             return chunk
