@@ -211,3 +211,10 @@ def test_a_namnd_in_a_background_clause_does_not_narrow_the_version_asked_about(
     assert req.period == "2024-2027" and not req.namnder and not req.unknown_period
     direct = analyse("vad tyckte EAV om programmet 2024-2027?", real_retriever)
     assert direct.unknown_period == "2024-2027"
+
+
+def test_summarise_and_same_question_variants(real_retriever):
+    assert question_type("summera vad yttrandena säger om samverkan") == "summary"
+    req = analyse("samma fråga fast kyrkogårdsnämnden och 2024-2027", real_retriever,
+                  ["hur ställde sig spånga-tensta till 2020-2023 programmet"])
+    assert "question" in req.inherited and req.namnder == ("Kyrkogårdsnämnden",) and req.period == "2024-2027"
