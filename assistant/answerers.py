@@ -657,6 +657,36 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
     return head + "\n\n" + "\n".join(ln for ln in lines if ln.strip() != "-")
 
 
+_CRITIQUE_SUMMARY = re.compile(r"\b(kritik\w*|invandning\w*|brister|svagheter|andringsforslag\w*|"
+                               r"andringsonskemal\w*|forbattringsforslag\w*|forbattringsomraden)\b")
+
+
+def _summarise_critique(corpus: Corpus, req: Request, docs: list[DocRecord], cites: _Cites,
+                        per_doc: int = 2) -> str:
+    """The objections and requests for change of each document in scope (the stance method's critical
+    sentences on the topic, or overall), at most `per_doc` each, in reading order; the documents without
+    any named at the end. '' when none has any."""
+    topic = stance_topic(corpus, req.topic)
+    scorer = Scorer(corpus, topic) if topic else None
+    said, silent = [], []
+    for rec in docs[:MAX_LIST_DOCS]:
+        ds = document_stance(corpus, rec, topic, scorer)
+        picked: list[Sentence] = []
+        for s in sorted(ds.critical, key=lambda s: s.order):  # each objection once ('Dock bör …' / '… men anser att det bör …')
+            if len(picked) < per_doc and all(_distinct(s.text, o.text) for o in picked):
+                picked.append(s)
+        points = [x for x in (cites.sentence(s) for s in picked) if x]
+        if points:
+            said.append(f"**{_who(rec)}**:\n" + "\n".join(f"- {p}" for p in points))
+        else:
+            silent.append(rec.meta.namnd or rec.doc_id)
+    if not said:
+        return ""
+    scope = f" om programmet {req.period.replace('-', '–')}" if req.period else ""
+    return (f"Kritik och ändringsönskemål i {len(said)} av {len(said) + len(silent)} yttranden{scope}:\n\n"
+            + "\n\n".join(said) + (f"\n\nIngen tydlig kritik: {', '.join(silent)}." if silent else ""))
+
+
 def answer_summary(corpus: Corpus, req: Request) -> Answer:
     q = cue_text(req.question)
     if not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q):
@@ -672,6 +702,10 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
     if not docs:
         return _abstain(req, "Inget dokument i underlaget matchar frågan.")
     cites = _Cites()
+    if _CRITIQUE_SUMMARY.search(q):  # "sammanfatta kritiken i remissvaren": each one's objections, in reading order
+        text = _summarise_critique(corpus, req, docs, cites)
+        if text:
+            return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     topic = " ".join(w for w in stance_topic(corpus, req.topic).split() if not _KIND.fullmatch(fold(w.lower())))
     if len(docs) > 1 and not req.namnder and topic:
         # "ge en överblick över hur yttrandena ser på samverkan": what each says on it

@@ -263,3 +263,12 @@ def test_a_reply_to_the_programme_is_read_with_what_it_replies_to(real_retriever
     assert question_type(q) == "stance"
     a = answer(real_retriever, q)
     assert "positiv men med invändningar" in a.text and any("instämmer helt" in c.quote for c in a.citations)
+
+
+def test_a_summary_of_the_critique_lists_each_responses_objections(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "sammanfatta kritiken i remissvaren på 2020-2023")
+    assert a.request["type"] == "summary" and a.text.startswith("Kritik och ändringsönskemål i 2 av 3 yttranden")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"001", "004"}
+    assert "Ingen tydlig kritik: Spånga-Tensta stadsdelsnämnd." in a.text
