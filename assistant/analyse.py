@@ -339,6 +339,7 @@ def unknown_owner(question: str, known: Sequence[str], corpus_words: Callable[[]
 # ------------------------------------------------------------------ periods
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|till)\s*((?:19|20)?\d\d)(?!\d)")
+_SHORT_PERIOD = re.compile(r"(?<![\d/.:])(\d\d)\s*[-–]\s*(\d\d)(?![\d/.:])")
 _YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:års|ars)\b")
 
 
@@ -361,6 +362,10 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     if m:
         want = _norm_period(m.group(1), m.group(2))
         return (norm[want], "") if want in norm else ("", want)
+    for m in _SHORT_PERIOD.finditer(question):  # "nya programmet 24-27": a version of the catalogue by its short form
+        hits = [p for p in ordered if p[2:4] == m.group(1) and p[-2:] == m.group(2)]
+        if len(hits) == 1:
+            return norm[hits[0]], ""
     m = _YEAR_OF.search(question)
     if m:
         hits = [p for p in ordered if p.startswith(m.group(1))]

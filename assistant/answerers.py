@@ -750,7 +750,8 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
 # "Vad kritiserade X?", "Vilka invändningar hade X?": asks WHAT the objections were, not whether there were any
 _ASKS_WHAT_CRITIQUE = re.compile(r"\b(vad|vilka|vilket|vilken)\b.*\b(kritiser\w*|invand\w*|kritik\w*|ifragasatt?e?\w*|"
                                  r"brister|svagheter|nackdelar|andring\w*|forandring\w*|onskemal\w*|onskade|onskar|"
-                                 r"efterlyste|efterlyser|saknade|forbattring\w*|andra|forandra|forbattra)\b")
+                                 r"efterlyste|efterlyser|saknade|forbattring\w*|andra|forandra|forbattra)\b"
+                                 r"|\b(nagra|nagon|nagot|nan|nana|nat) (brister|svagheter|nackdelar|invandning\w*|kritik\w*|problem)\b")
 MAX_CRITIQUE_POINTS = 5
 _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
                  "neutral": "varken tydligt positiv eller kritisk"}

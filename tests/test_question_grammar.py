@@ -30,6 +30,9 @@ def test_the_next_version_follows_the_one_in_context():
     assert resolve_period("har det tagits om hand i nästa version av programmet?", PERIODS, "2020-2023") == ("2024-2027", "")
     assert resolve_period("och i nästa program?", PERIODS, "2028-2031") == ("", "")  # none after the newest
     assert resolve_period("vad säger nästa program", PERIODS) == ("2028-2031", "")
+    # "24-27": the catalogue's version by its short form (only when exactly one version fits)
+    assert resolve_period("skiljer sig nya programmet 24-27 från det förra?", PERIODS)[0] == "2024-2027"
+    assert resolve_period("se sidorna 12-15", PERIODS) == ("", "")
     # "det äldsta programmet": the first version there is; the word is no topic
     assert resolve_period("vilken av dem svarade på det äldsta programmet?", PERIODS)[0] == sorted(PERIODS)[0]
     assert "äldsta" not in topic_of("vilken av dem svarade på det äldsta programmet?", [])
