@@ -827,6 +827,10 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")
+        if req.qtype == "topic" and req.namnder and "topic" in inherited and not topic_is_substantial(topic) \
+                and _cue_regex("reason_cues").search(fold(question.lower())):
+            req = replace(req, qtype="stance")  # "varför då?" after X's view on a topic: X's stance and its grounds
+            inherited.append("type")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic) \
                 and not any(cue.search(fold(question.lower())) for cue, _ in tax.laws):  # 'vilka andra fick remissen?'
             req = replace(req, qtype=previous.qtype)

@@ -221,3 +221,11 @@ def test_summarise_and_same_question_variants(real_retriever):
     req = analyse("samma fråga fast kyrkogårdsnämnden och 2024-2027", real_retriever,
                   ["hur ställde sig spånga-tensta till 2020-2023 programmet"])
     assert "question" in req.inherited and req.namnder == ("Kyrkogårdsnämnden",) and req.period == "2024-2027"
+
+
+def test_why_after_a_namnds_view_gives_its_stance_and_grounds(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "varför då?", history=["vad tycker EAV om målet att inte ha några utsatta områden"])
+    assert a.request["type"] == "stance" and "Skälen som anges" in a.text
+    assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
