@@ -272,3 +272,13 @@ def test_a_summary_of_the_critique_lists_each_responses_objections(real_retrieve
     assert a.request["type"] == "summary" and a.text.startswith("Kritik och ändringsönskemål i 2 av 3 yttranden")
     assert {c.chunk.doc_id[:3] for c in a.citations} == {"001", "004"}
     assert "Ingen tydlig kritik: Spånga-Tensta stadsdelsnämnd." in a.text
+
+
+def test_a_change_answer_reads_the_earlier_versions_documents_for_the_programme_only(real_retriever):
+    """'har struktur och ansvarsfördelning ändrats i 2024-2027-programmet?': Kyrkogårdsnämnden says they are
+    mainly the same; EAV's own views on ansvarsfördelning in 2020-2023 are no account of a change."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "har struktur och ansvarsfördelning ändrats i 2024-2027-programmet?")
+    assert a.request["type"] == "change" and "huvudsakligen samma" in a.text
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"002"}
