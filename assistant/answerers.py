@@ -1040,9 +1040,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                 n = len(rx.findall(fold(s.text.lower())))
                 if scorer:
                     ev = by_text.get(s.text)
-                    if vi > 0 and not (n or voice(s.text) == "account" or (
+                    if vi > 0 and len(named) < 2 and not (n or voice(s.text) == "account" or (
                             _PROGRAMME_OBJECT.search(fold(s.text.lower())) and not any(find_cues(s.text)))):
-                        continue  # another version's document: what it says of that programme, not its other views
+                        continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
                         states = any(a.search(fold(s.text)) for a in amounts)
                         scored.append((s, ev.rel + 0.2 * bool(n) + 0.3 * states))
