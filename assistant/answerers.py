@@ -903,7 +903,10 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     want_pos = bool(_WANTS_POSITIVE.search(q)) and not _WANTS_CHANGE.search(q)
 
     def evidence(ds: _DocStance, positive: bool, n: int = 2) -> str:
-        sel = (ds.positive if positive else ds.critical)[:n]
+        sel = ds.positive if positive else ds.critical
+        if scorer:  # on a topic: the sentences that speak to it most, shown in reading order
+            sel = sorted(sorted(sel, key=lambda s: -scorer.coverage(s.text)[0])[:n], key=lambda s: s.order)
+        sel = sel[:n]
         return " ".join(x for x in (cites.sentence(s) for s in sel) if x)
 
     if _RANK_MOST.search(q) or _RANK_LEAST.search(q):

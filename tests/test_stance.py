@@ -282,3 +282,10 @@ def test_a_change_answer_reads_the_earlier_versions_documents_for_the_programme_
     a = answer(real_retriever, "har struktur och ansvarsfördelning ändrats i 2024-2027-programmet?")
     assert a.request["type"] == "change" and "huvudsakligen samma" in a.text
     assert {c.chunk.doc_id[:3] for c in a.citations} == {"002"}
+
+
+def test_stance_on_a_topic_quotes_the_sentence_that_speaks_to_it_most(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "stödde spånga-tensta stadsledningskontorets förslag")
+    assert "stöder stadsledningskontoret förslag" in a.citations[0].quote, a.text
