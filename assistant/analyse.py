@@ -706,6 +706,14 @@ def _body_abbreviations() -> tuple[dict[str, str], re.Pattern]:
     return abbr, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, forms)) + r")(?![\w-])", re.I)
 
 
+def author_words(corpus: Corpus) -> frozenset[str]:
+    """The catalogue's words that may name an author: nämnder, handläggare and titles, but not the
+    recipient a title names ('yttrande till kommunstyrelsen': Kommunstyrelsen wrote nothing here)."""
+    recipients = {fold(m.group(1).lower()) for rec in corpus.documents()
+                  for m in re.finditer(r"\btill (\w+)", rec.meta.title or "")}
+    return catalogue_words(corpus) - recipients
+
+
 def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "handlaggare")) -> frozenset[str]:
     """Folded words of the catalogue's `fields` (titles, nämnder, handläggare)."""
     return frozenset(fold(w.lower()) for rec in corpus.documents() for f in fields
@@ -731,7 +739,7 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     qw = _qwords(named.lower())
     if not qw or len(qw) > 8 or not previous.question:
         return ""
-    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: catalogue_words(corpus))
+    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus))
     tax = taxonomy()
     versions = tax.latest | tax.previous | tax.following
     period_words = set(_qwords(" ".join(m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named)))))
@@ -811,7 +819,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
-                  unknown_namnd="" if namnder else unknown_body(named, known, lambda: catalogue_words(corpus)),
+                  unknown_namnd=(_unknown_author(named, known, lambda: author_words(corpus)) if namnder  # 'vad svarade
+                                 else unknown_body(named, known, lambda: author_words(corpus))),  # KS på X:s synpunkter?'
                   unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:
@@ -837,7 +846,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             inherited.append("type")
         req = replace(req, followup=True, inherited=tuple(inherited))
     if not req.namnder and not req.unknown_namnd:  # a whole document's owner: any noun; else only 'X:s synpunkter'
-        owner = unknown_owner(question, known, lambda: catalogue_words(corpus),
+        owner = unknown_owner(question, known, lambda: author_words(corpus),
                               nouns=req.qtype in ("summary", "catalogue"))
         if owner:
             req = replace(req, unknown_namnd=owner)

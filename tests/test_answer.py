@@ -306,3 +306,15 @@ def test_a_versions_history_is_read_in_the_documents_on_the_next_version(real_re
     (antogs av kommunfullmäktige 2021 och har nu reviderats); the documents on 2020-2023 do not."""
     a = answer(real_retriever, "När antogs trygghetsprogrammet 2020-2023 och vad har hänt med det sen?")
     assert any("antogs av kommunfullmäktige 2021" in c.quote for c in a.citations), a.text
+
+
+@pytest.mark.parametrize("history, question", [
+    ([], "vad tyckte kommunstyrelsen om offentlig miljö"),
+    ([], "vad svarade kommunstyrelsen på kulturförvaltningens synpunkter"),
+    (["vad tyckte kulturförvaltningen om offentlig miljö"], "vad svarade kommunstyrelsen på det?"),
+])
+def test_the_recipient_of_the_responses_is_no_author_here(real_retriever, history, question):
+    """Kommunstyrelsen is named in a title as the recipient ('yttrande till kommunstyrelsen'); it wrote
+    nothing in the corpus: asked for its view, the answer refuses and says so."""
+    a = answer(real_retriever, question, history=history or None)
+    assert a.abstained and "kommunstyrelsen" in a.warnings[0]
