@@ -155,10 +155,12 @@ def taxonomy() -> Taxonomy:
 
 
 def _kind(q: dict | None) -> tuple:
-    """((cue regex on the folded question, evidence regex),) of one answer kind, () when absent."""
+    """((cue regex on the folded question, evidence regex),) of one answer kind, () when absent: its
+    literal `cues` and its `cue_patterns` (regular expressions)."""
     if not q:
         return ()
-    return ((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + r")\b"), re.compile(q["evidence"], re.I)),)
+    alts = [*map(re.escape, q.get("cues") or ()), *(q.get("cue_patterns") or ())] or ["(?!)"]
+    return ((re.compile(r"(?<!\w)(" + "|".join(alts) + r")\b"), re.compile(q["evidence"], re.I)),)
 
 
 # ------------------------------------------------------------------ names

@@ -93,7 +93,8 @@ def _quantity_gap(question: str, sentences: list[str]) -> bool:
     from .analyse import taxonomy
 
     q = fold(question.lower())
-    asks_what = re.match(r"\s*(vad|hur|vilken|vilket)\b", q)  # 'Vem står för pengarna?' asks who, not how much
+    # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
+    asks_what = re.match(r"\s*(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
     kinds = [ev for cue, ev in taxonomy().quantities if asks_what and cue.search(q)]
     counted = _counted_noun(q)
     if counted:  # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it
