@@ -535,7 +535,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
-    back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words")
+    back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
     for w in words(question):
         f = fold(w.lower())

@@ -170,6 +170,10 @@ class Scorer:
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
         stats = self.corpus.term_stats(self.terms) if self.terms else None
+        if stats and any(not stats.df.get(t) for t in self.terms):
+            self.terms = list(dict.fromkeys(p for t in self.terms for p in
+                                            ([t] if stats.df.get(t) else self._parts(t) or [t])))
+            stats = self.corpus.term_stats(self.terms)
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
         self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
@@ -224,6 +228,20 @@ class Scorer:
         added = end - len(chunk.text) - len(sep)
         return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
                        end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+
+    def _parts(self, term: str) -> list[str]:
+        """A compound term no passage has, as the two parts the corpus has ('resursbehov' -> 'resurs',
+        'behov'; a linking s dropped), the longest head first; [] when it does not split so."""
+        from index.corpus import _stem
+
+        if len(term) < 8:
+            return []
+        splits = [(_stem(head), _stem(term[i:])) for i in range(len(term) - 4, 3, -1)
+                  for head in dict.fromkeys((term[:i], term[:i - 1] if term[i - 1] == "s" else term[:i])) if len(head) >= 4]
+        if not splits:
+            return []
+        df = self.corpus.term_stats([p for pair in splits for p in pair]).df
+        return next(([a, b] for a, b in splits if df.get(a) and df.get(b)), [])
 
     def name_words(self, text: str) -> set[str]:
         """The words of `text` that name a nämnd of the corpus with its body word ('Kyrkogårdsförvaltningen',

@@ -229,3 +229,18 @@ def test_why_after_a_namnds_view_gives_its_stance_and_grounds(real_retriever):
     a = answer(real_retriever, "varför då?", history=["vad tycker EAV om målet att inte ha några utsatta områden"])
     assert a.request["type"] == "stance" and "Skälen som anges" in a.text
     assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+
+
+def test_compounds_programperiod_and_per_document_summaries(real_retriever):
+    """A compound topic term no passage has is read as its two parts ('resursbehovet' -> resurs + behov);
+    'programperiod' asks the catalogue's version; 'en rad per nämnd' asks for a summary; number words are
+    no topic."""
+    from assistant.answer import answer
+    from assistant.evidence import Scorer
+
+    assert Scorer(real_retriever, "resursbehovet").terms[-1] == "behov"
+    assert Scorer(real_retriever, "kameraövervakning").terms == ["kameraovervakning"]  # parts the corpus lacks
+    a = answer(real_retriever, "vilken programperiod kommenterar kyrkogårdsnämnden")
+    assert a.request["type"] == "catalogue" and "2024–2027" in a.text
+    req = analyse("vad tyckte de tre som svarade på remissen om 2020-2023, en rad per nämnd", real_retriever)
+    assert req.qtype == "summary" and req.topic == ""
