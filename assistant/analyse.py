@@ -529,18 +529,34 @@ def _in_verb_phrases(folded_question: str) -> set[str]:
     return {w for m in _cue_regex("verb_phrases").finditer(folded_question) for w in m.group(0).split()}
 
 
+def _without_format_phrases(question: str) -> str:
+    """The question without idioms that only say how to answer (taxonomy.yaml `format_phrases`: 'kort och gott')."""
+    phrases = taxonomy_words("format_phrases")
+    if not phrases:
+        return question
+    folded = fold(question.lower())
+    if len(folded) != len(question):
+        return question
+    for ph in phrases:
+        for m in reversed(list(re.finditer(rf"(?<!\w){re.escape(ph)}(?!\w)", folded))):
+            question = question[:m.start()] + " " * (m.end() - m.start()) + question[m.end():]
+    return question
+
+
 def topic_of(question: str, known: Sequence[str]) -> str:
     """The subject words: no stopwords, question/meta words, cue words, names or periods."""
     tax = taxonomy()
+    question = _without_format_phrases(question)
     cues = cue_words_in(question)
     keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
+    reasons = set(taxonomy_words("reason_words")) if _cue_regex("reason_cues").search(fold(question.lower())) else set()
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
     for w in words(question):
         f = fold(w.lower())
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
-                or f in tax.function_words or (back and f.startswith(back)) or f in shape
+                or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons
                 or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
                 or f in cues
                 or any(_names(f, k) for k in keys) or f in keys):
@@ -577,6 +593,9 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = _ALL
     elif qtype == "catalogue" and not wide and _asks_one_field(joined):
         scope = ("namnder", "period")  # "Vem var handläggare?" after a question on one nämnd: that nämnd's document
+    elif len(qw) <= 5 and not set(qw) & (set(taxonomy_words("question_leads")) | {"vilka", "vilken", "vilket"}) \
+            and not question_verbs(question) and not set(qw) & tax.question_words - set(taxonomy_words("topic_prepositions")):
+        scope = ("namnder", "period")  # a fragment without a verb ("nåt om ordningsvakter?"): a new topic, same document
     else:
         scope = ()
     return tuple(f for f in scope if not (wide and f == "namnder"))

@@ -229,6 +229,7 @@ def _names_a_topic(corpus: Corpus, word: str) -> bool:
 
     fw = fold(word.lower())
     return not (fw in taxonomy().function_words or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
+                or fw.startswith(taxonomy().elaboration)  # 'exemplet', 'detaljerna' ask to go on, name nothing
                 or _known_compound(corpus, fw))
 
 

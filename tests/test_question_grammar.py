@@ -244,3 +244,27 @@ def test_compounds_programperiod_and_per_document_summaries(real_retriever):
     assert a.request["type"] == "catalogue" and "2024–2027" in a.text
     req = analyse("vad tyckte de tre som svarade på remissen om 2020-2023, en rad per nämnd", real_retriever)
     assert req.qtype == "summary" and req.topic == ""
+
+
+@pytest.mark.parametrize("history, question, check", [
+    (["spånga-tensta vill vidareutveckla arbetsmarknadsinsatser"], "på vilka grunder",
+     lambda a: a.request["type"] == "stance" and a.request["namnder"] == ["Spånga-Tensta stadsdelsnämnd"]),
+    (["finns det nåt yttrande från kyrkogårdsnämnden?"], "kort och gott, vad tyckte de",
+     lambda a: a.request["type"] == "summary" and not a.request["topic"]),
+    (["vem var handläggare på kyrkogårdsnämndens yttrande", "och vad tyckte förvaltningen om säkerhetsprogrammet"],
+     "hur når jag henne?", lambda a: "08-50830198" in a.text),
+    (["vad tyckte kyrkogårdsnämnden om 2024-2027", "vem mer fick remissen?"], "och när skulle svaret in till ks?",
+     lambda a: "20 december 2023" in a.text),
+    (["spånga-tensta var ju väldigt positiva till 2020-2023 programmet"], "var någon annan kritisk till det?",
+     lambda a: "Enskede-Årsta-Vantör" in a.text and all(not c.chunk.doc_id.startswith("000_") for c in a.citations)),
+    (["vad tyckte spånga-tensta om programmet", "nåt om ordningsvakter?"], "vilket dnr har deras svar",
+     lambda a: "KS 2019/1939" in a.text and "EAV 2020/514" not in a.text),
+])
+def test_follow_up_moves_of_a_chat(real_retriever, history, question, check):
+    """Moves a handläggare makes in a chat: asks on what grounds (reason words are no topic), 'kort och gott'
+    (a format idiom), reaches the person named before ('henne'), asks when the answer was due, turns to the
+    others ('någon annan'), types a verbless fragment ('nåt om ordningsvakter?': same document, new topic)."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, question, history=history)
+    assert check(a), (a.request, a.text[:400])
