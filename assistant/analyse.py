@@ -570,6 +570,12 @@ _ALL = ("namnder", "period", "topic")
 _REFERS_BACK = re.compile(r"(?<!\w)(om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)(?=\s*($|[?.!,]))")
 
 
+def _narrows(question: str) -> bool:
+    """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
+    taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
+    return bool(_cue_regex("narrowing_verbs").search(fold(question.lower())))
+
+
 def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...]:
     """What a question takes over from the previous turn: () when it is not a
     follow-up. A reference word with a scope in taxonomy.yaml (`followup_scopes`:
@@ -587,7 +593,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     if refs and all(r in tax.scopes for r in refs):
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
-            or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) \
+            or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) or _narrows(question) \
             or (not topic_is_substantial(own_topic) and _asks_agreement(joined)):  # "håller EAV med?"
         # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
@@ -853,7 +859,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, period=previous.period)
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
-                fold(question.lower()))):  # "ser de nån risk med det?": the risk of the previous topic
+                fold(question.lower())) or _narrows(question)):  # "ser de nån risk med det?": the risk of the previous topic
             carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")

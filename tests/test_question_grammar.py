@@ -268,3 +268,9 @@ def test_follow_up_moves_of_a_chat(real_retriever, history, question, check):
 
     a = answer(real_retriever, question, history=history)
     assert check(a), (a.request, a.text[:400])
+
+
+def test_a_question_within_the_previous_answer_narrows_its_topic(real_retriever):
+    req = analyse("vilka aktörer nämns", real_retriever, ["vad säger spånga-tensta om samverkan"])
+    assert req.namnder == ("Spånga-Tensta stadsdelsnämnd",) and req.topic == "samverkan aktörer"
+    assert analyse("vilka aktörer nämns i programmet 2024-2027", real_retriever).namnder == ()
