@@ -270,6 +270,11 @@ def test_follow_up_moves_of_a_chat(real_retriever, history, question, check):
     assert check(a), (a.request, a.text[:400])
 
 
+def test_still_there_in_another_version_keeps_the_topic(real_retriever):
+    req = analyse("finns dom kvar i 2024-27?", real_retriever, ["vilka fokusområden hade programmet 2020-2023 enligt eav"])
+    assert req.period == "2024-2027" and req.topic == "fokusområden" and not req.namnder
+
+
 def test_a_question_within_the_previous_answer_narrows_its_topic(real_retriever):
     req = analyse("vilka aktörer nämns", real_retriever, ["vad säger spånga-tensta om samverkan"])
     assert req.namnder == ("Spånga-Tensta stadsdelsnämnd",) and req.topic == "samverkan aktörer"
