@@ -20,7 +20,7 @@ from .analyse import Request, _cue_regex, catalogue_words, cue_text, namnd_keys,
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
-from .evidence import Scorer, cut_at_end, leans_back
+from .evidence import Scorer, completed, cut_at_end, leans_back
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -60,7 +60,8 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     """Body sentences of one document in reading order, each once (passages overlap)."""
     out: list[Sentence] = []
     seen: set[str] = set()
-    for chunk in corpus.passages(doc_id):
+    passages = corpus.passages(doc_id)
+    for chunk in (completed(c, passages) for c in passages):  # a sentence across a passage boundary, whole
         for a, b in sentence_spans(chunk.text):
             t = normalize_ws(chunk.text[a:b])
             if t in seen or not is_body_sentence(t):
@@ -108,16 +109,18 @@ class _Cites:
         return f"»{without_heading(s.text)}« [{n}]" if n else ""
 
 
-def _grounds(stated: list[Sentence], n: int = 2) -> list[Sentence]:
+def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentence]:
     """The reasons a document gives for a stance it states: the body sentences right after the
-    stance sentence, in its passage ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
-    utmaningar …'), at most n."""
+    stance sentence in reading order ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
+    utmaningar …'), across passage boundaries, at most n."""
     out: list[Sentence] = []
     for s in stated:
-        for a, b in sentence_spans(s.chunk.text):
-            if a >= s.end and len(out) < n and is_body_sentence(normalize_ws(s.chunk.text[a:b])):
-                out.append(Sentence(s.chunk, a, b, s.order + a))
-    return out
+        sents = document_sentences(corpus, s.chunk.doc_id)
+        here = normalize_ws(s.text)
+        i = next((k for k, x in enumerate(sents) if normalize_ws(x.text) == here or here in normalize_ws(x.text)), None)
+        if i is not None:
+            out.extend(sents[i + 1:i + 1 + n - len(out)])
+    return out[:n]
 
 
 def _who(rec: DocRecord) -> str:
@@ -971,7 +974,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                 if not ev and d.other:  # on the topic, but no stance cue: show what it says
                     ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
                 parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
-                why = [x for x in (cites.sentence(s) for s in _grounds((d.positive if want_pos or not d.critical
+                why = [x for x in (cites.sentence(s) for s in _grounds(corpus, (d.positive if want_pos or not d.critical
                                                                           else d.critical)[:1])) if x] if asks_why else []
                 if why:  # "varför är de positiva?": what the document says right after its stance
                     parts.append("Skälen som anges:\n" + "\n".join(f"- {x}" for x in why))

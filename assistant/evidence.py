@@ -90,6 +90,38 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
     return span[-1:] == "," or span[-1:].islower()
 
 
+def completed(chunk: Chunk, doc: Sequence[Chunk]) -> Chunk:
+    """The passage with the sentence its end cuts completed from the next passage of its document `doc`
+    (passages overlap by a few words only, so a long sentence across a boundary is whole in neither),
+    and the sentence after it when that one leans back on it. Same id, section and start; text,
+    original, end and last page extended to that sentence's end. The passage unchanged when its last
+    sentence is whole or nothing follows."""
+    spans = sentence_spans(chunk.text)
+    if not spans or not cut_at_end(chunk.text, *spans[-1]):
+        return chunk
+    nxt = next((b for a, b in zip(doc, doc[1:]) if a.id == chunk.id), None)
+    if nxt is None:
+        return chunk
+    contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
+    k = 0 if contiguous else _overlap(chunk.text, nxt.text)
+    o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
+    if k is None or o_k is None:
+        return chunk
+    sep = " " if contiguous else ""
+    joined = chunk.text + sep + nxt.text[k:]
+    spans = sentence_spans(joined)
+    i = next((i for i, (a, b) in enumerate(spans) if b > len(chunk.text)), None)
+    if i is None or spans[i][1] - len(chunk.text) > MAX_UNIT_CHARS:
+        return chunk
+    end = spans[i][1]
+    if i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
+            and spans[i + 1][1] - len(chunk.text) <= MAX_UNIT_CHARS:
+        end = spans[i + 1][1]  # 'På motsvarande sätt …' says nothing without the completed sentence
+    added = end - len(chunk.text) - len(sep)
+    return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
+                   end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+
+
 def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
     """How many leading characters of `b` repeat the end of `a` (neighbouring passages overlap): the
     longest such run of at least `shortest`; None when none does."""
@@ -193,10 +225,7 @@ class Scorer:
         return sum(self.idf[t] for t in found) / total, found
 
     def completed(self, chunk: Chunk) -> Chunk:
-        """The passage with the sentence its end cuts completed from the next passage of its document
-        (passages overlap by a few words only, so a long sentence across a boundary is whole in
-        neither), and the sentence after it when that one leans back on it. Same id, section and start; text, original, end and last page extended to that
-        sentence's end. The passage unchanged when its last sentence is whole or nothing follows."""
+        """`completed(chunk, passages of its document)`, the document's passages read once per question."""
         spans = sentence_spans(chunk.text)
         if not spans or not cut_at_end(chunk.text, *spans[-1]):
             return chunk
@@ -206,28 +235,8 @@ class Scorer:
                 doc = self.corpus.passages(chunk.doc_id)
             except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
                 doc = []
-            self._passages[chunk.doc_id] = doc  # one read per document and question
-        nxt = next((b for a, b in zip(doc, doc[1:]) if a.id == chunk.id), None)
-        if nxt is None:
-            return chunk
-        contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
-        k = 0 if contiguous else _overlap(chunk.text, nxt.text)
-        o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
-        if k is None or o_k is None:
-            return chunk
-        sep = " " if contiguous else ""
-        joined = chunk.text + sep + nxt.text[k:]
-        spans = sentence_spans(joined)
-        i = next((i for i, (a, b) in enumerate(spans) if b > len(chunk.text)), None)
-        if i is None or spans[i][1] - len(chunk.text) > MAX_UNIT_CHARS:
-            return chunk
-        end = spans[i][1]
-        if i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
-                and spans[i + 1][1] - len(chunk.text) <= MAX_UNIT_CHARS:
-            end = spans[i + 1][1]  # 'På motsvarande sätt …' says nothing without the completed sentence
-        added = end - len(chunk.text) - len(sep)
-        return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
-                       end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+            self._passages[chunk.doc_id] = doc
+        return completed(chunk, doc)
 
     def _parts(self, term: str) -> list[str]:
         """A compound term no passage has, as the two parts the corpus has ('resursbehov' -> 'resurs',
