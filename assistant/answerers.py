@@ -61,7 +61,7 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     out: list[Sentence] = []
     seen: set[str] = set()
     passages = corpus.passages(doc_id)
-    for chunk in (completed(c, passages) for c in passages):  # a sentence across a passage boundary, whole
+    for chunk in (completed(c, n) for c, n in zip(passages, [*passages[1:], None])):  # across a boundary, whole
         for a, b in sentence_spans(chunk.text):
             t = normalize_ws(chunk.text[a:b])
             if t in seen or not is_body_sentence(t):

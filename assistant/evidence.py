@@ -90,17 +90,16 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
     return span[-1:] == "," or span[-1:].islower()
 
 
-def completed(chunk: Chunk, doc: Sequence[Chunk]) -> Chunk:
-    """The passage with the sentence its end cuts completed from the next passage of its document `doc`
+def completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
+    """The passage with the sentence its end cuts completed from `nxt`, the next passage of its document
     (passages overlap by a few words only, so a long sentence across a boundary is whole in neither),
     and the sentence after it when that one leans back on it. Same id, section and start; text,
     original, end and last page extended to that sentence's end. The passage unchanged when its last
     sentence is whole or nothing follows."""
+    if nxt is None:
+        return chunk
     spans = sentence_spans(chunk.text)
     if not spans or not cut_at_end(chunk.text, *spans[-1]):
-        return chunk
-    nxt = next((b for a, b in zip(doc, doc[1:]) if a.id == chunk.id), None)
-    if nxt is None:
         return chunk
     contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
     k = 0 if contiguous else _overlap(chunk.text, nxt.text)
@@ -197,7 +196,7 @@ class Scorer:
     _qvec: np.ndarray | None = field(init=False, default=None)
     _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
     _names_rx: re.Pattern | None = field(init=False, default=None)
-    _passages: dict = field(init=False, default_factory=dict)  # doc_id -> its passages, read once
+    _passages: dict = field(init=False, default_factory=dict)  # doc_id -> {passage id: the next passage}, read once
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -225,18 +224,18 @@ class Scorer:
         return sum(self.idf[t] for t in found) / total, found
 
     def completed(self, chunk: Chunk) -> Chunk:
-        """`completed(chunk, passages of its document)`, the document's passages read once per question."""
+        """`completed(chunk, the next passage)`, the document's passages read once per question."""
         spans = sentence_spans(chunk.text)
         if not spans or not cut_at_end(chunk.text, *spans[-1]):
             return chunk
-        doc = self._passages.get(chunk.doc_id)
-        if doc is None:
+        following = self._passages.get(chunk.doc_id)
+        if following is None:
             try:
                 doc = self.corpus.passages(chunk.doc_id)
             except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
                 doc = []
-            self._passages[chunk.doc_id] = doc
-        return completed(chunk, doc)
+            following = self._passages[chunk.doc_id] = {a.id: b for a, b in zip(doc, doc[1:])}
+        return completed(chunk, following.get(chunk.id))
 
     def _parts(self, term: str) -> list[str]:
         """A compound term no passage has, as the two parts the corpus has ('resursbehov' -> 'resurs',
