@@ -405,21 +405,12 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     for rec in docs[:8]:
         m = rec.meta
         who = _who(rec)
-        if field == "role":  # "vem var ordförande?": the signature block, when it names that office
-            role, written = _asked_role(req.question)
+        if field in ("signed", "role"):  # "vem var ordförande?": the signature block, when it names that office
+            role, written = _asked_role(req.question) if field == "role" else ("", "")
             parts = _signature(corpus, rec)
-            if not parts or not any(role in fold(q.lower()) for _, q, _ in parts):
-                lines.append(f"- {who}: dokumentet anger ingen {written or 'sådan befattning'}.")
-                continue
-            ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
-            title = parts[-1][1] if len(parts) > 1 else ""
-            lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
-                         + "".join(f" [{n}]" for n in ns))
-            continue
-        if field == "signed":
-            parts = _signature(corpus, rec)
-            if not parts:
-                lines.append(f"- {who}: ingen underskrift hittades i dokumentet.")
+            if not parts or (role and not any(role in fold(q.lower()) for _, q, _ in parts)):
+                lines.append(f"- {who}: " + (f"dokumentet anger ingen {written or 'sådan befattning'}." if field == "role"
+                                             else "ingen underskrift hittades i dokumentet."))
                 continue
             ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
             title = parts[-1][1] if len(parts) > 1 else ""
