@@ -570,6 +570,19 @@ _ALL = ("namnder", "period", "topic")
 _REFERS_BACK = re.compile(r"(?<!\w)(om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)(?=\s*($|[?.!,]))")
 
 
+def _names_back(question: str, previous_topic: str) -> bool:
+    """Does the question point at the previous topic with a demonstrative ('det målet', 'den frågan',
+    'dessa områden'): a noun after det/den/dessa/denna/detta that shares a term with the previous topic?"""
+    from index.corpus import term_matches
+    from index.textnorm import analyze
+
+    terms = analyze(previous_topic)
+    for m in re.finditer(r"(?<!\w)(det|den|dessa|denna|detta|de) (\w{4,})", fold(question.lower())):
+        if any(term_matches(t, m.group(2)) or term_matches(a, t) for t in terms for a in analyze(m.group(2))):
+            return True
+    return False
+
+
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
@@ -859,7 +872,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, period=previous.period)
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
-                fold(question.lower())) or _narrows(question)):  # "ser de nån risk med det?": the risk of the previous topic
+                fold(question.lower())) or _narrows(question) or _names_back(question, previous.topic)):
+            # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")

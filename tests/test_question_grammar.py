@@ -279,3 +279,10 @@ def test_a_question_within_the_previous_answer_narrows_its_topic(real_retriever)
     req = analyse("vilka aktörer nämns", real_retriever, ["vad säger spånga-tensta om samverkan"])
     assert req.namnder == ("Spånga-Tensta stadsdelsnämnd",) and req.topic == "samverkan aktörer"
     assert analyse("vilka aktörer nämns i programmet 2024-2027", real_retriever).namnder == ()
+
+
+def test_a_demonstrative_points_back_at_the_previous_topic(real_retriever):
+    """'vad tyckte EAV om det målet' after a question on the goals on utsatta områden: that goal, not any goal."""
+    req = analyse("och vad tyckte EAV om det målet", real_retriever, ["vilka mål om utsatta områden fanns i 2020-2023"])
+    assert "utsatta" in req.topic and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",)
+    assert analyse("vad tyckte EAV om det förslaget", real_retriever, ["vad säger HL om samverkan"]).topic != "samverkan förslaget"
