@@ -87,6 +87,12 @@ class Taxonomy:
     laws: tuple = ()  # ((cue regex, evidence regex),): "vilken lag hänvisar de till?", "vilka fick remissen?"; evidence specific enough to need no word overlap
     following: frozenset[str] = frozenset()  # "nästa version": the version after the one in context
     outcomes: tuple = ()  # ((cue regex, evidence regex),): "vad visade utvärderingen?" needs a stated outcome
+    details: tuple = ()  # ((taxonomy key, cue regex, evidence regex, what is missing in words), ...): the kinds above
+
+    @property
+    def versions(self) -> frozenset[str]:
+        """Words that name a version relative to another ('nya', 'förra', 'nästa')."""
+        return self.latest | self.previous | self.following
 
 
 def _without_lookarounds(pattern: str) -> str:
@@ -129,6 +135,8 @@ def taxonomy() -> Taxonomy:
     types = tuple((t, tuple(re.compile(r"(?<!\w)" + p) for p in pats))
                   for t, pats in data["question_types"].items())
     refs = data["period_references"]
+    details = tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
+                    for key in ("laws", "remiss_recipients", "preparation", "outcomes") if data.get(key))
     # literal words of the cues: they say what kind of answer is wanted, not what it is about
     cue_words = {w for _, pats in data["question_types"].items() for p in pats
                  for w in re.findall(r"[a-z]{4,}", _without_lookarounds(p))}
@@ -150,8 +158,8 @@ def taxonomy() -> Taxonomy:
                     tuple((f, re.compile(p)) for f, p in (data.get("catalogue_fields") or {}).items()),
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
-                    _kind(data.get("laws")) + _kind(data.get("remiss_recipients")) + _kind(data.get("preparation")), frozenset(refs.get("next") or ()),
-                    _kind(data.get("outcomes")))
+                    tuple((c, e) for k, c, e, _ in details if k != "outcomes"), frozenset(refs.get("next") or ()),
+                    tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details)
 
 
 def _kind(q: dict | None) -> tuple:
@@ -220,6 +228,15 @@ def _names(word: str, key: str) -> bool:
         return True
     return any(_one_edit(word[:cut], key) and word[cut:] in _SUFFIX_FORMS
                for cut in (len(key) - 1, len(key), len(key) + 1))
+
+
+def _name_keys(known: Sequence[str]) -> list[str]:
+    """The folded words and initials that name the known nämnder ('kyrkogard', 'eav')."""
+    return [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
+
+
+def _names_any(f: str, keys: Sequence[str]) -> bool:
+    return f in keys or any(_names(f, k) for k in keys)
 
 
 def _qwords(text: str) -> list[str]:
@@ -376,7 +393,7 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     qw = set(_qwords(question))
     mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
     if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
-        refs = "|".join(map(re.escape, sorted(tax.latest | tax.previous | tax.following)))
+        refs = "|".join(map(re.escape, sorted(tax.versions)))
         mentions_programme = bool(re.search(rf"(?<!\w)(det|den) ({refs})(?!\w)", fold(question.lower())))
     if ordered and mentions_programme and qw & tax.previous:
         anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
@@ -448,14 +465,17 @@ def question_type(question: str) -> str:
     """The first type (taxonomy.yaml order) with a cue in the question; cues anchored at its start
     ('^delar …': how the question opens) before all others."""
     q = cue_text(question)
-    types = taxonomy().types
-    for qtype, patterns in types:
-        if any(p.pattern.startswith("(?<!\\w)^") and p.search(q) for p in patterns):
-            return qtype
-    for qtype, patterns in types:
-        if any(p.search(q) for p in patterns):
-            return qtype
+    for types in (_anchored_types(), taxonomy().types):
+        for qtype, patterns in types:
+            if any(p.search(q) for p in patterns):
+                return qtype
     return "topic"
+
+
+@lru_cache(maxsize=1)
+def _anchored_types() -> tuple:
+    """The question-type cues anchored at the question's start ('^delar …'), per type."""
+    return tuple((t, tuple(p for p in ps if p.pattern.startswith("(?<!\\w)^"))) for t, ps in taxonomy().types)
 
 
 @lru_cache(maxsize=512)
@@ -526,21 +546,24 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
 
 def _in_verb_phrases(folded_question: str) -> set[str]:
     """Words of the question inside a phrasal verb (taxonomy.yaml `verb_phrases`: 'tas om hand'): no topic."""
-    return {w for m in _cue_regex("verb_phrases").finditer(folded_question) for w in m.group(0).split()}
+    return {w for m in cue_regex("verb_phrases").finditer(folded_question) for w in m.group(0).split()}
 
 
 def _without_format_phrases(question: str) -> str:
     """The question without idioms that only say how to answer (taxonomy.yaml `format_phrases`: 'kort och gott')."""
-    phrases = taxonomy_words("format_phrases")
-    if not phrases:
-        return question
     folded = fold(question.lower())
     if len(folded) != len(question):
         return question
-    for ph in phrases:
-        for m in reversed(list(re.finditer(rf"(?<!\w){re.escape(ph)}(?!\w)", folded))):
-            question = question[:m.start()] + " " * (m.end() - m.start()) + question[m.end():]
+    for m in reversed(list(phrases_regex("format_phrases").finditer(folded))):
+        question = question[:m.start()] + " " * (m.end() - m.start()) + question[m.end():]
     return question
+
+
+@lru_cache(maxsize=8)
+def phrases_regex(key: str) -> re.Pattern:
+    """taxonomy.yaml's folded phrase list `key` as one whole-word regex; matches nothing when absent."""
+    alts = "|".join(map(re.escape, sorted(taxonomy_words(key), key=len, reverse=True))) or "(?!)"
+    return re.compile(rf"(?<!\w)({alts})(?!\w)")
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:
@@ -548,8 +571,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     tax = taxonomy()
     question = _without_format_phrases(question)
     cues = cue_words_in(question)
-    keys = [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
-    reasons = set(taxonomy_words("reason_words")) if _cue_regex("reason_cues").search(fold(question.lower())) else set()
+    keys = _name_keys(known)
+    reasons = set(taxonomy_words("reason_words")) if cue_regex("reason_cues").search(fold(question.lower())) else set()
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
@@ -558,8 +581,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons
                 or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
-                or f in cues
-                or any(_names(f, k) for k in keys) or f in keys):
+                or f in cues or _names_any(f, keys)):
             continue
         out.append(w)
     return " ".join(dict.fromkeys(out))
@@ -586,7 +608,7 @@ def _names_back(question: str, previous_topic: str) -> bool:
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
-    return bool(_cue_regex("narrowing_verbs").search(fold(question.lower())))
+    return bool(cue_regex("narrowing_verbs").search(fold(question.lower())))
 
 
 def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...]:
@@ -621,14 +643,14 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
 
 
 @lru_cache(maxsize=8)
-def _cue_regex(key: str) -> re.Pattern:
+def cue_regex(key: str) -> re.Pattern:
     """taxonomy.yaml's regex `key` (on folded words) as whole words; matches nothing when absent."""
     return re.compile(r"(?<!\w)(" + (taxonomy_data().get(key) or "(?!)") + r")(?!\w)")
 
 
 def _asks_agreement(folded_question: str) -> bool:
     """Does the question ask whether someone agrees (taxonomy.yaml `agreement_cues`)?"""
-    return bool(_cue_regex("agreement_cues").search(folded_question))
+    return bool(cue_regex("agreement_cues").search(folded_question))
 
 
 def location_rest(question: str) -> str | None:
@@ -636,7 +658,7 @@ def location_rest(question: str) -> str | None:
     the rest of it, folded, without the asking words ('vilken sida handlar om X' -> 'handlar om x');
     None when it does not ask that."""
     folded = " ".join(_qwords(question.lower()))
-    m = _cue_regex("location_cues").search(folded)
+    m = cue_regex("location_cues").search(folded)
     return None if m is None else (folded[:m.start()] + " " + folded[m.end():]).strip()
 
 
@@ -760,15 +782,6 @@ def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "
                      for w in words(getattr(rec.meta, f, "") or ""))
 
 
-def _name_keys(known: Sequence[str]) -> list[str]:
-    """The folded words and initials that name the known nämnder ('kyrkogard', 'eav')."""
-    return [k for n in known for k in namnd_keys(n)] + [a for a in map(namnd_abbreviation, known) if a]
-
-
-def _names_any(f: str, keys: Sequence[str]) -> bool:
-    return f in keys or any(_names(f, k) for k in keys)
-
-
 def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     """The previous question asked again of the nämnd or version this one names, when it names one and
     says nothing else ('och hos Spånga-Tensta?', 'och Stadsarkivet då?', 'samma fråga för 2020-2023';
@@ -781,7 +794,7 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
         return ""
     unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus))
     tax = taxonomy()
-    versions = tax.latest | tax.previous | tax.following
+    versions = tax.versions
     period_words = set(_qwords(" ".join(m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named)))))
     names_version = bool(period_words) or bool(set(qw) & versions)
     keys = _name_keys(known)
@@ -814,7 +827,7 @@ def _named_apart(question: str, namnder: Sequence[str], known: Sequence[str]) ->
     if len(clauses) < 2:
         return False
     versioned = [c for c in clauses if periods_named(c) or _YEAR_OF.search(c) or
-                 set(_qwords(c.lower())) & (taxonomy().latest | taxonomy().previous | taxonomy().following)]
+                 set(_qwords(c.lower())) & taxonomy().versions]
     return bool(versioned) and all(not mentioned_namnder(c, known) for c in versioned) and \
         any(mentioned_namnder(c, known) for c in clauses if c not in versioned)
 
@@ -847,7 +860,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     period, unknown_period = resolve_period(question, periods, context)
     tax = taxonomy()
     if (not periods_named(question) and not _YEAR_OF.search(question)
-            and set(_qwords(question.lower())) & (tax.previous | tax.latest | tax.following)):
+            and set(_qwords(question.lower())) & tax.versions):
         # "det gamla trygghets- och säkerhetsprogrammet": the version its name belongs to, not the one before the newest
         titled = period_by_programme_name(question, catalogue)
         if titled and namnder and not docs_for(catalogue, namnder, titled):
@@ -878,7 +891,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and req.namnder and "topic" in inherited and not topic_is_substantial(topic) \
-                and _cue_regex("reason_cues").search(fold(question.lower())):
+                and cue_regex("reason_cues").search(fold(question.lower())):
             req = replace(req, qtype="stance")  # "varför då?" after X's view on a topic: X's stance and its grounds
             inherited.append("type")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic) \
@@ -920,8 +933,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)
     if previous is not None and previous.namnder and not req.namnder and not req.unknown_namnd \
-            and any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", " ".join(_qwords(question.lower())))
-                    for w in taxonomy_words("others_words")):
+            and phrases_regex("others_words").search(" ".join(_qwords(question.lower()))):
         # "vad tyckte de andra?" after a question on one nämnd: every other nämnd's document in scope
         p = req.period.replace("–", "-")
         others = tuple(d.doc_id for d in catalogue if d.meta.namnd and d.meta.namnd not in previous.namnder

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, cut_at_start, leans_back
+from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -109,8 +108,10 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     which statute, who received the remiss, who prepared the case, in any of `sentences`; `outcomes`:
     what an evaluation showed, in a sentence `on_topic`) and none states one: why it cannot be
     answered; None otherwise."""
+    from .analyse import taxonomy
+
     q = fold(question.lower())
-    for key, cue, evidence, missing in _detail_kinds():
+    for key, cue, evidence, missing in taxonomy().details:
         pool = sentences if key != "outcomes" or on_topic is None else on_topic
         if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in pool):
             return f"Underlaget anger inte {missing}."
@@ -119,18 +120,10 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
 
 def detail_asked(question: str) -> bool:
     """Does the question ask for a detail of one of the kinds `detail_gap` checks?"""
+    from .analyse import taxonomy
+
     q = fold(question.lower())
-    return any(cue.search(q) for _, cue, _, _ in _detail_kinds())
-
-
-@lru_cache(maxsize=1)
-def _detail_kinds() -> tuple:
-    """(taxonomy key, cue regex, evidence regex, what is missing in words) of the detail kinds."""
-    from .analyse import _kind, taxonomy_data
-
-    data = taxonomy_data()
-    return tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
-                 for key in ("laws", "remiss_recipients", "preparation", "outcomes") if data.get(key))
+    return any(cue.search(q) for _, cue, _, _ in taxonomy().details)
 
 
 def _counted_noun(folded_question: str) -> re.Pattern | None:
@@ -270,12 +263,7 @@ def _in_corpus(corpus: Corpus, word: str) -> bool:
 
 def _known_compound(corpus: Corpus, word: str) -> bool:
     """Is the (folded) word two parts the corpus has, with an optional linking s?"""
-    from index.corpus import _stem
-
-    splits = [(_stem(head), _stem(word[i:])) for i in range(4, len(word) - 3)
-              for head in {word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i]} if len(head) >= 4]
-    df = corpus.term_stats([p for pair in splits for p in pair]).df if splits else {}
-    return any(df.get(a) and df.get(b) for a, b in splits)
+    return bool(compound_parts(corpus, word))
 
 
 def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = None) -> str | None:
@@ -537,10 +525,10 @@ def topic_query(req, question: str, history: list[str] | None) -> str:
 def _with_history(corpus: Corpus, req, question: str) -> dict:
     """The request's filters; a question on a version's history ('när antogs programmet 2020-2023?',
     taxonomy.yaml `version_history_cues`) also reads the documents on the version after it, which tell it."""
-    from .analyse import _cue_regex
+    from .analyse import cue_regex
 
     filters = req.filters()
-    if "period" not in filters or not _cue_regex("version_history_cues").search(fold(question.lower())):
+    if "period" not in filters or not cue_regex("version_history_cues").search(fold(question.lower())):
         return filters
     periods = sorted(corpus.facets().get("period", {}), key=lambda p: p.replace("–", "-"))
     norm = [p.replace("–", "-") for p in periods]

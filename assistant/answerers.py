@@ -16,7 +16,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, _cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy, taxonomy_words
+from .analyse import Request, cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy, taxonomy_words
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -198,9 +198,10 @@ def clean_names(names: str) -> str:
 def _asked_role(question: str) -> tuple[str, str]:
     """The office a 'vem var …?' question asks for: (folded, as written) ('ordforande', 'ordförande');
     ('', '') if none."""
+    offices = taxonomy_words("offices")
     for w in words(question):
         f = fold(w.lower())
-        if re.fullmatch(r"ordforande|\w*direktor|\w*chef|\w*arkivarie|stadsjurist|\w*sekreterare", f):
+        if f in offices or f.endswith(taxonomy().titles):  # 'ordförande', the signature titles ('…direktör')
             return f, w.lower()
     return "", ""
 
@@ -943,7 +944,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
-    asks_why = bool(_cue_regex("reason_cues").search(q))
+    asks_why = bool(cue_regex("reason_cues").search(q))
     if len(stances) == 1 or req.namnder:
         # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
         objections = not want_pos and bool(_ASKS_WHAT_CRITIQUE.search(q))

@@ -121,6 +121,29 @@ def completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
                    end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
 
 
+@lru_cache(maxsize=8)
+def _name_regex(known: tuple[str, ...]) -> re.Pattern:
+    """Words naming one of the `known` nämnder with a body word, for the Scorer (built once per catalogue)."""
+    from .analyse import namnd_keys
+
+    keys = sorted({k for n in known for k in namnd_keys(n)}, key=len, reverse=True)
+    return re.compile(r"^(" + "|".join(map(re.escape, keys)) + r")s?(namnd|forvaltning|stadsdels|styrelse)\w*$") \
+        if keys else re.compile(r"(?!)")
+
+
+def compound_parts(corpus: Corpus, word: str) -> list[str]:
+    """A (folded or stemmed) compound as the two stemmed parts the corpus has ('resursbehov' -> 'resur',
+    'behov'; a linking s dropped), the longest head first; [] when it does not split so."""
+    from index.corpus import _stem
+
+    splits = [(_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
+              for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]
+    if not splits:
+        return []
+    df = corpus.term_stats([p for pair in splits for p in pair]).df
+    return next(([a, b] for a, b in splits if df.get(a) and df.get(b)), [])
+
+
 def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
     """How many leading characters of `b` repeat the end of `a` (neighbouring passages overlap): the
     longest such run of at least `shortest`; None when none does."""
@@ -203,7 +226,7 @@ class Scorer:
         stats = self.corpus.term_stats(self.terms) if self.terms else None
         if stats and any(not stats.df.get(t) for t in self.terms):
             self.terms = list(dict.fromkeys(p for t in self.terms for p in
-                                            ([t] if stats.df.get(t) else self._parts(t) or [t])))
+                                            ([t] if stats.df.get(t) else compound_parts(self.corpus, t) or [t])))
             stats = self.corpus.term_stats(self.terms)
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
@@ -237,20 +260,6 @@ class Scorer:
             following = self._passages[chunk.doc_id] = {a.id: b for a, b in zip(doc, doc[1:])}
         return completed(chunk, following.get(chunk.id))
 
-    def _parts(self, term: str) -> list[str]:
-        """A compound term no passage has, as the two parts the corpus has ('resursbehov' -> 'resurs',
-        'behov'; a linking s dropped), the longest head first; [] when it does not split so."""
-        from index.corpus import _stem
-
-        if len(term) < 8:
-            return []
-        splits = [(_stem(head), _stem(term[i:])) for i in range(len(term) - 4, 3, -1)
-                  for head in dict.fromkeys((term[:i], term[:i - 1] if term[i - 1] == "s" else term[:i])) if len(head) >= 4]
-        if not splits:
-            return []
-        df = self.corpus.term_stats([p for pair in splits for p in pair]).df
-        return next(([a, b] for a, b in splits if df.get(a) and df.get(b)), [])
-
     def name_words(self, text: str) -> set[str]:
         """The words of `text` that name a nämnd of the corpus with its body word ('Kyrkogårdsförvaltningen',
         'kyrkogårdsnämnden'): they say who writes, not what about, so they cover no topic term
@@ -261,15 +270,11 @@ class Scorer:
     def _names(self) -> re.Pattern:
         """A nämnd's distinctive word with its body word ('kyrkogardsforvaltningen', 'kulturnamnd')."""
         if self._names_rx is None:
-            from .analyse import namnd_keys
-
             try:
-                known = self.corpus.facets().get("namnd", {})
+                known = tuple(sorted(self.corpus.facets().get("namnd", {})))
             except Exception:  # noqa: BLE001 - a corpus without facets names no one
-                known = {}
-            keys = sorted({k for n in known for k in namnd_keys(n)}, key=len, reverse=True)
-            self._names_rx = re.compile(r"^(" + "|".join(map(re.escape, keys)) + r")s?(namnd|forvaltning|stadsdels|styrelse)\w*$") \
-                if keys else re.compile(r"(?!)")
+                known = ()
+            self._names_rx = _name_regex(known)
         return self._names_rx
 
     def passage_z(self, chunks: Sequence[Chunk]) -> np.ndarray:

@@ -22,7 +22,7 @@ from index.corpus import Corpus
 from index.textnorm import fold, words
 from index.types import Answer
 
-from .analyse import Request, _cue_regex, namnd_keys, taxonomy
+from .analyse import Request, cue_regex, namnd_keys, taxonomy
 from .answerers import _WANTS_CHANGE, _WANTS_POSITIVE, NO_ANSWER, Sentence, _Cites, _scope, document_sentences, document_stance
 from .compare import find_cues
 from .draft import SECTION_FAMILIES, section_family
@@ -78,7 +78,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     stance = "" if (quoted or section or position) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
     scorer = None if (quoted or section or position or stance) else Scorer(corpus, req.topic or req.question)
-    agree = _cue_regex("agreement_cues")
+    agree = cue_regex("agreement_cues")
     chosen: dict[str, list[Sentence]] = {}
     for rec in docs[:MAX_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
@@ -123,7 +123,7 @@ def _structure(corpus: Corpus, req: Request, docs) -> Answer:
     heads: dict[str, dict] = {}
     for rec in docs[:MAX_DOCS * 4]:
         seen: set[str] = set()
-        for i, s in enumerate(document_sentences(corpus, rec.doc_id)):
+        for s in document_sentences(corpus, rec.doc_id):
             part = (s.chunk.section or "").split(" › ")[-1].strip()
             family = section_family(s.chunk.section) if part else None  # 'Förvaltningarnas synpunkter' and
             part = family or part  # 'Förvaltningens synpunkter och förslag' are one heading (index/headings.yaml)
