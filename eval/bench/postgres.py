@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -263,6 +264,7 @@ def measure(corpus, s, base: dict, n: int, rounds: int) -> dict:
     out["answers"] = measure_answers(corpus)
     print(f"answers {n}: {json.dumps(out['answers'])}", flush=True)
     out["db_mb"] = _db_mb(s.store.postgres_dsn.get_secret_value())
+    out["measure_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["loadavg_after"] = _load()
     return out
 
@@ -272,13 +274,9 @@ def cold_part(s, repeats: int = 5) -> dict:
     env = dict(os.environ, YTTRA_STORE__BACKEND="postgres",
                YTTRA_STORE__POSTGRES_DSN=s.store.postgres_dsn.get_secret_value(), YTTRA_CORPUS_DIR=str(s.corpus_dir))
     q = json.loads((REPO / "eval/questions.jsonl").read_text("utf-8").splitlines()[0])["question"]
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "assistant.cli", "search", q, "--mode", "hybrid"],
-                              env=env, capture_output=True, text=True, cwd=REPO)
-        times.append(time.perf_counter() - t)
-        assert done.returncode == 0, done.stderr
+    from eval.bench.update import cold_search
+
+    proc = cold_search(None, q, "hybrid", repeats, env=env)
     from index.postgres import PgCorpus
 
     first = []
@@ -288,7 +286,8 @@ def cold_part(s, repeats: int = 5) -> dict:
         c.search("trygghet i parker", k=5, mode="bm25")  # no model: the store's own cold start
         first.append(time.perf_counter() - t)
         c.close()
-    return {"cli_search_process_s": round(statistics.median(times), 3), "all_s": [round(x, 3) for x in times],
+    return {"cli_search_process_s": proc["s"], "all_s": proc["all_s"], "cli_search_rss_mb": proc["rss_mb"],
+            "cli_search_peak_anon_mb": proc["peak_anon_mb"],
             "open_and_first_bm25_query_ms": round(1000 * statistics.median(first), 1)}
 
 

@@ -531,8 +531,9 @@ def measure_queries(settings: Settings, base: dict) -> dict:
     return out
 
 
-def cold_search(index_dir: Path, question: str, mode: str, repeats: int = 5) -> dict:
-    """Wall time and peak RSS of a fresh `yttra search` process (python -m assistant.cli)."""
+def cold_search(index_dir: Path | None, question: str, mode: str, repeats: int = 5, env: dict | None = None) -> dict:
+    """Wall time and peak RSS of a fresh `yttra search` process (python -m assistant.cli); index_dir
+    None: the store the environment `env` selects (PostgreSQL)."""
     wrapper = ("import json, resource, subprocess, sys, time\n"
                "from eval.bench.update import PeakMemory\n"
                "t = time.perf_counter()\n"
@@ -544,9 +545,10 @@ def cold_search(index_dir: Path, question: str, mode: str, repeats: int = 5) -> 
                "                  'rc': p.returncode, **mem.stop(), 'err': err.decode()[-300:]}))\n")
     times, rss, anon, filed = [], [], [], []
     for _ in range(repeats):
+        where = ["--index-dir", str(index_dir)] if index_dir is not None else []
         res = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "assistant.cli", "search", question,
-                              "--mode", mode, "--index-dir", str(index_dir)], capture_output=True, text=True,
-                             cwd=REPO_ROOT, timeout=600)
+                              "--mode", mode, *where], capture_output=True, text=True, cwd=REPO_ROOT, timeout=600,
+                             env=env)
         r = json.loads(res.stdout.strip().splitlines()[-1])
         if r["rc"] != 0:
             raise RuntimeError(f"yttra search failed: {r['err']}")
