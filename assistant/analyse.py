@@ -605,6 +605,13 @@ def _names_back(question: str, previous_topic: str) -> bool:
     return False
 
 
+def _likens(question: str) -> bool:
+    """Does the question ask for something like the previous topic ('tar EAV upp nåt liknande i sitt
+    svar?', 'finns det nåt motsvarande i 2020-2023?': taxonomy.yaml `topic_back_references`)?"""
+    back = taxonomy_words("topic_back_references")
+    return bool(back) and any(w.startswith(back) for w in _qwords(question.lower()))
+
+
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
@@ -629,6 +636,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
             or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) or _narrows(question) \
+            or _likens(question) \
             or (not topic_is_substantial(own_topic) and _asks_agreement(joined)):  # "håller EAV med?"
         # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
@@ -885,7 +893,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, period=previous.period)
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
-                fold(question.lower())) or _narrows(question) or _names_back(question, previous.topic)):
+                fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())

@@ -40,7 +40,8 @@ LEX_WEIGHT = 0.6
 DENSE_WEIGHT = 0.4
 Z_FULL = 5.0
 MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
-MAX_UNIT_CHARS = 500  # a sentence with the one leaning back on it ("Detta är kommunstyrelsens ansvar.")
+MAX_UNIT_CHARS = 500
+COMPOUND_MIN = 8  # a topic term this long may be a compound whose parts a sentence names apart  # a sentence with the one leaning back on it ("Detta är kommunstyrelsens ansvar.")
 
 
 def leans_back(sentence: str) -> bool:
@@ -220,6 +221,7 @@ class Scorer:
     _stats: tuple[float, float] = field(init=False, default=(0.0, 0.0))
     _names_rx: re.Pattern | None = field(init=False, default=None)
     _passages: dict = field(init=False, default_factory=dict)  # doc_id -> {passage id: the next passage}, read once
+    _parts: dict = field(init=False, default_factory=dict)  # compound term -> its two parts the corpus has
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -231,6 +233,8 @@ class Scorer:
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
         self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
+        # 'välfärdsbrott' is also said as 'brottslighet … mot välfärdssystemen': both parts in one sentence
+        self._parts = {t: ps for t in self.terms if len(t) >= COMPOUND_MIN and (ps := compound_parts(self.corpus, t))}
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
             self._qvec = self.corpus.embed_query(dense_text)
@@ -243,7 +247,8 @@ class Scorer:
         if not total:
             return 0.0, frozenset()
         ws = {fold(w) for w in words(text)} - self.name_words(text)
-        found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws))
+        found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws)
+                          or (t in self._parts and all(any(matches(p, w) for w in ws) for p in self._parts[t])))
         return sum(self.idf[t] for t in found) / total, found
 
     def completed(self, chunk: Chunk) -> Chunk:

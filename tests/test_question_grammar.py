@@ -286,3 +286,17 @@ def test_a_demonstrative_points_back_at_the_previous_topic(real_retriever):
     req = analyse("och vad tyckte EAV om det målet", real_retriever, ["vilka mål om utsatta områden fanns i 2020-2023"])
     assert "utsatta" in req.topic and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",)
     assert analyse("vad tyckte EAV om det förslaget", real_retriever, ["vad säger HL om samverkan"]).topic != "samverkan förslaget"
+
+
+def test_something_like_the_previous_topic_in_another_response(real_retriever):
+    """'tar EAV upp nåt liknande i sitt svar?' after a question on välfärdsbrott asks EAV about that topic ('i
+    sitt svar' says where, it is no topic); EAV's text says it apart ('organiserad brottslighet och
+    bedrägerier mot välfärdssystemen'): both parts of the compound in one sentence cover it."""
+    from assistant.answer import answer
+
+    history = ["Vad står det om välfärdsbrott i trygghetsprogrammet 2024-2027?"]
+    req = analyse("tar EAV upp nåt liknande i sitt svar?", real_retriever, history)
+    assert req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",) and req.topic == "välfärdsbrott"
+    a = answer(real_retriever, "tar EAV upp nåt liknande i sitt svar?", history=history)
+    assert not a.abstained and any("välfärdssystemen" in c.quote for c in a.citations)
+    assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
