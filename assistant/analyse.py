@@ -612,6 +612,13 @@ def _likens(question: str) -> bool:
     return bool(back) and any(w.startswith(back) for w in _qwords(question.lower()))
 
 
+def _asks_why(question: str) -> bool:
+    """Does a short question open with 'varför' ('varför är stödet otillräckligt?'): the grounds of
+    something the previous answer said, about its topic?"""
+    qw = _qwords(question.lower())
+    return qw[:1] == ["varfor"] and len(qw) <= 8
+
+
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
@@ -636,7 +643,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
             or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) or _narrows(question) \
-            or _likens(question) \
+            or _likens(question) or _asks_why(question) \
             or (not topic_is_substantial(own_topic) and _asks_agreement(joined)):  # "håller EAV med?"
         # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
@@ -893,7 +900,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, period=previous.period)
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
-                fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)):
+                fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
+                or _asks_why(question)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())

@@ -234,11 +234,11 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
     head answerable. A clause after the preposition ('om att programmet …') has no such phrase."""
     from index.textnorm import STOPWORDS_SV
 
-    from .analyse import taxonomy, taxonomy_words
+    from .analyse import expand_body_abbreviations, taxonomy, taxonomy_words
 
     preps = taxonomy_words("topic_prepositions")
     function = taxonomy().function_words
-    ws = words(question)
+    ws = words(expand_body_abbreviations(question))  # 'om sdn:s samordningsansvar': a body's short form is no topic
     folded = [fold(w.lower()) for w in ws]
     out: list[str] = []
     for i, f in enumerate(folded):

@@ -300,3 +300,17 @@ def test_something_like_the_previous_topic_in_another_response(real_retriever):
     a = answer(real_retriever, "tar EAV upp nåt liknande i sitt svar?", history=history)
     assert not a.abstained and any("välfärdssystemen" in c.quote for c in a.citations)
     assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+
+
+def test_a_why_question_with_words_of_its_own_stays_with_the_previous_document(real_retriever):
+    """'varför är stödet otillräckligt?' after EAV on avhopparverksamhet asks EAV's grounds on that topic;
+    'vad sa eav om samma sak?' after 'kulturförv om sdn:s samordningsansvar?' is not refused because the
+    corpus lacks the short form 'sdn'."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "varför är stödet otillräckligt?", history=["vad sa eav om avhopparverksamhet?"])
+    assert a.request["namnder"] == ["Enskede-Årsta-Vantörs stadsdelsnämnd"] and "avhopparverksamhet" in a.request["topic"]
+    assert any("ramavtalskatalogen" in c.quote for c in a.citations)
+    assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+    b = answer(real_retriever, "vad sa eav om samma sak?", history=["kulturförv om sdn:s samordningsansvar?"])
+    assert not b.abstained and all(c.chunk.doc_id.startswith("001_") for c in b.citations)
