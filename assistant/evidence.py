@@ -154,6 +154,20 @@ def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | No
     return None
 
 
+_COORDINATED = re.compile(r"(\w{2,})- (?:och|eller|samt|respektive) (\w{5,})")
+
+
+def coordinated_compounds(text: str) -> set[str]:
+    """The compounds a coordination leaves implied, folded: 'mål- och intressekonflikter' says
+    'målkonflikter' too. The second word's head is not marked, so every tail of four letters or more is
+    tried ('malntressekonflikter' … 'malkonflikter' … 'malter'); only a topic term can match one."""
+    out = set()
+    for m in _COORDINATED.finditer(fold(text.lower())):
+        first, second = m.group(1), m.group(2)
+        out.update(first + second[i:] for i in range(1, len(second) - 3))
+    return out
+
+
 def evidence_units(text: str) -> list[tuple[int, int]]:
     """The spans evidence is scored on: every sentence, and a sentence joined
     with the next when that one leans back on it (it says nothing alone)."""
@@ -246,7 +260,7 @@ class Scorer:
         total = sum(self.idf.values())
         if not total:
             return 0.0, frozenset()
-        ws = {fold(w) for w in words(text)} - self.name_words(text)
+        ws = ({fold(w) for w in words(text)} | coordinated_compounds(text)) - self.name_words(text)
         found = frozenset(t for t in self.terms if any(matches(t, w) for w in ws)
                           or (t in self._parts and all(any(matches(p, w) for w in ws) for p in self._parts[t])))
         return sum(self.idf[t] for t in found) / total, found

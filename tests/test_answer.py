@@ -328,3 +328,18 @@ def test_the_recipient_of_the_responses_is_no_author_here(real_retriever, histor
 def test_follow_ups_asking_for_what_the_documents_do_not_state_are_refused(real_retriever, history, question):
     a = answer(real_retriever, question, history=history)
     assert a.abstained, a.text
+
+
+def test_a_coordinated_compound_covers_the_compound_it_implies(real_retriever):
+    """'mål- och intressekonflikter' says 'målkonflikter' too: a sentence saying it covers the term, and 'ge ett
+    exempel' after EAV's målkonflikter quotes the example that follows it (parkdriften), not only a sentence
+    that happens to contain the whole word."""
+    from assistant.answer import answer
+    from assistant.evidence import Scorer, coordinated_compounds
+
+    assert "malkonflikter" in coordinated_compounds("uppstår mål- och intressekonflikter kring")
+    assert coordinated_compounds("mål och intressekonflikter") == set()
+    s = Scorer(real_retriever, "målkonflikter")
+    assert s.coverage("Det uppstår mål- och intressekonflikter kring mycket.")[0] == 1.0
+    a = answer(real_retriever, "ge ett exempel", history=["eavs remissvar 2020-2023 - vilka målkonflikter tar de upp?"])
+    assert "parkdriften" in a.text and all(c.chunk.doc_id.startswith("001_") for c in a.citations)
