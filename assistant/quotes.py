@@ -16,6 +16,7 @@ _BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ 
 _OPEN_END = re.compile(r"(?:,|\b(?:på|i|och|eller|samt|men|av|till|med|för|om|att|som|från|vid|hos|mot|genom|"
                        r"efter|inom|utan|under|över|mellan|kring|enligt|både|varken|antingen|en|ett|den|det|de|dess|"
                        r"deras|sin|sitt|sina|vars|där|när|än))\s*$", re.I)
+_BULLETS = "•-–*·"
 _ABBREV = re.compile(r"(?:\b(?:t\.ex|bl\.a|m\.m|s\.k|dvs|osv|ca|kap|nr|s|Bitr)\.|\b[A-ZÅÄÖ]\.)$")
 
 
@@ -26,6 +27,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         if _ABBREV.search(text[start:m.start()]):
             continue  # 't.ex. Polisen' is not a sentence end
+        if text[m.start() - 1:m.start()] == ":" and "\n" not in m.group() and text[m.end():m.end() + 1] not in _BULLETS:
+            continue  # '… i två olika program: Stockholms stads trygghetsprogram …' goes on in the line; a list breaks it
         if ((text[m.end():m.end() + 1].islower() or _OPEN_END.search(text[start:m.start()]))
                 and not re.search(r"[.!?:;]\W*$", text[start:m.start()])):
             continue  # a blank line inside a sentence (004's extraction breaks lines that way)

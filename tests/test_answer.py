@@ -26,6 +26,17 @@ def test_a_blank_line_after_a_word_no_sentence_ends_with_is_a_layout_break():
     assert len(sentence_spans(heading)) == 2
 
 
+def test_a_colon_inside_a_line_goes_on_while_one_before_a_list_ends_the_sentence():
+    """'… i två olika program: Stockholms stads trygghetsprogram … och …' is one sentence; a colon
+    before a line break or a bullet introduces a list, whose intro is a sentence of its own."""
+    text = "Programmet separeras i två olika program: Stockholms stads trygghetsprogram och säkerhetsprogram. Klart."
+    assert [text[a:b] for a, b in sentence_spans(text)][0].endswith("och säkerhetsprogram.")
+    listed = "Ansvaret fördelas enligt följande:\nKommunstyrelsen leder arbetet. Nämnderna bidrar."
+    assert [listed[a:b] for a, b in sentence_spans(listed)][0] == "Ansvaret fördelas enligt följande:"
+    bullets = "Tre områden: • Samverkan • Trygghet"
+    assert [bullets[a:b] for a, b in sentence_spans(bullets)][0] == "Tre områden:"
+
+
 def test_quote_check_normalises_whitespace_only():
     assert quote_in_source("ett  viktigt\nkomplement", "är ett viktigt komplement till")
     assert not quote_in_source("ett viktigt tillägg", "är ett viktigt komplement till")
