@@ -267,8 +267,17 @@ _BODY_IN = re.compile(r"\b((?:stadsdelsnämnden|stadsdelsförvaltningen|stadsdel
 _NOT_A_NAME = re.compile(r"^(berorda|olika|alla|respektive|varje|en|den|var|samma|egna|ovriga|andra) ")
 
 
+# "bromma stadsdelsnämnd", "polisregion syd": a lower-case word before a body word (a place, when the documents lack it)
+_PLACE_BODY = re.compile(r"(?<![\w-])([a-zåäö][a-zåäöéü\-]{2,}) (?:stadsdelsnämnd|stadsdelsförvaltning)(?:en|ens|s)?(?!\w)"
+                         r"|(?<![\w-])polisregion ([a-zåäö]{3,})")
+
+
+_DOCUMENT_AFTER = re.compile(r"\s+(?:yttrande|remissvar|svar|synpunkter|tjänsteutlåtande|ärende)", re.I)
+
+
 def unknown_body(question: str, known: Sequence[str],
-                 corpus_words: Callable[[], frozenset[str]] = frozenset) -> str:
+                 corpus_words: Callable[[], frozenset[str]] = frozenset,
+                 in_text: Callable[[str], bool] | None = None) -> str:
     """A specific body the question names that has no document in the corpus ('' if none).
     `corpus_words()`: folded words of the catalogue (titles, nämnder, handläggare), read
     only when the question names an author; an author named only with them is not unknown."""
@@ -285,6 +294,20 @@ def unknown_body(question: str, known: Sequence[str],
     for m in _BODY_IN.finditer(question):
         if namnd_keys(m.group(2)) and not mentioned_namnder(m.group(2), known):
             return m.group(1)
+    if in_text is not None:  # 'bromma sdn:s yttrande', typed in lower case: a place the documents never name
+        for m in _PLACE_BODY.finditer(question):
+            name = m.group(0)  # 'bromma stadsdelsnämnds yttrande': the genitive's s is no part of the name
+            name = name[:-1] if name.endswith("s") and _DOCUMENT_AFTER.match(question[m.end():]) else name
+            if m.group(2):  # a police region writes no yttrande here unless the catalogue has it
+                if not mentioned_namnder(name, known):
+                    return name
+                continue
+            w = m.group(1)
+            f = fold(w)
+            if (f in STOPWORDS_SV or _NOT_A_NAME.match(f + " ") or f in taxonomy().function_words
+                    or f in taxonomy().question_words or mentioned_namnder(name, known) or in_text(w)):
+                continue
+            return name
     return _unknown_author(question, known, corpus_words)
 
 
@@ -797,6 +820,16 @@ def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "
                      for w in words(getattr(rec.meta, f, "") or ""))
 
 
+def _in_text(corpus: Corpus) -> Callable[[str], bool]:
+    """Does a word (a stem of it) occur in the corpus's passages?"""
+    from index.textnorm import analyze
+
+    def check(word: str) -> bool:
+        terms = analyze(word)
+        return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
+    return check
+
+
 def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     """The previous question asked again of the nämnd or version this one names, when it names one and
     says nothing else ('och hos Spånga-Tensta?', 'och Stadsarkivet då?', 'samma fråga för 2020-2023';
@@ -807,7 +840,7 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     qw = _qwords(named.lower())
     if not qw or len(qw) > 8 or not previous.question:
         return ""
-    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus))
+    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus), _in_text(corpus))
     tax = taxonomy()
     versions = tax.versions
     period_words = set(_qwords(" ".join(m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named)))))
@@ -888,7 +921,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd=(_unknown_author(named, known, lambda: author_words(corpus)) if namnder  # 'vad svarade
-                                 else unknown_body(named, known, lambda: author_words(corpus))),  # KS på X:s synpunkter?'
+                                 else unknown_body(named, known, lambda: author_words(corpus), _in_text(corpus))),  # KS på X:s synpunkter?'
                   unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:

@@ -314,3 +314,17 @@ def test_a_why_question_with_words_of_its_own_stays_with_the_previous_document(r
     assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
     b = answer(real_retriever, "vad sa eav om samma sak?", history=["kulturförv om sdn:s samordningsansvar?"])
     assert not b.abstained and all(c.chunk.doc_id.startswith("001_") for c in b.citations)
+
+
+def test_a_body_typed_in_lower_case_that_the_documents_never_name_is_unknown(real_retriever):
+    """'sammanfatta bromma sdn:s yttrande' and 'polisregion stockholms yttrande' name bodies with no document:
+    refused with the body named; a nämnd of the corpus typed the same way, or a determiner before the body
+    word ('varje stadsdelsnämnd'), is no unknown body."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "sammanfatta bromma sdn:s yttrande över trygghets- och säkerhetsprogrammet 2018-2021")
+    assert a.abstained and "bromma stadsdelsnämnd." in a.warnings[0]
+    b = answer(real_retriever, "sammanfatta polisregion stockholms yttrande över trygghetsprogrammet 2024-2027")
+    assert b.abstained and "polisregion stockholm." in b.warnings[0]
+    assert not analyse("vad tyckte spånga-tensta stadsdelsnämnd om samverkan", real_retriever).unknown_namnd
+    assert not analyse("vad säger varje stadsdelsnämnd om samverkan", real_retriever).unknown_namnd
