@@ -328,3 +328,15 @@ def test_a_body_typed_in_lower_case_that_the_documents_never_name_is_unknown(rea
     assert b.abstained and "polisregion stockholm." in b.warnings[0]
     assert not analyse("vad tyckte spånga-tensta stadsdelsnämnd om samverkan", real_retriever).unknown_namnd
     assert not analyse("vad säger varje stadsdelsnämnd om samverkan", real_retriever).unknown_namnd
+
+
+def test_a_heading_named_as_such_is_where_not_what(real_retriever):
+    """'vad skriver eav under rubriken samverkan' asks about samverkan in EAV's section of that name;
+    'rubriken' is no topic word a sentence must contain."""
+    from assistant.answer import answer
+
+    req = analyse("vad skriver eav under rubriken samverkan, kortfattat", real_retriever)
+    assert req.topic == "samverkan" and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",)
+    a = answer(real_retriever, "vad skriver eav under rubriken samverkan, kortfattat")
+    assert not a.abstained and all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+    assert any("samverkan" in c.quote.lower() for c in a.citations)
