@@ -512,7 +512,8 @@ def cue_words_in(question: str) -> set[str]:
     cue's literal words count, so a topic word caught by a cue's '.{0,30}' stays a topic word."""
     q = cue_text(question)
     out: set[str] = set()
-    for _, patterns in taxonomy().types:
+    agreement = cue_regex("agreement_cues")  # 'håller … med': asks whether they agree, names no topic
+    for _, patterns in [*taxonomy().types, ("agreement", [agreement])]:
         for p in patterns:
             lits = _literals(p.pattern)
             for m in p.finditer(q):

@@ -19,7 +19,7 @@ import re
 from difflib import SequenceMatcher
 
 from index.corpus import Corpus
-from index.textnorm import fold, words
+from index.textnorm import analyze, fold, words
 from index.types import Answer
 
 from .analyse import Request, cue_regex, namnd_keys, taxonomy
@@ -79,6 +79,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
     scorer = None if (quoted or section or position or stance) else Scorer(corpus, req.topic or req.question)
     agree = cue_regex("agreement_cues")
+    about = Scorer(corpus, req.topic) if stance and analyze(req.topic or "") else None
     chosen: dict[str, list[Sentence]] = {}
     for rec in docs[:MAX_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
@@ -102,7 +103,9 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                 if agree.search(q):  # "att de håller med": the sentences that say so ('instämmer helt') first
                     picked.sort(key=lambda x: not agree.search(fold(x.text.lower())))
             else:
-                picked = ds.critical
+                picked = list(ds.critical)
+            if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first
+                picked.sort(key=lambda x: -about.coverage(x.text)[0])
             picked = picked[:PER_DOC]
         else:
             scored = scorer.rank(scorer.sentences(corpus.passages(rec.doc_id)))

@@ -340,3 +340,14 @@ def test_a_heading_named_as_such_is_where_not_what(real_retriever):
     a = answer(real_retriever, "vad skriver eav under rubriken samverkan, kortfattat")
     assert not a.abstained and all(c.chunk.doc_id.startswith("001_") for c in a.citations)
     assert any("samverkan" in c.quote.lower() for c in a.citations)
+
+
+def test_phrasing_of_agreement_with_someone_quotes_the_sentences_on_them(real_retriever):
+    """'hur formulerar spånga-tensta att de håller med stadsledningskontoret': 'håller … med' asks for
+    agreement (no topic); stadsledningskontoret is what they agree with, so those sentences come first."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "hur formulerar spånga-tensta att de håller med stadsledningskontoret")
+    assert a.request["type"] == "phrasing" and a.request["topic"] == "stadsledningskontoret"
+    assert "liksom stadsledningskontoret" in a.text or "stöder stadsledningskontoret" in a.text
+    assert all(c.chunk.doc_id.startswith("000_") for c in a.citations)
