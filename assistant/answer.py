@@ -373,7 +373,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
         for group in merged:
             chunk = group[0].chunk
             a, b = _stand_alone(chunk.text, group[0].start, group[-1].end)
-            quote = without_heading(chunk.text[a:b])  # never 'Bakgrund Kommunstyrelsen har …'
+            quote = without_heading(chunk.text[a:b], chunk.section)  # never 'Bakgrund Kommunstyrelsen har …'
             if not verify_quote(quote, chunk):  # the guarantee: never show an unverifiable quote
                 warnings.append(f"Citat kunde inte verifieras och togs bort ({chunk.label}).")
                 continue

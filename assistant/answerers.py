@@ -95,7 +95,7 @@ class _Cites:
         self._by_quote: dict[tuple[str, str], int] = {}
 
     def add(self, chunk: Chunk, quote: str, score: float = 0.0) -> int | None:
-        quote = without_heading(quote)
+        quote = without_heading(quote, chunk.section)
         if not verify_quote(quote, chunk):
             return None
         key = (chunk.doc_id, quote)
@@ -106,7 +106,7 @@ class _Cites:
 
     def sentence(self, s: Sentence) -> str:
         n = self.add(s.chunk, s.text)
-        return f"»{without_heading(s.text)}« [{n}]" if n else ""
+        return f"»{without_heading(s.text, s.chunk.section)}« [{n}]" if n else ""
 
 
 def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentence]:
@@ -656,6 +656,9 @@ _CRITIQUE_SUMMARY = re.compile(r"\b(kritik\w*|invandning\w*|brister|svagheter|an
                                r"andringsonskemal\w*|forbattringsforslag\w*|forbattringsomraden)\b")
 
 
+ONE_DOC_POINTS = 5  # objections listed when the question asks about one document's
+
+
 def _summarise_critique(corpus: Corpus, req: Request, docs: list[DocRecord], cites: _Cites,
                         per_doc: int = 2) -> str:
     """The objections and requests for change of each document in scope (the stance method's critical
@@ -667,9 +670,14 @@ def _summarise_critique(corpus: Corpus, req: Request, docs: list[DocRecord], cit
     for rec in docs[:MAX_LIST_DOCS]:
         ds = document_stance(corpus, rec, topic, scorer)
         picked: list[Sentence] = []
-        for s in sorted(ds.critical, key=lambda s: s.order):  # each objection once ('Dock bör …' / '… men anser att det bör …')
+        critical = sorted(ds.critical, key=lambda s: s.order)
+        if per_doc > 2:  # one document's main objections: one per section first, then the rest in reading order
+            firsts = {s.chunk.section: s for s in reversed(critical)}
+            critical = sorted(firsts.values(), key=lambda s: s.order) + [s for s in critical if s not in firsts.values()]
+        for s in critical:  # each objection once ('Dock bör …' / '… men anser att det bör …')
             if len(picked) < per_doc and all(_distinct(s.text, o.text) for o in picked):
                 picked.append(s)
+        picked.sort(key=lambda s: s.order)
         points = [x for x in (cites.sentence(s) for s in picked) if x]
         if points:
             said.append(f"**{_who(rec)}**:\n" + "\n".join(f"- {p}" for p in points))
@@ -698,7 +706,7 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
         return _abstain(req, "Inget dokument i underlaget matchar frågan.")
     cites = _Cites()
     if _CRITIQUE_SUMMARY.search(q):  # "sammanfatta kritiken i remissvaren": each one's objections, in reading order
-        text = _summarise_critique(corpus, req, docs, cites)
+        text = _summarise_critique(corpus, req, docs, cites, per_doc=2 if len(docs) > 1 else ONE_DOC_POINTS)
         if text:
             return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     topic = " ".join(w for w in stance_topic(corpus, req.topic).split() if not _KIND.fullmatch(fold(w.lower())))

@@ -45,16 +45,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def without_heading(quote: str) -> str:
-    """The quote without a leading section heading of the heading taxonomy (index/headings.yaml) that
-    the text glued to it: 'Sammanfattning I samband med …' -> 'I samband med …'."""
+def without_heading(quote: str, section: str = "") -> str:
+    """The quote without a leading heading that the text glued to it: one of the heading taxonomy
+    (index/headings.yaml: 'Sammanfattning I samband med …' -> 'I samband med …') or of the passage's own
+    `section` path ('Teoretiskt ramverk Förvaltningen önskar …' under '… › Teoretiskt ramverk')."""
     from index.chunk import is_known_heading
 
+    own = {normalize_ws(p).lower() for p in section.split("›") if p.strip()}
     t = normalize_ws(quote)
     ws = t.split(" ")
     for n in range(min(6, len(ws) - 4), 0, -1):  # the longest heading first; at least 4 words must remain
         head, rest = " ".join(ws[:n]), " ".join(ws[n:])
-        if is_known_heading(head) and rest[:1].isupper():
+        if (is_known_heading(head) or head.lower() in own) and rest[:1].isupper():
             return rest
     return t
 

@@ -354,3 +354,22 @@ def test_a_coordinated_compound_covers_the_compound_it_implies(real_retriever):
     assert s.coverage("Det uppstår mål- och intressekonflikter kring mycket.")[0] == 1.0
     a = answer(real_retriever, "ge ett exempel", history=["eavs remissvar 2020-2023 - vilka målkonflikter tar de upp?"])
     assert "parkdriften" in a.text and all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+
+
+def test_a_glued_heading_of_the_passages_own_section_is_no_part_of_the_quote():
+    from assistant.quotes import without_heading
+
+    q = "Teoretiskt ramverk Förvaltningen önskar att det var tydligare med vilket ramverk som gäller."
+    assert without_heading(q, "Synpunkter och förslag › Teoretiskt ramverk").startswith("Förvaltningen önskar")
+    assert without_heading(q, "Synpunkter och förslag") == q  # not a heading of this passage: kept
+
+
+def test_one_documents_main_proposals_come_from_its_sections(real_retriever):
+    """'Vilka är EAV:s viktigaste förbättringsförslag?' lists EAV's objections and requests, one per
+    section first (not five sentences of its first section), in reading order."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vilka är EAV:s viktigaste förbättringsförslag?")
+    assert not a.abstained and len(a.citations) >= 4
+    assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
+    assert len({c.chunk.section for c in a.citations}) >= 3 and "teoretiskt ramverk" in a.text.lower()
