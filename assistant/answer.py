@@ -18,7 +18,7 @@ from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
 from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back
-from .quotes import quotable, sentence_spans, verify_quote, without_heading
+from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
@@ -416,6 +416,9 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     return best
 
 
+MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
+
+
 def _answer_section(corpus: Corpus, req, question: str, section: str, filters: dict) -> Answer | None:
     """The opening sentences of the named section in each of the question's documents, in document order."""
     from .quotes import quotable, sentence_spans
@@ -439,6 +442,16 @@ def _answer_section(corpus: Corpus, req, question: str, section: str, filters: d
                 n += 1
             if n >= 2:
                 break
+        if not n:  # a list section ('Bilagor' / 'Remissunderlag'): its lines are what it says
+            for chunk in chunks:
+                for m in re.finditer(r"[^\n]+", chunk.text):
+                    line = m.group().strip()
+                    a = m.start() + len(m.group()) - len(m.group().lstrip())
+                    if not line or fold(line.lower()).rstrip(":") == heading or LETTERHEAD.search(line) \
+                            or not any(ch.isalpha() for ch in line) or n >= MAX_LIST_LINES:
+                        continue
+                    ranked.append(Scored(chunk, a, a + len(line), 1.0 - 0.01 * n, 0.0, 0.0))
+                    n += 1
     if not ranked:
         return None
     text, citations, warnings = compose(sorted(ranked, key=lambda s: -s.rel))

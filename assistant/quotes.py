@@ -76,7 +76,7 @@ def verify_quote(quote: str, chunk: Chunk) -> bool:
     return quote_in_source(quote, chunk.text)
 
 
-_LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
+LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
 
 
 def quotable(sentence: str) -> bool:
@@ -84,7 +84,7 @@ def quotable(sentence: str) -> bool:
     letterhead/address/phone line, a page number, a mostly upper-case heading or a
     fragment with an unclosed parenthesis."""
     t = normalize_ws(sentence)
-    if len(words(t)) < 4 or t.endswith(":") or _LETTERHEAD.search(t) or t.count("(") > t.count(")"):
+    if len(words(t)) < 4 or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")"):
         return False  # an unclosed parenthesis: a line the extraction cut ('… 2020-2023 (KS')
     letters = [c for c in t if c.isalpha()]
     return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))

@@ -373,3 +373,13 @@ def test_one_documents_main_proposals_come_from_its_sections(real_retriever):
     assert not a.abstained and len(a.citations) >= 4
     assert all(c.chunk.doc_id.startswith("001_") for c in a.citations)
     assert len({c.chunk.section for c in a.citations}) >= 3 and "teoretiskt ramverk" in a.text.lower()
+
+
+def test_a_named_section_that_is_a_list_is_quoted_line_by_line(real_retriever):
+    """'hade HL:s yttrande några bilagor': HL's 'Bilagor' section holds one line, 'Remissunderlag', no sentence;
+    the line is the answer, cited, rather than a refusal."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "hade HL:s yttrande några bilagor")
+    assert not a.abstained and [c.quote for c in a.citations] == ["Remissunderlag"]
+    assert a.citations[0].chunk.doc_id.startswith("003_") and "Bilagor" in a.text
