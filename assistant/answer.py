@@ -226,12 +226,11 @@ def _names_a_topic(corpus: Corpus, word: str) -> bool:
                 or _known_compound(corpus, fw))
 
 
-def absent_head(corpus: Corpus, question: str) -> list[str]:
+def head_words(question: str) -> list[str]:
     """The words of the noun phrase the question asks about ('Vad säger nämnderna om *kameraövervakning*
-    på offentliga platser?': the run of content words right after a topic preposition, taxonomy.yaml
-    `topic_prepositions`, up to the next function word) that occur nowhere in the corpus, by
-    `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
-    head answerable. A clause after the preposition ('om att programmet …') has no such phrase."""
+    på offentliga platser?'): the run of content words right after the first topic preposition
+    (taxonomy.yaml `topic_prepositions`), up to the next function word; a body's short form ('sdn:s',
+    'EAV') is no part of it, and a clause after the preposition ('om att programmet …') has none."""
     from index.textnorm import STOPWORDS_SV
 
     from .analyse import expand_body_abbreviations, taxonomy, taxonomy_words
@@ -247,12 +246,23 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
         for w, fw in zip(ws[i + 1:], folded[i + 1:]):
             if len(w) <= 2 or w.isupper():  # 'HL:s', 'EAV': a short form of a name, not the topic
                 continue
-            if w.lower() in STOPWORDS_SV or fw in STOPWORDS_SV or fw in function or fw.isdigit():
+            if w.lower() in STOPWORDS_SV or fw in STOPWORDS_SV or fw in function or fw in preps or fw.isdigit():
                 break
-            genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
-            if not any(_in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
-                out.append(w)
+            out.append(w)
         break  # the first topic preposition
+    return out
+
+
+def absent_head(corpus: Corpus, question: str) -> list[str]:
+    """The words of the question's head noun phrase (`head_words`) that occur nowhere in the corpus, by
+    `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
+    head answerable."""
+    out: list[str] = []
+    for w in head_words(question):
+        fw = fold(w.lower())
+        genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
+        if not any(_in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
+            out.append(w)
     return out
 
 
