@@ -109,6 +109,9 @@ class _Cites:
         return f"»{without_heading(s.text, s.chunk.section)}« [{n}]" if n else ""
 
 
+RESTATED = 0.8  # share of a stance sentence's words another sentence repeats when it restates it
+
+
 def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentence]:
     """The reasons a document gives for a stance it states: the body sentences right after the
     stance sentence in reading order ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
@@ -116,10 +119,18 @@ def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentenc
     out: list[Sentence] = []
     for s in stated:
         sents = document_sentences(corpus, s.chunk.doc_id)
-        here = normalize_ws(s.text)
-        i = next((k for k, x in enumerate(sents) if normalize_ws(x.text) == here or here in normalize_ws(x.text)), None)
-        if i is not None:
-            out.extend(sents[i + 1:i + 1 + n - len(out)])
+        # the stance sentence and its restatements ('Vidare anser kulturförvaltningarna att …' in the summary,
+        # 'Vidare anser förvaltningarna att …' in the body): most of its words, in any sentence
+        mine = set(words(fold(s.text.lower())))
+        at = [k for k, x in enumerate(sents) if mine and len(mine & set(words(fold(x.text.lower())))) >= RESTATED * len(mine)]
+        # a summary restates the stance where its reasons do not follow: the occurrence that its own
+        # section goes on after, the last such (the body's)
+        goes_on = [k for k in at if k + 1 < len(sents) and sents[k + 1].chunk.section == sents[k].chunk.section]
+        if not goes_on:
+            continue
+        i = goes_on[-1]
+        following = [x for x in sents[i + 1:] if x.chunk.section == sents[i].chunk.section]
+        out.extend(following[:n - len(out)])
     return out[:n]
 
 

@@ -289,3 +289,15 @@ def test_stance_on_a_topic_quotes_the_sentence_that_speaks_to_it_most(real_retri
 
     a = answer(real_retriever, "stödde spånga-tensta stadsledningskontorets förslag")
     assert "stöder stadsledningskontoret förslag" in a.citations[0].quote, a.text
+
+
+def test_the_grounds_of_a_stance_follow_its_restatement_in_the_body(real_retriever):
+    """Kulturförvaltningen states its view on fackförvaltningarna in the summary ('Vidare anser
+    kulturförvaltningarna …', followed by another section) and again in the body ('Vidare anser
+    förvaltningarna …'), where its reasons follow: 'varför det?' quotes those, not the next section."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "varför det, vad är deras argument",
+               history=["kulturförv tycker att fackförvaltningarna ska involveras i trygghetsarbetet"])
+    assert "Skälen som anges" in a.text and "alla delar av staden" in a.text
+    assert "Det övergripande målet" not in a.text
