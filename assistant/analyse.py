@@ -272,6 +272,7 @@ _PLACE_BODY = re.compile(r"(?<![\w-])([a-zåäö][a-zåäöéü\-]{2,}) (?:stads
                          r"|(?<![\w-])polisregion ([a-zåäö]{3,})")
 
 
+_TOPIC_PREPOSITION = re.compile(r"(?<!\w)(?:om|kring|angående|gällande|beträffande|rörande)(?!\w)", re.I)
 _DOCUMENT_AFTER = re.compile(r"\s+(?:yttrande|remissvar|svar|synpunkter|tjänsteutlåtande|ärende)", re.I)
 
 
@@ -281,9 +282,17 @@ def unknown_body(question: str, known: Sequence[str],
     """A specific body the question names that has no document in the corpus ('' if none).
     `corpus_words()`: folded words of the catalogue (titles, nämnder, handläggare), read
     only when the question names an author; an author named only with them is not unknown."""
+    about = _TOPIC_PREPOSITION.search(question)  # 'vad säger de om … trafikförvaltningen': what is asked about
+    if about:  # … when someone else is the subject ('de', 'EAV', 'yttrandena' before the preposition)
+        before = question[:about.start()]
+        subjects = taxonomy().references | taxonomy().generic_subjects
+        if not (set(_qwords(before.lower())) & subjects or mentioned_namnder(before, known)):
+            about = None
     for m in _BODY.finditer(question):
         name = m.group(1)
         f = fold(name)
+        if about and m.start() > about.start() and not _DOCUMENT_AFTER.match(question[m.end():]):
+            continue  # a body after 'om' is the topic, unless its own document is asked for ('om X:s yttrande')
         if f in _GENERIC or f in ("facknamnden", "kommunstyrelsen", "namnden", "stadsdelsnamnden",
                                   "stadsdelsforvaltningen", "forvaltningen") or _NOT_A_NAME.match(f):
             continue

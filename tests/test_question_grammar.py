@@ -364,3 +364,14 @@ def test_a_topic_the_namnd_asked_about_never_mentions_is_refused_with_its_name(r
     b = answer(real_retriever, "tar EAV upp nåt liknande i sitt svar?",
                history=["Vad står det om välfärdsbrott i trygghetsprogrammet 2024-2027?"])
     assert not b.abstained  # 'organiserad brottslighet och bedrägerier mot välfärdssystemen'
+
+
+def test_a_body_after_om_with_another_subject_is_the_topic_not_the_author(real_retriever):
+    """'vad säger de om när det strular med fastighetsägare o trafikförvaltningen' after EAV's response:
+    trafikförvaltningen is what EAV is asked about, not a body with no document; 'och idrottsnämnden?'
+    (no other subject) still names an author the corpus lacks."""
+    req = analyse("vad säger de om när det strular med fastighetsägare o trafikförvaltningen", real_retriever,
+                  ["EAV trygghetsprogram 2020-2023 remissvar"])
+    assert not req.unknown_namnd and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",)
+    assert analyse("och idrottsnämnden?", real_retriever, ["vad tyckte kyrkogårdsnämnden om programmet 2024-2027"]).unknown_namnd
+    assert analyse("vad tyckte trafikförvaltningen om ordningsvakter", real_retriever).unknown_namnd
