@@ -622,7 +622,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
 
 _ALL = ("namnder", "period", "topic")
 # A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
-_REFERS_BACK = re.compile(r"(?<!\w)(om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)(?=\s*($|[?.!,]))")
+# ("… där?": within it)
+_REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)|dar)(?=\s*($|[?.!,]))")
 
 
 def _names_back(question: str, previous_topic: str) -> bool:

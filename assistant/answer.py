@@ -9,8 +9,8 @@ text; `compose` checks that with `verify_quote` before returning.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -150,6 +150,14 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
     return own + [s for s in ranked if id(s) not in moved] if own else ranked
 
 
+@lru_cache(maxsize=1)
+def _improvements() -> tuple:
+    """taxonomy.yaml `improvements`: ((cue regex, evidence regex),) of a question on what should be better."""
+    from .analyse import _kind, taxonomy_data
+
+    return _kind(taxonomy_data().get("improvements"))
+
+
 def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …"),
     an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
@@ -160,7 +168,7 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
 
     q = fold(question.lower())
     tax = taxonomy()
-    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples) if cue.search(q)]
+    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples, *_improvements()) if cue.search(q)]
     laws = [ev for cue, ev in tax.laws if cue.search(q)]  # a statute reference answers "vilken lag" by itself
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)

@@ -100,8 +100,11 @@ def completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     if nxt is None:
         return chunk
     spans = sentence_spans(chunk.text)
-    if not spans or not cut_at_end(chunk.text, *spans[-1]):
+    if not spans:
         return chunk
+    cut = cut_at_end(chunk.text, *spans[-1])
+    if not cut and (nxt.section != chunk.section or not leans_back(nxt.text[:MAX_UNIT_CHARS])):
+        return chunk  # whole, and the next passage does not go on from it
     contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
     k = 0 if contiguous else _overlap(chunk.text, nxt.text)
     o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
@@ -113,8 +116,10 @@ def completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     i = next((i for i, (a, b) in enumerate(spans) if b > len(chunk.text)), None)
     if i is None or spans[i][1] - len(chunk.text) > MAX_UNIT_CHARS:
         return chunk
-    end = spans[i][1]
-    if i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
+    if not cut and (spans[i][0] < len(chunk.text) or not leans_back(joined[spans[i][0]:spans[i][1]])):
+        return chunk
+    end = spans[i][1]  # the cut sentence completed, or ('Här ser förvaltningen …' opening the next passage) the one leaning back
+    if cut and i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
             and spans[i + 1][1] - len(chunk.text) <= MAX_UNIT_CHARS:
         end = spans[i + 1][1]  # 'På motsvarande sätt …' says nothing without the completed sentence
     added = end - len(chunk.text) - len(sep)
@@ -267,9 +272,6 @@ class Scorer:
 
     def completed(self, chunk: Chunk) -> Chunk:
         """`completed(chunk, the next passage)`, the document's passages read once per question."""
-        spans = sentence_spans(chunk.text)
-        if not spans or not cut_at_end(chunk.text, *spans[-1]):
-            return chunk
         following = self._passages.get(chunk.doc_id)
         if following is None:
             try:

@@ -383,3 +383,15 @@ def test_a_named_section_that_is_a_list_is_quoted_line_by_line(real_retriever):
     a = answer(real_retriever, "hade HL:s yttrande några bilagor")
     assert not a.abstained and [c.quote for c in a.citations] == ["Remissunderlag"]
     assert a.citations[0].chunk.doc_id.startswith("003_") and "Bilagor" in a.text
+
+
+def test_a_passage_opening_with_a_sentence_that_leans_back_completes_the_one_before(real_retriever):
+    """Spånga-Tensta's 'Här ser förvaltningen ett behov av vidareutvecklad samordning …' opens a passage of
+    its own after the paragraph on ordningsvakter; it is quoted with that paragraph, and a question on what
+    they want improved there gets it."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "finns det nåt de vill ska bli bättre där?",
+               history=["vad tycker spanga tensta om ordningsvakter"])
+    assert "vidareutvecklad samordning" in a.text
+    assert all(c.chunk.doc_id.startswith("000_") for c in a.citations)
