@@ -274,27 +274,6 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
     return out
 
 
-def unsaid_by_namnd(ev: TopicEvidence, req) -> list[str]:
-    """The topic's specific terms when the one nämnd asked about says none of them anywhere in its
-    documents ('nämner dom bidragsfusk eller välfärdsbrott?' of a response that never does, though another
-    does), by the evidence scorer's own test (stems, compounds, a compound's parts in one sentence);
-    [] when it says one, or when every term is generic (in GENERIC_SHARE of all passages) or absent from
-    the whole corpus (absent_focus's case). Quoting that nämnd's nearest sentences would cite text that
-    is not about the question."""
-    sc = ev.scorer
-    if len(getattr(req, "namnder", ())) != 1 or not req.doc_ids or not sc.terms:
-        return []
-    n = max(1, len(sc.corpus))
-    specific = [t for t in sc.terms if sc.df.get(t, 0) / n < GENERIC_SHARE and t not in sc.absent]
-    if not specific:
-        return []
-    for d in req.doc_ids:
-        for c in sc.corpus.passages(d):
-            if sc.coverage(c.text)[1] & set(specific):
-                return []
-    return [next((w for w in words(sc.topic) if t in analyze(w)), t) for t in specific]
-
-
 def _in_corpus(corpus: Corpus, word: str) -> bool:
     terms = analyze(word)
     return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
@@ -513,8 +492,6 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if reason and reason.startswith("De närmaste") and len(getattr(req, "namnder", ())) == 1 and req.topic \
             and not any(s.found for s in ev.ranked[:10]):  # say whose text lacks it
         reason = f"{req.namnder[0]} tar inte upp »{req.topic}« i sitt yttrande."
-    if not reason and (unsaid := unsaid_by_namnd(ev, req)):
-        reason = f"{req.namnder[0]} skriver inte om " + " eller ".join(f"»{w}«" for w in unsaid[:2]) + " i sitt yttrande."
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)
