@@ -113,25 +113,28 @@ RESTATED = 0.8  # share of a stance sentence's words another sentence repeats wh
 
 
 def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentence]:
-    """The reasons a document gives for a stance it states: the body sentences right after the
-    stance sentence in reading order ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
-    utmaningar …'), across passage boundaries, at most n."""
-    out: list[Sentence] = []
+    """The reasons a document gives for a stance it states: the sentences right after the stance
+    sentence in reading order ('Förvaltningen ställer sig positiv … Staden har fortsatt stora
+    utmaningar …'), within its section, across passage boundaries, up to the next stance of its own
+    ('Vidare anser förvaltningarna …' is another view, not a reason), at most n. Where the body restates
+    the stance (most of its words: 'Vidare anser förvaltningarna att …' for the summary's 'Vidare anser
+    kulturförvaltningarna att …'), its reasons are read there; the first stated sentence with any wins."""
     for s in stated:
         sents = document_sentences(corpus, s.chunk.doc_id)
-        # the stance sentence and its restatements ('Vidare anser kulturförvaltningarna att …' in the summary,
-        # 'Vidare anser förvaltningarna att …' in the body): most of its words, in any sentence
         mine = set(words(fold(s.text.lower())))
-        at = [k for k, x in enumerate(sents) if mine and len(mine & set(words(fold(x.text.lower())))) >= RESTATED * len(mine)]
-        # a summary restates the stance where its reasons do not follow: the occurrence that its own
-        # section goes on after, the last such (the body's)
-        goes_on = [k for k in at if k + 1 < len(sents) and sents[k + 1].chunk.section == sents[k].chunk.section]
-        if not goes_on:
-            continue
-        i = goes_on[-1]
-        following = [x for x in sents[i + 1:] if x.chunk.section == sents[i].chunk.section]
-        out.extend(following[:n - len(out)])
-    return out[:n]
+        at = [k for k, x in enumerate(sents)
+              if mine and len(mine & set(words(fold(x.text.lower())))) >= RESTATED * len(mine)]
+        at.sort(key=lambda k: (sents[k].family == "Sammanfattning", -k))  # the body's, the last, first
+        for i in at:
+            out: list[Sentence] = []
+            for x in sents[i + 1:]:
+                if x.chunk.section != sents[i].chunk.section or len(out) >= n \
+                        or any(find_cues(x.text)):
+                    break
+                out.append(x)
+            if out:
+                return out
+    return []
 
 
 def _who(rec: DocRecord) -> str:
@@ -986,7 +989,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                     ev = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
                 parts.append(f"**{_who(d.rec)}** är {label}" + (": " + ev if ev else "."))
                 why = [x for x in (cites.sentence(s) for s in _grounds(corpus, (d.positive if want_pos or not d.critical
-                                                                          else d.critical)[:1])) if x] if asks_why else []
+                                                                          else d.critical)[:3])) if x] if asks_why else []
                 if why:  # "varför är de positiva?": what the document says right after its stance
                     parts.append("Skälen som anges:\n" + "\n".join(f"- {x}" for x in why))
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())

@@ -301,3 +301,19 @@ def test_the_grounds_of_a_stance_follow_its_restatement_in_the_body(real_retriev
                history=["kulturförv tycker att fackförvaltningarna ska involveras i trygghetsarbetet"])
     assert "Skälen som anges" in a.text and "alla delar av staden" in a.text
     assert "Det övergripande målet" not in a.text
+
+
+def test_the_grounds_stop_at_the_next_view_and_are_read_where_the_body_states_it(real_retriever):
+    """'varför tycker de det?' after Kulturförvaltningen's wish that offentlig miljö include libraries: the
+    summary states it and goes on to another view ('Vidare anser …', no reason); the body's statement is
+    followed by the reasons (biblioteksrummen). Kyrkogårdsnämnden's summary stance is followed by its
+    reason ('stora utmaningar') and no body restatement: that one is read."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "varför tycker de det?",
+               history=["kulturförvaltningen vill att offentlig miljö ska omfatta bibliotek, stämmer det?"])
+    why = a.text.split("Skälen som anges:")[1]
+    assert "biblioteksrummen" in why and "Vidare anser" not in why
+    b = answer(real_retriever, "varför är de positiva till det?",
+               history=["vad sa kyrkogårdsnämnden om trygghetsprogrammet 2024-2027"])
+    assert "stora utmaningar" in b.text.split("Skälen som anges:")[1]
