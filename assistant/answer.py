@@ -420,13 +420,15 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     asked = set(analyze(question))
     qwords = [fold(w.lower()) for w in words(question)]  # 'beslutsförslaget' names 'Förslag till beslut'
     topic = set(analyze(req.topic)) if req.topic else set()
-    # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author word may go
-    authors = set(analyze(" ".join(taxonomy().generic_subjects)))
+    # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author in the genitive may go
+    subjects = taxonomy().generic_subjects
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
             part = section.split(" › ")[-1]
             stems = set(analyze(part))
+            authors = set(analyze(" ".join(w for w in words(part) if fold(w.lower()).endswith("s")
+                                           and fold(w.lower())[:-1] in subjects)))
             if len(stems - authors) >= 2:
                 stems -= authors
             if stems and all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems) and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
