@@ -747,9 +747,19 @@ def side_by_side_markdown(update: dict, pg: dict | None = None) -> list[str]:
         out += ["", "PostgreSQL bulk load (the synthetic corpus through PgCorpus's per-document writer, then "
                 "ANALYZE): " + "; ".join(
                     f"{x['n']:,} passages in {x['build_s']:,.0f} s ({x['passages_per_s']:.0f} passages/s"
-                    + (f", database {x['db_mb']:,.0f} MB" if x.get("db_mb") else "") + ")"
+                    + (f", database {x['db_mb']:,.0f} MB" if x.get("db_mb") else "")
+                    + (f"; the HNSW index and the postings' primary key built after the rows, in "
+                       f"{x['deferred_indexes_s']['hnsw_s']:,.0f} s and {x['deferred_indexes_s']['postings_pkey_s']:,.0f} s"
+                       if x.get("deferred_indexes_s") else "") + ")"
                     + ("" if x["complete"] else f" – stopped at the time limit; the whole {x['target']:,} would "
                        f"take about {x['extrapolated_build_s']:,} s") for x in builds) + "."]
+    rss = [(x["n"], x["cold_start"], x.get("measure_process_rss_mb")) for x in pgr.get("sizes", [])
+           if x.get("cold_start", {}).get("cli_search_rss_mb")]
+    if rss:
+        out += ["", "PostgreSQL, peak RSS of a cold `yttra search` process (import, model load, connect, one hybrid "
+                "query; the server's own memory apart) and of the process that ran the operations, queries and "
+                "answers: " + "; ".join(f"{n:,} passages: {c['cli_search_rss_mb']:,.0f} MB"
+                                         + (f" / {m:,.0f} MB" if m else "") for n, c, m in rss) + "."]
     return out
 
 
@@ -958,6 +968,13 @@ def goals_markdown(update: dict, pg: dict | None = None) -> list[str]:
                    f"operations and queries {big['rss_ops_mb'] / 1024:.2f} GB (heap "
                    f"{(big.get('anon_ops_mb') or 0) / 1024:.2f}), bulk build {big['rss_build_mb'] / 1024:.2f} GB (heap "
                    f"{(big.get('anon_build_mb') or 0) / 1024:.2f}).")
+    pg_big = max((x for x in _pg_results(pg).get("sizes", []) if x.get("cold_start", {}).get("cli_search_rss_mb")),
+                 key=lambda x: x["n"], default=None)
+    if pg_big:
+        out.append(f"- PostgreSQL, peak RSS at {pg_big['n']:,} passages: cold `yttra search` process "
+                   f"{pg_big['cold_start']['cli_search_rss_mb'] / 1024:.2f} GB, the process that ran operations, "
+                   f"queries and answers {(pg_big.get('measure_process_rss_mb') or 0) / 1024:.2f} GB (the server's own "
+                   f"memory apart; database {(pg_big.get('db_mb') or 0) / 1024:.1f} GB on disk).")
     out += ["", "What the runs show: one document's operations now cost about what they cost on the 5-document "
             "corpus on both stores at 100k passages (the before → after table above). What had grown, and what was "
             "done in issue 9's follow-up on one-document costs:", "",
