@@ -208,6 +208,8 @@ def _short_initials(question: str, namnd: str) -> bool:
     if len(parts) != 2:
         return False
     abbr = "".join(p[0] for p in parts).upper()
+    if re.search(rf"(?<!\w){re.escape(fold(abbr.lower()))}:s(?!\w)", fold(question.lower())):
+        return True  # 'hl:s yttrande': a colon genitive marks an abbreviation, whatever its case
     return bool(re.search(rf"(?<!\w){re.escape(abbr)}(?::s|s)?(?!\w)", question))
 
 

@@ -362,3 +362,10 @@ def test_a_body_after_om_with_another_subject_is_the_topic_not_the_author(real_r
     assert not req.unknown_namnd and req.namnder == ("Enskede-Årsta-Vantörs stadsdelsnämnd",)
     assert analyse("och idrottsnämnden?", real_retriever, ["vad tyckte kyrkogårdsnämnden om programmet 2024-2027"]).unknown_namnd
     assert analyse("vad tyckte trafikförvaltningen om ordningsvakter", real_retriever).unknown_namnd
+
+
+def test_two_letter_initials_with_a_colon_genitive_name_the_namnd_in_any_case(real_retriever):
+    """'hl:s yttrande' names Hägersten-Liljeholmen (a colon genitive marks an abbreviation); a bare
+    lower-case 'hl' does not (two lower-case letters are too often something else)."""
+    assert analyse("hl:s yttrande om det gamla programmet", real_retriever).namnder == ("Hägersten-Liljeholmens stadsdelsnämnd",)
+    assert analyse("vad står det i hl om samverkan", real_retriever).namnder == ()
