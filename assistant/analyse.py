@@ -685,12 +685,22 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = _ALL
     elif qtype == "catalogue" and not wide and _asks_one_field(joined):
         scope = ("namnder", "period")  # "Vem var handläggare?" after a question on one nämnd: that nämnd's document
-    elif len(qw) <= 5 and not set(qw) & (set(taxonomy_words("question_leads")) | {"vilka", "vilken", "vilket"}) \
-            and not question_verbs(question) and not set(qw) & tax.question_words - set(taxonomy_words("topic_prepositions")):
-        scope = ("namnder", "period")  # a fragment without a verb ("nåt om ordningsvakter?"): a new topic, same document
+    elif len(main := _main_clause(qw)) <= 5 \
+            and not set(main) & (set(taxonomy_words("question_leads")) | {"vilka", "vilken", "vilket"}) \
+            and not question_verbs(" ".join(main)) \
+            and not set(main) & tax.question_words - set(taxonomy_words("topic_prepositions")):
+        # a fragment without a verb ("nåt om ordningsvakter?", "nåt om unga vuxna som varken jobbar el
+        # studerar?": the verbs are the relative clause's): a new topic, same document
+        scope = ("namnder", "period")
     else:
         scope = ()
     return tuple(f for f in scope if not (wide and f == "namnder"))
+
+
+def _main_clause(qw: list[str]) -> list[str]:
+    """The question's words before a relative clause ('unga vuxna *som varken jobbar …*'): what such a
+    clause says describes a noun of the question, it does not ask."""
+    return qw[:qw.index("som", 1)] if "som" in qw[1:] else qw
 
 
 @lru_cache(maxsize=8)
@@ -774,16 +784,22 @@ def period_by_programme_name(question: str, catalogue: Sequence[DocRecord]) -> s
     return fits[0][1]
 
 
-def _without_programme_names(topic: str, catalogue: Sequence[DocRecord]) -> str:
+def _without_programme_names(topic: str, catalogue: Sequence[DocRecord], question: str = "") -> str:
     """The topic without the words naming a programme the documents' titles name ('trygghets- och
-    säkerhetsprogrammet' names the 2018–2021 version): what a follow-up carries over as its subject."""
+    säkerhetsprogrammet' names the 2018–2021 version): what a follow-up carries over as its subject.
+    Not when the topic's question names two programmes apart ('kopplingen mellan trygghetsprogrammet
+    och säkerhetsprogrammet'): they are then what it is about, not which version."""
     named = set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
 
     def names(w: str) -> bool:
         keys = _programme_keys(w)
         return (bool(keys) and keys <= named) or fold(w.lower()) + "program" in named
 
-    return " ".join(w for w in topic.split() if not names(w)) if named else topic
+    if not named:
+        return topic
+    if len({k for w in (question or topic).split() if names(w) for k in _programme_keys(w)}) >= 2:
+        return topic
+    return " ".join(w for w in topic.split() if not names(w))
 
 
 def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str = "") -> str:
@@ -897,7 +913,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
         req = analyse_one(rewritten, corpus)
         inherited = ["question", "topic"]
-        topic = _without_programme_names(previous.topic, corpus.documents())
+        topic = _without_programme_names(previous.topic, corpus.documents(), previous.question)
         if req.doc_ids and set(req.doc_ids) == set(previous.doc_ids):
             # another author of the same joint response ('och Stadsarkivet då?' after Kulturförvaltningen): its name is the focus
             known = list(corpus.facets().get("namnd", {}))
@@ -949,7 +965,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
                 or _asks_why(question)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
-            carried = _without_programme_names(previous.topic, catalogue)  # the version is carried apart
+            carried = _without_programme_names(previous.topic, catalogue, previous.question)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and req.namnder and "topic" in inherited and not topic_is_substantial(topic) \

@@ -4,6 +4,7 @@ in context, a phone/e-mail question is a catalogue question about one document."
 import pytest
 
 from assistant.analyse import analyse, question_type, question_verbs, resolve_period, topic_of
+from assistant.answer import answer
 
 PERIODS = ["2018-2021", "2020-2023", "2024-2027", "2028-2031"]
 
@@ -369,3 +370,26 @@ def test_two_letter_initials_with_a_colon_genitive_name_the_namnd_in_any_case(re
     lower-case 'hl' does not (two lower-case letters are too often something else)."""
     assert analyse("hl:s yttrande om det gamla programmet", real_retriever).namnder == ("Hägersten-Liljeholmens stadsdelsnämnd",)
     assert analyse("vad står det i hl om samverkan", real_retriever).namnder == ()
+
+
+def test_a_verbless_fragment_with_a_relative_clause_keeps_the_document(real_retriever):
+    """'nåt om unga vuxna som varken jobbar el studerar?' has no verb of its own (the verbs are the
+    relative clause's): a new topic in the same document, so Kyrkogårdsnämnden, which never writes of
+    it, is not answered for by Spånga-Tensta's text."""
+    history = ["vad tyckte kyrkogårdsförvaltningen om trygghetsprogrammet"]
+    req = analyse("nåt om unga vuxna som varken jobbar el studerar?", real_retriever, history)
+    assert req.namnder == ("Kyrkogårdsnämnden",) and "unga" in req.topic
+    ans = answer(real_retriever, "nåt om unga vuxna som varken jobbar el studerar?", history=history)
+    assert ans.abstained
+    # a question with a verb of its own is not such a fragment
+    assert analyse("vilka säger nåt om unga vuxna som varken jobbar el studerar?", real_retriever, history).namnder == ()
+
+
+def test_two_programmes_named_apart_are_the_topic_a_follow_up_carries(real_retriever):
+    """'kopplingen mellan trygghetsprogrammet och säkerhetsprogrammet': the programmes are the subject, so
+    'och spånga-tensta då?' asks Spånga-Tensta about that and gets its view on the split into two programmes."""
+    history = ["vad tycker kyrkogårdsnämnden om kopplingen mellan trygghetsprogrammet och säkerhetsprogrammet"]
+    req = analyse("och spånga-tensta då?", real_retriever, history)
+    assert req.namnder == ("Spånga-Tensta stadsdelsnämnd",) and "säkerhetsprogrammet" in req.topic
+    ans = answer(real_retriever, "och spånga-tensta då?", history=history)
+    assert not ans.abstained and "två separata program" in ans.text
