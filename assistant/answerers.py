@@ -1040,6 +1040,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
     revised = bool(taxonomy().revision.search(cue_text(req.question)))  # why/how it was revised: the next version says
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
+    if later and cue_regex("present_cues").search(cue_text(req.question)):
+        versions = [period] + periods[i + 1:]  # "… och hur är det idag?": the asked version and the newer ones
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
         versions = periods[::-1][:4]
     named = [p for p in periods[::-1] if p in periods_named(req.question)]

@@ -393,3 +393,14 @@ def test_two_programmes_named_apart_are_the_topic_a_follow_up_carries(real_retri
     assert req.namnder == ("Spånga-Tensta stadsdelsnämnd",) and "säkerhetsprogrammet" in req.topic
     ans = answer(real_retriever, "och spånga-tensta då?", history=history)
     assert not ans.abstained and "två separata program" in ans.text
+
+
+def test_a_past_version_set_against_today_reads_the_newer_versions(real_retriever):
+    """'… och hur är det idag?' (taxonomy.yaml `present_cues`): the change answer reads the asked old
+    version and every newer one, so the response to 2020-2023 that tells what became of the old
+    programme is quoted next to the old version's own text."""
+    q = "Var det gamla trygghets- och säkerhetsprogrammet också stadens brottsförebyggande program, och hur är det idag?"
+    ans = answer(real_retriever, q)
+    assert ans.request["type"] == "change" and ans.request["period"] == "2018-2021"
+    periods = {c.chunk.period for c in ans.citations}
+    assert "2018-2021" in periods and periods & {"2020-2023", "2024-2027"}
