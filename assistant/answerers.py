@@ -386,11 +386,43 @@ def _list_line(corpus: Corpus, rec: DocRecord, cites: _Cites, req: Request) -> s
             + (f" [{n}]" if n else " (uppgift från metadata; ej funnen i dokumentets text)"))
 
 
+_ASKED_YEAR = re.compile(r"(?<![\d/–-])((?:19|20)\d\d)(?![\d/]|\s*[–-]\s*(?:19|20)?\d\d)")
+
+
+def _asked_year(question: str) -> int | None:
+    """The one bare year a question names ('finns det något yttrande från 2017?'), not a programme
+    period ('2018-2021') nor a diarienummer ('KS 2019/1939')."""
+    years = {int(m.group(1)) for m in _ASKED_YEAR.finditer(question)}
+    return years.pop() if len(years) == 1 else None
+
+
+def _dated_line(corpus: Corpus, rec: DocRecord, year: int) -> tuple[Chunk, str] | None:
+    """A line of the document's first pages dating it in `year` (not the remiss's answer-by date)."""
+    rx = re.compile(rf"(?<!\d){year}-\d\d-\d\d|\b\d{{1,2}} (?:januari|februari|mars|april|maj|juni|juli|augusti|"
+                    rf"september|oktober|november|december) {year}\b", re.I)
+    passages = corpus.passages(rec.doc_id)
+    for chunk in passages[:3]:  # the title block's date line
+        for line in chunk.text.splitlines():
+            if rx.search(line) and not _DEADLINE.search(line) and len(line.split()) <= 12:
+                return chunk, line.strip()
+    for chunk in passages:  # else the first sentence dated in that year ('… förvaltningsgrupp 7 november 2017')
+        for a, b in sentence_spans(chunk.text):
+            sent = normalize_ws(chunk.text[a:b])
+            if rx.search(sent) and not _DEADLINE.search(sent) and not cut_at_end(chunk.text, a, b):
+                return chunk, sent
+    return None
+
+
 def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     q = cue_text(req.question)
     tax = taxonomy()
     field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
     docs = _of_kind(_scope(corpus, req), q)
+    year = _asked_year(req.question) if field == "list" and not req.period and not req.doc_ids else None
+    if year:  # "vilka dokument är från 2021?": the documents of that year
+        docs = [d for d in docs if (_when(d) or (0, ""))[0] == year]
+        if not docs:
+            return _abstain(req, f"Underlaget innehåller inga yttranden från {year}.")
     if not docs:
         what = f"om programmet {req.period.replace('-', '–')}" if req.period else "som matchar frågan"
         return _abstain(req, f"Underlaget innehåller inga yttranden {what}.")
@@ -410,7 +442,7 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
         return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
         lines = [_list_line(corpus, rec, cites, req) for rec in docs[:MAX_LIST_DOCS]]
-        scope = f" om programmet {req.period.replace('-', '–')}" if req.period else ""
+        scope = f" om programmet {req.period.replace('-', '–')}" if req.period else (f" år {year}" if year else "")
         head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
                 else f"En nämnd har yttrat sig{scope} i underlaget:")
         text = head + "\n\n" + "\n".join(lines)
@@ -470,6 +502,15 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
             chunk, quote, value = got
             n = cites.add(chunk, quote)
             lines.append(f"- {who}: sista svarsdag **{value}**" + (f" [{n}]" if n else ""))
+            continue
+        if field == "year":  # "vilket år skrev X sitt yttrande?": the catalogue's year, cited where a line dates it
+            when = _when(rec)
+            if when is None:
+                lines.append(f"- {who}: dokumentet anger inget år.")
+                continue
+            ev = _evidence(corpus, rec, [m.date, swedish_date(m.date)]) if m.date else _dated_line(corpus, rec, when[0])
+            n = cites.add(*ev) if ev else None
+            lines.append(f"- {who}: år **{when[0]}**" + (f" [{n}]" if n else " (från metadata)"))
             continue
         if field == "doctype":
             label = _DOC_TYPE_WORD.get(m.doc_type or "", "")

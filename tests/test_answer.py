@@ -395,3 +395,31 @@ def test_a_passage_opening_with_a_sentence_that_leans_back_completes_the_one_bef
                history=["vad tycker spanga tensta om ordningsvakter"])
     assert "vidareutvecklad samordning" in a.text
     assert all(c.chunk.doc_id.startswith("000_") for c in a.citations)
+
+
+@pytest.mark.parametrize("question, doc, year", [
+    ("vilket år skrev kyrkogårdsnämnden sitt yttrande?", "002_80d6bf5fc05df009", "2023"),
+    ("Från vilket år är Hägersten-Liljeholms yttrande?", "003_8cbd9df508089135", "2017"),
+])
+def test_the_year_of_a_document_is_a_catalogue_answer_cited_to_a_dated_line(real_retriever, question, doc, year):
+    """'vilket år …' asks for the year, not for a summary: the catalogue's year, cited to the document's
+    own line dating it in that year (the title block's date, else the first dated sentence, never the
+    remiss's answer-by date)."""
+    ans = answer(real_retriever, question)
+    assert ans.request["type"] == "catalogue" and not ans.abstained
+    assert f"**{year}**" in ans.text and [c.chunk.doc_id for c in ans.citations] == [doc]
+    assert year in ans.citations[0].quote and "senast" not in ans.citations[0].quote.lower()
+
+
+def test_the_documents_of_a_year_and_who_wrote_about_a_version(real_retriever):
+    """A bare year ('från 2017') lists that year's documents; a year without any is refused with the
+    year; 'vilken förvaltning skrev tjänsteutlåtandet om 2024-2027' lists that version's authors. A
+    question about a topic ('vilken nämnd skrev om ordningsvakter') is not a catalogue question."""
+    ans = answer(real_retriever, "finns det något yttrande från 2017?")
+    assert ans.request["type"] == "catalogue" and "Hägersten-Liljeholmens" in ans.text and "år 2017" in ans.text
+    assert {c.chunk.doc_id for c in ans.citations} == {"003_8cbd9df508089135"}
+    ans = answer(real_retriever, "finns det något yttrande från 2019?")
+    assert ans.abstained and "2019" in ans.warnings[0]
+    ans = answer(real_retriever, "vilken förvaltning skrev tjänsteutlåtandet om 2024-2027")
+    assert ans.request["type"] == "catalogue" and {c.chunk.doc_id for c in ans.citations} == {"002_80d6bf5fc05df009"}
+    assert answer(real_retriever, "vilken nämnd skrev om ordningsvakter").request["type"] == "topic"
