@@ -404,3 +404,17 @@ def test_a_past_version_set_against_today_reads_the_newer_versions(real_retrieve
     assert ans.request["type"] == "change" and ans.request["period"] == "2018-2021"
     periods = {c.chunk.period for c in ans.citations}
     assert "2018-2021" in periods and periods & {"2020-2023", "2024-2027"}
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("ge mig det viktigaste från EAV:s svar", "summary"),
+    ("vilka nämnder hade invändningar?", "stance"),  # an opinion asked of them, not a list of who responded
+    ("vilka nämnder hade synpunkter på programmet 2020-2023?", "catalogue"),
+    ("hur inleds yttrandena vanligtvis?", "phrasing"),
+    ("hur avslutas tjänsteutlåtandena?", "phrasing"),
+    ("vilket år skrev kyrkogårdsnämnden sitt yttrande?", "catalogue"),
+    ("vilket är kyrkogårdsnämndens viktigaste synpunkt", "topic"),  # folded 'är' is no 'år'
+    ("vem kan jag ringa om kulturnämndens svar", "catalogue"),
+])
+def test_question_types_of_everyday_phrasings(question, qtype):
+    assert question_type(question) == qtype
