@@ -88,6 +88,7 @@ class Taxonomy:
     following: frozenset[str] = frozenset()  # "nästa version": the version after the one in context
     outcomes: tuple = ()  # ((cue regex, evidence regex),): "vad visade utvärderingen?" needs a stated outcome
     details: tuple = ()  # ((taxonomy key, cue regex, evidence regex, what is missing in words), ...): the kinds above
+    improvements: tuple = ()  # ((cue regex, evidence regex),): "vad vill de ska bli bättre?" wants a stated need
 
     @property
     def versions(self) -> frozenset[str]:
@@ -159,7 +160,8 @@ def taxonomy() -> Taxonomy:
                     frozenset(data.get("oldest_words") or ()),
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
                     tuple((c, e) for k, c, e, _ in details if k != "outcomes"), frozenset(refs.get("next") or ()),
-                    tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details)
+                    tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details,
+                    _kind(data.get("improvements")))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -849,14 +851,12 @@ def catalogue_words(corpus: Corpus, fields: Sequence[str] = ("title", "namnd", "
                      for w in words(getattr(rec.meta, f, "") or ""))
 
 
-def _in_text(corpus: Corpus) -> Callable[[str], bool]:
-    """Does a word (a stem of it) occur in the corpus's passages?"""
+def in_corpus(corpus: Corpus, word: str) -> bool:
+    """Does the word (a stem of it) occur in the corpus's passages? A word without content terms does."""
     from index.textnorm import analyze
 
-    def check(word: str) -> bool:
-        terms = analyze(word)
-        return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
-    return check
+    terms = analyze(word)
+    return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
 
 
 def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
@@ -869,7 +869,7 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     qw = _qwords(named.lower())
     if not qw or len(qw) > 8 or not previous.question:
         return ""
-    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus), _in_text(corpus))
+    unknown = "" if mentioned_namnder(named, known) else unknown_body(named, known, lambda: author_words(corpus), lambda w: in_corpus(corpus, w))
     tax = taxonomy()
     versions = tax.versions
     period_words = set(_qwords(" ".join(m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named)))))
@@ -950,7 +950,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd=(_unknown_author(named, known, lambda: author_words(corpus)) if namnder  # 'vad svarade
-                                 else unknown_body(named, known, lambda: author_words(corpus), _in_text(corpus))),  # KS på X:s synpunkter?'
+                                 else unknown_body(named, known, lambda: author_words(corpus), lambda w: in_corpus(corpus, w))),  # KS på X:s synpunkter?'
                   unknown_period=unknown_period)
     scope = _followup_scope(question, topic, qtype) if previous is not None else ()
     if scope:

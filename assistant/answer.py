@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -150,14 +149,6 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
     return own + [s for s in ranked if id(s) not in moved] if own else ranked
 
 
-@lru_cache(maxsize=1)
-def _improvements() -> tuple:
-    """taxonomy.yaml `improvements`: ((cue regex, evidence regex),) of a question on what should be better."""
-    from .analyse import _kind, taxonomy_data
-
-    return _kind(taxonomy_data().get("improvements"))
-
-
 def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …"),
     an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
@@ -168,7 +159,7 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
 
     q = fold(question.lower())
     tax = taxonomy()
-    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples, *_improvements()) if cue.search(q)]
+    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples, *tax.improvements) if cue.search(q)]
     laws = [ev for cue, ev in tax.laws if cue.search(q)]  # a statute reference answers "vilken lag" by itself
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
@@ -239,8 +230,6 @@ def head_words(question: str) -> list[str]:
     på offentliga platser?'): the run of content words right after the first topic preposition
     (taxonomy.yaml `topic_prepositions`), up to the next function word; a body's short form ('sdn:s',
     'EAV') is no part of it, and a clause after the preposition ('om att programmet …') has none."""
-    from index.textnorm import STOPWORDS_SV
-
     from .analyse import expand_body_abbreviations, taxonomy, taxonomy_words
 
     preps = taxonomy_words("topic_prepositions")
@@ -265,18 +254,15 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
     """The words of the question's head noun phrase (`head_words`) that occur nowhere in the corpus, by
     `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
     head answerable."""
+    from .analyse import in_corpus
+
     out: list[str] = []
     for w in head_words(question):
         fw = fold(w.lower())
         genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
-        if not any(_in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
+        if not any(in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
             out.append(w)
     return out
-
-
-def _in_corpus(corpus: Corpus, word: str) -> bool:
-    terms = analyze(word)
-    return not terms or any(corpus.term_stats(terms).df.get(t) for t in terms)
 
 
 def _known_compound(corpus: Corpus, word: str) -> bool:

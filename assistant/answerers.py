@@ -295,6 +295,7 @@ MAX_FIELD_SENTENCE = 400  # a field quoted from a longer sentence shows its line
 _DOC_TYPE_WORD = {"yttrande": "Yttrande", "tjänsteutlåtande": "Tjänsteutlåtande", "tjansteutlatande": "Tjänsteutlåtande",
                   "program": "Program", "protokoll": "Protokoll"}
 _DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4})"
+_DATE_RX = re.compile(r"(?<!\d)" + _DATE + r"(?!\d)", re.I)
 _DEADLINE = re.compile(r"(?:remisstid(?:en)?(?: löper ut| går ut)?|(?:svar|yttrande|svara)\w* senast(?: den)?|senast den)"
                        r"[ \t:]*(?:den[ \t]+)?" + _DATE, re.I)
 
@@ -397,18 +398,22 @@ def _asked_year(question: str) -> int | None:
 
 
 def _dated_line(corpus: Corpus, rec: DocRecord, year: int) -> tuple[Chunk, str] | None:
-    """A line of the document's first pages dating it in `year` (not the remiss's answer-by date)."""
-    rx = re.compile(rf"(?<!\d){year}-\d\d-\d\d|\b\d{{1,2}} (?:januari|februari|mars|april|maj|juni|juli|augusti|"
-                    rf"september|oktober|november|december) {year}\b", re.I)
+    """A line of the document's first pages dating it in `year`, else its first sentence dated in that
+    year; never the remiss's answer-by date."""
+
+    def dated(text: str) -> bool:
+        return any(str(year) in (m.group(1)[:4], m.group(1)[-4:]) for m in _DATE_RX.finditer(text)) \
+            and not _DEADLINE.search(text)
+
     passages = corpus.passages(rec.doc_id)
     for chunk in passages[:3]:  # the title block's date line
         for line in chunk.text.splitlines():
-            if rx.search(line) and not _DEADLINE.search(line) and len(line.split()) <= 12:
+            if dated(line) and len(line.split()) <= 12:
                 return chunk, line.strip()
     for chunk in passages:  # else the first sentence dated in that year ('… förvaltningsgrupp 7 november 2017')
         for a, b in sentence_spans(chunk.text):
             sent = normalize_ws(chunk.text[a:b])
-            if rx.search(sent) and not _DEADLINE.search(sent) and not cut_at_end(chunk.text, a, b):
+            if dated(sent) and not cut_at_end(chunk.text, a, b):
                 return chunk, sent
     return None
 

@@ -40,8 +40,8 @@ LEX_WEIGHT = 0.6
 DENSE_WEIGHT = 0.4
 Z_FULL = 5.0
 MIN_SENTENCE_WORDS = 4  # headings ('Samverkan') are not evidence
-MAX_UNIT_CHARS = 500
-COMPOUND_MIN = 8  # a topic term this long may be a compound whose parts a sentence names apart  # a sentence with the one leaning back on it ("Detta är kommunstyrelsens ansvar.")
+MAX_UNIT_CHARS = 500  # a sentence with the one leaning back on it ("Detta är kommunstyrelsens ansvar.")
+COMPOUND_MIN = 8  # a topic term this long may be a compound whose parts a sentence names apart
 
 
 def leans_back(sentence: str) -> bool:
