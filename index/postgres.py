@@ -17,7 +17,12 @@ Schema (tables prefixed `yttra_`, created by the first writer):
                     check asks for one document by hash: `find_content`);
 - `yttra_passages`  every `Chunk` field, the embed key, the vector (HNSW index,
                     inner product on normalised vectors = cosine) and the
-                    lexical length;
+                    lexical length; a passage written since the last merge has
+                    no vector here (NULL: not in the graph) but in
+- `yttra_pending`   (passage, vector) of the passages not yet in the HNSW graph,
+                    searched exactly beside it; a writer moves them into the
+                    graph in bounded batches once MERGE_AT have gathered (see
+                    Writes);
 - `yttra_postings`  (term, passage, tf, length) of the BM25 tokens: the same
                     `lexical_tokens` the embedded store indexes, scored with the
                     same Lucene BM25 in SQL from live statistics, so lexical
@@ -36,6 +41,17 @@ lock, touching only that document's rows (and the vocabulary/statistics
 counters), so cost follows the document and several processes or hosts can
 write safely; a crash loses nothing committed and leaves nothing half-written.
 Reads see committed snapshots and never block writers.
+
+A new passage's vector does not go into the HNSW graph at once: inserting it
+there costs a graph search per passage that grows with the graph (at a
+million passages it was most of the cost of adding one small document). It
+goes to `yttra_pending`, which every dense search scans exactly (at most a
+few thousand rows: a few ms) and merges with the graph's hits. When MERGE_AT
+passages are pending, the writer that noticed moves them into the graph after
+its own commit, MERGE_BATCH per transaction (so another writer waits for one
+batch at most): every passage enters the graph once, as before, and a
+document's own write no longer pays for it (the embedded store's segments
+and merges do the same).
 """
 
 from __future__ import annotations
@@ -58,7 +74,8 @@ from .store import IndexLockTimeout, IndexMismatchError, IndexNotFoundError, Ind
 from .textnorm import fold, lexical_tokens, words
 from .types import Chunk, Hit, IngestReport
 
-SCHEMA_VERSION = 3  # 2: yttra_documents.text_sha256 and the content indexes; 3: yttra_meta.n_documents
+SCHEMA_VERSION = 4  # 2: yttra_documents.text_sha256 and the content indexes; 3: yttra_meta.n_documents;
+# 4: yttra_pending (vectors not yet in the HNSW graph)
 # (an index of an older version is migrated in place: _MIGRATIONS)
 LEXICAL = ("bm25", "fts")  # BM25 over lexical_tokens (default) | Swedish full-text search (for comparison)
 DEFAULT_LEXICAL = "bm25"
@@ -66,6 +83,8 @@ MAX_QUERY_CHARS = 2000
 BM25_K1, BM25_B = 1.2, 0.75  # the embedded store's (bm25s, Lucene variant)
 EXACT_BELOW = 2_000  # exact dense search up to this many passages (~3 ms); HNSW above (10k exact: ~50 ms)
 EF_SEARCH = 400  # hnsw.ef_search (at least the candidates asked for; pgvector's maximum is 1000)
+MERGE_AT = 2_000  # pending passages (searched exactly: ~3 ms) that start a merge into the HNSW graph
+MERGE_BATCH = 250  # passages moved into the graph per transaction (another writer waits for one batch at most)
 MAX_SCAN_TUPLES = 50_000  # iterative HNSW scan budget under a filter before falling back to exact
 # BM25 scores every posting of the query's terms exactly while they number at most this many (the
 # real corpus: a few thousand per question, so results equal bm25s's). Above it only the postings of
@@ -82,12 +101,14 @@ _BM25_SUM = "sum(w.w * o.tf / (o.tf + %s + %s * o.dl))"  # Lucene BM25 of the po
 _CHUNK_COLS = ("chunk_id", "doc_id", "source", "text", "original", "start_char", "end_char", "page", "page_end",
                "section", "title", "namnd", "doc_type", "period", "year", "date", "dnr")
 _FIELD_OF = {"chunk_id": "id", "start_char": "start", "end_char": "end"}
-_TABLES = ("yttra_postings", "yttra_terms", "yttra_vocab", "yttra_passages", "yttra_documents", "yttra_meta")
+_TABLES = ("yttra_pending", "yttra_postings", "yttra_terms", "yttra_vocab", "yttra_passages", "yttra_documents", "yttra_meta")
 
 
 _CONTENT_INDEXES = ("CREATE INDEX IF NOT EXISTS yttra_documents_sha ON yttra_documents (sha256)",
                     "CREATE INDEX IF NOT EXISTS yttra_documents_text ON yttra_documents (text_sha256)")
 _CONTENT_KEYS = (("sha256", "sha256"), ("text", "text_sha256"))  # (why, column) of a content match
+_PENDING = ("yttra_pending (pid bigint PRIMARY KEY REFERENCES yttra_passages ON DELETE CASCADE, "
+            "embedding vector NOT NULL)")
 # schema version -> statements that bring an index of that version to the next one (in the writers' lock)
 _MIGRATIONS = {
     1: ("ALTER TABLE yttra_documents ADD COLUMN IF NOT EXISTS text_sha256 text NOT NULL DEFAULT ''",
@@ -96,6 +117,8 @@ _MIGRATIONS = {
         *_CONTENT_INDEXES),
     2: ("ALTER TABLE yttra_meta ADD COLUMN IF NOT EXISTS n_documents bigint NOT NULL DEFAULT 0",
         "UPDATE yttra_meta SET n_documents = (SELECT count(*) FROM yttra_documents)"),
+    3: ("ALTER TABLE yttra_passages ALTER COLUMN embedding DROP NOT NULL",  # a catalogue change: no rewrite
+        "CREATE TABLE IF NOT EXISTS " + _PENDING),
 }
 
 
@@ -116,7 +139,7 @@ def _schema_sql(dim: int) -> list[str]:
         "text text NOT NULL, original text NOT NULL, start_char int NOT NULL, end_char int NOT NULL, page int NOT NULL, "
         "page_end int NOT NULL, section text NOT NULL, title text NOT NULL, namnd text NOT NULL, doc_type text NOT NULL, "
         "period text NOT NULL, year int, date text NOT NULL, dnr text NOT NULL, embed_key text NOT NULL, "
-        f"embedding vector({dim}) NOT NULL, dl int NOT NULL, sample_key int NOT NULL, fts tsvector)",
+        f"embedding vector({dim}), dl int NOT NULL, sample_key int NOT NULL, fts tsvector)",
         "CREATE INDEX yttra_passages_doc ON yttra_passages (doc_id, ord)",
         "CREATE INDEX yttra_passages_namnd ON yttra_passages (namnd)",
         "CREATE INDEX yttra_passages_doc_type ON yttra_passages (doc_type)",
@@ -125,6 +148,7 @@ def _schema_sql(dim: int) -> list[str]:
         "CREATE INDEX yttra_passages_section ON yttra_passages (section)",
         "CREATE INDEX yttra_passages_sample ON yttra_passages (sample_key)",
         "CREATE INDEX yttra_passages_hnsw ON yttra_passages USING hnsw (embedding vector_ip_ops)",
+        "CREATE TABLE " + _PENDING,
         "CREATE TABLE yttra_postings (term text NOT NULL, pid bigint NOT NULL, tf int NOT NULL, dl int NOT NULL, "
         "PRIMARY KEY (term, pid) INCLUDE (tf, dl))",
         "CREATE INDEX yttra_postings_pid ON yttra_postings (pid)",
@@ -352,8 +376,10 @@ class PgCorpus:
         return [Hit(chunks[p], float(score), r, d_rank.get(p), b_rank.get(p)) for r, (p, score) in enumerate(top, 1)]
 
     def _dense(self, conn, qvec: np.ndarray, n: int, where: str, params: list, meta: dict) -> list[tuple[int, float]]:
+        """The n passages nearest the query: the HNSW graph's and the pending passages' (exact), merged."""
+        cond = "p.embedding IS NOT NULL" + (f" AND {where}" if where else "")
         sql = ("SELECT p.pid, p.doc_id, p.ord, -(p.embedding <#> %s) AS score FROM yttra_passages p"
-               + (f" WHERE {where}" if where else "") + " ORDER BY p.embedding <#> %s LIMIT %s")
+               f" WHERE {cond} ORDER BY p.embedding <#> %s LIMIT %s")
         args = [qvec, *params, qvec, n]
         exact = meta["n_passages"] <= EXACT_BELOW
         conn.execute("SET LOCAL hnsw.ef_search = %s" % int(min(1000, max(EF_SEARCH, n))))
@@ -365,15 +391,19 @@ class PgCorpus:
         rows = conn.execute(sql, args).fetchall()
         if not exact and where and len(rows) < n:
             # a selective filter the HNSW scan could not fill: the filtered rows are few, search them exactly
-            total = conn.execute(f"SELECT count(*) FROM yttra_passages p WHERE {where}", params).fetchone()[0]
+            total = conn.execute(f"SELECT count(*) FROM yttra_passages p WHERE {cond}", params).fetchone()[0]
             if len(rows) < min(n, total):
                 conn.execute("SET LOCAL enable_indexscan = off")
                 rows = conn.execute(sql, args).fetchall()
             conn.execute("RESET enable_indexscan")
         if exact:
             conn.execute("RESET enable_indexscan")
+        rows += conn.execute(  # the passages not yet in the graph (at most a few thousand): exactly
+            "SELECT p.pid, p.doc_id, p.ord, -(d.embedding <#> %s) AS score FROM yttra_pending d "
+            "JOIN yttra_passages p USING (pid)" + (f" WHERE {where}" if where else "")
+            + " ORDER BY d.embedding <#> %s LIMIT %s", [qvec, *params, qvec, n]).fetchall()
         rows.sort(key=lambda r: (-r[3], r[1], r[2]))
-        return [(pid, float(score)) for pid, _, _, score in rows]
+        return [(pid, float(score)) for pid, _, _, score in rows[:n]]
 
     def _lexical_ranking(self, conn, query: str, n: int, where: str, params: list,
                          meta: dict) -> list[tuple[int, float]]:
@@ -456,7 +486,8 @@ class PgCorpus:
             return out
         conn = self._conn()
         self._meta(conn)
-        rows = conn.execute("SELECT chunk_id, -(embedding <#> %s) FROM yttra_passages WHERE chunk_id = ANY(%s)",
+        rows = conn.execute("SELECT p.chunk_id, -(coalesce(p.embedding, d.embedding) <#> %s) FROM yttra_passages p "
+                            "LEFT JOIN yttra_pending d USING (pid) WHERE p.chunk_id = ANY(%s)",
                             [np.asarray(qvec, dtype=np.float32), list(chunk_ids)]).fetchall()
         cos = dict(rows)
         for i, cid in enumerate(chunk_ids):
@@ -468,8 +499,9 @@ class PgCorpus:
         meta = self._meta(conn)
         if not meta["n_passages"]:
             return 0.0, 0.0
-        src = ("yttra_passages" if meta["n_passages"] <= SIMILARITY_SAMPLE else
-               f"(SELECT embedding FROM yttra_passages ORDER BY sample_key LIMIT {SIMILARITY_SAMPLE}) s")
+        vec = "SELECT coalesce(p.embedding, d.embedding) AS embedding FROM yttra_passages p LEFT JOIN yttra_pending d USING (pid)"
+        src = (f"({vec}) s" if meta["n_passages"] <= SIMILARITY_SAMPLE else
+               f"({vec} ORDER BY p.sample_key LIMIT {SIMILARITY_SAMPLE}) s")
         mean, std, n = conn.execute(f"SELECT avg(c), stddev_pop(c), count(*) FROM (SELECT -(embedding <#> %s) AS c "
                                     f"FROM {src}) x", [np.asarray(qvec, dtype=np.float32)]).fetchone()
         return float(mean or 0.0), float(std or 0.0) if n > 1 else 0.0
@@ -657,8 +689,11 @@ class PgCorpus:
         conn.execute("WITH d AS (DELETE FROM yttra_documents WHERE doc_id = %s RETURNING 1) "
                      "UPDATE yttra_meta SET n_documents = n_documents - (SELECT count(*) FROM d)", [doc_id])
 
-    def _write_document(self, doc_id: str, chunks: list[Chunk], record: dict, report: IngestReport) -> None:
-        """Replace one document's rows in one transaction."""
+    def _write_document(self, doc_id: str, chunks: list[Chunk], record: dict, report: IngestReport, *,
+                        to_graph: bool = False) -> None:
+        """Replace one document's rows in one transaction. Its vectors go to yttra_pending
+        (merged into the HNSW graph later: merge_pending), or with `to_graph` straight into
+        yttra_passages (a bulk load that builds the graph afterwards)."""
         from .pipeline import embed_key, passage_text
 
         s = self.settings
@@ -683,8 +718,12 @@ class PgCorpus:
                 cols = ("pid", "ord", *_CHUNK_COLS, "embed_key", "embedding", "dl", "sample_key")
                 with conn.cursor().copy(f"COPY yttra_passages ({', '.join(cols)}) FROM STDIN") as cp:
                     for i, (pid, c, key, toks) in enumerate(zip(pids, chunks, keys, tokens)):
-                        cp.write_row((pid, i, *_chunk_values(c), key, _vec_literal(vecs[key]), max(1, len(toks)),
-                                      zlib.crc32(c.id.encode()) & 0x7FFFFFFF))
+                        cp.write_row((pid, i, *_chunk_values(c), key, _vec_literal(vecs[key]) if to_graph else None,
+                                      max(1, len(toks)), zlib.crc32(c.id.encode()) & 0x7FFFFFFF))
+                if not to_graph:
+                    with conn.cursor().copy("COPY yttra_pending (pid, embedding) FROM STDIN") as cp:
+                        for pid, key in zip(pids, keys):
+                            cp.write_row((pid, _vec_literal(vecs[key])))
                 if fts:
                     conn.execute("UPDATE yttra_passages p SET fts = to_tsvector('swedish', x.t) FROM "
                                  "unnest(%s::bigint[], %s::text[]) AS x(pid, t) WHERE p.pid = x.pid",
@@ -707,6 +746,35 @@ class PgCorpus:
                 conn.execute("UPDATE yttra_meta SET n_passages = n_passages + %s, total_len = total_len + %s",
                              [len(chunks), sum(max(1, len(t)) for t in tokens)])
             conn.execute("UPDATE yttra_meta SET generation = generation + 1, n_documents = n_documents + 1")
+
+    def n_pending(self) -> int:
+        """Passages whose vectors are not yet in the HNSW graph (searched exactly until merged)."""
+        try:
+            self._meta()
+        except IndexNotFoundError:
+            return 0
+        return int(self._conn().execute("SELECT count(*) FROM yttra_pending").fetchone()[0])
+
+    def merge_pending(self, *, at: int | None = None, batch: int | None = None) -> int:
+        """Move the pending vectors into the HNSW graph once at least `at` (MERGE_AT) are
+        pending, `batch` (MERGE_BATCH) per transaction under the writers' lock, oldest first;
+        returns how many moved. A crash between batches leaves the rest pending (still
+        searched); nothing a search sees changes but the path to the vector."""
+        at = MERGE_AT if at is None else at
+        batch = MERGE_BATCH if batch is None else batch
+        if self.n_pending() < max(1, at):
+            return 0
+        conn, moved = self._conn(), 0
+        while True:
+            with conn.transaction():
+                self._lock(conn)
+                n = conn.execute(
+                    "WITH m AS (DELETE FROM yttra_pending WHERE pid IN (SELECT pid FROM yttra_pending ORDER BY pid "
+                    "LIMIT %s) RETURNING pid, embedding), u AS (UPDATE yttra_passages p SET embedding = m.embedding "
+                    "FROM m WHERE p.pid = m.pid RETURNING 1) SELECT count(*) FROM u", [batch]).fetchone()[0]
+            moved += n
+            if n < batch:
+                return moved
 
     def _known(self, doc_ids: Sequence[str] | None = None) -> dict[str, tuple[str, str, int, dict]]:
         """doc_id -> (sha256, signature, n_chunks, record) of what the index holds (of `doc_ids`, or all)."""
@@ -734,6 +802,7 @@ class PgCorpus:
         self._check_writer()  # creates the schema, or raises on another model before any work
         known = self._known([Path(f).stem for f in files])
         dups = Duplicates(self, report, known)  # asks this index by hash: one lookup per changed file
+        written = 0  # passages written since the last look at the pending vectors
         for path in tqdm(files, desc="Indexerar / indexing", unit="doc", disable=not progress, leave=False):
             path = Path(path)
             doc_id = path.stem
@@ -761,6 +830,10 @@ class PgCorpus:
                 rec["signature"] = sig
                 self._write_document(doc_id, chunks, rec, report)
                 dups.put(doc_id, sha, rec["text_sha256"])
+                written += len(chunks)
+                if written >= MERGE_AT:  # a long ingest keeps the exactly searched rows few
+                    self.merge_pending()
+                    written = 0
             guessed = (rec.get("meta") or {}).get("guessed") or []
             if guessed:
                 report.guessed.append((doc_id, list(guessed)))
@@ -837,6 +910,8 @@ class PgCorpus:
             self._check_writer()  # an empty sync still creates the (empty) index and checks the model
         # and the older versions of files that now repeat another document
         report.removed = self.delete(report.removed).removed if report.removed else []
+        if files:
+            self.merge_pending()  # after the documents' own commits, when MERGE_AT have gathered
         return self._finish(report, t0)
 
 

@@ -65,6 +65,9 @@ def _consistent(dsn: str) -> None:
     for (text,) in _rows(dsn, "SELECT text FROM yttra_passages"):
         df.update({fold(w) for w in words(text)})
     assert dict(_rows(dsn, "SELECT word, df FROM yttra_vocab")) == dict(df)
+    # every passage has its vector in exactly one place: the HNSW graph's column or the pending table
+    assert _rows(dsn, "SELECT count(*) FROM yttra_passages p LEFT JOIN yttra_pending d USING (pid) "
+                      "WHERE (p.embedding IS NULL) = (d.pid IS NULL)") == [(0,)]
     docs = dict(_rows(dsn, "SELECT doc_id, n_chunks FROM yttra_documents"))
     per_doc = dict(_rows(dsn, "SELECT doc_id, count(*) FROM yttra_passages GROUP BY doc_id"))
     assert {d: n for d, n in docs.items() if n} == per_doc
@@ -285,7 +288,7 @@ def test_a_schema_1_index_is_migrated_in_place(pg_settings, tmp_path):
     fresh = _hash_corpus(pg_settings)
     (text,), = _rows(dsn, "SELECT record->>'text_sha256' FROM yttra_documents WHERE doc_id = 'b_kyrk'")
     assert fresh.find_content("", text) == ("b_kyrk", "text")  # migrated on first use
-    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 3
+    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 4
     assert _rows(dsn, "SELECT count(*) FROM yttra_documents WHERE text_sha256 = record->>'text_sha256'") == [(2,)]
     assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
     resaved = tmp_path / "kyrk_export.txt"
@@ -308,7 +311,7 @@ def test_a_schema_2_index_is_migrated_to_a_kept_document_count(pg_settings, tmp_
     passages = _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid")
     fresh = _hash_corpus(pg_settings)
     assert len(fresh.documents()) == 2  # migrated on first use
-    assert _rows(dsn, "SELECT schema_version, n_documents FROM yttra_meta") == [(3, 2)]
+    assert _rows(dsn, "SELECT schema_version, n_documents FROM yttra_meta") == [(4, 2)]
     assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
     new = tmp_path / "ny_remiss.txt"
     new.write_text("Yttrande om trygghet i parker och belysning längs gångvägar.\n", encoding="utf-8")
@@ -318,6 +321,80 @@ def test_a_schema_2_index_is_migrated_to_a_kept_document_count(pg_settings, tmp_
     rep = fresh.delete(["ny_remiss"])
     assert rep.removed == ["ny_remiss"] and rep.documents == 2
     assert fresh.delete(["ny_remiss"]).documents == 2  # deleting what is not there changes no count
+    _consistent(dsn)
+
+
+def test_a_schema_3_index_is_migrated_to_pending_vectors(pg_settings, tmp_path):
+    """An index whose vectors are all in the graph (schema version 3, embedding NOT NULL, no
+    yttra_pending): the first reader or writer allows passages outside the graph and adds the
+    pending table; nothing is rebuilt, the graph is kept, and the next write goes pending."""
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    dsn = corpus._dsn
+    corpus.close()
+    for sql in ("UPDATE yttra_passages p SET embedding = d.embedding FROM yttra_pending d WHERE p.pid = d.pid",
+                "DROP TABLE yttra_pending", "ALTER TABLE yttra_passages ALTER COLUMN embedding SET NOT NULL",
+                "UPDATE yttra_meta SET schema_version = 3"):
+        _exec(dsn, sql)
+    passages = _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid")
+    fresh = _hash_corpus(pg_settings)
+    hits = fresh.search("belysning", k=3, mode="dense")  # migrated on first use
+    assert hits and _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(4,)]
+    assert _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid") == passages
+    new = tmp_path / "ny_remiss.txt"
+    new.write_text("Yttrande om belysning längs gångvägar i parker.\n", encoding="utf-8")
+    assert fresh.sync([new], progress=False).ok
+    assert fresh.n_pending() == len(fresh.passages("ny_remiss")) > 0
+    assert fresh.search("belysning längs gångvägar i parker", k=1, mode="dense")[0].chunk.doc_id == "ny_remiss"
+    _consistent(dsn)
+
+
+def test_new_passages_are_searched_pending_and_merged_into_the_graph(pg_settings, tmp_path, monkeypatch):
+    """A write puts its vectors in yttra_pending (not the HNSW graph); dense search finds them
+    there, exactly, beside the graph's hits; merge_pending moves them into the graph in batches
+    once MERGE_AT have gathered, and the ranking and scores stay what they were."""
+    import index.postgres as pg
+
+    corpus = _hash_corpus(pg_settings)
+    dsn = corpus._dsn
+    assert corpus.sync(progress=False).ok
+    n = len(corpus)
+    assert corpus.n_pending() == n < pg.MERGE_AT  # nothing in the graph yet
+    assert _rows(dsn, "SELECT count(*) FROM yttra_passages WHERE embedding IS NOT NULL") == [(0,)]
+    queries = ("belysning i parker", "ordningsvakter", "begravningsplatser och trygghet")
+    before = {q: [(h.chunk.id, round(h.score, 5)) for h in corpus.search(q, k=n, mode="dense")] for q in queries}
+    assert all(len(v) == n for v in before.values())
+    assert corpus.merge_pending() == 0  # below MERGE_AT: nothing moves
+    assert corpus.merge_pending(at=n, batch=3) == n  # all of them, three per transaction
+    assert corpus.n_pending() == 0
+    assert _rows(dsn, "SELECT count(*) FROM yttra_passages WHERE embedding IS NULL") == [(0,)]
+    _consistent(dsn)
+    for q in queries:
+        assert [(h.chunk.id, round(h.score, 5)) for h in corpus.search(q, k=n, mode="dense")] == before[q]
+    # the graph's hits and the pending passages together, on the HNSW path, under a filter too
+    monkeypatch.setattr(pg, "EXACT_BELOW", 0)
+    new = tmp_path / "ny_remiss.txt"
+    new.write_text("Yttrande från Kyrkogårdsnämnden om belysning längs gångvägar vid begravningsplatser.\n",
+                   encoding="utf-8")
+    assert corpus.sync([new], progress=False).ok
+    k_new = len(corpus.passages("ny_remiss"))
+    assert corpus.n_pending() == k_new
+    q = "belysning längs gångvägar vid begravningsplatser"
+    hits = corpus.search(q, k=n + k_new, mode="dense")
+    assert len(hits) == n + k_new and hits[0].chunk.doc_id == "ny_remiss"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    both = corpus.search("belysning", k=50, mode="hybrid", filters={"doc_id": ["ny_remiss", "b_kyrk"]})
+    assert {h.chunk.doc_id for h in both} == {"ny_remiss", "b_kyrk"}
+    sims = corpus.similarity(corpus.embed_query(q), [h.chunk.id for h in hits])
+    assert np.allclose(sims, [h.score for h in hits], atol=1e-5)  # a pending passage has its vector too
+    # a sync that brings MERGE_AT passages merges them after its commits
+    monkeypatch.setattr(pg, "MERGE_AT", k_new + 1)
+    other = tmp_path / "annan_remiss.txt"
+    other.write_text("Yttrande om trygghet i tunnelbanan och kameraövervakning.\n", encoding="utf-8")
+    assert corpus.sync([other], progress=False).ok
+    assert corpus.n_pending() == 0
+    _consistent(dsn)
+    assert corpus.delete(["ny_remiss", "annan_remiss"]).ok
     _consistent(dsn)
 
 

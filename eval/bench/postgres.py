@@ -250,7 +250,7 @@ def build(corpus, s, base: dict, emb: BenchEmbedder, n: int, max_s: float) -> di
     complete = True
     for doc_id, chunks, _keys, _toks, vecs, record, entry in synthetic_docs(s, base, n):
         emb.extra = dict(zip((passage_text(c, s.embed.context) for c in chunks), vecs))
-        corpus._write_document(doc_id, chunks, record, report)
+        corpus._write_document(doc_id, chunks, record, report, to_graph=True)  # a bulk load: straight into the graph
         entries[doc_id] = entry
         done += len(chunks)
         if len(entries) % 250 == 0:
