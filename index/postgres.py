@@ -83,6 +83,9 @@ MAX_QUERY_CHARS = 2000
 BM25_K1, BM25_B = 1.2, 0.75  # the embedded store's (bm25s, Lucene variant)
 EXACT_BELOW = 2_000  # exact dense search up to this many passages (~3 ms); HNSW above (10k exact: ~50 ms)
 EF_SEARCH = 400  # hnsw.ef_search (at least the candidates asked for; pgvector's maximum is 1000)
+# Above this many passages a hybrid search runs its dense and lexical halves at once, on two
+# connections in one exported snapshot (each takes tens of ms at a million passages; below, a few ms).
+PARALLEL_FROM = 2_000
 MERGE_AT = 2_000  # pending passages (searched exactly: ~3 ms) that start a merge into the HNSW graph
 MERGE_BATCH = 250  # passages moved into the graph per transaction (another writer waits for one batch at most)
 MAX_SCAN_TUPLES = 50_000  # iterative HNSW scan budget under a filter before falling back to exact
@@ -179,6 +182,7 @@ class PgCorpus:
         self._local = threading.local()
         self._cache_lock = threading.Lock()
         self._cache: dict = {"version": None}
+        self._pool_conns: list = []  # connections of the parallel-search threads (_pool)
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -202,6 +206,9 @@ class PgCorpus:
             raise IndexStoreError(f"cannot connect to PostgreSQL ({type(e).__name__}: "
                                   f"{' '.join(str(e).split())[:200]}); check YTTRA_STORE__POSTGRES_DSN") from e
         self._local.conn = conn
+        if threading.current_thread().name.startswith(_POOL_PREFIX):
+            with self._cache_lock:
+                self._pool_conns.append(conn)  # closed by close(), which another thread calls
         self._local.vector = False
         self._register_vector(conn)
         return conn
@@ -216,10 +223,15 @@ class PgCorpus:
             self._local.vector = True
 
     def close(self) -> None:
+        """Close this thread's connection and those the parallel-search threads opened."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        with self._cache_lock:
+            pool, self._pool_conns = self._pool_conns, []
+        for c in pool:
+            c.close()  # a pool thread that uses it again reconnects (_conn checks `closed`)
 
     def _meta(self, conn=None) -> dict:
         """The stamp and statistics row; raises IndexNotFoundError when there is no index."""
@@ -358,8 +370,16 @@ class PgCorpus:
             # parameters: with a filter that generic plan hashes the postings instead of the filtered
             # passages (year filter at 100k: 130 ms against 25 ms). Plan each search for its values.
             conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            lexical_job = None
+            if mode == "hybrid" and meta["n_passages"] > PARALLEL_FROM:
+                # the two halves at once, on two connections that see the same snapshot
+                snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+                lexical_job = _pool().submit(self._lexical_in_snapshot, snapshot, query, n, where, params, meta)
             dense = self._dense(conn, qvec, n, where, params, meta) if qvec is not None else []
-            lexical = self._lexical_ranking(conn, query, n, where, params, meta) if mode != "dense" else []
+            if lexical_job is not None:
+                lexical = lexical_job.result()
+            else:
+                lexical = self._lexical_ranking(conn, query, n, where, params, meta) if mode != "dense" else []
             d_rank = {p: r for r, (p, _) in enumerate(dense, 1)}
             b_rank = {p: r for r, (p, _) in enumerate(lexical, 1)}
             if mode == "dense":
@@ -404,6 +424,18 @@ class PgCorpus:
             + " ORDER BY d.embedding <#> %s LIMIT %s", [qvec, *params, qvec, n]).fetchall()
         rows.sort(key=lambda r: (-r[3], r[1], r[2]))
         return [(pid, float(score)) for pid, _, _, score in rows[:n]]
+
+    def _lexical_in_snapshot(self, snapshot: str, query: str, n: int, where: str, params: list,
+                             meta: dict) -> list[tuple[int, float]]:
+        """_lexical_ranking on this (pool) thread's own connection, in the snapshot `search` exported."""
+        from psycopg import sql as pgsql
+
+        conn = self._conn()
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
+            conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            return self._lexical_ranking(conn, query, n, where, params, meta)
 
     def _lexical_ranking(self, conn, query: str, n: int, where: str, params: list,
                          meta: dict) -> list[tuple[int, float]]:
@@ -916,6 +948,22 @@ class PgCorpus:
 
 
 # ---------------------------------------------------------------- helpers
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+_POOL_PREFIX = "yttra-pg-lexical"
+
+
+def _pool():
+    """Threads for the lexical half of parallel hybrid searches (each keeps its own connections)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix=_POOL_PREFIX)
+        return _POOL
+
 
 def _chunk(row: Sequence) -> Chunk:
     return Chunk(**{_FIELD_OF.get(col, col): v for col, v in zip(_CHUNK_COLS, row)})

@@ -470,6 +470,35 @@ def test_filtered_dense_search_fills_k_beyond_the_exact_threshold(pg_settings, m
     assert [h.chunk.id for h in exact] == [h.chunk.id for h in hits]
 
 
+def test_parallel_hybrid_search_equals_the_sequential_one(pg_settings, monkeypatch):
+    """Above PARALLEL_FROM a hybrid search runs its lexical half on a second connection in the
+    snapshot the first exported: the same hits, scores and ranks as one connection's search,
+    with and without a filter, and a write between searches is seen by both halves."""
+    import index.postgres as pg
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    cases = [("belysning i parker", None), ("ordningsvakter och trygghet", {"namnd": "kyrkogårds"}),
+             ("begravningsplatser", {"doc_id": ["a_sdn"]})]
+
+    def run(cases=cases):
+        return [[(h.chunk.doc_id, h.chunk.id, round(h.score, 6), h.dense_rank, h.bm25_rank)
+                 for h in corpus.search(q, k=8, mode="hybrid", filters=f)] for q, f in cases]
+
+    monkeypatch.setattr(pg, "PARALLEL_FROM", 10**9)
+    sequential = run()
+    monkeypatch.setattr(pg, "PARALLEL_FROM", 0)
+    assert run() == sequential and any(sequential)
+    corpus.delete(["a_sdn"])
+    after = run(cases[:2])
+    assert after[0] and all(h[0] != "a_sdn" for hits in after for h in hits)
+    monkeypatch.setattr(pg, "PARALLEL_FROM", 10**9)
+    assert run(cases[:2]) == after
+    assert corpus._pool_conns  # the lexical half ran on a pool thread's own connection
+    corpus.close()
+    assert not corpus._pool_conns
+
+
 _WRITER = textwrap.dedent("""
     import sys
     sys.path[:0] = [{tests!r}, {repo!r}]
