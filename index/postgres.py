@@ -458,14 +458,13 @@ class PgCorpus:
         if sum(df[t] for t in terms) > LEXICAL_POSTINGS_BUDGET:
             rows = self._capped_bm25(conn, terms, weight, df, norm, n, where, params)
         else:
-            sql = ("WITH s AS (SELECT o.pid, " + _BM25_SUM + " AS score "
+            sql = (_filtered(where) + "s AS (SELECT o.pid, " + _BM25_SUM + " AS score "
                    "FROM unnest(%s::text[], %s::float8[]) AS w(term, w) JOIN yttra_postings o USING (term) "
                    "GROUP BY o.pid), "
-                   "top AS (SELECT s.pid, s.score FROM s"
-                   + (f" JOIN yttra_passages p USING (pid) WHERE {where}" if where else "")
+                   "top AS (SELECT s.pid, s.score FROM s" + (" JOIN f USING (pid)" if where else "")
                    + " ORDER BY s.score DESC FETCH FIRST %s ROWS WITH TIES) "
                    "SELECT top.pid, p.doc_id, p.ord, top.score FROM top JOIN yttra_passages p USING (pid)")
-            rows = conn.execute(sql, [*norm, terms, weights, *params, n]).fetchall()
+            rows = conn.execute(sql, [*params, *norm, terms, weights, n]).fetchall()
         rows.sort(key=lambda r: (-np.float32(r[3]), r[1], r[2]))
         return [(pid, float(score)) for pid, _, _, score in rows[:n] if score > 0]
 
@@ -481,10 +480,10 @@ class PgCorpus:
             k += 1
         rare = order[:k]
         picked = conn.execute(
-            "SELECT o.pid FROM unnest(%s::text[], %s::float8[]) AS w(term, w) JOIN yttra_postings o USING (term)"
-            + (f" JOIN yttra_passages p USING (pid) WHERE {where}" if where else "")
-            + " GROUP BY o.pid ORDER BY " + _BM25_SUM + " DESC, o.pid LIMIT %s",
-            [rare, [weight[t] for t in rare], *params, *norm, max(LEXICAL_RESCORE, 4 * n)]).fetchall()
+            _filtered(where) + "x AS (SELECT o.pid FROM unnest(%s::text[], %s::float8[]) AS w(term, w) "
+            "JOIN yttra_postings o USING (term)" + (" JOIN f USING (pid)" if where else "")
+            + " GROUP BY o.pid ORDER BY " + _BM25_SUM + " DESC, o.pid LIMIT %s) SELECT pid FROM x",
+            [*params, rare, [weight[t] for t in rare], *norm, max(LEXICAL_RESCORE, 4 * n)]).fetchall()
         if not picked:
             return []
         sql = ("WITH s AS (SELECT o.pid, " + _BM25_SUM + " AS score "
@@ -963,6 +962,13 @@ def _pool():
 
             _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix=_POOL_PREFIX)
         return _POOL
+
+
+def _filtered(where: str) -> str:
+    """`WITH` and, under a filter, the CTE `f` of the passages it lets through: built once (from
+    the filter columns' indexes) and hash-joined with the query terms' postings, instead of one
+    passage lookup per posting (a year filter at 100k passages: 130 ms of 133)."""
+    return f"WITH f AS MATERIALIZED (SELECT p.pid FROM yttra_passages p WHERE {where}), " if where else "WITH "
 
 
 def _chunk(row: Sequence) -> Chunk:
