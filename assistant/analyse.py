@@ -973,7 +973,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             req = replace(req, qtype="stance")  # "varför då?" after X's view on a topic: X's stance and its grounds
             inherited.append("type")
         if req.qtype == "topic" and previous.qtype != "topic" and not topic_is_substantial(topic) \
+                and not (req.namnder and "namnder" not in inherited) \
                 and not any(cue.search(fold(question.lower())) for cue, _ in tax.laws):  # 'vilka andra fick remissen?'
+            # (a question naming its own nämnd, 'vad tyckte Kulturnämnden?', is asked of that nämnd: below)
             req = replace(req, qtype=previous.qtype)
             inherited.append("type")
         req = replace(req, followup=True, inherited=tuple(inherited))

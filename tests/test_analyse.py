@@ -77,6 +77,24 @@ def test_followups_carry_and_replace(new_corpus):
     assert r.namnder == ("Idrottsnämnden",) and "belysning" in r.topic
 
 
+def test_a_followup_naming_its_own_namnd_is_asked_of_it_not_of_the_previous_type(new_corpus):
+    """'Vad tyckte Idrottsnämnden?' after a list of respondents asks for that nämnd's view (a
+    summary), not for its line in the list."""
+    hist = ["Vilka nämnder svarade på programmet 2024-2027?"]
+    assert analyse(hist[0], new_corpus).qtype == "catalogue"
+    r = analyse("Vad tyckte Idrottsnämnden?", new_corpus, hist)
+    assert r.qtype == "summary" and r.namnder == ("Idrottsnämnden",)
+
+
+def test_more_examples_is_not_a_question_of_amount(new_corpus):
+    """'Finns det fler exempel?' asks to go on, not for a count the evidence must state."""
+    from assistant.answer import answer
+
+    hist = ["Vad tycker Skarpnäcks stadsdelsnämnd om belysningen i parkerna?"]
+    a = answer(new_corpus, "Finns det fler exempel?", history=hist)
+    assert not any("antal" in w for w in a.warnings), a.warnings
+
+
 def test_catalogue_and_summary_answers_on_unseen_corpus(new_corpus):
     from assistant.answer import answer
 
