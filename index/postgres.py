@@ -365,11 +365,7 @@ class PgCorpus:
             qvec = np.asarray(self.embedder.embed_queries([query])[0], dtype=np.float32)
         conn = self._conn()
         with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            # psycopg prepares a statement run 5 times, and PostgreSQL then may plan it once for any
-            # parameters: with a filter that generic plan hashes the postings instead of the filtered
-            # passages (year filter at 100k: 130 ms against 25 ms). Plan each search for its values.
-            conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            _begin_search(conn)
             lexical_job = None
             if mode == "hybrid" and meta["n_passages"] > PARALLEL_FROM:
                 # the two halves at once, on two connections that see the same snapshot
@@ -428,13 +424,9 @@ class PgCorpus:
     def _lexical_in_snapshot(self, snapshot: str, query: str, n: int, where: str, params: list,
                              meta: dict) -> list[tuple[int, float]]:
         """_lexical_ranking on this (pool) thread's own connection, in the snapshot `search` exported."""
-        from psycopg import sql as pgsql
-
         conn = self._conn()
         with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            conn.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
-            conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            _begin_search(conn, snapshot)
             return self._lexical_ranking(conn, query, n, where, params, meta)
 
     def _lexical_ranking(self, conn, query: str, n: int, where: str, params: list,
@@ -962,6 +954,19 @@ def _pool():
 
             _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix=_POOL_PREFIX)
         return _POOL
+
+
+def _begin_search(conn, snapshot: str | None = None) -> None:
+    """Start a search's read-only snapshot transaction (the exported `snapshot`, if given)."""
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    if snapshot:
+        from psycopg import sql as pgsql
+
+        conn.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
+    # psycopg prepares a statement run 5 times, and PostgreSQL then may plan it once for any
+    # parameters: with a filter that generic plan hashes the postings instead of the filtered
+    # passages (year filter at 100k: 130 ms against 25 ms). Plan each search for its values.
+    conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def _filtered(where: str) -> str:
