@@ -74,8 +74,9 @@ from .store import IndexLockTimeout, IndexMismatchError, IndexNotFoundError, Ind
 from .textnorm import fold, lexical_tokens, words
 from .types import Chunk, Hit, IngestReport
 
-SCHEMA_VERSION = 4  # 2: yttra_documents.text_sha256 and the content indexes; 3: yttra_meta.n_documents;
-# 4: yttra_pending (vectors not yet in the HNSW graph)
+SCHEMA_VERSION = 5  # 2: yttra_documents.text_sha256 and the content indexes; 3: yttra_meta.n_documents;
+# 4: yttra_pending (vectors not yet in the HNSW graph); 5: vectors stored in the row (STORAGE MAIN) and
+# filter indexes that carry the pid (index-only filter scans)
 # (an index of an older version is migrated in place: _MIGRATIONS)
 LEXICAL = ("bm25", "fts")  # BM25 over lexical_tokens (default) | Swedish full-text search (for comparison)
 DEFAULT_LEXICAL = "bm25"
@@ -89,6 +90,11 @@ PARALLEL_FROM = 2_000
 MERGE_AT = 2_000  # pending passages (searched exactly: ~3 ms) that start a merge into the HNSW graph
 MERGE_BATCH = 250  # passages moved into the graph per transaction (another writer waits for one batch at most)
 MAX_SCAN_TUPLES = 50_000  # iterative HNSW scan budget under a filter before falling back to exact
+# A filter that lets at most this many passages through is searched exactly, without trying the
+# graph first: a passage's vector lies in its row, so the scan costs ~0.6 us a passage (22k
+# passages of one nämnd at 1M: 13 ms), while the HNSW scan under a 1-in-40 filter far from the
+# query walked up to MAX_SCAN_TUPLES and then fell back to the exact scan anyway (p95 237 ms).
+EXACT_FILTERED_BELOW = 40_000
 # BM25 scores every posting of the query's terms exactly while they number at most this many (the
 # real corpus: a few thousand per question, so results equal bm25s's). Above it only the postings of
 # the highest-weighted (rarest) terms within this budget choose LEXICAL_RESCORE candidates, which are
@@ -109,6 +115,12 @@ _TABLES = ("yttra_pending", "yttra_postings", "yttra_terms", "yttra_vocab", "ytt
 
 _CONTENT_INDEXES = ("CREATE INDEX IF NOT EXISTS yttra_documents_sha ON yttra_documents (sha256)",
                     "CREATE INDEX IF NOT EXISTS yttra_documents_text ON yttra_documents (text_sha256)")
+# The passage columns a filter selects on. Their indexes carry the pid, so the passages a filter lets
+# through are read from the index alone (the filtered BM25's CTE: a year filter's 91k passages at 1M
+# read 18k heap pages, 77 ms of 115).
+_FILTER_COLUMNS = ("namnd", "doc_type", "period", "year", "section")
+_FILTER_INDEXES = tuple(f"CREATE INDEX IF NOT EXISTS yttra_passages_by_{c} ON yttra_passages ({c}) INCLUDE (pid)"
+                        for c in _FILTER_COLUMNS)
 _CONTENT_KEYS = (("sha256", "sha256"), ("text", "text_sha256"))  # (why, column) of a content match
 _PENDING = ("yttra_pending (pid bigint PRIMARY KEY REFERENCES yttra_passages ON DELETE CASCADE, "
             "embedding vector NOT NULL)")
@@ -122,6 +134,13 @@ _MIGRATIONS = {
         "UPDATE yttra_meta SET n_documents = (SELECT count(*) FROM yttra_documents)"),
     3: ("ALTER TABLE yttra_passages ALTER COLUMN embedding DROP NOT NULL",  # a catalogue change: no rewrite
         "CREATE TABLE IF NOT EXISTS " + _PENDING),
+    # Rows written from now on keep their vector in the row; older rows keep theirs out of line
+    # (TOAST: 7 buffer reads a vector) until `VACUUM FULL yttra_passages` rewrites them (README).
+    # The filter indexes are built anew with the pid (seconds at 1M passages; searches go on), and
+    # the old ones dropped last, so searches wait only for the commit.
+    4: ("ALTER TABLE yttra_passages ALTER COLUMN embedding SET STORAGE MAIN",
+        *_FILTER_INDEXES,
+        *(f"DROP INDEX IF EXISTS yttra_passages_{c}" for c in _FILTER_COLUMNS)),
 }
 
 
@@ -143,12 +162,9 @@ def _schema_sql(dim: int) -> list[str]:
         "page_end int NOT NULL, section text NOT NULL, title text NOT NULL, namnd text NOT NULL, doc_type text NOT NULL, "
         "period text NOT NULL, year int, date text NOT NULL, dnr text NOT NULL, embed_key text NOT NULL, "
         f"embedding vector({dim}), dl int NOT NULL, sample_key int NOT NULL, fts tsvector)",
+        "ALTER TABLE yttra_passages ALTER COLUMN embedding SET STORAGE MAIN",
         "CREATE INDEX yttra_passages_doc ON yttra_passages (doc_id, ord)",
-        "CREATE INDEX yttra_passages_namnd ON yttra_passages (namnd)",
-        "CREATE INDEX yttra_passages_doc_type ON yttra_passages (doc_type)",
-        "CREATE INDEX yttra_passages_period ON yttra_passages (period)",
-        "CREATE INDEX yttra_passages_year ON yttra_passages (year)",
-        "CREATE INDEX yttra_passages_section ON yttra_passages (section)",
+        *_FILTER_INDEXES,
         "CREATE INDEX yttra_passages_sample ON yttra_passages (sample_key)",
         "CREATE INDEX yttra_passages_hnsw ON yttra_passages USING hnsw (embedding vector_ip_ops)",
         "CREATE TABLE " + _PENDING,
@@ -310,19 +326,28 @@ class PgCorpus:
             "SELECT (SELECT p.section FROM yttra_passages p WHERE p.section > t.section ORDER BY p.section LIMIT 1) "
             "FROM t WHERE t.section IS NOT NULL) SELECT section FROM t WHERE section IS NOT NULL").fetchall()
         values["section"] = sorted((s for (s,) in sections if s), key=str)
-        cache = {"version": meta["version"], "meta": meta, "records": records, "values": values}
+        passages: dict[str, Counter] = {f: Counter() for f in FILTER_FIELDS if f != "section"}
+        for r in with_chunks:  # passages per filter value (a document's fields are its passages')
+            for f, counts in passages.items():
+                counts[r.doc_id if f == "doc_id" else getattr(r.meta, f)] += r.n_chunks
+        cache = {"version": meta["version"], "meta": meta, "records": records, "values": values,
+                 "passages": passages}
         with self._cache_lock:
             self._cache = cache
         return cache
 
-    def _where(self, filters: dict | None, values: dict, alias: str = "p") -> tuple[str, list]:
-        """SQL conditions for the filters (same matching and FilterError as every store)."""
-        clauses, params = [], []
+    def _where(self, filters: dict | None, derived: dict, alias: str = "p") -> tuple[str, list, int | None]:
+        """SQL conditions for the filters (same matching and FilterError as every store), and at
+        most how many passages they let through (from the catalogue; None: no bound known)."""
+        clauses, params, bound = [], [], None
         for field, wanted in active_filters(filters).items():
-            ok = match_values(field, wanted, values[field])
+            ok = match_values(field, wanted, derived["values"][field])
             clauses.append(f"{alias}.{field} = ANY(%s)")
             params.append(sorted(ok) if field != "year" else sorted(int(v) for v in ok))
-        return " AND ".join(clauses), params
+            if field in derived["passages"]:
+                n = sum(derived["passages"][field].get(v, 0) for v in ok)
+                bound = n if bound is None else min(bound, n)
+        return " AND ".join(clauses), params, bound
 
     # ------------------------------------------------------------ reads
     @property
@@ -355,7 +380,7 @@ class PgCorpus:
             raise ValueError(f"k must be at least 1, got {k}")
         d = self._derived()
         meta = d["meta"]
-        where, params = self._where(filters, d["values"])
+        where, params, bound = self._where(filters, d)
         if not query.strip() or not meta["n_passages"]:
             return []
         n = max(s.candidates, k)
@@ -371,7 +396,7 @@ class PgCorpus:
                 # the two halves at once, on two connections that see the same snapshot
                 snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
                 lexical_job = _pool().submit(self._lexical_in_snapshot, snapshot, query, n, where, params, meta)
-            dense = self._dense(conn, qvec, n, where, params, meta) if qvec is not None else []
+            dense = self._dense(conn, qvec, n, where, params, meta, bound) if qvec is not None else []
             if lexical_job is not None:
                 lexical = lexical_job.result()
             else:
@@ -391,13 +416,16 @@ class PgCorpus:
             chunks = self._chunks_by_pid(conn, [p for p, _ in top])
         return [Hit(chunks[p], float(score), r, d_rank.get(p), b_rank.get(p)) for r, (p, score) in enumerate(top, 1)]
 
-    def _dense(self, conn, qvec: np.ndarray, n: int, where: str, params: list, meta: dict) -> list[tuple[int, float]]:
-        """The n passages nearest the query: the HNSW graph's and the pending passages' (exact), merged."""
+    def _dense(self, conn, qvec: np.ndarray, n: int, where: str, params: list, meta: dict,
+               bound: int | None = None) -> list[tuple[int, float]]:
+        """The n passages nearest the query: the HNSW graph's and the pending passages' (exact),
+        merged. Exact when the index is small or the filter lets at most EXACT_FILTERED_BELOW
+        passages through (`bound`, from the catalogue)."""
         cond = "p.embedding IS NOT NULL" + (f" AND {where}" if where else "")
         sql = ("SELECT p.pid, p.doc_id, p.ord, -(p.embedding <#> %s) AS score FROM yttra_passages p"
                f" WHERE {cond} ORDER BY p.embedding <#> %s LIMIT %s")
         args = [qvec, *params, qvec, n]
-        exact = meta["n_passages"] <= EXACT_BELOW
+        exact = meta["n_passages"] <= EXACT_BELOW or (where and bound is not None and bound <= EXACT_FILTERED_BELOW)
         conn.execute("SET LOCAL hnsw.ef_search = %s" % int(min(1000, max(EF_SEARCH, n))))
         if exact:
             conn.execute("SET LOCAL enable_indexscan = off")  # the planner then scans (or bitmap-filters) exactly
@@ -555,7 +583,7 @@ class PgCorpus:
     def documents(self, filters: dict | None = None) -> list[DocRecord]:
         d = self._derived()
         records = d["records"]
-        where, params = self._where(filters, d["values"])
+        where, params, _ = self._where(filters, d)
         if not where:
             return list(records.values())
         wanted = {r for (r,) in self._conn().execute(

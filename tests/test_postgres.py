@@ -311,7 +311,7 @@ def test_a_schema_1_index_is_migrated_in_place(pg_settings, tmp_path):
     fresh = _hash_corpus(pg_settings)
     (text,), = _rows(dsn, "SELECT record->>'text_sha256' FROM yttra_documents WHERE doc_id = 'b_kyrk'")
     assert fresh.find_content("", text) == ("b_kyrk", "text")  # migrated on first use
-    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 4
+    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 5
     assert _rows(dsn, "SELECT count(*) FROM yttra_documents WHERE text_sha256 = record->>'text_sha256'") == [(2,)]
     assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
     resaved = tmp_path / "kyrk_export.txt"
@@ -334,7 +334,7 @@ def test_a_schema_2_index_is_migrated_to_a_kept_document_count(pg_settings, tmp_
     passages = _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid")
     fresh = _hash_corpus(pg_settings)
     assert len(fresh.documents()) == 2  # migrated on first use
-    assert _rows(dsn, "SELECT schema_version, n_documents FROM yttra_meta") == [(4, 2)]
+    assert _rows(dsn, "SELECT schema_version, n_documents FROM yttra_meta") == [(5, 2)]
     assert _rows(dsn, "SELECT pid, chunk_id FROM yttra_passages ORDER BY pid") == passages  # nothing rebuilt
     new = tmp_path / "ny_remiss.txt"
     new.write_text("Yttrande om trygghet i parker och belysning längs gångvägar.\n", encoding="utf-8")
@@ -362,7 +362,7 @@ def test_a_schema_3_index_is_migrated_to_pending_vectors(pg_settings, tmp_path):
     passages = _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid")
     fresh = _hash_corpus(pg_settings)
     hits = fresh.search("belysning", k=3, mode="dense")  # migrated on first use
-    assert hits and _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(4,)]
+    assert hits and _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(5,)]
     assert _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid") == passages
     new = tmp_path / "ny_remiss.txt"
     new.write_text("Yttrande om belysning längs gångvägar i parker.\n", encoding="utf-8")
@@ -479,18 +479,77 @@ def test_no_index_and_no_dsn_are_clear_errors(pg_settings):
 
 
 def test_filtered_dense_search_fills_k_beyond_the_exact_threshold(pg_settings, monkeypatch):
-    """With HNSW (exact search off) a selective filter still returns every matching passage."""
+    """With HNSW (exact search off) a selective filter still returns every matching passage;
+    a filter the catalogue bounds below EXACT_FILTERED_BELOW passages is searched exactly
+    without the graph, with the same result."""
     import index.postgres as pg
 
     corpus = _hash_corpus(pg_settings)
     assert corpus.sync(progress=False).ok
+    assert corpus.merge_pending(at=1) == len(corpus)  # the vectors in the graph
     monkeypatch.setattr(pg, "EXACT_BELOW", 0)
+    monkeypatch.setattr(pg, "EXACT_FILTERED_BELOW", 0)
     n_b = len(corpus.passages("b_kyrk"))
+    d = corpus._derived()
+    assert corpus._where({"namnd": "kyrkogårds"}, d)[2] == n_b  # the catalogue's bound is the passage count
+    assert corpus._where({"namnd": "kyrkogårds", "doc_id": ["a_sdn", "b_kyrk"]}, d)[2] == n_b  # the smallest
+    assert corpus._where({"section": "Bakgrund"}, d)[2] is None  # a passage field: no bound
+    seen = []
+    real = pg.PgCorpus._dense
+    monkeypatch.setattr(pg.PgCorpus, "_dense", lambda self, conn, *a: seen.append(
+        conn.execute("SHOW enable_indexscan").fetchone()) or real(self, conn, *a))
     hits = corpus.search("trygghet", k=50, mode="dense", filters={"namnd": "kyrkogårds"})
     assert len(hits) == n_b and {h.chunk.doc_id for h in hits} == {"b_kyrk"}
-    monkeypatch.setattr(pg, "EXACT_BELOW", 10**9)
-    exact = corpus.search("trygghet", k=50, mode="dense", filters={"namnd": "kyrkogårds"})
-    assert [h.chunk.id for h in exact] == [h.chunk.id for h in hits]
+    for exact_below, exact_filtered in ((10**9, 0), (0, 10**9)):
+        monkeypatch.setattr(pg, "EXACT_BELOW", exact_below)
+        monkeypatch.setattr(pg, "EXACT_FILTERED_BELOW", exact_filtered)
+        exact = corpus.search("trygghet", k=50, mode="dense", filters={"namnd": "kyrkogårds"})
+        assert [(h.chunk.id, round(h.score, 6)) for h in exact] == [(h.chunk.id, round(h.score, 6)) for h in hits]
+    import psycopg
+
+    with psycopg.connect(corpus._dsn, autocommit=True) as conn:  # a filter's passages come from its index alone
+        conn.execute("VACUUM yttra_passages")
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        for col, val in (("namnd", "'Kyrkogårdsnämnden'"), ("year", "2024"), ("section", "'x'")):
+            plan = " ".join(r[0] for r in conn.execute(
+                f"EXPLAIN SELECT p.pid FROM yttra_passages p WHERE p.{col} = ANY(ARRAY[{val}])").fetchall())
+            assert f"Index Only Scan using yttra_passages_by_{col}" in plan, plan
+
+
+def test_a_schema_4_index_is_migrated_to_vectors_in_the_row(pg_settings, tmp_path):
+    """An index whose vectors may lie out of line and whose filter indexes hold no pid (schema
+    version 4): the first reader or writer stores new vectors in the row and builds the filter
+    indexes with the pid; no passage is rewritten and the search results stay the same."""
+    from index.postgres import _FILTER_COLUMNS
+
+    corpus = _hash_corpus(pg_settings)
+    assert corpus.sync(progress=False).ok
+    dsn = corpus._dsn
+    cases = [("belysning i parker", None), ("ordningsvakter", {"namnd": "kyrkogårds"}), ("trygghet", {"year": 2023})]
+
+    def run(c):
+        return [[(h.chunk.id, round(h.score, 6)) for h in c.search(q, k=5, mode="hybrid", filters=f)]
+                for q, f in cases]
+
+    before = run(corpus)
+    corpus.close()
+    for sql in ("ALTER TABLE yttra_passages ALTER COLUMN embedding SET STORAGE EXTERNAL",
+                *(f"DROP INDEX yttra_passages_by_{c}" for c in _FILTER_COLUMNS),
+                *(f"CREATE INDEX yttra_passages_{c} ON yttra_passages ({c})" for c in _FILTER_COLUMNS),
+                "UPDATE yttra_meta SET schema_version = 4"):
+        _exec(dsn, sql)
+    passages = _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid")
+    fresh = _hash_corpus(pg_settings)
+    assert run(fresh) == before and any(before)  # migrated on first use
+    assert _rows(dsn, "SELECT schema_version FROM yttra_meta") == [(5,)]
+    assert _rows(dsn, "SELECT attstorage FROM pg_attribute WHERE attrelid = 'yttra_passages'::regclass "
+                      "AND attname = 'embedding'") == [("m",)]
+    indexes = dict(_rows(dsn, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'yttra_passages'"))
+    for c in _FILTER_COLUMNS:
+        assert f"yttra_passages_{c}" not in indexes and f"({c}) INCLUDE (pid)" in indexes[f"yttra_passages_by_{c}"]
+    assert _rows(dsn, "SELECT pid, chunk_id, xmin::text FROM yttra_passages ORDER BY pid") == passages
+    _consistent(dsn)
 
 
 def test_parallel_hybrid_search_equals_the_sequential_one(pg_settings, monkeypatch):

@@ -22,6 +22,13 @@ size and round, two untimed rounds, one timed), and puts the medians into
 eval/bench/postgres_results.json's sizes (their other numbers are kept) and
 into this file under "ops_interleaved"; the cold `yttra search` of those sizes
 is measured again the same way (cold_again).
+
+--queries-again SIZES measures query latency (update.query_cases: a warming pass, then the
+timed one) and `compare`/`ask` (update.measure_answers) again on the kept stores of those
+sizes, one size after the other on one running server, and puts them into
+postgres_results.json's sizes (their other numbers are kept). --vacuum-full first rewrites
+each store's passages table (VACUUM FULL: what moves vectors written before schema 5 into
+their rows; README, PostgreSQL) and times it.
 """
 
 from __future__ import annotations
@@ -190,6 +197,56 @@ def ops_again(args) -> str:
                      for n, ops in again.items())
 
 
+def queries_again(args) -> str:
+    import pgserver
+    import psycopg
+
+    from eval.bench.postgres import BenchEmbedder, _db_mb, _load, _settings
+    from eval.bench.update import corpus_copy, measure_answers, query_cases, real_base
+    from index.postgres import PgCorpus
+    from index.settings import Settings
+
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(args.workdir))
+    server = pgserver.get_server(args.pgdata, cleanup_mode="stop")
+    base = real_base(Settings(corpus_dir=REPO / "corpus", index_dir=args.workdir / "unused"),
+                     args.workdir / "real_vectors.npz")
+    out: dict = {}
+    try:
+        for n in [int(x) for x in args.queries_again.split(",") if x.strip()]:
+            dsn = _dsn(server.get_uri(), n)
+            s = _settings(corpus_copy(args.workdir / f"corpus_{n}"), args.workdir / "index", dsn)
+            corpus = PgCorpus(s, BenchEmbedder(base))
+            res: dict = {"n": len(corpus), "pending": corpus.n_pending()}  # (migrates an older schema)
+            if args.vacuum_full:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute("SET maintenance_work_mem = '6GB'")
+                    t = time.perf_counter()
+                    conn.execute("VACUUM FULL yttra_passages")
+                    conn.execute("VACUUM ANALYZE yttra_passages")
+                    res["vacuum_full_s"] = round(time.perf_counter() - t, 1)
+            load = _load()
+            query_cases(corpus, base["questions"])  # warms the caches, as a running app's have been
+            res["queries"] = query_cases(corpus, base["questions"])
+            res["answers"] = measure_answers(corpus)
+            res["db_mb"] = _db_mb(dsn)
+            res["measured"] = (f"again on the kept store of eval/bench/pg_profile.py ({args.pgdata}) after a warming "
+                               f"pass; load avg {load} -> {_load()}")
+            corpus.close()
+            out[n] = res
+            print(f"{n}: {json.dumps(res)}", flush=True)
+    finally:
+        server.cleanup()
+    if args.results.exists():
+        data = json.loads(args.results.read_text(encoding="utf-8"))
+        for size in data.get("sizes", []):
+            if size.get("target") in out:
+                r = out[size["target"]]
+                size.update({k: r[k] for k in ("queries", "answers", "db_mb")}, queries_measured=r["measured"])
+                size.pop("queries_exact", None)  # measured on the earlier schema
+        args.results.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return "; ".join(f"{n:,}: hybrid p95 {r['queries']['hybrid']['p95']} ms" for n, r in out.items())
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--passages", type=int, default=100_000)
@@ -202,6 +259,9 @@ def main(argv=None) -> None:
                     "interleaved")
     ap.add_argument("--results", type=Path, default=REPO / "eval" / "bench" / "postgres_results.json",
                     help="--ops-again puts its medians into this file's sizes")
+    ap.add_argument("--queries-again", default="", help="sizes (kept stores) to measure query, compare and ask "
+                    "latency of again")
+    ap.add_argument("--vacuum-full", action="store_true", help="with --queries-again: VACUUM FULL each store first")
     ap.add_argument("--ops-round", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -213,6 +273,10 @@ def main(argv=None) -> None:
     if args.ops_again:
         args.workdir.mkdir(parents=True, exist_ok=True)
         print(ops_again(args))
+        return
+    if args.queries_again:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        print(queries_again(args))
         return
 
     import psycopg
