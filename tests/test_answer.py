@@ -423,3 +423,34 @@ def test_the_documents_of_a_year_and_who_wrote_about_a_version(real_retriever):
     ans = answer(real_retriever, "vilken förvaltning skrev tjänsteutlåtandet om 2024-2027")
     assert ans.request["type"] == "catalogue" and {c.chunk.doc_id for c in ans.citations} == {"002_80d6bf5fc05df009"}
     assert answer(real_retriever, "vilken nämnd skrev om ordningsvakter").request["type"] == "topic"
+
+
+def test_the_scorers_word_caches_give_the_direct_coverage_on_the_real_corpus(real_retriever):
+    """Scorer.coverage remembers per word what it matches, and `fold` per word: on every sentence of
+    the real corpus, for topics with compounds, coordinations and nämnd names, the result is the
+    direct computation's (every word folded and matched against every term and part)."""
+    from assistant.evidence import Scorer, coordinated_compounds, matches
+    from assistant.quotes import sentence_spans
+    from index.textnorm import fold, words
+
+    def direct(s, text):
+        rx = s._names()
+        names = {w for w in (fold(x.lower()) for x in words(text)) if rx.match(w)}
+        ws = ({fold(w) for w in words(text)} | coordinated_compounds(text)) - names
+        found = frozenset(t for t in s.terms if any(matches(t, w) for w in ws)
+                          or (t in s._parts and all(any(matches(p, w) for w in ws) for p in s._parts[t])))
+        return (sum(s.idf[t] for t in found) / sum(s.idf.values()) if s.idf else 0.0), found
+
+    texts = [c.text[a:b] for d in real_retriever.documents() for c in real_retriever.passages(d.doc_id)
+             for a, b in sentence_spans(c.text)]
+    assert len(texts) > 300
+    covered = 0
+    for topic in ("målkonflikter och välfärdsbrott", "samordningsansvaret för stadsdelsnämnderna",
+                  "Kyrkogårdsnämnden om belysning", "trygghetsvandringar i parker"):
+        s = Scorer(real_retriever, topic)
+        assert s.terms
+        got = [s.coverage(t) for t in texts]
+        assert got == [direct(s, t) for t in texts]
+        covered += sum(g[0] > 0 for g in got)
+    assert covered > 20  # the topics' words are in the corpus: the comparison is not of empty results
+    assert coordinated_compounds("mål\uff0d och intressekonflikter") == coordinated_compounds("mål- och intressekonflikter")
