@@ -188,9 +188,12 @@ def ops_again(args) -> str:
     if args.results.exists():
         res = json.loads(args.results.read_text(encoding="utf-8"))
         for size in res.get("sizes", []):
-            if size.get("target") in again and "ops" in size:
+            if size.get("target") in again and "ops" in size and size["target"] != 0:
                 size["ops"].update(again[size["target"]])
-                size["cold_start"] = cold[size["target"]]
+                size["cold_start"] = {**size.get("cold_start", {}), **cold[size["target"]]}  # (RSS: the full run's)
+                if 0 in again:  # the ratios: to the 5-document figures of the same rounds, not another run's
+                    size["base_ops"] = {k: v for k, v in again[0].items() if k.endswith("_s")}
+                    size["base_cold_s"] = cold[0]["cli_search_process_s"]
         args.results.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return "; ".join(f"{n:,}: " + ", ".join(f"{k} {v}" for k, v in ops.items() if k.endswith("_s")
                                             and not k.endswith("_all_s"))
