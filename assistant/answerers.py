@@ -1064,6 +1064,21 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
 
+def _without_cues(text: str, rx: re.Pattern) -> str:
+    """`text` without the words a cue covers, a cue of several words ("lades till") too: the topic of a
+    change question without the words that ask for the change."""
+    ws = text.split()
+    folded = [fold(w.lower()) for w in ws]
+    starts, pos = [], 0
+    for f in folded:
+        starts.append(pos)
+        pos += len(f) + 1
+    joined = " ".join(folded)
+    covered = [(m.start(), m.end()) for m in rx.finditer(joined)]
+    return " ".join(w for w, a, f in zip(ws, starts, folded)
+                    if not any(s < a + len(f) and a < e for s, e in covered))
+
+
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
     that describe the change; None when none does (the topic answerer then
@@ -1082,7 +1097,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     earlier = periods[:i]
     later = periods[i + 1:i + 2]  # the version that replaced it says why and how it was revised
     rx = taxonomy().change_cues
-    topic = " ".join(w for w in req.topic.split() if not rx.search(fold(w.lower())))
+    topic = _without_cues(req.topic, rx)
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
     revised = bool(taxonomy().revision.search(cue_text(req.question)))  # why/how it was revised: the next version says
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later

@@ -121,6 +121,9 @@ def test_catalogue_and_summary_answers_on_unseen_corpus(new_corpus):
      "Christina Koistinen"),
     ("Vem var mest kritisk till programmet?", "stance", "001_2da92ff9d07e789e", "Enskede-Årsta-Vantörs"),
     ("Vad skiljer programmet 2024–2027 från det förra?", "change", "002_80d6bf5fc05df009", "samma"),
+    # a change asked with a preterite particle verb: 'lades' is no topic word the corpus lacks
+    ("Vad lades till i trygghetsprogrammet när det reviderades 2023?", "change", "002_80d6bf5fc05df009",
+     "2024–2027"),
 ])
 def test_real_answers_by_type(real_retriever, question, qtype, doc, phrase):
     from assistant.answer import answer
@@ -294,3 +297,15 @@ def test_asking_what_was_criticised_is_a_stance_question():
     assert question_type("Vad kritiserade de?") == "stance"
     assert question_type("vad ifrågasatte kulturförvaltningen") == "stance"
     assert question_type("Vad säger programmet om kritik av polisen?") == "topic"
+
+
+def test_a_change_questions_topic_loses_the_words_of_a_cue_of_several_words():
+    from assistant.analyse import taxonomy
+    from assistant.answerers import _without_cues
+
+    rx = taxonomy().change_cues
+    assert _without_cues("vilka fokusområden lades till", rx) == "vilka fokusområden"
+    assert _without_cues("det som tagits bort ur programmet", rx) == "det som ur programmet"
+    assert _without_cues("antalet fokusområden ändrades", rx) == "antalet fokusområden"
+    assert _without_cues("ordningsvakter i parker", rx) == "ordningsvakter i parker"
+    assert _without_cues("delades programmet upp", rx) == "delades programmet upp"  # 'lades' inside a word
