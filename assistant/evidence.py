@@ -253,6 +253,7 @@ class Scorer:
     _names_rx: re.Pattern | None = field(init=False, default=None)
     _passages: dict = field(init=False, default_factory=dict)  # doc_id -> {passage id: the next passage}, read once
     _parts: dict = field(init=False, default_factory=dict)  # compound term -> its two parts the corpus has
+    _all_parts: frozenset = field(init=False, default=frozenset())  # every compound term's parts
     _word_match: dict = field(init=False, default_factory=dict)  # folded word -> (terms, parts) it matches
     _word_is_name: dict = field(init=False, default_factory=dict)  # folded word -> does it name a nämnd
 
@@ -268,6 +269,7 @@ class Scorer:
         self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
         # 'välfärdsbrott' is also said as 'brottslighet … mot välfärdssystemen': both parts in one sentence
         self._parts = {t: ps for t in self.terms if len(t) >= COMPOUND_MIN and (ps := compound_parts(self.corpus, t))}
+        self._all_parts = frozenset(p for ps in self._parts.values() for p in ps)
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
             self._qvec = self.corpus.embed_query(dense_text)
@@ -285,9 +287,8 @@ class Scorer:
         for w in ws:  # what each word matches, worked out once per word and question
             known = self._word_match.get(w)
             if known is None:
-                parts = {p for ps in self._parts.values() for p in ps}
                 known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w)),
-                                               frozenset(p for p in parts if matches(p, w)))
+                                               frozenset(p for p in self._all_parts if matches(p, w)))
             hit |= known[0]
             parts_hit |= known[1]
         found = frozenset(t for t in self.terms if t in hit

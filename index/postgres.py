@@ -425,7 +425,7 @@ class PgCorpus:
         sql = ("SELECT p.pid, p.doc_id, p.ord, -(p.embedding <#> %s) AS score FROM yttra_passages p"
                f" WHERE {cond} ORDER BY p.embedding <#> %s LIMIT %s")
         args = [qvec, *params, qvec, n]
-        exact = meta["n_passages"] <= EXACT_BELOW or (where and bound is not None and bound <= EXACT_FILTERED_BELOW)
+        exact = meta["n_passages"] <= EXACT_BELOW or bool(where and bound is not None and bound <= EXACT_FILTERED_BELOW)
         conn.execute("SET LOCAL hnsw.ef_search = %s" % int(min(1000, max(EF_SEARCH, n))))
         if exact:
             conn.execute("SET LOCAL enable_indexscan = off")  # the planner then scans (or bitmap-filters) exactly
