@@ -314,22 +314,17 @@ class PgCorpus:
                 return self._cache
         docs = conn.execute("SELECT doc_id, record FROM yttra_documents").fetchall()
         records = {d: DocRecord.from_record(d, rec) for d, rec in sorted(docs)}
-        with_chunks = [r for r in records.values() if r.n_chunks > 0]
-        values: dict[str, list] = {}
-        for f in FILTER_FIELDS:
-            if f == "section":
-                continue
-            vals = {r.doc_id if f == "doc_id" else getattr(r.meta, f) for r in with_chunks}
-            values[f] = sorted((v for v in vals if v not in (None, "")), key=str)
+        passages: dict[str, Counter] = {f: Counter() for f in FILTER_FIELDS if f != "section"}
+        for r in records.values():  # passages per filter value (a document's fields are its passages')
+            if r.n_chunks > 0:
+                for f, counts in passages.items():
+                    counts[r.doc_id if f == "doc_id" else getattr(r.meta, f)] += r.n_chunks
+        values = {f: sorted((v for v in counts if v not in (None, "")), key=str) for f, counts in passages.items()}
         sections = conn.execute(  # distinct values by a loose index scan: cost grows with the values, not the rows
             "WITH RECURSIVE t AS ((SELECT section FROM yttra_passages ORDER BY section LIMIT 1) UNION ALL "
             "SELECT (SELECT p.section FROM yttra_passages p WHERE p.section > t.section ORDER BY p.section LIMIT 1) "
             "FROM t WHERE t.section IS NOT NULL) SELECT section FROM t WHERE section IS NOT NULL").fetchall()
         values["section"] = sorted((s for (s,) in sections if s), key=str)
-        passages: dict[str, Counter] = {f: Counter() for f in FILTER_FIELDS if f != "section"}
-        for r in with_chunks:  # passages per filter value (a document's fields are its passages')
-            for f, counts in passages.items():
-                counts[r.doc_id if f == "doc_id" else getattr(r.meta, f)] += r.n_chunks
         cache = {"version": meta["version"], "meta": meta, "records": records, "values": values,
                  "passages": passages}
         with self._cache_lock:

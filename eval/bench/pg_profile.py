@@ -95,23 +95,35 @@ def _dsn(admin: str, passages: int) -> str:
     return urlunsplit(urlsplit(admin)._replace(path=f"/yttra_profile_{passages}"))
 
 
+def _kept_settings(args, admin: str, n: int):
+    """Settings of the kept store of n passages (its corpus folder copy in --workdir, its database on `admin`'s server)."""
+    from eval.bench.postgres import _settings
+    from eval.bench.update import corpus_copy
+
+    return _settings(corpus_copy(args.workdir / f"corpus_{n}"), args.workdir / "index", _dsn(admin, n))
+
+
+def _real_base(args) -> dict:
+    from eval.bench.update import real_base
+    from index.settings import Settings
+
+    return real_base(Settings(corpus_dir=REPO / "corpus", index_dir=args.workdir / "unused"),
+                     args.workdir / "real_vectors.npz")
+
+
 def ops_round(args) -> dict:
     """One round of update.one_doc_ops on the kept store of --passages, in this fresh process
     (metadata.yaml read once, two untimed rounds, then the timed one)."""
     import pgserver
 
-    from eval.bench.postgres import BenchEmbedder, _settings
-    from eval.bench.update import corpus_copy, fsync_probe, one_doc_ops, real_base
+    from eval.bench.postgres import BenchEmbedder
+    from eval.bench.update import fsync_probe, one_doc_ops
     from index.metadata import metadata_entries
     from index.postgres import PgCorpus
-    from index.settings import Settings
 
     server = pgserver.get_server(args.pgdata, cleanup_mode="stop")
-    base = real_base(Settings(corpus_dir=REPO / "corpus", index_dir=args.workdir / "unused"),
-                     args.workdir / "real_vectors.npz")
-    s = _settings(corpus_copy(args.workdir / f"corpus_{args.passages}"), args.workdir / "index",
-                  _dsn(server.get_uri(), args.passages))
-    corpus = PgCorpus(s, BenchEmbedder(base))
+    s = _kept_settings(args, server.get_uri(), args.passages)
+    corpus = PgCorpus(s, BenchEmbedder(_real_base(args)))
     try:
         metadata_entries(Path(s.corpus_dir) / "metadata.yaml")
         ops = (lambda p: corpus.upsert([p]), lambda d: corpus.delete([d]))
@@ -127,15 +139,13 @@ def cold_again(args, admin: str, sizes: list[int], repeats: int = 5) -> dict:
     """eval/bench/postgres.cold_part on the kept stores, one run of each size in turn (`repeats` times)."""
     import statistics
 
-    from eval.bench.postgres import _settings, cold_part
-    from eval.bench.update import corpus_copy
+    from eval.bench.postgres import cold_part
 
     runs: dict = {n: [] for n in sizes}
     load = [round(x, 2) for x in os.getloadavg()]
     for _ in range(repeats):
         for n in sizes:
-            s = _settings(corpus_copy(args.workdir / f"corpus_{n}"), args.workdir / "index", _dsn(admin, n))
-            runs[n].append(cold_part(s, repeats=1))
+            runs[n].append(cold_part(_kept_settings(args, admin, n), repeats=1))
     note = (f"again, sizes interleaved ({repeats} runs of each in turn, the stores of eval/bench/pg_profile.py); "
             f"load avg {load} -> {[round(x, 2) for x in os.getloadavg()]}")
     return {n: {"cli_search_process_s": round(statistics.median(r["cli_search_process_s"] for r in rs), 3),
@@ -204,21 +214,18 @@ def queries_again(args) -> str:
     import pgserver
     import psycopg
 
-    from eval.bench.postgres import BenchEmbedder, _db_mb, _load, _settings
-    from eval.bench.update import corpus_copy, measure_answers, query_cases, real_base
+    from eval.bench.postgres import BenchEmbedder, _db_mb, _load
+    from eval.bench.update import measure_answers, query_cases
     from index.postgres import PgCorpus
-    from index.settings import Settings
 
     os.environ.setdefault("XDG_RUNTIME_DIR", str(args.workdir))
     server = pgserver.get_server(args.pgdata, cleanup_mode="stop")
-    base = real_base(Settings(corpus_dir=REPO / "corpus", index_dir=args.workdir / "unused"),
-                     args.workdir / "real_vectors.npz")
+    base = _real_base(args)
     out: dict = {}
     try:
         for n in [int(x) for x in args.queries_again.split(",") if x.strip()]:
             dsn = _dsn(server.get_uri(), n)
-            s = _settings(corpus_copy(args.workdir / f"corpus_{n}"), args.workdir / "index", dsn)
-            corpus = PgCorpus(s, BenchEmbedder(base))
+            corpus = PgCorpus(_kept_settings(args, server.get_uri(), n), BenchEmbedder(base))
             res: dict = {"n": len(corpus), "pending": corpus.n_pending()}  # (migrates an older schema)
             if args.vacuum_full:
                 with psycopg.connect(dsn, autocommit=True) as conn:
