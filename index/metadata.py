@@ -175,8 +175,8 @@ def _entries(text: str, path: str) -> dict[str, dict]:
     """parse_metadata's entries, shared with the caches: never to be changed (callers copy)."""
     with _CACHE_LOCK:
         last = _LAST.get("cut")
-        if last is not None and (text is last.text or text == last.text):  # unchanged: one memcmp
-            return last.entries
+        if last is not None and (text is last._text or (len(text) == last.length and text == last.text)):
+            return last.entries  # unchanged: one memcmp
         done = _PARSED.get(text)
     if done is not None:
         return done
@@ -200,14 +200,24 @@ def _entries(text: str, path: str) -> dict[str, dict]:
 class _Cut:
     """A text cut into its entries: the blocks, where each starts (character offsets; in
     UTF-8 bytes too once asked for), each block's validated entries and all of them by doc
-    id (shared: never changed once made)."""
+    id (shared: never changed once made). The whole text is joined from the blocks only
+    when asked for: a cut made from a file's changed bytes (_recut_bytes) never needs it,
+    and joining a 7 MB text of non-ASCII characters takes longer (13 ms) than the rest of
+    the recut."""
 
-    __slots__ = ("text", "blocks", "starts", "parsed", "entries", "_bstarts")
+    __slots__ = ("_text", "length", "blocks", "starts", "parsed", "entries", "_bstarts")
 
-    def __init__(self, text: str, blocks: list[str], starts, parsed: list[dict], entries: dict[str, dict],
-                 bstarts=None):
-        self.text, self.blocks, self.starts, self.parsed, self.entries = text, blocks, starts, parsed, entries
-        self._bstarts = bstarts
+    def __init__(self, text: str | None, blocks: list[str], starts, parsed: list[dict], entries: dict[str, dict],
+                 bstarts=None, length: int | None = None):
+        self.blocks, self.starts, self.parsed, self.entries = blocks, starts, parsed, entries
+        self._text, self._bstarts = text, bstarts
+        self.length = len(text) if text is not None else length  # of the text, in characters
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self.blocks)
+        return self._text
 
     @property
     def bstarts(self):
@@ -274,7 +284,13 @@ def _recut(last: _Cut, text: str, path: str) -> _Cut | None:
     a = _common_prefix(old, text, limit)  # the texts differ in old[a:len(old) - z] / text[a:len(text) - z]
     z = _common_suffix(old, text, limit - a)
     i0, i1 = _span(last.starts, a, len(old) - z)
-    return _splice(last, text, i0, i1, path)
+    s0, e_old = _block_span(last.starts, i0, i1, len(old))
+    return _splice(last, text[s0:e_old + len(text) - len(old)], i0, i1, path, text)
+
+
+def _block_span(starts, i0: int, i1: int, end: int) -> tuple[int, int]:
+    """Where blocks i0..i1 start and end (offsets in `starts`' unit; `end`: the text's length)."""
+    return int(starts[i0]), (int(starts[i1 + 1]) if i1 + 1 < len(starts) else end)
 
 
 def _recut_bytes(last: _Cut, old: bytes, data: bytes, path: str) -> _Cut | None:
@@ -288,26 +304,23 @@ def _recut_bytes(last: _Cut, old: bytes, data: bytes, path: str) -> _Cut | None:
     z = _common_suffix(old, data, limit - a)
     bstarts = last.bstarts  # block starts are line starts: in UTF-8, b"\n" never sits inside a character
     i0, i1 = _span(bstarts, a, len(old) - z)
-    n = len(bstarts)
-    s0, e_old = int(bstarts[i0]), (int(bstarts[i1 + 1]) if i1 + 1 < n else len(old))
+    s0, e_old = _block_span(bstarts, i0, i1, len(old))
     try:
         region = data[s0:e_old + len(data) - len(old)].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    c0, c_end = int(last.starts[i0]), (int(last.starts[i1 + 1]) if i1 + 1 < n else len(last.text))
-    return _splice(last, last.text[:c0] + region + last.text[c_end:], i0, i1, path)
+    return _splice(last, region, i0, i1, path)
 
 
-def _splice(last: _Cut, text: str, i0: int, i1: int, path: str) -> _Cut | None:
-    """The cut of `text`, which differs from last.text only within blocks i0..i1 (_span):
-    those are cut again and parsed, the rest are last's."""
+def _splice(last: _Cut, region: str, i0: int, i1: int, path: str, text: str | None = None) -> _Cut | None:
+    """The cut of the text whose blocks i0..i1 (_span) of last's are `region` and the rest
+    last's (`text`: that whole text when the caller has it; else joined when asked for):
+    the region is cut again and parsed, the rest is kept."""
     import numpy as np
 
     starts = last.starts
-    delta = len(text) - len(last.text)
-    s0 = int(starts[i0])
-    e_old = int(starts[i1 + 1]) if i1 + 1 < len(starts) else len(last.text)
-    region = text[s0:e_old + delta]
+    s0, e_old = _block_span(starts, i0, i1, last.length)
+    delta = len(region) - (e_old - s0)
     local = _entry_starts(region)
     if local is None or (i0 > 0 and local[0] != 0):  # (a region after the first entry starts with one)
         return None
@@ -345,7 +358,7 @@ def _splice(last: _Cut, text: str, i0: int, i1: int, path: str) -> _Cut | None:
         old_len = (b_end if b_end is not None else b0 + sum(len(x.encode("utf-8")) for x in last.blocks[i0:])) - b0
         bstarts = np.concatenate([old_b[:i0], _offsets(sizes, lengths=True) + b0,
                                   old_b[i1 + 1:] + (sum(sizes) - old_len)])
-    return _Cut(text, blocks, offsets, parsed, entries, bstarts)
+    return _Cut(text, blocks, offsets, parsed, entries, bstarts, last.length + delta)
 
 
 # A line that starts an entry: a doc id at column 0, plain (starting with a
@@ -367,7 +380,7 @@ _SIMPLE_LINE = re.compile(rf"(?:(?:(?P<entry>\w(?:[^:#{_CTRL}]*[^\s:#{_CTRL}])?|
 _CACHE_LOCK = threading.Lock()
 _BLOCKS: dict[str, dict] = {}  # an entry's exact text -> its validated entries
 _PARSED: dict[str, dict] = {}  # a few whole texts -> their validated entries
-_LAST: dict = {}  # "cut": the text cut last (_Cut); "file": (bytes, text) of the file read last
+_LAST: dict = {}  # "cut": the text cut last (_Cut); "file": the file read last: (bytes, its _Cut or its text)
 
 
 def clear_caches() -> None:
@@ -569,13 +582,13 @@ def _read_entries(path: Path) -> dict[str, dict]:
         raise _fail(shown, None, None, f"kan inte läsas ({e.strerror})", f"cannot be read: {e}") from e
     with _CACHE_LOCK:
         last, cut = _LAST.get("file"), _LAST.get("cut")
-    if last is not None and last[0] == data:
-        return _entries(last[1], _shown(path))
-    if last is not None and cut is not None and cut.text is last[1]:
+    if last is not None and last[0] == data:  # unchanged
+        return last[1].entries if isinstance(last[1], _Cut) else _entries(last[1], _shown(path))
+    if last is not None and cut is not None and cut is last[1]:
         cut = _recut_bytes(cut, last[0], data, _shown(path))  # the file changed in a few entries
         if cut is not None:
             with _CACHE_LOCK:
-                _LAST["cut"], _LAST["file"] = cut, (data, cut.text)
+                _LAST["cut"], _LAST["file"] = cut, (data, cut)
             return cut.entries
     try:
         text = data.decode("utf-8")
@@ -584,7 +597,8 @@ def _read_entries(path: Path) -> dict[str, dict]:
                     "file is not UTF-8 text") from e
     entries = _entries(text, _shown(path))
     with _CACHE_LOCK:
-        _LAST["file"] = (data, text)
+        cut = _LAST.get("cut")
+        _LAST["file"] = (data, cut if cut is not None and cut._text is text else text)
     return entries
 
 

@@ -127,7 +127,8 @@ def _catalogue(n: int) -> str:
 def test_an_edited_catalogue_entry_costs_that_entry(tiny_settings, tiny_corpus, monkeypatch):
     """An ingest reads metadata.yaml through index.metadata.metadata_entries: after a save that
     changed one entry of a catalogue of thousands, only the changed bytes are decoded and only that
-    entry is parsed again (no entry copied but the ones read), and the ingest indexes the new value."""
+    entry is parsed again (no entry copied but the ones read, the whole text not rebuilt), and the
+    ingest indexes the new value."""
     import index.metadata as md
 
     meta = tiny_corpus / "metadata.yaml"
@@ -141,6 +142,7 @@ def test_an_edited_catalogue_entry_costs_that_entry(tiny_settings, tiny_corpus, 
     monkeypatch.setattr(md, "_recut_bytes", lambda *a: recut.append(real_recut(*a)) or recut[-1])
     rep = ingest(tiny_settings, progress=False)
     assert rep.ok and [t.split(":")[0] for t in parsed] == ["b_kyrk"] and recut and recut[0] is not None
+    assert recut[0]._text is None  # the whole text is not joined again (13 ms for a 7 MB catalogue)
     assert read_current(tiny_settings.index_dir).manifest["documents"]["b_kyrk"]["meta"]["title"] == "Ny titel"
     entries = md.metadata_entries(meta)
     assert entries["b_kyrk"]["title"] == "Ny titel" and len(entries) == 3002
