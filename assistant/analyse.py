@@ -10,6 +10,7 @@ programme works as soon as it is indexed. The Swedish question cues
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -70,7 +71,6 @@ class Taxonomy:
     change_cues: re.Pattern  # sentences that describe a change between versions
     cue_words: frozenset[str] = field(default=frozenset())
     positions: dict = field(default_factory=dict)  # phrasing: {"closing": (...), "opening": (...)}
-    corpus_wide: tuple = ()  # words of questions about all nämnder/documents
     scopes: dict = field(default_factory=dict)  # follow-up reference word -> fields it carries
     titles: tuple = ()  # signatory titles (folded word endings)
     quantities: tuple = ()  # ((cue regex on the folded question, evidence regex), ...)
@@ -147,7 +147,6 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(re.escape(c) for c in data["change_cues"]) + r")"),
                     frozenset(cue_words),
                     {k: tuple(v) for k, v in (data.get("phrasing_positions") or {}).items()},
-                    tuple(data.get("corpus_wide") or ()),
                     {k: tuple(v) for k, v in (data.get("followup_scopes") or {}).items()},
                     tuple(data.get("signatory_titles") or ()),
                     tuple((re.compile(r"(?<!\w)(" + "|".join(map(re.escape, q["cues"])) + ")"),
@@ -676,7 +675,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         return ()
     refs = set(qw) & tax.references
     joined = " ".join(qw)
-    wide = any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", joined) for w in tax.corpus_wide)
+    wide = bool(spelt_regex("corpus_wide").search(spelt(question)))
     if refs and all(r in tax.scopes for r in refs):
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
@@ -706,6 +705,23 @@ def _main_clause(qw: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=None)
+def spelt_regex(key: str) -> re.Pattern:
+    """taxonomy.yaml's spelt phrase list `key` as one whole-word regex over spelt() text: a letter
+    with a diacritic in a phrase matches itself or its plain letter (typed without å/ä/ö), a plain
+    letter only itself, so the question's 'ändra' never matches the phrase 'andra'."""
+    def letters(phrase: str) -> str:
+        return "".join(f"[{re.escape(c)}{re.escape(fold(c))}]" if len(fold(c)) == 1 and fold(c) != c.lower()
+                       else re.escape(c.lower()) for c in unicodedata.normalize("NFC", phrase))
+    alts = "|".join(letters(p) for p in sorted(taxonomy_words(key), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<!\w)({alts})(?!\w)")
+
+
+def spelt(question: str) -> str:
+    """The question's words as typed (lower-cased, NFC, one space apart), for spelt_regex."""
+    return " ".join(w for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", unicodedata.normalize("NFC", question.lower())) if w)
+
+
 def cue_regex(key: str) -> re.Pattern:
     """taxonomy.yaml's regex `key` (on folded words) as whole words; matches nothing when absent."""
     return re.compile(r"(?<!\w)(" + (taxonomy_data().get(key) or "(?!)") + r")(?!\w)")
@@ -1013,7 +1029,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)
     if previous is not None and previous.namnder and not req.namnder and not req.unknown_namnd \
-            and phrases_regex("others_words").search(" ".join(_qwords(question.lower()))):
+            and spelt_regex("others_words").search(spelt(question)):
         # "vad tyckte de andra?" after a question on one nämnd: every other nämnd's document in scope
         p = req.period.replace("–", "-")
         others = tuple(d.doc_id for d in catalogue if d.meta.namnd and d.meta.namnd not in previous.namnder

@@ -309,3 +309,14 @@ def test_a_change_questions_topic_loses_the_words_of_a_cue_of_several_words():
     assert _without_cues("antalet fokusområden ändrades", rx) == "antalet fokusområden"
     assert _without_cues("ordningsvakter i parker", rx) == "ordningsvakter i parker"
     assert _without_cues("delades programmet upp", rx) == "delades programmet upp"  # 'lades' inside a word
+
+
+def test_a_word_typed_with_diacritics_is_not_its_plain_namesake(new_corpus):
+    """'vad vill de ändra?' asks what the previous turn's nämnd wants changed; folded, 'de ändra'
+    reads 'de andra' (the others). A phrase spelt with å/ä/ö still matches a question typed without."""
+    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om programmet?"]
+    r = analyse("vad vill de ändra?", new_corpus, hist)
+    assert r.namnder == ("Skarpnäcks stadsdelsnämnd",) and "others" not in r.inherited and r.qtype == "stance"
+    for sloppy in ("vad tyckte de andra?", "och de ovriga?", "och de övriga?"):
+        r = analyse(sloppy, new_corpus, hist)
+        assert "others" in r.inherited and r.doc_ids == ("x2",), sloppy
