@@ -335,10 +335,10 @@ def _splice(last: _Cut, region: str, i0: int, i1: int, path: str, text: str | No
     gone = [d for e in last.parsed[i0:i1 + 1] for d in e]
     added = [(d, f) for e in new_parsed for d, f in e.items()]
     if [d for d, _ in added] == gone:  # the same documents, edited: same order
-        entries = dict(last.entries)
+        entries = last.entries.copy()  # (copy(): a memcpy even with deleted slots; dict() goes key by key)
         entries.update(added)
     elif i1 + 1 == len(last.blocks):  # the last entries changed (one appended, say): file order kept
-        entries = dict(last.entries)
+        entries = last.entries.copy()  # (copy(): a memcpy even with deleted slots; dict() goes key by key)
         for d in gone:
             del entries[d]
         for d, f in added:
