@@ -199,11 +199,16 @@ def evidence_units(text: str) -> list[tuple[int, int]]:
 def matches(term: str, word: str) -> bool:
     """`index.corpus.term_matches`, plus derivations that stemming keeps apart:
     a long term matches a word sharing all but its last three letters
-    ('kommunicer' ~ 'kommunikation', 'samordn' ~ 'samordningsansvar')."""
+    ('kommunicer' ~ 'kommunikation', 'samordn' ~ 'samordningsansvar'), and a
+    noun in -ning the words of its verb's root of five letters or more
+    ('forskning' ~ 'forskare', 'invandning' ~ 'invander', 'bedomning' ~ 'bedomde')."""
     if term_matches(term, word):
         return True
     n = max(6, len(term) - 3)
-    return len(term) >= 7 and len(word) >= n and word[:n] == term[:n]
+    if len(term) >= 7 and len(word) >= n and word[:n] == term[:n]:
+        return True
+    root = len(term) - 4
+    return root >= 5 and term.endswith("ning") and len(word) >= root + 2 and word[:root] == term[:root]
 
 
 def topic_terms(topic: str) -> list[str]:

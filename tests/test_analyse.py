@@ -320,3 +320,23 @@ def test_a_word_typed_with_diacritics_is_not_its_plain_namesake(new_corpus):
     for sloppy in ("vad tyckte de andra?", "och de ovriga?", "och de övriga?"):
         r = analyse(sloppy, new_corpus, hist)
         assert "others" in r.inherited and r.doc_ids == ("x2",), sloppy
+
+
+@pytest.mark.parametrize("question", [
+    "har de några invändningar?", "Hade Skarpnäcks stadsdelsnämnd någon kritik?", "vad saknar de i programmet?",
+    "vad är de missnöjda med?", "vad tycker de borde ändras?", "vad vill de att programmet förtydligar?"])
+def test_critique_asked_yes_no_or_by_what_is_missing_is_a_stance_question(question):
+    """Critique has more ways to be asked than 'vilka invändningar …': a yes/no question, what is
+    missing, what should change. Each asks for the nämnd's objections (the stance answerer), not
+    for passages with the word 'invändningar' (the topic answerer)."""
+    assert question_type(question) == "stance"
+    assert question_type("Vad säger programmet om brister i belysningen?") == "topic"
+
+
+def test_a_noun_in_ning_matches_its_verbs_root():
+    """'nämner de någon forskning?' is answered by 'forskare vid KTH': a -ning noun matches the words
+    of its root of five letters or more, not shorter ones ('ordning' is not 'ord')."""
+    from assistant.evidence import matches, topic_terms
+
+    assert matches(topic_terms("forskning")[0], "forskare") and matches(topic_terms("invändningar")[0], "invander")
+    assert not matches(topic_terms("ordning")[0], "orden") and not matches(topic_terms("forskning")[0], "forst")
