@@ -974,8 +974,10 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if "namnder" in scope and not req.namnder and not req.unknown_namnd and previous.namnder:
             req = replace(req, namnder=previous.namnder)
             inherited.append("namnder")
-        if "period" in scope and not req.period and not req.unknown_period and previous.period:
-            req = replace(req, period=previous.period)
+        if "period" in scope and not req.period and not req.unknown_period and context:
+            # the version named before, or that of the previous turn's documents ("när ska programmet börja
+            # gälla?" after "vad sa Kyrkogårdsnämnden om programmet?": the version it commented on)
+            req = replace(req, period=context)
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
@@ -1031,9 +1033,14 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if previous is not None and previous.namnder and not req.namnder and not req.unknown_namnd \
             and spelt_regex("others_words").search(spelt(question)):
         # "vad tyckte de andra?" after a question on one nämnd: every other nämnd's document in scope
-        p = req.period.replace("–", "-")
-        others = tuple(d.doc_id for d in catalogue if d.meta.namnd and d.meta.namnd not in previous.namnder
-                       and (not p or d.meta.period.replace("–", "-") == p))
+        def others_on(p: str) -> tuple[str, ...]:
+            return tuple(d.doc_id for d in catalogue if d.meta.namnd and d.meta.namnd not in previous.namnder
+                         and (not p or d.meta.period.replace("–", "-") == p))
+
+        others = others_on(req.period.replace("–", "-"))
+        if not others and "period" in req.inherited:  # none other on the version carried over: all others
+            others = others_on("")
+            req = replace(req, period="", inherited=tuple(f for f in req.inherited if f != "period"))
         if others:
             return replace(req, doc_ids=others, followup=True, inherited=(*req.inherited, "others"))
     return replace(req, doc_ids=docs)

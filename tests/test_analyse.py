@@ -340,3 +340,11 @@ def test_a_noun_in_ning_matches_its_verbs_root():
 
     assert matches(topic_terms("forskning")[0], "forskare") and matches(topic_terms("invändningar")[0], "invander")
     assert not matches(topic_terms("ordning")[0], "orden") and not matches(topic_terms("forskning")[0], "forst")
+
+
+def test_the_programme_of_a_followup_is_the_version_the_previous_documents_concern(new_corpus):
+    """'programmet' in a follow-up carries the version: the one named before or, when none was named,
+    the one the previous turn's documents commented on."""
+    hist = ["Vad sa Idrottsnämnden om programmet?"]
+    r = analyse("när ska programmet börja gälla?", new_corpus, hist)
+    assert r.period.replace("–", "-") == "2024-2027" and "period" in r.inherited
