@@ -656,6 +656,12 @@ def _asks_why(question: str) -> bool:
     return qw[:1] == ["varfor"] and len(qw) <= 8
 
 
+def _relational(topic: str) -> bool:
+    """Is the topic only nouns that need a complement ('åtgärder', 'risker': taxonomy.yaml `relational_nouns`)?"""
+    ws = [fold(w.lower()) for w in topic.split()]
+    return bool(ws) and all(w.startswith(tuple(taxonomy_words("relational_nouns"))) for w in ws)
+
+
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
@@ -981,7 +987,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
-                or _asks_why(question)):
+                or _asks_why(question) or _relational(req.topic)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _without_programme_names(previous.topic, catalogue, previous.question)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())

@@ -348,3 +348,13 @@ def test_the_programme_of_a_followup_is_the_version_the_previous_documents_conce
     hist = ["Vad sa Idrottsnämnden om programmet?"]
     r = analyse("när ska programmet börja gälla?", new_corpus, hist)
     assert r.period.replace("–", "-") == "2024-2027" and "period" in r.inherited
+
+
+def test_a_followup_on_measures_or_risks_keeps_the_previous_topic(new_corpus):
+    """'vad föreslår de för åtgärder?' asks for measures on the previous topic (taxonomy.yaml
+    `relational_nouns`); a follow-up with a topic of its own does not keep it."""
+    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om belysningen?"]
+    r = analyse("vad föreslår de för åtgärder?", new_corpus, hist)
+    assert "belysning" in r.topic and "åtgärder" in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
+    r = analyse("vad säger de om idrottsplatserna?", new_corpus, hist)
+    assert "belysning" not in r.topic
