@@ -945,6 +945,11 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if "type" in previous.inherited and req.qtype == "topic":
             req = replace(req, qtype=previous.qtype)
             inherited.append("type")
+        if previous.doc_ids and set(_qwords(question.lower())) & set(taxonomy_words("comparison_words")):
+            # "jämför med Kulturnämnden": the previous documents next to the new ones
+            req = replace(req, namnder=tuple(dict.fromkeys((*previous.namnder, *req.namnder))),
+                          doc_ids=tuple(dict.fromkeys((*previous.doc_ids, *req.doc_ids))))
+            inherited.append("namnder")
         return replace(req, followup=True, inherited=tuple(inherited))
     facets = corpus.facets()
     known = list(facets.get("namnd", {}))

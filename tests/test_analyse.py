@@ -358,3 +358,14 @@ def test_a_followup_on_measures_or_risks_keeps_the_previous_topic(new_corpus):
     assert "belysning" in r.topic and "åtgärder" in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
     r = analyse("vad säger de om idrottsplatserna?", new_corpus, hist)
     assert "belysning" not in r.topic
+
+
+def test_compare_with_another_namnd_keeps_both_sides(new_corpus):
+    """'jämför med Idrottsnämnden' asks the previous question of the new nämnd next to the old one: both
+    nämnder and documents stay in the request (taxonomy.yaml `comparison_words`)."""
+    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om trygga mötesplatser?"]
+    r = analyse("jämför med Idrottsnämnden", new_corpus, hist)
+    assert set(r.namnder) == {"Skarpnäcks stadsdelsnämnd", "Idrottsnämnden"} and set(r.doc_ids) == {"x1", "x2"}
+    assert r.followup and "mötesplatser" in r.topic
+    r = analyse("samma fråga för Idrottsnämnden", new_corpus, hist)
+    assert r.namnder == ("Idrottsnämnden",)
