@@ -790,9 +790,14 @@ def update_markdown(update: dict, pg: dict | None = None) -> str:
         method = re.sub(r" [3-6]\. ", " ", " ".join(str(pgr["method"]).split()).removeprefix("2. per size: "))
         out += ["PostgreSQL run, per size: " + method, ""]
     if earlier:
-        out += [f"†: from an earlier run ({', '.join(earlier)}), before metadata.yaml had an entry per document "
-                "(it held the 5 real entries), before the metadata change operation and before compare/ask were "
-                "measured.", ""]
+        old = [r for r in rows if r.get("earlier_run")]
+        lacks = [what for what, missing in (
+            ("before metadata.yaml had an entry per document (it held the 5 real entries)",
+             any((r.get("metadata_entries") or 0) < (r.get("documents") or 0) for r in old)),
+            ("before the metadata change operation", any(r.get("change_metadata_s") is None for r in old)),
+            ("before compare/ask were measured", any(r.get("compare_p50") is None for r in old))) if missing]
+        out += [f"†: from an earlier run ({', '.join(earlier)}), not measured again in the latest one"
+                + (": " + ", ".join(lacks) if lacks else "") + ".", ""]
     notes = []
     for store in ("embedded", "PostgreSQL"):
         again = [r["ops"] for r in store_rows(update, pg) if r["store"] == store and r["ops"].get("measured")]
@@ -891,8 +896,7 @@ BEFORE_AFTER_SIZE = 100_000  # the size of the 'before' figures (OPS_BEFORE)
 def before_after_markdown(update: dict, pg: dict | None = None) -> list[str]:
     """The goal ratios at the largest size, before and after the follow-up on one-document costs (100k:
     the size the 'before' figures were taken at; PostgreSQL's 1M run is reported apart)."""
-    rows = [r for r in store_rows(update, pg) if not r["earlier"] and r["store"] in OPS_BEFORE
-            and r["target"] <= BEFORE_AFTER_SIZE]
+    rows = [r for r in store_rows(update, pg) if r["store"] in OPS_BEFORE and r["target"] <= BEFORE_AFTER_SIZE]
     ops = (*OPS, "add_without_duplicate_check")
     out = ["One document at the largest size, × the 5-document figure, before → after the follow-up on "
            "one-document costs (before: this file's previous run, sizes one after another, 5 rounds, files "
@@ -904,12 +908,12 @@ def before_after_markdown(update: dict, pg: dict | None = None) -> list[str]:
         rs = [r for r in rows if r["store"] == store]
         if not rs:
             continue
-        g = max(rs, key=lambda r: r["target"])
+        g = max(rs, key=lambda r: (r["target"], not r["earlier"]))
         cells = []
         for op in ops:
             v, b = g["ops"].get(f"{op}_s"), g["base_ops"].get(f"{op}_s")
             cells.append(f"{OPS_BEFORE[store][op]:.2f} → {v / b:.2f}" if v and b else f"{OPS_BEFORE[store][op]:.2f} → –")
-        out.append(f"| {store} | {g['passages']:,} | " + " | ".join(cells) + " |")
+        out.append(f"| {store} | {g['passages']:,}{' †' if g['earlier'] else ''} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -948,7 +952,7 @@ def _goal_line(g: dict, store: str, ratio, fmt) -> str:
         lo, hi = prof[min(prof, key=int)]["ops"], prof[max(prof, key=int)]["ops"]
         nodup = (f"{hi['add_without_duplicate_check_s'] / lo['add_without_duplicate_check_s']:.2f}× in the "
                  f"pg_profile run, where the add with it was {hi['add_s'] / lo['add_s']:.2f}")
-    return (f"- {store}, {g['passages']:,} passages: add / change / metadata change / delete "
+    return (f"- {store}, {g['passages']:,} passages{' †' if g.get('earlier') else ''}: add / change / metadata change / delete "
             f"{' / '.join(fmt(ratio(g, op)) for op in OPS)}× the 5-document figure (goal ≤ 1.5); "
             f"add without index.intake's duplicate check {nodup}×; "
             f"hybrid p95 {g['queries']['hybrid']['p95']:g} ms; cold `yttra search` {g['cold_s']:.2f} s "
@@ -960,7 +964,7 @@ def _goal_line(g: dict, store: str, ratio, fmt) -> str:
 
 def goals_markdown(update: dict, pg: dict | None = None) -> list[str]:
     """Issue 9's goals at the largest size of this run, per store, and what stands in their way."""
-    rows = [r for r in store_rows(update, pg) if not r["earlier"]]
+    rows = store_rows(update, pg)
     if not rows:
         return []
     ratio = lambda r, op: (r["ops"][f"{op}_s"] / r["base_ops"][f"{op}_s"]  # noqa: E731
