@@ -710,7 +710,6 @@ def _main_clause(qw: list[str]) -> list[str]:
     return qw[:qw.index("som", 1)] if "som" in qw[1:] else qw
 
 
-@lru_cache(maxsize=8)
 @lru_cache(maxsize=None)
 def spelt_regex(key: str) -> re.Pattern:
     """taxonomy.yaml's spelt phrase list `key` as one whole-word regex over spelt() text: a letter
@@ -728,6 +727,7 @@ def spelt(question: str) -> str:
     return " ".join(w for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", unicodedata.normalize("NFC", question.lower())) if w)
 
 
+@lru_cache(maxsize=8)
 def cue_regex(key: str) -> re.Pattern:
     """taxonomy.yaml's regex `key` (on folded words) as whole words; matches nothing when absent."""
     return re.compile(r"(?<!\w)(" + (taxonomy_data().get(key) or "(?!)") + r")(?!\w)")

@@ -383,7 +383,7 @@ _FILE_LOCK = threading.Lock()
 _BLOCKS: dict[str, dict] = {}  # an entry's exact text -> its validated entries
 _PARSED: dict[str, dict] = {}  # a few whole texts -> their validated entries
 _LAST: dict = {}  # "cut": the text cut last (_Cut); "file": the file read last: (its bytes, its _Cut or its text);
-# "buffers": two buffers the file is read into in turn (its bytes are a view of one of them)
+# "buffers": two bytearrays the file is read into in turn (its bytes are one of them)
 
 
 def clear_caches() -> None:
