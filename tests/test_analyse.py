@@ -247,13 +247,17 @@ def test_a_sentence_on_another_version_does_not_answer(real_retriever):
     assert not a.abstained and "2018-2021" in a.text
 
 
-def test_pronoun_object_carries_the_previous_topic(new_corpus):
-    """'ser de nån risk med det?' asks about the risk of what the previous turn was about."""
+@pytest.mark.parametrize("question,kept,own", [
+    ("ser de nån risk med det?", "risk", "vad säger idrottsnämnden om risker"),
+    ("vad föreslår de för åtgärder?", "åtgärder", "vad säger de om idrottsplatserna?")])
+def test_a_followup_on_a_relation_of_the_previous_topic_carries_it(new_corpus, question, kept, own):
+    """'ser de nån risk med det?' asks about the risk of what the previous turn was about; 'vad föreslår de
+    för åtgärder?' for measures on it (taxonomy.yaml `relational_nouns`). A follow-up with a topic of its
+    own does not keep it."""
     hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om belysningen?"]
-    r = analyse("ser de nån risk med det?", new_corpus, hist)
-    assert "belysningen" in r.topic and "risk" in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
-    r = analyse("vad säger idrottsnämnden om risker", new_corpus, hist)
-    assert "belysningen" not in r.topic
+    r = analyse(question, new_corpus, hist)
+    assert "belysningen" in r.topic and kept in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
+    assert "belysningen" not in analyse(own, new_corpus, hist).topic
 
 
 def test_written_abbreviations_are_no_topic(new_corpus):
@@ -348,16 +352,6 @@ def test_the_programme_of_a_followup_is_the_version_the_previous_documents_conce
     hist = ["Vad sa Idrottsnämnden om programmet?"]
     r = analyse("när ska programmet börja gälla?", new_corpus, hist)
     assert r.period.replace("–", "-") == "2024-2027" and "period" in r.inherited
-
-
-def test_a_followup_on_measures_or_risks_keeps_the_previous_topic(new_corpus):
-    """'vad föreslår de för åtgärder?' asks for measures on the previous topic (taxonomy.yaml
-    `relational_nouns`); a follow-up with a topic of its own does not keep it."""
-    hist = ["Vad tyckte Skarpnäcks stadsdelsnämnd om belysningen?"]
-    r = analyse("vad föreslår de för åtgärder?", new_corpus, hist)
-    assert "belysning" in r.topic and "åtgärder" in r.topic and r.namnder == ("Skarpnäcks stadsdelsnämnd",)
-    r = analyse("vad säger de om idrottsplatserna?", new_corpus, hist)
-    assert "belysning" not in r.topic
 
 
 def test_compare_with_another_namnd_keeps_both_sides(new_corpus):
