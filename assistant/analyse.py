@@ -242,8 +242,11 @@ def _names_any(f: str, keys: Sequence[str]) -> bool:
     return f in keys or any(_names(f, k) for k in keys)
 
 
+_QSPLIT = re.compile(r"[\s\-,.?!:;()»«\"'/]+")  # what separates a question's words
+
+
 def _qwords(text: str) -> list[str]:
-    return [fold(w) for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", text) if w]
+    return [fold(w) for w in _QSPLIT.split(text) if w]
 
 
 def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
@@ -493,7 +496,7 @@ def _spelled(word: str) -> str:
 
 def cue_text(question: str) -> str:
     """The question as the cue patterns read it: folded words, misspelt cue words put right."""
-    return " ".join(_spelled(w) for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", question.lower()) if w)
+    return " ".join(_spelled(w) for w in _QSPLIT.split(question.lower()) if w)
 
 
 def question_type(question: str) -> str:
@@ -659,7 +662,7 @@ def _asks_why(question: str) -> bool:
 def _relational(topic: str) -> bool:
     """Is the topic only nouns that need a complement ('åtgärder', 'risker': taxonomy.yaml `relational_nouns`)?"""
     ws = [fold(w.lower()) for w in topic.split()]
-    return bool(ws) and all(w.startswith(tuple(taxonomy_words("relational_nouns"))) for w in ws)
+    return bool(ws) and all(w.startswith(taxonomy_words("relational_nouns")) for w in ws)
 
 
 def _narrows(question: str) -> bool:
@@ -724,7 +727,7 @@ def spelt_regex(key: str) -> re.Pattern:
 
 def spelt(question: str) -> str:
     """The question's words as typed (lower-cased, NFC, one space apart), for spelt_regex."""
-    return " ".join(w for w in re.split(r"[\s\-,.?!:;()»«\"'/]+", unicodedata.normalize("NFC", question.lower())) if w)
+    return " ".join(w for w in _QSPLIT.split(unicodedata.normalize("NFC", question.lower())) if w)
 
 
 @lru_cache(maxsize=8)
@@ -902,7 +905,7 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     naming = [w for w in qw if _names_any(w, keys) or w in initials or w.rstrip("s") in initials or w in unknown_words]
     if not naming and not names_version:
         return ""
-    filler = set(taxonomy_words("ellipsis_words")) | tax.meta_words | versions | _GENERIC | STOPWORDS_SV
+    filler = set(taxonomy_words("ellipsis_words")) | set(taxonomy_words("comparison_words")) | tax.meta_words | versions | _GENERIC | STOPWORDS_SV
     rest = [w for w in qw if w not in naming and w not in period_words and w not in filler and not w.isdigit()]
     if rest:
         return ""

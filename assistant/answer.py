@@ -495,8 +495,10 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
             ans.related = ev.hits[:3]
         return ans
     text, citations, warnings = compose(ranked)
-    silent = [n for n in getattr(req, "namnder", ()) if citations and not any(c.chunk.namnd == n for c in citations)]
-    if len(getattr(req, "namnder", ())) > 1 and silent and req.topic:  # "jämför med X": say whose text lacks it
+    asked = getattr(req, "namnder", ())
+    silent = [n for n in asked if not any(c.chunk.namnd == n for c in citations)] \
+        if len(asked) > 1 and citations and req.topic else []  # "jämför med X": say whose text lacks it
+    if silent:
         text += "\n\n" + "\n".join(f"**{n}**: jag hittar inget om »{req.topic}« i yttrandet." for n in silent)
     return Answer(question, text, citations, abstained=not citations, related=[] if citations else ev.hits[:3],
                   warnings=warnings, query=query, filters=filters)
