@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index.corpus import Corpus, DocRecord, term_matches
@@ -37,6 +39,7 @@ class Sentence:
     start: int
     end: int
     order: int  # reading order within the document
+    chunk_i: int = -1  # the passage's position in the document (document_sentences), -1 when not known
 
     @property
     def text(self) -> str:
@@ -61,13 +64,13 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     out: list[Sentence] = []
     seen: set[str] = set()
     passages = corpus.passages(doc_id)
-    for chunk in (completed(c, n) for c, n in zip(passages, [*passages[1:], None])):  # across a boundary, whole
+    for i, chunk in enumerate(completed(c, n) for c, n in zip(passages, [*passages[1:], None])):  # whole across a boundary
         for a, b in sentence_spans(chunk.text):
             t = normalize_ws(chunk.text[a:b])
             if t in seen or not is_body_sentence(t):
                 continue
             seen.add(t)
-            out.append(Sentence(chunk, a, b, len(out)))
+            out.append(Sentence(chunk, a, b, len(out), i))
     return out
 
 
@@ -824,9 +827,9 @@ _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv
 class _DocStance:
     rec: DocRecord
     stance: str
-    positive: list[Sentence]
-    critical: list[Sentence]
-    other: list[Sentence] = field(default_factory=list)  # on the topic, no stance cue
+    positive: Sequence[Sentence]  # a list, or a _LazySentences when read from the memo
+    critical: Sequence[Sentence]
+    other: Sequence[Sentence] = field(default_factory=list)  # on the topic, no stance cue
 
 
 def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer, n: int = STANCE_SENTENCES) -> list[Sentence]:
@@ -871,8 +874,84 @@ def _reply_to(in_order: list, s) -> object | None:
     return None
 
 
-_OVERALL: "OrderedDict[tuple, _DocStance]" = OrderedDict()  # overall stances of documents read in this process
-MAX_CACHED_STANCES = 20_000
+class _DocPassages:
+    """One document's passages, completed across their boundaries as document_sentences reads them,
+    fetched from the corpus on first use."""
+
+    def __init__(self, corpus: Corpus, doc_id: str) -> None:
+        self.corpus, self.doc_id = corpus, doc_id
+        self._passages: list[Chunk] | None = None
+        self._done: dict[int, Chunk] = {}
+
+    def chunk(self, i: int) -> Chunk | None:
+        if self._passages is None:
+            self._passages = self.corpus.passages(self.doc_id)
+        ps = self._passages
+        if not 0 <= i < len(ps):
+            return None  # the document changed under the memo: its sentences are dropped, never misplaced
+        if i not in self._done:
+            self._done[i] = completed(ps[i], ps[i + 1] if i + 1 < len(ps) else None)
+        return self._done[i]
+
+
+class _LazySentences(Sequence):
+    """Stance sentences kept as positions (passage, span, order): the length is known without reading the
+    document, the Sentence objects are built from its passages when the sentences themselves are used
+    (a ranking counts the sentences of every document and quotes those of a few)."""
+
+    def __init__(self, doc: _DocPassages, refs: array) -> None:
+        self._doc, self._refs = doc, refs
+        self._items: list[Sentence] | None = None
+
+    def _list(self) -> list[Sentence]:
+        if self._items is None:
+            r, out = self._refs, []
+            for k in range(0, len(r), 4):
+                c = self._doc.chunk(r[k])
+                if c is not None and r[k + 2] <= len(c.text):
+                    out.append(Sentence(c, r[k + 1], r[k + 2], r[k + 3], r[k]))
+            self._items = out
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._refs) // 4 if self._items is None else len(self._items)
+
+    def __getitem__(self, i):
+        return self._list()[i]
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __add__(self, other) -> list[Sentence]:
+        return [*self, *other]
+
+    def __radd__(self, other) -> list[Sentence]:
+        return [*other, *self]
+
+
+@dataclass(frozen=True)
+class _StanceMemo:
+    """A document's overall stance as kept between questions: the label and its sentences' positions
+    (16 bytes a sentence), not the sentences: holding Sentence objects kept every document's passages
+    alive (1.4 GB of heap at 33,560 documents after one ranking question)."""
+
+    stance: str
+    refs: tuple[array, array, array]  # positive, critical, other: (chunk_i, start, end, order) each
+
+    @classmethod
+    def of(cls, ds: _DocStance) -> "_StanceMemo | None":
+        if any(s.chunk_i < 0 for s in (*ds.positive, *ds.critical, *ds.other)):
+            return None
+        return cls(ds.stance, tuple(array("i", [v for s in lst for v in (s.chunk_i, s.start, s.end, s.order)])
+                                    for lst in (ds.positive, ds.critical, ds.other)))
+
+    def view(self, corpus: Corpus, rec: DocRecord) -> _DocStance:
+        doc = _DocPassages(corpus, rec.doc_id)
+        return _DocStance(rec, self.stance, *(_LazySentences(doc, r) for r in self.refs))
+
+
+_OVERALL: "OrderedDict[tuple, _StanceMemo]" = OrderedDict()  # overall stances of documents read in this process
+MAX_CACHED_STANCES = 100_000
 _OVERALL_LOCK = threading.Lock()
 
 
@@ -883,18 +962,20 @@ def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sco
     a request for change ('bör', 'behöver', 'saknar') counts as critique. The
     overall stance depends on the document alone, so it is kept per process for
     the document's content and metadata (file hash, passage count, catalogue entry) in
-    this corpus: "Vem var mest kritisk?"
-    reads every document once, not on every question."""
+    this corpus, as a `_StanceMemo`: "Vem var mest kritisk?" reads every document once,
+    not on every question, and quotes from the few it names."""
     key = (rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta), id(corpus))  # metadata: the quotes' labels
     if not topic and rec.sha256:
         with _OVERALL_LOCK:
-            if key in _OVERALL:
+            memo = _OVERALL.get(key)
+            if memo is not None:
                 _OVERALL.move_to_end(key)
-                return _OVERALL[key]
+        if memo is not None:
+            return memo.view(corpus, rec)
     out = _document_stance(corpus, rec, topic, scorer)
-    if not topic and rec.sha256:
+    if not topic and rec.sha256 and (memo := _StanceMemo.of(out)) is not None:
         with _OVERALL_LOCK:
-            _OVERALL[key] = out
+            _OVERALL[key] = memo
             while len(_OVERALL) > MAX_CACHED_STANCES:
                 _OVERALL.popitem(last=False)
     return out

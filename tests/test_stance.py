@@ -167,6 +167,35 @@ def test_overall_stances_are_read_once_per_document_and_follow_its_metadata(real
     assert len(calls) == 6  # another catalogue entry: read afresh
 
 
+def test_a_kept_stance_holds_positions_not_passages_and_reads_back_the_same_sentences(real_retriever, monkeypatch):
+    """The per-process stance memo keeps each sentence as (passage, span, order), not the Sentence and its
+    passage (which kept every document's passages on the heap after one ranking question at 1M); read
+    back, the same sentences in the same order with the same passages, and the counts known without
+    reading the document again."""
+    import assistant.answerers as ans
+    from index.types import Chunk
+
+    monkeypatch.setattr(ans, "_OVERALL", type(ans._OVERALL)())
+    reads = []
+    passages = real_retriever.passages
+    for rec in real_retriever.documents():
+        fresh = ans.document_stance(real_retriever, rec)
+        memo = next(reversed(ans._OVERALL.values()))
+        assert not any(isinstance(v, Chunk) for r in memo.refs for v in r)
+        reads.clear()
+        monkeypatch.setattr(real_retriever, "passages", lambda d: reads.append(d) or passages(d))
+        kept = ans.document_stance(real_retriever, rec)
+        assert kept.stance == fresh.stance
+        assert [len(kept.positive), len(kept.critical), len(kept.other)] == \
+            [len(fresh.positive), len(fresh.critical), len(fresh.other)] and not reads  # counted, not read
+        for a, b in ((kept.positive, fresh.positive), (kept.critical, fresh.critical), (kept.other, fresh.other)):
+            assert [(s.text, s.order, s.chunk.id, s.chunk.page) for s in a] == \
+                [(s.text, s.order, s.chunk.id, s.chunk.page) for s in b]
+        assert len(reads) <= 1  # one read of the document for all three lists
+        monkeypatch.setattr(real_retriever, "passages", passages)
+    assert sum(len(m.refs[1]) for m in ans._OVERALL.values()) > 0  # critique was found and kept
+
+
 def test_a_summary_of_one_topic_in_one_yttrande_keeps_to_that_topic(real_retriever):
     """'Sammanfatta vad EAV skriver om samverkan och samordning' summarises those parts of EAV's yttrande
     (its sections headed 'Samverkan' and 'Samordning', both), not the whole yttrande; a topic word that
