@@ -23,8 +23,12 @@ STOPWORDS_SV = frozenset(
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics: 'Förvaltningen' -> 'forvaltningen',
-    'Ärendet' -> 'arendet', 'é' -> 'e'. Length is not guaranteed to be kept."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    'Ärendet' -> 'arendet', 'é' -> 'e'. Length is not guaranteed to be kept.
+    ASCII text (words folded before, OCR text without å/ä/ö) is only lower-cased."""
+    low = text.lower()
+    if low.isascii():
+        return low  # NFKD keeps ASCII as it is
+    decomposed = unicodedata.normalize("NFKD", low)
     # NFKD can yield capitals ('ℌ' -> 'H', 'ᴬ' -> 'A', '㎒' -> 'MHz'): lower and decompose once more
     decomposed = unicodedata.normalize("NFKD", decomposed.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -68,6 +68,21 @@ def test_fold_of_ascii_is_lower(text):
     assert fold(text) == text.lower()
 
 
+def _fold_by_definition(text: str) -> str:
+    """fold as first written: NFKD of the lower-cased text twice, every combining mark dropped."""
+    d = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text.lower()).lower())
+    return "".join(c for c in d if not unicodedata.combining(c))
+
+
+@PROPS
+@given(st.one_of(any_text, swedish_text, st.sampled_from(CLEAN_WORDS)))
+@example("ℌ㎒ᴬÅÄÖ İstanbul ǅ ﬃ")
+@example("Förvaltningen ÄR på Årsta – ”citat” é ü ñ")
+def test_fold_equals_its_definition(text):
+    """The ASCII fast path changes no result."""
+    assert fold(text) == _fold_by_definition(text)
+
+
 def test_fold_swedish():
     assert fold("Förvaltningen ÄR på Årsta") == "forvaltningen ar pa arsta"
 
