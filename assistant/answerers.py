@@ -978,6 +978,7 @@ def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sco
             _OVERALL[key] = memo
             while len(_OVERALL) > MAX_CACHED_STANCES:
                 _OVERALL.popitem(last=False)
+        return memo.view(corpus, rec)  # a ranking holds every document's stance at once: positions, not passages
     return out
 
 

@@ -169,9 +169,10 @@ def test_overall_stances_are_read_once_per_document_and_follow_its_metadata(real
 
 def test_a_kept_stance_holds_positions_not_passages_and_reads_back_the_same_sentences(real_retriever, monkeypatch):
     """The per-process stance memo keeps each sentence as (passage, span, order), not the Sentence and its
-    passage (which kept every document's passages on the heap after one ranking question at 1M); read
-    back, the same sentences in the same order with the same passages, and the counts known without
-    reading the document again."""
+    passage, and document_stance returns that light view from the first read on: a ranking question holds
+    every document's stance at once (at 1M passages the Sentence objects held every document's passages:
+    1 GB more heap). Read back, the same sentences in the same order with the same passages, and the
+    counts known without reading the document again."""
     import assistant.answerers as ans
     from index.types import Chunk
 
@@ -179,7 +180,9 @@ def test_a_kept_stance_holds_positions_not_passages_and_reads_back_the_same_sent
     reads = []
     passages = real_retriever.passages
     for rec in real_retriever.documents():
-        fresh = ans.document_stance(real_retriever, rec)
+        fresh = ans._document_stance(real_retriever, rec)
+        first = ans.document_stance(real_retriever, rec)
+        assert isinstance(first.critical, ans._LazySentences)  # even the first read is kept as positions only
         memo = next(reversed(ans._OVERALL.values()))
         assert not any(isinstance(v, Chunk) for r in memo.refs for v in r)
         reads.clear()
