@@ -827,7 +827,7 @@ _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv
 class _DocStance:
     rec: DocRecord
     stance: str
-    positive: Sequence[Sentence]  # a list, or a _LazySentences when read from the memo
+    positive: Sequence[Sentence]  # a list, or a _LazySentences for a memoised overall stance
     critical: Sequence[Sentence]
     other: Sequence[Sentence] = field(default_factory=list)  # on the topic, no stance cue
 
