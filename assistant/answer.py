@@ -16,7 +16,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back
+from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -642,6 +642,28 @@ def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answe
                            "inherited": ["answer"]})
 
 
+def _previous_place(corpus: Corpus, question: str, history: list[str]) -> tuple[str, dict] | None:
+    """'vilken lag hänvisar EAV till i samma avsnitt?': the question without the words pointing at the
+    place the previous answer quoted (taxonomy.yaml `place_cues`), and filters to that answer's
+    documents and sections. None when the question points nowhere or the previous answer quoted nothing."""
+    from .analyse import cue_regex
+    from .answerers import _without_cues
+
+    if not cue_regex("place_cues").search(fold(question.lower())):
+        return None
+    previous_question, earlier = _previous_turn(history)
+    if not previous_question:
+        return None
+    prev = answer(corpus, previous_question, history=earlier)
+    if prev.abstained or not prev.citations:
+        return None
+    place: dict = {"doc_id": list(dict.fromkeys(c.chunk.doc_id for c in prev.citations))}
+    sections = [s for s in dict.fromkeys(c.chunk.section for c in prev.citations) if s]
+    if sections:
+        place["section"] = sections
+    return _without_cues(question, cue_regex("place_cues")), place
+
+
 def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]):
     """A follow-up that points into the previous answer's list of nämnder ('Vilken nämnd var mest
     kritisk?' -> 'Vad kritiserade de?'; 'Vilka nämnder svarade …?' -> 'Sammanfatta det första'): the
@@ -697,6 +719,22 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     question = question[:2000]
     if history and (located := _answer_location(corpus, question, history)) is not None:
         return located
+    if history and (placed := _previous_place(corpus, question, history)) is not None:
+        rest, place = placed  # the same question asked of the place the previous answer quoted
+        ans = answer(corpus, rest, history=history, filters={**(filters or {}), **place}, k=k, llm=llm,
+                     abstain_threshold=abstain_threshold)
+        topic = (ans.request or {}).get("topic") or ""
+        terms = analyze(topic)
+        quoted = {fold(w.lower()) for c in ans.citations for w in words(c.quote)}
+        if terms and not ans.abstained and not any(matches(t, w) for t in terms for w in quoted):
+            # within the quoted sections the asked-for thing must be named: nearby text is no answer there
+            ans = Answer(question, NO_ANSWER, abstained=True, related=corpus.search(rest, k=3, filters=place),
+                         warnings=[f"Avsnittet som förra svaret citerade nämner inte »{topic}«."], query=rest,
+                         filters=place, request=ans.request)
+        ans.question = question
+        ans.request = {**(ans.request or {}), "followup": True,
+                       "inherited": list(dict.fromkeys([*(ans.request or {}).get("inherited", []), "section"]))}
+        return ans
     req = analyse(question, corpus, history)
     if history:
         req = _from_previous_answer(corpus, req, question, history)

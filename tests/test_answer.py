@@ -454,3 +454,22 @@ def test_the_scorers_word_caches_give_the_direct_coverage_on_the_real_corpus(rea
         covered += sum(g[0] > 0 for g in got)
     assert covered > 20  # the topics' words are in the corpus: the comparison is not of empty results
     assert coordinated_compounds("mål\uff0d och intressekonflikter") == coordinated_compounds("mål- och intressekonflikter")
+
+
+def test_a_follow_up_about_the_same_section_is_answered_from_the_sections_the_previous_answer_quoted(real_retriever):
+    """'vilken lag hänvisar EAV till i samma avsnitt?' after an answer quoting EAV's 'Uppdrag och ansvar':
+    the law named in that section (Kommunallag), every quote from the sections that answer quoted; a thing
+    that section does not name ('polisen' beside Spånga-Tensta's text on ordningsvakter) is refused with
+    the reason, not answered with the section's other sentences."""
+    first = "när ska den statliga utredningen om kommunernas brottsförebyggande ansvar vara klar"
+    before = answer(real_retriever, first)
+    sections = {c.chunk.section for c in before.citations}
+    a = answer(real_retriever, "vilken lag hänvisar EAV till i samma avsnitt", history=[first])
+    assert not a.abstained and "section" in a.request["inherited"]
+    assert a.citations and {c.chunk.section for c in a.citations} <= sections
+    assert any("Kommunallag" in c.quote for c in a.citations), a.text
+    first = "vad säger spånga-tensta om ordningsvakter"
+    refused = answer(real_retriever, "står det något om polisen i samma avsnitt?", history=[first])
+    assert refused.abstained and "»polisen«" in refused.warnings[0]
+    named = answer(real_retriever, "nämns civilsamhället under samma rubrik?", history=[first])
+    assert not named.abstained and all("civilsamhället" in c.quote for c in named.citations)
