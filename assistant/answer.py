@@ -613,6 +613,15 @@ def _previous_turn(history: list[str]) -> tuple[str, list[str] | None]:
     return turns[-1], turns[-1 - MAX_HISTORY:-1] or None
 
 
+def _previous_quoting_answer(corpus: Corpus, history: list[str]) -> Answer | None:
+    """The previous turn's answer, recomputed from the history, when it quoted something; else None."""
+    previous_question, earlier = _previous_turn(history)
+    if not previous_question:
+        return None
+    prev = answer(corpus, previous_question, history=earlier)
+    return None if prev.abstained or not prev.citations else prev
+
+
 def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answer | None:
     """'Vilken sida står det på?' after an answer: where each of its quotes stands (document, page,
     section), the same citations again. None when the question asks something else or the previous
@@ -625,12 +634,10 @@ def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answe
     own = analyse(rest, corpus)
     if own.namnder or own.period or topic_is_substantial(own.topic):
         return None  # a question of its own ('vilken sida handlar om skolan?')
-    previous_question, earlier = _previous_turn(history)
-    if not previous_question:
+    prev = _previous_quoting_answer(corpus, history)
+    if prev is None:
         return None
-    prev = answer(corpus, previous_question, history=earlier)
-    if prev.abstained or not prev.citations:
-        return None
+    previous_question = prev.question
     lines = []
     for c in prev.citations:
         ch = c.chunk
@@ -651,11 +658,8 @@ def _previous_place(corpus: Corpus, question: str, history: list[str]) -> tuple[
 
     if not cue_regex("place_cues").search(fold(question.lower())):
         return None
-    previous_question, earlier = _previous_turn(history)
-    if not previous_question:
-        return None
-    prev = answer(corpus, previous_question, history=earlier)
-    if prev.abstained or not prev.citations:
+    prev = _previous_quoting_answer(corpus, history)
+    if prev is None:
         return None
     place: dict = {"doc_id": list(dict.fromkeys(c.chunk.doc_id for c in prev.citations))}
     sections = [s for s in dict.fromkeys(c.chunk.section for c in prev.citations) if s]
