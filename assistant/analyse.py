@@ -736,6 +736,21 @@ def cue_regex(key: str) -> re.Pattern:
     return re.compile(r"(?<!\w)(" + (taxonomy_data().get(key) or "(?!)") + r")(?!\w)")
 
 
+def without_cues(text: str, rx: re.Pattern) -> str:
+    """`text` without the words a cue covers, a cue of several words ("lades till") too: the topic of a
+    change question without the words that ask for the change."""
+    ws = text.split()
+    folded = [fold(w.lower()) for w in ws]
+    starts, pos = [], 0
+    for f in folded:
+        starts.append(pos)
+        pos += len(f) + 1
+    joined = " ".join(folded)
+    covered = [(m.start(), m.end()) for m in rx.finditer(joined)]
+    return " ".join(w for w, a, f in zip(ws, starts, folded)
+                    if not any(s < a + len(f) and a < e for s, e in covered))
+
+
 def _asks_agreement(folded_question: str) -> bool:
     """Does the question ask whether someone agrees (taxonomy.yaml `agreement_cues`)?"""
     return bool(cue_regex("agreement_cues").search(folded_question))

@@ -637,14 +637,13 @@ def _answer_location(corpus: Corpus, question: str, history: list[str]) -> Answe
     prev = _previous_quoting_answer(corpus, history)
     if prev is None:
         return None
-    previous_question = prev.question
     lines = []
     for c in prev.citations:
         ch = c.chunk
         where = f"s. {ch.pages}" + (f", avsnitt »{ch.section.split(' › ')[-1]}«" if ch.section else "")
         lines.append(f"- [{c.n}] **{ch.namnd or ch.doc_id}**, {ch.title or ch.source}: {where} – »{c.quote}«")
     text = "Citaten i förra svaret står här:\n" + "\n".join(lines)
-    return Answer(question, text, list(prev.citations), query=previous_question, filters=prev.filters,
+    return Answer(question, text, list(prev.citations), query=prev.question, filters=prev.filters,
                   request={**prev.request, "type": "catalogue", "followup": True,
                            "inherited": ["answer"]})
 
@@ -653,8 +652,7 @@ def _previous_place(corpus: Corpus, question: str, history: list[str]) -> tuple[
     """'vilken lag hänvisar EAV till i samma avsnitt?': the question without the words pointing at the
     place the previous answer quoted (taxonomy.yaml `place_cues`), and filters to that answer's
     documents and sections. None when the question points nowhere or the previous answer quoted nothing."""
-    from .analyse import cue_regex
-    from .answerers import _without_cues
+    from .analyse import cue_regex, without_cues
 
     if not cue_regex("place_cues").search(fold(question.lower())):
         return None
@@ -665,7 +663,7 @@ def _previous_place(corpus: Corpus, question: str, history: list[str]) -> tuple[
     sections = [s for s in dict.fromkeys(c.chunk.section for c in prev.citations) if s]
     if sections:
         place["section"] = sections
-    return _without_cues(question, cue_regex("place_cues")), place
+    return without_cues(question, cue_regex("place_cues")), place
 
 
 def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]):

@@ -18,7 +18,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, cue_regex, catalogue_words, cue_text, namnd_keys, periods_named, taxonomy, taxonomy_words
+from .analyse import Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy, taxonomy_words
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -59,12 +59,17 @@ def is_body_sentence(text: str) -> bool:
     return bool(re.match(r"^[\"»”(A-ZÅÄÖÉ0-9•\-–]", t)) and bool(re.search(r"[.!?»”)]$", t))
 
 
+def completed_at(passages: list[Chunk], i: int) -> Chunk:
+    """Passage i of a document's passages, its last sentence completed from the next (`completed`)."""
+    return completed(passages[i], passages[i + 1] if i + 1 < len(passages) else None)
+
+
 def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     """Body sentences of one document in reading order, each once (passages overlap)."""
     out: list[Sentence] = []
     seen: set[str] = set()
     passages = corpus.passages(doc_id)
-    for i, chunk in enumerate(completed(c, n) for c, n in zip(passages, [*passages[1:], None])):  # whole across a boundary
+    for i, chunk in enumerate(completed_at(passages, k) for k in range(len(passages))):  # whole across a boundary
         for a, b in sentence_spans(chunk.text):
             t = normalize_ws(chunk.text[a:b])
             if t in seen or not is_body_sentence(t):
@@ -890,7 +895,7 @@ class _DocPassages:
         if not 0 <= i < len(ps):
             return None  # the document changed under the memo: its sentences are dropped, never misplaced
         if i not in self._done:
-            self._done[i] = completed(ps[i], ps[i + 1] if i + 1 < len(ps) else None)
+            self._done[i] = completed_at(ps, i)
         return self._done[i]
 
 
@@ -1146,21 +1151,6 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
 
-def _without_cues(text: str, rx: re.Pattern) -> str:
-    """`text` without the words a cue covers, a cue of several words ("lades till") too: the topic of a
-    change question without the words that ask for the change."""
-    ws = text.split()
-    folded = [fold(w.lower()) for w in ws]
-    starts, pos = [], 0
-    for f in folded:
-        starts.append(pos)
-        pos += len(f) + 1
-    joined = " ".join(folded)
-    covered = [(m.start(), m.end()) for m in rx.finditer(joined)]
-    return " ".join(w for w, a, f in zip(ws, starts, folded)
-                    if not any(s < a + len(f) and a < e for s, e in covered))
-
-
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
     that describe the change; None when none does (the topic answerer then
@@ -1179,7 +1169,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     earlier = periods[:i]
     later = periods[i + 1:i + 2]  # the version that replaced it says why and how it was revised
     rx = taxonomy().change_cues
-    topic = _without_cues(req.topic, rx)
+    topic = without_cues(req.topic, rx)
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
     revised = bool(taxonomy().revision.search(cue_text(req.question)))  # why/how it was revised: the next version says
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later

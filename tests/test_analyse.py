@@ -305,7 +305,7 @@ def test_asking_what_was_criticised_is_a_stance_question():
 
 def test_a_change_questions_topic_loses_the_words_of_a_cue_of_several_words():
     from assistant.analyse import taxonomy
-    from assistant.answerers import _without_cues
+    from assistant.analyse import without_cues as _without_cues
 
     rx = taxonomy().change_cues
     assert _without_cues("vilka fokusområden lades till", rx) == "vilka fokusområden"
