@@ -949,11 +949,20 @@ def _named_apart(question: str, namnder: Sequence[str], known: Sequence[str]) ->
         any(mentioned_namnder(c, known) for c in clauses if c not in versioned)
 
 
+def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
+    """The previous turn's topic as a follow-up takes it over: without the programme's names (the version
+    is carried apart) and without the name of a body the corpus has no document from ('Norrmalms' in
+    'vad tycker Norrmalms stadsdelsnämnd om programmet?' is who was asked about, not what)."""
+    topic = _without_programme_names(previous.topic, catalogue, previous.question)
+    body = {fold(w.lower()) for w in words(previous.unknown_namnd)}
+    return " ".join(w for w in topic.split() if fold(w.lower()) not in body)
+
+
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
     if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
         req = analyse_one(rewritten, corpus)
         inherited = ["question", "topic"]
-        topic = _without_programme_names(previous.topic, corpus.documents(), previous.question)
+        topic = _carried_topic(previous, corpus.documents())
         if req.doc_ids and set(req.doc_ids) == set(previous.doc_ids):
             # another author of the same joint response ('och Stadsarkivet då?' after Kulturförvaltningen): its name is the focus
             known = list(corpus.facets().get("namnd", {}))
@@ -992,6 +1001,12 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     qtype = question_type(question)
     if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
+    if qtype == "change" and periods and not periods_named(question) and not _YEAR_OF.search(question) \
+            and cue_regex("change_baseline").search(fold(question.lower())):
+        # "var det nytt jämfört med förra programmet?": the earlier version is the baseline, the one in
+        # context (else the newest) the version asked about
+        newest = max(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
+        period, unknown_period = (context or newest), ""
     topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd=(_unknown_author(named, known, lambda: author_words(corpus)) if namnder  # 'vad svarade
@@ -1012,7 +1027,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
                 or _asks_why(question) or _relational(req.topic)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
-            carried = _without_programme_names(previous.topic, catalogue, previous.question)  # the version is carried apart
+            carried = _carried_topic(previous, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
             inherited.append("topic")
         if req.qtype == "topic" and req.namnder and "topic" in inherited and not topic_is_substantial(topic) \

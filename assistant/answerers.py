@@ -1148,6 +1148,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 
 # ------------------------------------------------------------------ change between versions
 
+TOPIC_COVERAGE_SHARE = 0.75  # a change sentence holds this share of a phrase topic's terms (IDF-weighted) when some sentence has the phrase
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
 
@@ -1185,6 +1186,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     cites = _Cites()
     paragraphs = []
     target_best = 0.0  # with a topic: how well the asked version's documents speak to it
+    candidates: list[tuple[int, DocRecord, list]] = []
     for vi, version in enumerate(versions):
         docs = [d for d in corpus.documents({"period": version}) if not req.namnder or d.meta.namnd in req.namnder]
         for rec in docs[:6]:
@@ -1200,26 +1202,35 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                         continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
                         states = any(a.search(fold(s.text)) for a in amounts)
-                        scored.append((s, ev.rel + 0.2 * bool(n) + 0.3 * states))
+                        scored.append((s, ev.rel + 0.2 * bool(n) + 0.3 * states, ev.lex))
                 elif n and voice(s.text) != "own" or (n >= 2):
-                    scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text))))
-            scored.sort(key=lambda t: -t[1])
-            if scorer and scored and vi == 0:
-                target_best = max(target_best, scored[0][1])
-            elif scorer and scored and scored[0][1] < OTHER_VERSION_SHARE * target_best:
-                continue  # another version's document that says less on the topic than the asked version's
-            floor = 0.6 * scored[0][1] if scored and scorer else 0.0
-            chosen: list[Sentence] = []
-            for s, sc in scored:
-                if len(chosen) >= (2 if scorer else 3) or sc < floor:
-                    break
-                if all(_distinct(s.text, c.text) for c in chosen):
-                    chosen.append(s)
-            chosen.sort(key=lambda s: s.order)
-            if chosen:
-                verb = "" if scorer else " om förändringen"  # the topic's words need not read as a phrase
-                paragraphs.append(f"**{_who(rec)}** skriver{verb}: "
-                                  + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
+                    scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text)), 1.0))
+            candidates.append((vi, rec, scored))
+    # a topic of several words that the documents use as a phrase ("otillåten påverkan"): a sentence with
+    # only the commoner of its words ("kriminell påverkan") is about something else
+    tw = [re.escape(fold(w.lower())) for w in topic.split()]
+    phrase = re.compile(r"(?<!\w)" + r"\w*\s+".join(tw) + r"\w*") if len(tw) >= 2 else None
+    used = phrase is not None and any(phrase.search(fold(s.text.lower())) for _, _, scored in candidates for s, _, _ in scored)
+    best_lex = max((lex for _, _, scored in candidates for _, _, lex in scored), default=0.0) if used else 0.0
+    for vi, rec, scored in candidates:
+        scored = [(s, sc) for s, sc, lex in scored if lex >= TOPIC_COVERAGE_SHARE * best_lex]
+        scored.sort(key=lambda t: -t[1])
+        if scorer and scored and vi == 0:
+            target_best = max(target_best, scored[0][1])
+        elif scorer and scored and scored[0][1] < OTHER_VERSION_SHARE * target_best:
+            continue  # another version's document that says less on the topic than the asked version's
+        floor = 0.6 * scored[0][1] if scored and scorer else 0.0
+        chosen: list[Sentence] = []
+        for s, sc in scored:
+            if len(chosen) >= (2 if scorer else 3) or sc < floor:
+                break
+            if all(_distinct(s.text, c.text) for c in chosen):
+                chosen.append(s)
+        chosen.sort(key=lambda s: s.order)
+        if chosen:
+            verb = "" if scorer else " om förändringen"  # the topic's words need not read as a phrase
+            paragraphs.append(f"**{_who(rec)}** skriver{verb}: "
+                              + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
     if not cites.items:
         return None
     vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier and len(versions) == 2 else ""

@@ -473,3 +473,31 @@ def test_a_follow_up_about_the_same_section_is_answered_from_the_sections_the_pr
     assert refused.abstained and "»polisen«" in refused.warnings[0]
     named = answer(real_retriever, "nämns civilsamhället under samma rubrik?", history=[first])
     assert not named.abstained and all("civilsamhället" in c.quote for c in named.citations)
+
+
+@pytest.mark.integration
+def test_a_change_follow_up_against_the_earlier_version_asks_about_the_version_in_context(real_retriever):
+    # "förra programmet" is what 2024-2027 is compared with, not the version asked about; and a sentence
+    # with only the commoner word of the phrase ("kriminell påverkan") is not about "otillåten påverkan"
+    for follow in ("var det nytt jämfört med förra programmet?", "fanns det med i förra programmet?"):
+        a = answer(real_retriever, follow, history=["vad säger programmet 2024-2027 om otillåten påverkan"])
+        assert a.request["type"] == "change" and a.request["period"] == "2024-2027", follow
+        assert not a.abstained and a.citations
+        assert all("otillåten påverkan" in c.quote.lower() for c in a.citations), [c.quote for c in a.citations]
+        assert "002_80d6bf5fc05df009" in {c.chunk.doc_id for c in a.citations}
+
+
+@pytest.mark.integration
+def test_chat_particles_and_an_unknown_body_are_no_topic_of_a_follow_up(real_retriever):
+    a = answer(real_retriever, "okej, hur är det med Spånga-Tensta då?",
+               history=["vad tycker Norrmalms stadsdelsnämnd om programmet"])
+    assert not a.abstained, a.warnings
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"}
+    assert "Norrmalms" not in a.request["topic"] and "okej" not in a.request["topic"]
+
+
+@pytest.mark.integration
+def test_a_follow_up_on_a_topic_no_passage_names_abstains_like_the_question_alone(real_retriever):
+    alone = answer(real_retriever, "vad säger spånga-tensta om föräldrarna")
+    follow = answer(real_retriever, "och om föräldrarna?", history=["vad säger spånga-tensta om unga"])
+    assert alone.abstained and follow.abstained, follow.text
