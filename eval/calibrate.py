@@ -7,7 +7,7 @@ eval/questions.jsonl (its `none` questions are unanswerable). The held-out split
 of the answer set is never read here. Every question that the router sends to
 the topic answerer contributes the features of its evidence
 (`evidence.Scorer.answerability`) and a label (answerable or not). A logistic
-model (L2, plain numpy) is fitted; the threshold is the one that abstains on
+model (L2, plain numpy, each weight held to its feature's direction: `SIGNS`) is fitted; the threshold is the one that abstains on
 the most unanswerable questions while refusing at most `max_false_refusal` of
 the answerable ones. `--write` stores it in assistant/abstention.yaml.
 """
@@ -23,6 +23,12 @@ import numpy as np
 from index.settings import REPO_ROOT, load_settings
 
 FEATURES = ("lex", "z", "missing", "rare_gap", "absent")  # "best" is lex and z combined: left out
+# The direction each feature may move answerability: more of the topic's words found (lex) or a closer
+# passage (z) never makes a question less answerable; more of its words missing or absent never makes it
+# more. The fit keeps each weight on its side (or at 0): the features are correlated, and an unconstrained
+# fit on a few hundred questions gave z and absent the wrong sign, so a question whose only topic word
+# occurs nowhere was answered *because* its closest passage was far away.
+SIGNS = (1.0, 1.0, -1.0, -1.0, -1.0)
 
 
 def collect(corpus, items: list[tuple[list[str], bool]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -61,6 +67,7 @@ def _fit(X: np.ndarray, y: np.ndarray, l2: float, steps: int, lr: float) -> tupl
         p = 1 / (1 + np.exp(-(X @ w + b)))
         g = sw * (p - y)
         w -= lr * (X.T @ g / len(y) + l2 * w)
+        w = np.where(np.array(SIGNS[:len(w)]) * w < 0, 0.0, w)  # projected: each weight keeps its sign
         b -= lr * g.mean()
     return w, b
 
