@@ -87,4 +87,19 @@ def quotable(sentence: str) -> bool:
     if len(words(t)) < 4 or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")"):
         return False  # an unclosed parenthesis: a line the extraction cut ('… 2020-2023 (KS')
     letters = [c for c in t if c.isalpha()]
-    return not (letters and sum(c.isupper() for c in letters) > 0.5 * len(letters))
+    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+        return False
+    return not _signature_line(t)
+
+
+def _signature_line(text: str) -> bool:
+    """Does the text open with an office as a signature block writes it, capitalised and bare
+    ('Stadsdelsdirektör Bitr. stadsdelsdirektör 1. …', 'Förvaltningschef Kyrkogårdsförvaltningen'):
+    a title line, not a sentence ('Stadsdelsdirektören anser …' is one)? The titles come from
+    taxonomy.yaml `signatory_titles`."""
+    from index.textnorm import fold
+
+    from .analyse import taxonomy
+
+    ws = words(text)
+    return bool(ws) and ws[0][:1].isupper() and fold(ws[0].lower()).endswith(taxonomy().titles)

@@ -501,3 +501,12 @@ def test_a_follow_up_on_a_topic_no_passage_names_abstains_like_the_question_alon
     alone = answer(real_retriever, "vad säger spånga-tensta om föräldrarna")
     follow = answer(real_retriever, "och om föräldrarna?", history=["vad säger spånga-tensta om unga"])
     assert alone.abstained and follow.abstained, follow.text
+
+
+def test_a_signature_title_line_is_no_quote():
+    from assistant.quotes import quotable
+
+    assert not quotable("Stadsdelsdirektör Bitr. stadsdelsdirektör 1. Stockholms stads trygghetsprogram 2020-2023")
+    assert not quotable("Förvaltningschef Kyrkogårdsförvaltningen Bilaga Stockholms stads trygghetsprogram")
+    assert quotable("Stadsdelsdirektören anser att programmet ger ett tydligt ramverk.")
+    assert quotable("Förvaltningen föreslår att nämnden godkänner svaret.")
