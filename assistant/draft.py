@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.chunk import heading_taxonomy
 from index.corpus import Corpus
 from index.textnorm import analyze, fold, normalize_ws
 from index.types import Chunk, Citation, Hit
@@ -30,8 +31,8 @@ from .exports import display_source
 from .quotes import sentence_spans, verify_quote
 from .render import escape_md, keep_citations
 
-SECTIONS = ("Förslag till beslut", "Sammanfattning", "Bakgrund", "Ärendets beredning", "Ärendet",
-            "Förvaltningens synpunkter och förslag")
+# The draft's sections, in draft order: the heading families of index/headings.yaml (the one taxonomy)
+SECTIONS = tuple(fam for fam, _ in heading_taxonomy().families)
 
 MAX_FIELD_CHARS = 300
 MAX_POINTS_CHARS = 5000
@@ -42,22 +43,10 @@ NO_PRECEDENT = "Inget tidigare yttrande i underlaget har ett motsvarande avsnitt
 NO_POINT_PRECEDENT = "Inget tidigare yttrande i underlaget tar upp denna synpunkt."
 
 # Headings that count as the same section across the precedents (chunk.section
-# main part, before " › ").
-SECTION_FAMILIES: dict[str, tuple[str, ...]] = {
-    "Förslag till beslut": ("Förslag till beslut", "Förvaltningens förslag till beslut",
-                            "Förvaltningarnas förslag till beslut"),
-    "Sammanfattning": ("Sammanfattning",),
-    "Bakgrund": ("Bakgrund", "Underlag för beslut"),
-    "Ärendets beredning": ("Ärendets beredning",),
-    "Ärendet": ("Ärendet", "Remissen"),
-    "Förvaltningens synpunkter och förslag": (
-        "Förvaltningens synpunkter och förslag", "Förvaltningens synpunkter och bedömning",
-        "Förvaltningens synpunkter", "Förvaltningarnas synpunkter", "Förvaltningens bedömning",
-        "Synpunkter och förslag", "Synpunkter"),
-}
+# main part, before " › "): index/headings.yaml `families`.
+SECTION_FAMILIES: dict[str, tuple[str, ...]] = dict(heading_taxonomy().families)
 _FAMILY_OF = {fold(h): fam for fam, heads in SECTION_FAMILIES.items() for h in heads}
-_ALL_HEADINGS = set(_FAMILY_OF) | {fold(h) for h in ("Inledning", "Bilagor", "Bilaga", "Beslut",
-                                                     "Reservation", "Särskilt uttalande")}
+_ALL_HEADINGS = set(_FAMILY_OF) | {fold(h) for h in (heading_taxonomy().preamble, *heading_taxonomy().other)}
 
 _MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
            "oktober", "november", "december")
