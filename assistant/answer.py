@@ -423,6 +423,66 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
 
 
 MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
+MAX_SECTION_DOCS = 8  # documents quoted when a question asks for one section of all of them
+
+
+def named_family(req, question: str) -> str | None:
+    """The heading family (index/headings.yaml `families`) that a question about no document in
+    particular asks for whole ('Vilka förslag till beslut har nämnderna?' names 'Förslag till
+    beslut'): one of the family's headings has two or more content words besides its author
+    ('förvaltningens'), all of them in the question, and the question's topic is no more than
+    those words. None otherwise."""
+    if req.doc_ids:
+        return None
+    from index.chunk import heading_taxonomy
+
+    from .analyse import taxonomy
+
+    asked = set(analyze(question))
+    qwords = [fold(w.lower()) for w in words(question)]
+    topic = set(analyze(req.topic)) if req.topic else set()
+    subjects = taxonomy().generic_subjects
+    for family, headings in heading_taxonomy().families:
+        for heading in headings:
+            stems = set(analyze(" ".join(w for w in words(heading)
+                                         if not (fold(w.lower()).endswith("s") and fold(w.lower())[:-1] in subjects))))
+            if len(stems) >= 2 and topic <= stems \
+                    and all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems):
+                return family
+    return None
+
+
+def _answer_family(corpus: Corpus, req, question: str, family: str, filters: dict) -> Answer | None:
+    """The opening sentences of one heading family's section in each document in scope, in catalogue
+    order ('Vilka förslag till beslut har nämnderna?'); None when no document has that section."""
+    from .answerers import _Cites, _scope, _who, document_sentences
+
+    cites = _Cites()
+    lines: list[str] = []
+    lacking: list[str] = []
+    docs = _scope(corpus, req)
+    checked = 0
+    for rec in docs:
+        if len(lines) >= MAX_SECTION_DOCS:
+            break  # a large catalogue: the first documents only, and the reader is told how to narrow
+        checked += 1
+        picked = [x for x in document_sentences(corpus, rec.doc_id) if x.family == family][:2]
+        quoted = " ".join(x for x in map(cites.sentence, picked) if x)
+        if quoted:
+            lines.append(f"- **{_who(rec)}**: {quoted}")
+        else:
+            lacking.append(_who(rec))
+    if not lines:
+        return None
+    text = f"Avsnittet »{family}« i {len(lines)} dokument:\n\n" + "\n".join(lines)
+    if lacking:
+        text += f"\n\nUtan ett sådant avsnitt: " + "; ".join(lacking[:MAX_SECTION_DOCS]) \
+            + (f" och {len(lacking) - MAX_SECTION_DOCS} till" if len(lacking) > MAX_SECTION_DOCS else "") + "."
+    if checked < len(docs):
+        text += (f"\n\nVisar de {checked} första av {len(docs)} dokument; avgränsa med nämnd eller "
+                 "programversion för att se andra.")
+    return Answer(question, text,
+                  cites.items, query=question, filters=filters)
 
 
 def _answer_section(corpus: Corpus, req, question: str, section: str, filters: dict) -> Answer | None:
@@ -473,6 +533,10 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     section of its documents ('förslaget till beslut') is answered from that section."""
     if (llm is None or not getattr(llm, "enabled", False)) and (section := named_section(corpus, req, question)):
         ans = _answer_section(corpus, req, question, section, filters)
+        if ans is not None:
+            return ans
+    if (llm is None or not getattr(llm, "enabled", False)) and (family := named_family(req, question)):
+        ans = _answer_family(corpus, req, question, family, filters)
         if ans is not None:
             return ans
     ev = topic_evidence(corpus, req, question, query, filters, k)

@@ -510,3 +510,17 @@ def test_a_signature_title_line_is_no_quote():
     assert not quotable("Förvaltningschef Kyrkogårdsförvaltningen Bilaga Stockholms stads trygghetsprogram")
     assert quotable("Stadsdelsdirektören anser att programmet ger ett tydligt ramverk.")
     assert quotable("Förvaltningen föreslår att nämnden godkänner svaret.")
+
+
+@pytest.mark.integration
+def test_a_question_for_one_section_of_every_response_lists_it_per_document(real_retriever):
+    # 'Förslag till beslut' is a heading family of index/headings.yaml; each response that has it is quoted
+    # from that section, and those without it are named
+    a = answer(real_retriever, "vilka förslag till beslut har nämnderna")
+    assert not a.abstained
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2", "002_80d6bf5fc05df009",
+                                                      "003_8cbd9df508089135"}
+    assert all("tjänsteutlåtande" in c.quote for c in a.citations)
+    scoped = answer(real_retriever, "vilka förslag till beslut finns för programmet 2020-2023?")
+    assert {c.chunk.doc_id for c in scoped.citations} == {"000_3597c3daaecaf7f2"}
+    assert "Utan ett sådant avsnitt" in scoped.text and "Enskede-Årsta-Vantörs" in scoped.text
