@@ -197,7 +197,7 @@ def answer_phrasing(corpus: Corpus, req: Request) -> Answer:
     single = [(d, s) for g in groups if len(g["docs"]) == 1 for d, s in g["docs"].items()]
     if single:
         title = "Andra formuleringar:" if recurring else \
-            f"Så formulerar sig {total} yttranden (ingen formulering återkommer ordagrant):"
+            f"Så formulerar sig {total} {'yttrande' if total == 1 else 'yttranden'} (ingen formulering återkommer ordagrant):"
         parts.append(title + "\n" + "\n".join(f"- **{names[d]}**: {cites.sentence(s)}" for d, s in single[:8]))
     if not cites.items:
         return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),

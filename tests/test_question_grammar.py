@@ -418,3 +418,12 @@ def test_a_past_version_set_against_today_reads_the_newer_versions(real_retrieve
 ])
 def test_question_types_of_everyday_phrasings(question, qtype):
     assert question_type(question) == qtype
+
+
+def test_a_yes_no_question_whether_something_changed_is_a_change_question(real_retriever):
+    from assistant.analyse import analyse
+
+    for q in ("har antalet fokusområden ändrats?", "har det blivit fler fokusområden?",
+              "hade ansvarsfördelningen förändrats?"):
+        assert analyse(q, real_retriever).qtype == "change", q
+    assert analyse("har EAV synpunkter på ansvarsfördelningen?", real_retriever).qtype != "change"
