@@ -738,7 +738,7 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     MAX_HISTORY turns deep)."""
     from dataclasses import replace
 
-    from .analyse import docs_for, analyse, answer_reference, asks_for_one, topic_is_substantial
+    from .analyse import analyse, answer_reference, asks_for_one, docs_for, question_type, topic_is_substantial
 
     n, word = answer_reference(question)
     if n is None or req.unknown_namnd or req.unknown_period or (req.namnder and "namnder" not in req.inherited):
@@ -763,6 +763,8 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
         docs = docs_for(corpus.documents(), chosen, period)
     topic = " ".join(w for w in req.topic.split() if fold(w.lower()) != word) if word else req.topic
     qtype = req.qtype
+    if qtype == "catalogue" == prev_req.qtype and "type" in req.inherited and question_type(question) == "topic":
+        qtype = "topic"  # "vad tyckte den andra av dem?" after a list of documents: about that one, not another list
     if qtype == "topic" and not topic_is_substantial(topic):
         qtype = "summary"  # "Sammanfatta det första" / "vad tyckte den sista?": that nämnd's whole view
     return replace(req, namnder=tuple(chosen), doc_ids=docs, topic=topic, qtype=qtype, followup=True,

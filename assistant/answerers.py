@@ -164,6 +164,10 @@ def _scope(corpus: Corpus, req: Request, *, responses_only: bool = True) -> list
     return docs
 
 
+def _sentences_n(n: int) -> str:
+    return f"{n} mening" if n == 1 else f"{n} meningar"
+
+
 def _abstain(req: Request, reason: str) -> Answer:
     return Answer(req.question, NO_ANSWER, abstained=True, warnings=[reason], query=req.question,
                   filters=req.filters())
@@ -1077,23 +1081,31 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             if (head.positive if want_pos else head.critical) and said:
                 kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
                 return Answer(req.question, f"**{head.rec.meta.namnd or head.rec.doc_id}** har flest {kind} överlag "
-                              f"({len(head.positive if want_pos else head.critical)} meningar). Om »{topic}« skriver "
+                              f"({_sentences_n(len(head.positive if want_pos else head.critical))}). Om »{topic}« skriver "
                               f"den: {said}", cites.items, query=req.question, filters=req.filters())
-        if not (top.positive if want_pos else top.critical):
+        least = bool(_RANK_LEAST.search(q))
+        # "minst kritisk": the one with the fewest objections may have none; it is the answer when it takes
+        # a stance at all (its support is the evidence)
+        if not ((top.positive or top.critical) if least else (top.positive if want_pos else top.critical)):
             return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
         kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
         if _RANK_LEAST.search(q):  # "minst positiv": the fewest in relation to the other side, said so
             lines = [f"Minst {'positiv' if want_pos else 'kritisk'} är **{top.rec.meta.namnd or top.rec.doc_id}** "
-                     f"({len(top.positive)} meningar med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"
+                     f"({_sentences_n(len(top.positive))} med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"
                      + (": " + ev if (ev := evidence(top, not want_pos)) else ".")]
         else:
             lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} "
-                     f"({len(top.positive if want_pos else top.critical)} meningar): " + evidence(top, want_pos)]
-        others = [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]
-        if others:
+                     f"({_sentences_n(len(top.positive if want_pos else top.critical))}): " + evidence(top, want_pos)]
+        if least:  # the order is by support against critique: both counts, and what the nämnd says most
+            others = [d for d in ranked[1:] if d.positive or d.critical]
+            if others:
+                lines.append("Därefter:\n" + "\n".join(
+                    f"- {d.rec.meta.namnd or d.rec.doc_id}: {_sentences_n(len(d.positive))} med stöd, {len(d.critical)} "
+                    "med kritik – " + evidence(d, len(d.positive) >= len(d.critical), 1) for d in others[:5]))
+        elif others := [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]:
             lines.append("Därefter:\n" + "\n".join(
-                f"- {d.rec.meta.namnd or d.rec.doc_id}: {len(d.positive if want_pos else d.critical)} meningar – "
+                f"- {d.rec.meta.namnd or d.rec.doc_id}: {_sentences_n(len(d.positive if want_pos else d.critical))} – "
                 + evidence(d, want_pos, 1) for d in others[:5]))
         lines.append("Rangordningen bygger på antalet meningar där nämnden själv uttrycker kritik eller "
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")

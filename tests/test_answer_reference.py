@@ -94,3 +94,9 @@ def test_an_agreement_follow_up_keeps_the_topic_and_least_is_worded_as_least():
     assert r.namnder == ("Miljönämnden",) and "belysningen" in r.topic and r.qtype == "stance"
     a = answer(corpus, "och minst positiv?", history=["Vilken nämnd var mest positiv?"])
     assert a.text.startswith("Minst positiv är **Skarpnäcks stadsdelsnämnd**"), a.text
+
+
+def test_what_the_second_of_a_listed_catalogue_thought_is_its_summary_not_another_list(real_retriever):
+    a = answer(real_retriever, "vad tyckte den andra av dem?", history=["vilka nämnder har svarat på remissen om 2020-2023"])
+    assert a.request["type"] == "summary" and not a.abstained
+    assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e"}

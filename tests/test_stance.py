@@ -349,3 +349,11 @@ def test_the_grounds_stop_at_the_next_view_and_are_read_where_the_body_states_it
     b = answer(real_retriever, "varför är de positiva till det?",
                history=["vad sa kyrkogårdsnämnden om trygghetsprogrammet 2024-2027"])
     assert "stora utmaningar" in b.text.split("Skälen som anges:")[1]
+
+
+def test_the_least_critical_may_have_no_objection_and_is_still_named(real_retriever):
+    for a in (answer(real_retriever, "vilken nämnd var minst kritisk?"),
+              answer(real_retriever, "och minst kritisk?", history=["vilken nämnd var mest kritisk"])):
+        assert not a.abstained, a.warnings
+        assert a.text.startswith("Minst kritisk är **Spånga-Tensta stadsdelsnämnd**")
+        assert "1 meningar" not in a.text
