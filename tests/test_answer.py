@@ -90,6 +90,10 @@ def test_amount_questions_need_an_amount_of_their_kind():
     assert not _quantity_gap("Hur stor andel är otrygga?", ["Av de svarande känner sig 23 procent otrygga."])
     assert not _quantity_gap("Vem står för pengarna till studien?", ["Studien finansieras av Vinnova."])
     assert _quantity_gap("Hur många ordningsvakter?", ["Ordningsvakter behövs."])
+    # how often: a frequency states it, a number is not needed
+    assert not _quantity_gap("Hur ofta ska den göras?", ["Ett viktigt beslutsunderlag är den årliga risk- och sårbarhetsanalysen."])
+    assert not _quantity_gap("hur ofta ska nätverket träffas?", ["Nätverket sammankallas kontinuerligt."])
+    assert _quantity_gap("Hur ofta ska trygghetsvandringar göras?", ["Trygghetsvandringar är viktiga."])
 
 
 @pytest.mark.integration
