@@ -558,8 +558,29 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         if ans.abstained:
             ans.related = ev.hits[:3]
         return ans
-    text, citations, warnings = compose(ranked)
     asked = getattr(req, "namnder", ())
+    if "others" in getattr(req, "inherited", ()) and req.topic:
+        # "vad tyckte de andra om det?": each of the other nämnder on the topic, its own best sentences
+        # (not only those close to the best of all), and the ones whose text lacks it named
+        # one search per document: a search over all of them fills up with the one that says most
+        ranked = sorted((x for d in req.doc_ids[:MAX_SECTION_DOCS]
+                         for x in topic_evidence(corpus, req, question, query, {**filters, "doc_id": [d]}, 4).ranked),
+                        key=lambda x: -x.rel)
+        rarest = max(ev.scorer.terms, key=lambda t: ev.scorer.idf.get(t, 0.0), default="")
+
+        def on_topic(x: Scored) -> bool:  # most of the topic, or its rarest word, also inside a compound ('samverkanspartner')
+            return x.lex >= 0.5 or (len(rarest) >= 5 and rarest in fold(x.text.lower()))
+
+        best: dict[str, float] = {}
+        for x in ranked:
+            if on_topic(x):
+                best[x.chunk.doc_id] = max(best.get(x.chunk.doc_id, 0.0), x.rel)
+        ranked = [x for x in ranked if on_topic(x) and x.rel >= RELATIVE_FLOOR * best[x.chunk.doc_id]]
+        text, citations, warnings = compose(ranked, max_docs=MAX_SECTION_DOCS, per_doc=2, relative=0.0)
+        asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in set(req.doc_ids)
+                                    and d.meta.namnd))
+    else:
+        text, citations, warnings = compose(ranked)
     silent = [n for n in asked if not any(c.chunk.namnd == n for c in citations)] \
         if len(asked) > 1 and citations and req.topic else []  # "jämför med X": say whose text lacks it
     if silent:

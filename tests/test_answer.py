@@ -528,3 +528,14 @@ def test_a_question_for_one_section_of_every_response_lists_it_per_document(real
     scoped = answer(real_retriever, "vilka förslag till beslut finns för programmet 2020-2023?")
     assert {c.chunk.doc_id for c in scoped.citations} == {"000_3597c3daaecaf7f2"}
     assert "Utan ett sådant avsnitt" in scoped.text and "Enskede-Årsta-Vantörs" in scoped.text
+
+
+@pytest.mark.integration
+def test_what_the_others_said_is_answered_for_each_other_namnd(real_retriever):
+    # one search per other document: EAV says most on samverkan, Kulturnämnden's 'samverkanspartner' still counts
+    a = answer(real_retriever, "vad tyckte de andra om det?", history=["vad tycker spånga-tensta om samverkan"])
+    assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e", "004_1f364216c0b50e56"}
+    b = answer(real_retriever, "tar någon annan stadsdel upp unga vuxna?", history=["säger EAV något om stödet till unga vuxna?"])
+    assert {c.chunk.doc_id for c in b.citations} == {"000_3597c3daaecaf7f2"}
+    assert "stadsdel" not in b.request["topic"]
+    assert "**Hägersten-Liljeholmens stadsdelsnämnd**: jag hittar inget om »unga vuxna« i yttrandet." in b.text
