@@ -329,9 +329,9 @@ def unknown_body(question: str, known: Sequence[str],
 # "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …": the subject of an
 # opinion verb is the author asked about
 _AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:tyckte|tycker|skrev|skriver|svarade|svarar|anser|"
-                     r"ansåg|menade|menar|sa|sade|kommenterade|yttrade)\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
+                     r"ansåg|menade|menar|sa|sade|säger|kommenterade|yttrade)\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
                      r"[\wåäöéüÅÄÖ\-]+?)(?=\s+(?:om|i|på|till|kring|angående|gällande|att|egentligen|själv|"
-                     r"överhuvudtaget)\b|\s*[?.!]?\s*$)", re.I)
+                     r"överhuvudtaget|sen|sedan|då|nu|också|även)\b|\s*[?.!]?\s*$)", re.I)
 
 
 def _in_catalogue(folded_words: Sequence[str], corpus_words: frozenset[str]) -> bool:
@@ -949,6 +949,11 @@ def _named_apart(question: str, namnder: Sequence[str], known: Sequence[str]) ->
         any(mentioned_namnder(c, known) for c in clauses if c not in versioned)
 
 
+# A pronoun as the one holding a view ("vad tyckte de om …", "deras syn"): the nämnd pointed at, not a thing
+_OPINION_OF_PRONOUN = re.compile(r"(?<!\w)((tyckte|tycker|ansag|anser|skrev|skriver|sa|sade|sager|svarade|svarar|menade|"
+                                 r"menar|kommenterade|yttrade) (de|dom|hen|han|hon)|deras|hennes|hans)(?!\w)")
+
+
 def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
     """The previous turn's topic as a follow-up takes it over: without the programme's names (the version
     is carried apart) and without the name of a body the corpus has no document from ('Norrmalms' in
@@ -1059,9 +1064,12 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if prog:
         req = replace(req, unknown_programme=prog)
     docs = docs_for(catalogue, req.namnder, req.period)
-    if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited):
+    pointed = bool(_OPINION_OF_PRONOUN.search(fold(question.lower())))
+    if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited) \
+            and not ("period" not in req.inherited and pointed):
         # context from the previous turn must not make the question impossible: "Sammanfatta
-        # Kyrkogårdsnämndens yttrande" after a question on another version asks for its own yttrande
+        # Kyrkogårdsnämndens yttrande" after a question on another version asks for its own yttrande (but
+        # "vad tyckte de om programmet 2024-2027?" asks the nämnd pointed at, which may not have answered it)
         drop = "period" if "period" in req.inherited else "namnder"
         req = replace(req, **{drop: "" if drop == "period" else ()},
                       inherited=tuple(f for f in req.inherited if f != drop))

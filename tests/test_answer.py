@@ -539,3 +539,21 @@ def test_what_the_others_said_is_answered_for_each_other_namnd(real_retriever):
     assert {c.chunk.doc_id for c in b.citations} == {"000_3597c3daaecaf7f2"}
     assert "stadsdel" not in b.request["topic"]
     assert "**Hägersten-Liljeholmens stadsdelsnämnd**: jag hittar inget om »unga vuxna« i yttrandet." in b.text
+
+
+@pytest.mark.integration
+def test_a_body_without_documents_is_unknown_after_saying_verbs_and_in_follow_ups(real_retriever):
+    for q, hist in (("vad säger Skarpnäck om biblioteken?", None),
+                    ("vad säger Skarpnäck om det?", ["vad säger kulturförvaltningen om biblioteken"]),
+                    ("vad svarade kommunstyrelsen sen?", ["sammanfatta spånga-tensta"])):
+        a = answer(real_retriever, q, history=hist)
+        assert a.abstained, (q, a.text)
+        assert a.warnings[0].startswith("Underlaget innehåller inget yttrande från") and " sen." not in a.warnings[0]
+
+
+@pytest.mark.integration
+def test_a_pronoun_holding_the_view_keeps_the_namnd_when_it_did_not_answer_that_version(real_retriever):
+    a = answer(real_retriever, "och vad tyckte de om programmet 2024-2027?", history=["vad tycker EAV om samverkan"])
+    assert a.abstained and "Enskede-Årsta-Vantörs stadsdelsnämnd" in a.warnings[0] and "2024–2027" in a.warnings[0]
+    b = answer(real_retriever, "finns dom kvar i 2024-27?", history=["vilka fokusområden hade programmet 2020-2023 enligt eav"])
+    assert not b.abstained  # 'dom' are the focus areas here, not the nämnd
