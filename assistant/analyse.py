@@ -279,6 +279,9 @@ _PLACE_BODY = re.compile(r"(?<![\w-])([a-zåäö][a-zåäöéü\-]{2,}) (?:stads
 
 
 _TOPIC_PREPOSITION = re.compile(r"(?<!\w)(?:om|kring|angående|gällande|beträffande|rörande)(?!\w)", re.I)
+# A verb of being mentioned ("nämns X?", "nämner någon X?", "förekommer X i underlaget?"): X is what is asked about
+_MENTION_VERB = re.compile(r"(?<!\w)(?:nämns|nämndes|nämner|nämnde|omnämns|omnämndes|förekommer|förekom|tas upp|togs upp)(?!\w)",
+                           re.I)
 _DOCUMENT_AFTER = re.compile(r"\s+(?:yttrande|remissvar|svar|synpunkter|tjänsteutlåtande|ärende)", re.I)
 
 
@@ -294,10 +297,12 @@ def unknown_body(question: str, known: Sequence[str],
         subjects = taxonomy().references | taxonomy().generic_subjects
         if not (set(_qwords(before.lower())) & subjects or mentioned_namnder(before, known)):
             about = None
+    mention = _MENTION_VERB.search(question)  # 'nämns trafikförvaltningen någonstans?': what is mentioned
     for m in _BODY.finditer(question):
         name = m.group(1)
         f = fold(name)
-        if about and m.start() > about.start() and not _DOCUMENT_AFTER.match(question[m.end():]):
+        if ((about and m.start() > about.start()) or (mention and m.start() > mention.start())) \
+                and not _DOCUMENT_AFTER.match(question[m.end():]):
             continue  # a body after 'om' is the topic, unless its own document is asked for ('om X:s yttrande')
         if f in _GENERIC or f in ("facknamnden", "kommunstyrelsen", "namnden", "stadsdelsnamnden",
                                   "stadsdelsforvaltningen", "forvaltningen") or _NOT_A_NAME.match(f):

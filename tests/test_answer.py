@@ -124,6 +124,13 @@ def test_unknown_body_named_by_its_place_abstains(real_retriever):
 
 
 @pytest.mark.integration
+def test_a_body_asked_whether_it_is_mentioned_is_the_topic_not_an_author(real_retriever):
+    a = answer(real_retriever, "nämns trafikförvaltningen någonstans?")
+    assert not a.abstained and "trafikförvaltningen" in a.citations[0].quote
+    assert answer(real_retriever, "vad tyckte trafikförvaltningen om programmet?").abstained
+
+
+@pytest.mark.integration
 def test_phrasing_question_groups_recurring_formulations(real_retriever):
     a = answer(real_retriever, "Hur brukar förslaget till beslut formuleras i yttrandena?")
     assert a.request["type"] == "phrasing" and not a.abstained
