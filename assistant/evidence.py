@@ -146,6 +146,9 @@ def compound_parts(corpus: Corpus, word: str) -> list[str]:
               for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]
     if not splits:
         return []
+    splits = [(a, b) for a, b in splits if len(a) >= 4 and len(b) >= 3]  # 'för'+'eningsliv' is no split of 'föreningsliv'
+    if not splits:
+        return []
     df = corpus.term_stats([p for pair in splits for p in pair]).df
     return next(([a, b] for a, b in splits if df.get(a) and df.get(b)), [])
 

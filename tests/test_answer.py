@@ -566,3 +566,12 @@ def test_a_pronoun_holding_the_view_keeps_the_namnd_when_it_did_not_answer_that_
     assert a.abstained and "Enskede-Årsta-Vantörs stadsdelsnämnd" in a.warnings[0] and "2024–2027" in a.warnings[0]
     b = answer(real_retriever, "finns dom kvar i 2024-27?", history=["vilka fokusområden hade programmet 2020-2023 enligt eav"])
     assert not b.abstained  # 'dom' are the focus areas here, not the nämnd
+
+
+def test_a_compound_splits_only_into_a_head_that_carries_meaning(real_retriever):
+    from assistant.evidence import compound_parts
+
+    assert compound_parts(real_retriever, "resursbehov") == ["resur", "behov"]
+    assert compound_parts(real_retriever, "foreningsliv") == []  # not 'för' + 'eningsliv'
+    a = answer(real_retriever, "vad säger programmet om föreningslivet")
+    assert a.abstained and "föreningslivet" in a.warnings[0]
