@@ -216,7 +216,20 @@ def matches(term: str, word: str) -> bool:
 
 def topic_terms(topic: str) -> list[str]:
     """Content terms of a topic: folded, stopwords dropped, Swedish stems, unique."""
-    return list(dict.fromkeys(analyze(topic)))
+    return list(dict.fromkeys(map(_without_definite_et, analyze(topic))))
+
+
+_DOUBLED = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
+
+
+def _without_definite_et(term: str) -> str:
+    """A stem still in the neuter definite form, which the Snowball stemmer leaves whole ('syftet',
+    'arbetet', 'ansvaret', 'programmet'), as the word's root ('syft', 'arbet', 'ansvar', 'program'),
+    so that it matches the indefinite form and the other inflections as a prefix."""
+    if len(term) >= 6 and term.endswith("et") and not term.endswith("het"):
+        root = term[:-2]
+        return _DOUBLED.sub(r"\1", root) if len(root) >= 5 else root
+    return term
 
 
 @dataclass(frozen=True)

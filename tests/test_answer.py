@@ -575,3 +575,11 @@ def test_a_compound_splits_only_into_a_head_that_carries_meaning(real_retriever)
     assert compound_parts(real_retriever, "foreningsliv") == []  # not 'för' + 'eningsliv'
     a = answer(real_retriever, "vad säger programmet om föreningslivet")
     assert a.abstained and "föreningslivet" in a.warnings[0]
+
+
+def test_a_neuter_definite_topic_word_matches_its_other_forms():
+    from assistant.evidence import topic_terms
+
+    # the Snowball stemmer leaves '-et' on: 'syftet' would never match 'syfte' or 'syftar'
+    assert topic_terms("syftet arbetet ansvaret programmet") == ["syft", "arbet", "ansvar", "program"]
+    assert topic_terms("trygghet paket") == ["trygg", "paket"]
