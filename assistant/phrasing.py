@@ -19,14 +19,15 @@ import re
 from difflib import SequenceMatcher
 
 from index.corpus import Corpus
-from index.textnorm import analyze, fold, words
+from index.textnorm import STOPWORDS_SV, analyze, fold, words
 from index.types import Answer
 
-from .analyse import Request, cue_regex, namnd_keys, taxonomy
+from .analyse import Request, cue_regex, namnd_keys, taxonomy, taxonomy_words
 from .answerers import _WANTS_CHANGE, _WANTS_POSITIVE, NO_ANSWER, Sentence, _Cites, _scope, document_sentences, document_stance
 from .compare import find_cues
 from .draft import SECTION_FAMILIES, section_family
 from .evidence import Scorer
+from .quotes import without_heading
 
 MIN_SHARED_WORDS = 3
 PER_DOC = 2
@@ -43,7 +44,84 @@ def _asked_section(question: str) -> str | None:
             # 'förslaget till beslut' names 'Förslag till beslut': compare word starts
             if len(hw) >= 2 and re.search(r"\b" + r"\w*\s+".join(re.escape(w[:max(4, len(w) - 1)]) for w in hw) + r"\w*", q):
                 return family
+    for family, heads in SECTION_FAMILIES.items():  # a long one-word heading named as a noun ('sin sammanfattning',
+        for h in heads:  # 'synpunktsavsnittet'), not as the verb ('sammanfatta') or inside another word ('remissvaren')
+            hw = fold(h.lower()).split()
+            if len(hw) == 1 and len(hw[0]) >= 10:
+                root = re.escape(re.sub(r"(er|ar|or|en|et)$", "", hw[0]))
+                if re.search(rf"\b{root}(er|ar|or)?(en|et|na|erna|arna)?(?!\w)|\b{root}s?(avsnitt|del|rubrik|stycke)\w*", q):
+                    return family
     return None
+
+
+def _asks_for_any_formulation(req: Request) -> bool:
+    """Does the question ask for the responses' formulations in general ('vilka standardfraser finns i
+    yttrandena?'): its topic only words for formulations (taxonomy.yaml `phrasing_meta_words`)?"""
+    ws = words(req.topic or "")
+    return bool(ws) and all(_is_meta(w) for w in ws)
+
+
+def _is_meta(word: str) -> bool:
+    """A word for formulations themselves (taxonomy.yaml `phrasing_meta_words`: a word start, or the whole
+    word for one of four letters or fewer: 'ord' is no start of 'ordningsvakter')."""
+    f = fold(word.lower())
+    return any(f == m or (len(m) > 4 and f.startswith(m)) for m in taxonomy_words("phrasing_meta_words"))
+
+
+def _topic_words(topic: str) -> str:
+    """The topic without the words for formulations ('vilka ord använder nämnderna om samverkan?' is on 'samverkan')."""
+    return " ".join(w for w in (topic or "").split() if not _is_meta(w))
+
+
+MAX_RECURRING = 5  # formulations shown when the question asks for the recurring ones in general
+RUN_WORDS = 3  # words a formulation shares across documents, at least
+OPENING_WORDS = 2  # ... starting within the sentence's first words: officialese formulas open the sentence
+
+
+def _recurring(corpus: Corpus, req: Request, docs) -> Answer:
+    """The formulations the most responses share: runs of RUN_WORDS words at a sentence's opening ('Förvaltningen
+    föreslår att', 'Ärendet har beretts'; names of nämnder and numbers masked) counted by the documents using them, the longest common run of each group shown, then each
+    document's sentence, verbatim and cited."""
+    mask = {k for d in docs for k in namnd_keys(d.meta.namnd)}
+    names = {d.doc_id: d.meta.namnd or d.doc_id for d in docs}
+    grams: dict[tuple[str, ...], dict[str, tuple[Sentence, list[str], int]]] = {}
+    for rec in docs[:MAX_DOCS]:
+        for x in document_sentences(corpus, rec.doc_id):
+            toks = _tokens(without_heading(x.text, x.chunk.section), mask)
+            for i in range(min(OPENING_WORDS, len(toks) - RUN_WORDS + 1)):  # a formula opens the sentence
+                g = tuple(toks[i:i + RUN_WORDS])
+                if any(t.startswith("<") for t in g) or all(t in STOPWORDS_SV for t in g):
+                    continue
+                grams.setdefault(g, {}).setdefault(rec.doc_id, (x, toks, i))
+    shared = sorted((g for g, by in grams.items() if len(by) >= 2), key=lambda g: (-len(grams[g]), g))
+    cites = _Cites()
+    parts: list[str] = []
+    seen: set[tuple] = set()
+    total = min(len(docs), MAX_DOCS)
+    for g in shared:
+        by = grams[g]
+        key = tuple(sorted((d, x.order) for d, (x, _, _) in by.items()))
+        if key in seen:
+            continue  # the same sentences again, one word further along the same phrase
+        seen.add(key)
+        run = list(g)  # as far as every sentence goes on with the same words
+        while all(i + len(run) < len(toks) for _, toks, i in by.values()) and \
+                len({toks[i + len(run)] for _, toks, i in by.values()}) == 1:
+            x0, toks0, i0 = next(iter(by.values()))
+            if toks0[i0 + len(run)].startswith("<"):
+                break
+            run.append(toks0[i0 + len(run)])
+        x0 = next(iter(by.values()))[0]
+        phrase = _surface(without_heading(x0.text, x0.chunk.section), run)
+        lines = [f"- **{names[d]}**: {cites.sentence(x)}" for d, (x, _, _) in by.items()]
+        lead = "…" if next(iter(by.values()))[2] else ""
+        parts.append(f"Återkommande formulering i {len(by)} av {total} yttranden: »{lead}{phrase}…«\n" + "\n".join(lines))
+        if len(parts) >= MAX_RECURRING:
+            break
+    if not cites.items:
+        return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),
+                      warnings=["Ingen formulering återkommer i mer än ett yttrande."])
+    return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
 
 def _asked_position(question: str) -> str | None:
@@ -77,7 +155,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
     stance = "" if (quoted or section or position) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
-    scorer = None if (quoted or section or position or stance) else Scorer(corpus, req.topic or req.question)
+    scorer = None if (quoted or section or position or stance) else Scorer(corpus, _topic_words(req.topic) or req.question)
     agree = cue_regex("agreement_cues")
     about = Scorer(corpus, req.topic) if stance and analyze(req.topic or "") else None
     chosen: dict[str, list[Sentence]] = {}
@@ -161,6 +239,10 @@ def answer_phrasing(corpus: Corpus, req: Request) -> Answer:
                       warnings=["Inget yttrande i underlaget matchar frågan."])
     if _asked_position(req.question) == "structure":
         return _structure(corpus, req, docs)
+    q = fold(req.question.lower())
+    if not (_asked_section(req.question) or _asked_position(req.question) or _QUOTED.search(req.question)
+            or _WANTS_CHANGE.search(q) or _WANTS_POSITIVE.search(q)) and _asks_for_any_formulation(req):
+        return _recurring(corpus, req, docs)
     chosen = _pick_sentences(corpus, req, docs)
     if not chosen:
         return Answer(req.question, NO_ANSWER, abstained=True, query=req.question, filters=req.filters(),

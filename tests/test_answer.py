@@ -583,3 +583,20 @@ def test_a_neuter_definite_topic_word_matches_its_other_forms():
     # the Snowball stemmer leaves '-et' on: 'syftet' would never match 'syfte' or 'syftar'
     assert topic_terms("syftet arbetet ansvaret programmet") == ["syft", "arbet", "ansvar", "program"]
     assert topic_terms("trygghet paket") == ["trygg", "paket"]
+
+
+@pytest.mark.integration
+def test_a_phrasing_question_without_a_topic_lists_the_recurring_formulas(real_retriever):
+    a = answer(real_retriever, "vilka standardfraser finns i yttrandena?")
+    assert a.request["type"] == "phrasing" and not a.abstained
+    assert a.text.startswith("Återkommande formulering i 5 av 5 yttranden: »Ärendet har beretts…«")
+    assert "»Förvaltningen föreslår att…«" in a.text
+
+
+@pytest.mark.integration
+def test_a_phrasing_question_names_a_section_by_a_one_word_heading(real_retriever):
+    a = answer(real_retriever, "hur skriver kyrkogårdsnämnden sin sammanfattning?")
+    assert a.citations and all(c.chunk.section.startswith("Sammanfattning") for c in a.citations)
+    b = answer(real_retriever, "vilka ord använder nämnderna om samverkan?")
+    assert b.request["type"] == "phrasing"
+    assert all("samverk" in c.quote.lower() for c in b.citations), [c.quote for c in b.citations]
