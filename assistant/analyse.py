@@ -622,7 +622,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     out = []
     for w in words(question):
         f = fold(w.lower())
-        if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
+        if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words
+                or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons
                 or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
                 or f in cues or _names_any(f, keys)):
@@ -979,7 +980,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             own = [w for w in words(question) if _names_any(fold(w.lower()), _name_keys(known))]
             topic = " ".join(dict.fromkeys([*own, *topic.split()]))
         req = replace(req, topic=topic)
-        if "type" in previous.inherited and req.qtype == "topic":
+        if req.qtype == "topic" and ("type" in previous.inherited or previous.qtype in ("summary", "stance")):
+            # the previous question asked again of another nämnd or version: of the same kind ("vad tyckte EAV
+            # om programmet?" -> "jämför med Kulturförvaltningen" is both summaries)
             req = replace(req, qtype=previous.qtype)
             inherited.append("type")
         if previous.doc_ids and set(_qwords(question.lower())) & set(taxonomy_words("comparison_words")):
@@ -1140,7 +1143,8 @@ def topic_is_substantial(topic: str) -> bool:
     taxonomy.yaml `elaboration_requests`) or to take the previous one ('nåt liknande':
     `topic_back_references`)?"""
     asks_more = taxonomy().elaboration + taxonomy_words("topic_back_references")
-    return len([w for w in topic.split() if len(w) >= 4 and not fold(w.lower()).startswith(asks_more)]) >= 1
+    return len([w for w in topic.split() if (len(w) >= 4 or (len(w) >= 2 and w.isupper()))  # 'RSA', 'EU'
+                and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 
 def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:

@@ -600,3 +600,17 @@ def test_a_phrasing_question_names_a_section_by_a_one_word_heading(real_retrieve
     b = answer(real_retriever, "vilka ord använder nämnderna om samverkan?")
     assert b.request["type"] == "phrasing"
     assert all("samverk" in c.quote.lower() for c in b.citations), [c.quote for c in b.citations]
+
+
+@pytest.mark.integration
+def test_follow_ups_keep_the_kind_of_the_question_they_repeat(real_retriever):
+    # "jämför med X" after a summary: both summaries
+    a = answer(real_retriever, "jämför med kulturförvaltningen", history=["vad tyckte EAV om programmet"])
+    assert a.request["type"] == "summary"
+    assert {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e", "004_1f364216c0b50e56"}
+    # an acronym is a topic: 'RSA' after HL is asked of EAV, which does not name it
+    b = answer(real_retriever, "och EAV?", history=["vad säger HL om RSA"])
+    assert b.request["type"] == "topic" and b.abstained and "RSA" in b.warnings[0]
+    # "vad var den viktigaste kritiken?" after a summary: that document's objections
+    c = answer(real_retriever, "vad var den viktigaste kritiken?", history=["sammanfatta EAVs yttrande"])
+    assert c.request["type"] == "stance" and "Invändningar och ändringsönskemål" in c.text
