@@ -966,7 +966,8 @@ def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
     'vad tycker Norrmalms stadsdelsnämnd om programmet?' is who was asked about, not what)."""
     topic = _without_programme_names(previous.topic, catalogue, previous.question)
     body = {fold(w.lower()) for w in words(previous.unknown_namnd)}
-    return " ".join(w for w in topic.split() if fold(w.lower()) not in body)
+    asks_more = taxonomy().elaboration  # 'menas' in "…, vad menas?" asked to explain, it is no part of the topic
+    return " ".join(w for w in topic.split() if fold(w.lower()) not in body and not fold(w.lower()).startswith(asks_more))
 
 
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:

@@ -792,6 +792,49 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
                    inherited=tuple(dict.fromkeys((*req.inherited, "namnder", "answer"))))
 
 
+MAX_SHORT_FORM_DOCS = 20  # documents read for the sentence that writes a short form out
+
+
+def short_form_asked(question: str) -> str:
+    """The short form a question asks the meaning of ('vad står Brå för?' -> 'Brå'; taxonomy.yaml
+    `abbreviation_cues`), '' when it asks none."""
+    from .analyse import taxonomy_data
+
+    pattern = taxonomy_data().get("abbreviation_cues")
+    m = re.search(pattern, question.strip(), re.I) if pattern else None
+    short = next((g for g in m.groups() if g), "") if m else ""
+    # a short form: capitals ('ANDT', 'RSA') or four letters at most ('brå'); 'vad betyder rådighet?' asks a meaning
+    return short if short.isupper() or len(short) <= 4 else ""
+
+
+def _answer_short_form(corpus: Corpus, question: str, short: str, filters: dict) -> Answer:
+    """The sentences that write the short form out beside it ('Brå (Brottsförebyggande rådet)', '… tobak
+    (ANDT)'), from the documents a search for it finds; a refusal that says so when none does."""
+    from .answerers import _Cites, _who, document_sentences
+
+    sf = re.escape(short)
+    beside = re.compile(rf"(?<![\w-]){sf}\s*\(([^()]{{4,120}})\)|\(([^()]*?)\b{sf}\)|\(\s*{sf}\s*\)", re.I)
+    cites = _Cites()
+    lines: list[str] = []
+    seen: set[str] = set()
+    for hit in corpus.search(short, k=MAX_SHORT_FORM_DOCS, filters=filters or None):
+        if hit.chunk.doc_id in seen:
+            continue
+        seen.add(hit.chunk.doc_id)
+        rec = next((d for d in corpus.documents() if d.doc_id == hit.chunk.doc_id), None)
+        for x in document_sentences(corpus, hit.chunk.doc_id):
+            if beside.search(x.text) and (q := cites.sentence(x)):
+                lines.append(f"- **{_who(rec) if rec else x.chunk.doc_id}**: {q}")
+                break
+        if len(lines) >= 3:
+            break
+    if not lines:
+        return Answer(question, NO_ANSWER, abstained=True, warnings=[f"Underlaget skriver inte ut vad »{short}« står för."],
+                      query=short, filters=filters)
+    return Answer(question, f"Så skrivs »{short}« ut i underlaget:\n" + "\n".join(lines), cites.items,
+                  query=short, filters=filters)
+
+
 def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
            filters: dict | None = None, k: int = 8, llm=None, abstain_threshold: float | None = None) -> Answer:
     """Answer a Swedish question from the corpus: analyse it (type, nämnder,
@@ -806,6 +849,10 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = question[:2000]
+    if short := short_form_asked(question):  # "vad står Brå för?": where the documents write it out
+        ans = _answer_short_form(corpus, question, short, {k: v for k, v in (filters or {}).items() if v})
+        ans.request = {"type": "topic", "topic": short, "followup": bool(history)}
+        return ans
     if history and (located := _answer_location(corpus, question, history)) is not None:
         return located
     if history and (placed := _previous_place(corpus, question, history)) is not None:

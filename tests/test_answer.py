@@ -614,3 +614,14 @@ def test_follow_ups_keep_the_kind_of_the_question_they_repeat(real_retriever):
     # "vad var den viktigaste kritiken?" after a summary: that document's objections
     c = answer(real_retriever, "vad var den viktigaste kritiken?", history=["sammanfatta EAVs yttrande"])
     assert c.request["type"] == "stance" and "Invändningar och ändringsönskemål" in c.text
+
+
+@pytest.mark.integration
+def test_a_short_form_is_answered_with_the_sentence_that_writes_it_out(real_retriever):
+    a = answer(real_retriever, "vad står brå för?", history=["vad skriver kyrkogårdsnämnden om brå"])
+    assert not a.abstained and "Brå (Brottsförebyggande rådet)" in a.citations[0].quote
+    b = answer(real_retriever, "vad betyder ANDT?")
+    assert "alkohol, narkotika, dopning och tobak (ANDT)" in b.citations[0].quote
+    c = answer(real_retriever, "vad står SDN för?")
+    assert c.abstained and c.warnings == ["Underlaget skriver inte ut vad »SDN« står för."]
+    assert "skrivs »" not in answer(real_retriever, "vad betyder rådighet?").text  # a word, not a short form
