@@ -1184,7 +1184,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     rx = taxonomy().change_cues
     topic = without_cues(req.topic, rx)
     scorer = Scorer(corpus, topic) if len(analyze(topic)) else None
-    revised = bool(taxonomy().revision.search(cue_text(req.question)))  # why/how it was revised: the next version says
+    revised = bool(taxonomy().revision.search(cue_text(req.question))  # why/how it was revised: the next version says
+                   or cue_regex("membership_cues").search(fold(req.question.lower())))  # … and what it added
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
     if later and cue_regex("present_cues").search(cue_text(req.question)):
         versions = [period] + periods[i + 1:]  # "… och hur är det idag?": the asked version and the newer ones

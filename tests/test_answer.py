@@ -625,3 +625,12 @@ def test_a_short_form_is_answered_with_the_sentence_that_writes_it_out(real_retr
     c = answer(real_retriever, "vad står SDN för?")
     assert c.abstained and c.warnings == ["Underlaget skriver inte ut vad »SDN« står för."]
     assert "skrivs »" not in answer(real_retriever, "vad betyder rådighet?").text  # a word, not a short form
+
+
+@pytest.mark.integration
+def test_whether_something_was_in_a_version_reads_what_the_next_version_added(real_retriever):
+    a = answer(real_retriever, "fanns välfärdsbrott med i programmet 2020-2023?")
+    assert a.request["type"] == "change"
+    cited = {c.chunk.doc_id: c.quote for c in a.citations}
+    assert "001_2da92ff9d07e789e" in cited  # EAV misses the work against fraud on the welfare systems in 2020-2023
+    assert "välfärdsbrott" in cited.get("002_80d6bf5fc05df009", "")  # 2024-2027: 'välfärdsbrott … inkluderats'
