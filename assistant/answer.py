@@ -859,10 +859,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         rest, place = placed  # the same question asked of the place the previous answer quoted
         ans = answer(corpus, rest, history=history, filters={**(filters or {}), **place}, k=k, llm=llm,
                      abstain_threshold=abstain_threshold)
-        topic = (ans.request or {}).get("topic") or ""
-        terms = analyze(topic)
-        quoted = {fold(w.lower()) for c in ans.citations for w in words(c.quote)}
-        if terms and not ans.abstained and not any(matches(t, w) for t in terms for w in quoted):
+        if topic := _unnamed_in_quotes(ans):
             # within the quoted sections the asked-for thing must be named: nearby text is no answer there
             ans = Answer(question, NO_ANSWER, abstained=True, related=corpus.search(rest, k=3, filters=place),
                          warnings=[f"Avsnittet som förra svaret citerade nämner inte »{topic}«."], query=rest,
@@ -903,4 +900,20 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
     ans.request = req.to_dict()
     ans.question = asked
+    if ui_filters.get("section") and (topic := _unnamed_in_quotes(ans)):
+        # a section chosen in the app: the asked-for thing must be named in it, as for "i samma avsnitt"
+        ans = Answer(asked, NO_ANSWER, abstained=True, related=ans.related,
+                     warnings=[f"Det valda avsnittet nämner inte »{topic}«."], query=ans.query,
+                     filters=ans.filters, request=ans.request)
     return ans
+
+
+def _unnamed_in_quotes(ans: Answer) -> str:
+    """The answer's topic when none of its words occurs in any of its quotes ('' otherwise, or when it
+    abstained): within a section chosen for the question, nearby text is no answer."""
+    topic = (ans.request or {}).get("topic") or ""
+    terms = analyze(topic)
+    quoted = {fold(w.lower()) for c in ans.citations for w in words(c.quote)}
+    if terms and not ans.abstained and not any(matches(t, w) for t in terms for w in quoted):
+        return topic
+    return ""

@@ -634,3 +634,16 @@ def test_whether_something_was_in_a_version_reads_what_the_next_version_added(re
     cited = {c.chunk.doc_id: c.quote for c in a.citations}
     assert "001_2da92ff9d07e789e" in cited  # EAV misses the work against fraud on the welfare systems in 2020-2023
     assert "välfärdsbrott" in cited.get("002_80d6bf5fc05df009", "")  # 2024-2027: 'välfärdsbrott … inkluderats'
+
+
+def test_an_answer_whose_quotes_name_none_of_its_topic_is_caught():
+    # the check behind "i samma avsnitt" and a section chosen in the app: nearby text is no answer there
+    from assistant.answer import _unnamed_in_quotes
+    from index.types import Answer, Chunk, Citation
+
+    text = "Ofta behövs samverkan med externa aktörer såsom polis, Region Stockholm och civilsamhälle."
+    chunk = Chunk("c1", "d1", "d1.txt", text, text, 0, len(text))
+    quoted = Answer("q", "»…« [1]", [Citation(1, chunk, text)], request={"topic": "ordningsvakter"})
+    assert _unnamed_in_quotes(quoted) == "ordningsvakter"
+    assert _unnamed_in_quotes(Answer("q", "»…« [1]", [Citation(1, chunk, text)], request={"topic": "polisen"})) == ""
+    assert _unnamed_in_quotes(Answer("q", "", [], abstained=True, request={"topic": "ordningsvakter"})) == ""
