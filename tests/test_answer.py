@@ -642,7 +642,7 @@ def test_an_answer_whose_quotes_name_none_of_its_topic_is_caught():
     from index.types import Answer, Chunk, Citation
 
     text = "Ofta behövs samverkan med externa aktörer såsom polis, Region Stockholm och civilsamhälle."
-    chunk = Chunk("c1", "d1", "d1.txt", text, text, 0, len(text))
+    chunk = Chunk("c1", "d1", "d1.txt", text, text, 0, len(text), 1, 1, "Samverkan")
     quoted = Answer("q", "»…« [1]", [Citation(1, chunk, text)], request={"topic": "ordningsvakter"})
     assert _unnamed_in_quotes(quoted) == "ordningsvakter"
     assert _unnamed_in_quotes(Answer("q", "»…« [1]", [Citation(1, chunk, text)], request={"topic": "polisen"})) == ""
