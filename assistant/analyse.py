@@ -620,8 +620,13 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
+    kinds, quantifiers = set(taxonomy_words("body_kinds")), set(taxonomy_words("body_quantifiers"))
+    before = ""
     for w in words(question):
-        f = fold(w.lower())
+        f, prev = fold(w.lower()), before
+        before = f
+        if f in kinds and prev in quantifiers:
+            continue  # "någon annan stadsdel", "vilken nämnd": who is asked about
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words
                 or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons

@@ -793,6 +793,7 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
 
 
 MAX_SHORT_FORM_DOCS = 20  # documents read for the sentence that writes a short form out
+COMMON_WORD_ZIPF = 4.5  # a lower-case word this common in Swedish at large (wordfreq) is no short form
 
 
 def short_form_asked(question: str) -> str:
@@ -803,8 +804,16 @@ def short_form_asked(question: str) -> str:
     pattern = taxonomy_data().get("abbreviation_cues")
     m = re.search(pattern, question.strip(), re.I) if pattern else None
     short = next((g for g in m.groups() if g), "") if m else ""
-    # a short form: capitals ('ANDT', 'RSA') or four letters at most ('brå'); 'vad betyder rådighet?' asks a meaning
-    return short if short.isupper() or len(short) <= 4 else ""
+    # a short form: capitals ('ANDT', 'RSA') or four letters at most ('brå'), not a pronoun or function word
+    # ('vad står det för?'); 'vad betyder rådighet?' asks a meaning
+    if short.lower() in STOPWORDS_SV or fold(short.lower()) in STOPWORDS_SV:
+        return ""
+    if short.isupper():
+        return short
+    from wordfreq import zipf_frequency
+
+    # typed in lower case: a short form only when it is no common Swedish word ('brå', 'sdn'; not 'mål', 'plan')
+    return short if len(short) <= 4 and zipf_frequency(short.lower(), "sv") < COMMON_WORD_ZIPF else ""
 
 
 def _answer_short_form(corpus: Corpus, question: str, short: str, filters: dict) -> Answer:

@@ -647,3 +647,19 @@ def test_an_answer_whose_quotes_name_none_of_its_topic_is_caught():
     assert _unnamed_in_quotes(quoted) == "ordningsvakter"
     assert _unnamed_in_quotes(Answer("q", "»…« [1]", [Citation(1, chunk, text)], request={"topic": "polisen"})) == ""
     assert _unnamed_in_quotes(Answer("q", "", [], abstained=True, request={"topic": "ordningsvakter"})) == ""
+
+
+def test_a_short_form_is_capitals_or_a_rare_short_word_never_a_pronoun_or_common_word():
+    from assistant.answer import short_form_asked
+
+    assert short_form_asked("vad står brå för?") == "brå" and short_form_asked("vad betyder ANDT?") == "ANDT"
+    assert short_form_asked("vad står sdn för?") == "sdn"
+    for q in ("vad står det för?", "vad betyder mål?", "vad innebär plan?", "vad står det i förslaget?"):
+        assert short_form_asked(q) == "", q
+
+
+def test_a_kind_of_body_is_the_topic_unless_a_quantifier_makes_it_who_is_asked(real_retriever):
+    from assistant.analyse import analyse
+
+    assert "facknämnder" in analyse("hur formuleras ansvarsfördelningen sdn vs facknämnder i svaren?", real_retriever).topic
+    assert "stadsdel" not in analyse("tar någon annan stadsdel upp unga vuxna?", real_retriever).topic
