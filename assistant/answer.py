@@ -759,9 +759,15 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     MAX_HISTORY turns deep)."""
     from dataclasses import replace
 
-    from .analyse import analyse, answer_reference, asks_for_one, docs_for, question_type, topic_is_substantial
+    from .analyse import _asks_why, analyse, answer_reference, asks_for_one, docs_for, question_type, topic_is_substantial
 
     n, word = answer_reference(question)
+    if n is None and req.qtype == "stance" and _asks_why(question) and not req.namnder and history:
+        # "varför?" after "vilken av dem var mest positiv?": the grounds of the nämnd that answer named
+        previous_question, earlier = _previous_turn(history)
+        if previous_question and asks_for_one(previous_question) \
+                and analyse(previous_question, corpus, earlier).qtype == "stance":
+            n = 0
     if n is None or req.unknown_namnd or req.unknown_period or (req.namnder and "namnder" not in req.inherited):
         return req
     previous_question, earlier = _previous_turn(history)

@@ -129,6 +129,9 @@ def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentenc
     kulturförvaltningarna att …'), its reasons are read there; the first stated sentence with any wins."""
     for s in stated:
         sents = document_sentences(corpus, s.chunk.doc_id)
+        # the proposed decision, also where the body repeats it at its end, states no reason
+        decided = [set(words(fold(without_heading(x.text, x.chunk.section).lower())))
+                   for x in sents if x.family == "Förslag till beslut"]
         mine = set(words(fold(s.text.lower())))
         at = [k for k, x in enumerate(sents)
               if mine and len(mine & set(words(fold(x.text.lower())))) >= RESTATED * len(mine)]
@@ -138,6 +141,9 @@ def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentenc
             for x in sents[i + 1:]:
                 if x.chunk.section != sents[i].chunk.section or len(out) >= n \
                         or any(find_cues(x.text)):
+                    break
+                xw = set(words(fold(x.text.lower())))
+                if x.family == "Förslag till beslut" or any(d and len(d & xw) >= RESTATED * len(d) for d in decided):
                     break
                 out.append(x)
             if out:
@@ -1052,6 +1058,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     scorer = Scorer(corpus, topic, dense_text=req.topic) if topic else None
     stances = [document_stance(corpus, rec, topic, scorer) for rec in docs]
     if scorer and all(d.stance == "ej berört" for d in stances):
+        if req.namnder:  # "höll Kulturförvaltningen med om det?": say whose response lacks it
+            return _abstain(req, " och ".join(dict.fromkeys(_who(d.rec) for d in stances)) + f" tar inte upp »{topic}«.")
         return _abstain(req, f"Inget av yttrandena i underlaget tar upp »{topic}«.")
     cites = _Cites()
     want_pos = bool(_WANTS_POSITIVE.search(q)) and not _WANTS_CHANGE.search(q)

@@ -357,3 +357,11 @@ def test_the_least_critical_may_have_no_objection_and_is_still_named(real_retrie
         assert not a.abstained, a.warnings
         assert a.text.startswith("Minst kritisk är **Spånga-Tensta stadsdelsnämnd**")
         assert "1 meningar" not in a.text
+
+
+def test_why_after_a_ranking_gives_the_named_namnds_grounds_not_its_decision(real_retriever):
+    a = answer(real_retriever, "varför?", history=["vilka nämnder tyckte till om 2020-2023", "vilken av dem var mest positiv?"])
+    assert a.request["namnder"] == ["Spånga-Tensta stadsdelsnämnd"] and "Skälen som anges" in a.text
+    assert not any("föreslår att nämnden godkänner" in c.quote for c in a.citations)
+    b = answer(real_retriever, "höll kulturförvaltningen med om det?", history=["vad tyckte EAV om ansvarsfördelningen"])
+    assert b.abstained and b.warnings[0].startswith("Kulturnämnden och Stadsarkivet")
