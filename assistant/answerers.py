@@ -787,7 +787,10 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
         text = _summarise_critique(corpus, req, docs, cites, per_doc=2 if len(docs) > 1 else ONE_DOC_POINTS)
         if text:
             return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
-    topic = " ".join(w for w in stance_topic(corpus, req.topic).split() if not _KIND.fullmatch(fold(w.lower())))
+    # the document named ("kort sammanfattning av X:s svar"): no topic to summarise it on
+    plain = set(taxonomy_words("summary_plain_words"))
+    topic = " ".join(w for w in stance_topic(corpus, req.topic).split()
+                     if not _KIND.fullmatch(fold(w.lower())) and fold(w.lower()) not in plain)
     if len(docs) > 1 and not req.namnder and topic:
         # "ge en överblick över hur yttrandena ser på samverkan": what each says on it
         on = [(rec, summarise_document_on(corpus, rec, topic, cites, max_points=2)) for rec in docs[:MAX_LIST_DOCS]]

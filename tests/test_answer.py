@@ -663,3 +663,9 @@ def test_a_kind_of_body_is_the_topic_unless_a_quantifier_makes_it_who_is_asked(r
 
     assert "facknämnder" in analyse("hur formuleras ansvarsfördelningen sdn vs facknämnder i svaren?", real_retriever).topic
     assert "stadsdel" not in analyse("tar någon annan stadsdel upp unga vuxna?", real_retriever).topic
+
+
+@pytest.mark.integration
+def test_a_summary_of_a_namnds_svar_is_its_whole_summary(real_retriever):
+    a = answer(real_retriever, "kort sammanfattning av kyrkogårdsnämndens svar tack")
+    assert a.request["type"] == "summary" and "Huvudsakliga synpunkter" in a.text and "om »" not in a.text
