@@ -57,7 +57,7 @@ def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict
     if getattr(req, "period", "") and _asks_within_period(question):
         ranked = [s for s in ranked if not about_other_period(s.text, req.period)]
     features = scorer.answerability(ranked)
-    features["quantity_gap"] = float(_quantity_gap(question, [s.text for s in ranked[:6]]))
+    features["quantity_gap"] = float(_quantity_gap(question, [s.text for s in ranked[:6]], getattr(req, "topic", "")))
     return TopicEvidence(query, filters, hits, scorer, ranked, features)
 
 
@@ -85,16 +85,16 @@ def _asks_within_period(question: str) -> bool:
     return not taxonomy().change_cues.search(q)
 
 
-def _quantity_gap(question: str, sentences: list[str]) -> bool:
+def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     """The question asks for an amount (of a kind: money, a share; taxonomy.yaml
     `quantities`) and none of the best sentences states one."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
     # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
-    asks_what = re.match(r"\s*(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
+    asks_what = re.match(r"\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
     kinds = [ev for cue, ev in taxonomy().quantities if asks_what and cue.search(q)]
-    counted = _counted_noun(q)
+    counted = _counted_noun(q, topic)
     if counted:  # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it
         kinds.append(counted)
     if kinds:
@@ -125,7 +125,7 @@ def detail_asked(question: str) -> bool:
     return any(cue.search(q) for _, cue, _, _ in taxonomy().details)
 
 
-def _counted_noun(folded_question: str) -> re.Pattern | None:
+def _counted_noun(folded_question: str, topic: str = "") -> re.Pattern | None:
     """'hur många aktörer …' -> a regex for a number (digits or taxonomy.yaml `number_words`) at most one
     word before that noun's stem; None when the question counts nothing named."""
     from .analyse import taxonomy_words
@@ -134,7 +134,13 @@ def _counted_noun(folded_question: str) -> re.Pattern | None:
     numbers = taxonomy_words("number_words")
     if not m or not numbers:
         return None
-    stem = m.group(2)[:max(4, len(m.group(2)) - 2)]
+    noun = m.group(2)
+    if noun in STOPWORDS_SV or noun in taxonomy_words("count_verbs"):
+        # "och hur många hade 2018-2021?": a verb; the noun counted is the topic carried over, if any
+        noun = next((fold(w.lower()) for w in words(topic) if len(w) >= 4), "")
+        if not noun:
+            return None
+    stem = noun[:max(4, len(noun) - 2)]
     return re.compile(r"(?<!\w)(\d+|" + "|".join(map(re.escape, numbers)) + r")\s+(\w+\s+)?" + re.escape(stem))
 
 

@@ -94,6 +94,9 @@ def test_amount_questions_need_an_amount_of_their_kind():
     assert not _quantity_gap("Hur ofta ska den göras?", ["Ett viktigt beslutsunderlag är den årliga risk- och sårbarhetsanalysen."])
     assert not _quantity_gap("hur ofta ska nätverket träffas?", ["Nätverket sammankallas kontinuerligt."])
     assert _quantity_gap("Hur ofta ska trygghetsvandringar göras?", ["Trygghetsvandringar är viktiga."])
+    # a follow-up counts the topic it carries: "och hur många hade 2018-2021?" after a question on fokusområden
+    assert not _quantity_gap("och hur många hade 2018-2021?", ["Arbetet ska bedrivas inom fem fokusområden"], "fokusområden")
+    assert _quantity_gap("och hur många hade 2018-2021?", ["Kommunikation i alla fokusområden."], "fokusområden")
 
 
 @pytest.mark.integration
