@@ -305,6 +305,7 @@ def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever
     ("Vilka resultat gav utvärderingen av Högdalens modell?", "vad det ledde till"),
     ("vad har utvärderingen av Högdalens bibliotek kommit fram till?", "vad det ledde till"),
     ("vad kom RSA:n fram till 2017?", "vad det ledde till"),
+    ("vad kom den statliga utredningen om kommunalt brottsförebyggande ansvar fram till?", "vad det ledde till"),
     ("Vilken ny lagstiftning har trygghetsprogrammet 2024–2027 uppdaterats med?", "vilken lag eller bestämmelse"),
 ])
 def test_a_detail_no_sentence_states_is_refused_with_the_reason(real_retriever, question, why):
