@@ -663,7 +663,7 @@ def _likens(question: str) -> bool:
     return bool(back) and any(w.startswith(back) for w in _qwords(question.lower()))
 
 
-def _asks_why(question: str) -> bool:
+def asks_why(question: str) -> bool:
     """Does a short question open with 'varför' ('varför är stödet otillräckligt?'): the grounds of
     something the previous answer said, about its topic?"""
     qw = _qwords(question.lower())
@@ -700,7 +700,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
         scope = tuple(dict.fromkeys(f for r in refs for f in tax.scopes[r]))
     elif refs or qw[:1] in (["och"], ["men"], ["samt"]) or (not topic_is_substantial(own_topic) and qtype == "topic") \
             or (qtype == "topic" and any(w.startswith(tax.elaboration) for w in qw[:4])) or _narrows(question) \
-            or _likens(question) or _asks_why(question) \
+            or _likens(question) or asks_why(question) \
             or (not topic_is_substantial(own_topic) and _asks_agreement(joined)):  # "håller EAV med?"
         # "ge ett konkret exempel från parkdriften", "utveckla det": asks to go on about the same document
         scope = _ALL
@@ -1044,7 +1044,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             inherited.append("period")
         if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
-                or _asks_why(question) or _relational(req.topic)):
+                or asks_why(question) or _relational(req.topic)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _carried_topic(previous, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())

@@ -487,8 +487,7 @@ def _answer_family(corpus: Corpus, req, question: str, family: str, filters: dic
     if checked < len(docs):
         text += (f"\n\nVisar de {checked} första av {len(docs)} dokument; avgränsa med nämnd eller "
                  "programversion för att se andra.")
-    return Answer(question, text,
-                  cites.items, query=question, filters=filters)
+    return Answer(question, text, cites.items, query=question, filters=filters)
 
 
 def _answer_section(corpus: Corpus, req, question: str, section: str, filters: dict) -> Answer | None:
@@ -765,10 +764,10 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     MAX_HISTORY turns deep)."""
     from dataclasses import replace
 
-    from .analyse import _asks_why, analyse, answer_reference, asks_for_one, docs_for, question_type, topic_is_substantial
+    from .analyse import analyse, answer_reference, asks_for_one, asks_why, docs_for, question_type, topic_is_substantial
 
     n, word = answer_reference(question)
-    if n is None and req.qtype == "stance" and _asks_why(question) and not req.namnder and history:
+    if n is None and req.qtype == "stance" and asks_why(question) and not req.namnder and history:
         # "varför?" after "vilken av dem var mest positiv?": the grounds of the nämnd that answer named
         previous_question, earlier = _previous_turn(history)
         if previous_question and asks_for_one(previous_question) \
@@ -838,11 +837,14 @@ def _answer_short_form(corpus: Corpus, question: str, short: str, filters: dict)
     cites = _Cites()
     lines: list[str] = []
     seen: set[str] = set()
-    for hit in corpus.search(short, k=MAX_SHORT_FORM_DOCS, filters=filters or None):
+    hits = corpus.search(short, k=MAX_SHORT_FORM_DOCS, filters=filters or None)
+    wanted = {h.chunk.doc_id for h in hits}
+    recs = {d.doc_id: d for d in corpus.documents() if d.doc_id in wanted}  # the catalogue read once
+    for hit in hits:
         if hit.chunk.doc_id in seen:
             continue
         seen.add(hit.chunk.doc_id)
-        rec = next((d for d in corpus.documents() if d.doc_id == hit.chunk.doc_id), None)
+        rec = recs.get(hit.chunk.doc_id)
         for x in document_sentences(corpus, hit.chunk.doc_id):
             if beside.search(x.text) and (q := cites.sentence(x)):
                 lines.append(f"- **{_who(rec) if rec else x.chunk.doc_id}**: {q}")
