@@ -333,8 +333,10 @@ def unknown_body(question: str, known: Sequence[str],
 
 # "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …": the subject of an
 # opinion verb is the author asked about
-_AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:tyckte|tycker|skrev|skriver|svarade|svarar|anser|"
-                     r"ansåg|menade|menar|sa|sade|säger|kommenterade|yttrade)\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
+_OPINION_VERBS = ("tyckte", "tycker", "skrev", "skriver", "svarade", "svarar", "anser", "ansåg", "menade", "menar", "sa",
+                  "sade", "säger", "kommenterade", "yttrade")
+_AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:" + "|".join(_OPINION_VERBS) + r")"
+                     r"\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
                      r"[\wåäöéüÅÄÖ\-]+?)(?=\s+(?:om|i|på|till|kring|angående|gällande|att|egentligen|själv|"
                      r"överhuvudtaget|sen|sedan|då|nu|också|även)\b|\s*[?.!]?\s*$)", re.I)
 
@@ -961,8 +963,8 @@ def _named_apart(question: str, namnder: Sequence[str], known: Sequence[str]) ->
 
 
 # A pronoun as the one holding a view ("vad tyckte de om …", "deras syn"): the nämnd pointed at, not a thing
-_OPINION_OF_PRONOUN = re.compile(r"(?<!\w)((tyckte|tycker|ansag|anser|skrev|skriver|sa|sade|sager|svarade|svarar|menade|"
-                                 r"menar|kommenterade|yttrade) (de|dom|hen|han|hon)|deras|hennes|hans)(?!\w)")
+_OPINION_OF_PRONOUN = re.compile(r"(?<!\w)((" + "|".join(fold(v) for v in _OPINION_VERBS)
+                                 + r") (de|dom|hen|han|hon)|deras|hennes|hans)(?!\w)")  # on the folded question
 
 
 def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:

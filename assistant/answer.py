@@ -407,25 +407,36 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     The longest such heading wins; None when the question names no document or no heading."""
     if not req.doc_ids:
         return None
-    from .analyse import taxonomy
-
-    asked = set(analyze(question))
-    qwords = [fold(w.lower()) for w in words(question)]  # 'beslutsförslaget' names 'Förslag till beslut'
+    named = _names_terms(question)
     topic = set(analyze(req.topic)) if req.topic else set()
-    # 'Förvaltningens förslag till beslut' is named by "X:s förslag till beslut": the author in the genitive may go
-    subjects = taxonomy().generic_subjects
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
-            part = section.split(" › ")[-1]
-            stems = set(analyze(part))
-            authors = set(analyze(" ".join(w for w in words(part) if fold(w.lower()).endswith("s")
-                                           and fold(w.lower())[:-1] in subjects)))
+            stems, authors = _heading_terms(section.split(" › ")[-1])
             if len(stems - authors) >= 2:
                 stems -= authors
-            if stems and all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems) and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
+            if stems and named(stems) and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
                 best, best_n = section, len(stems)
     return best
+
+
+def _heading_terms(heading: str) -> tuple[set[str], set[str]]:
+    """(the heading's stems, those of its author in the genitive): 'Förvaltningens förslag till beslut' is
+    named by "X:s förslag till beslut", so the author may go."""
+    from .analyse import taxonomy
+
+    subjects = taxonomy().generic_subjects
+    authors = set(analyze(" ".join(w for w in words(heading)
+                                   if fold(w.lower()).endswith("s") and fold(w.lower())[:-1] in subjects)))
+    return set(analyze(heading)), authors
+
+
+def _names_terms(question: str):
+    """A test whether the question names every one of some stems: as a word, or inside one of its
+    compounds ('beslutsförslaget' names 'Förslag till beslut')."""
+    asked = set(analyze(question))
+    qwords = [fold(w.lower()) for w in words(question)]
+    return lambda stems: all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems)
 
 
 MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
@@ -442,18 +453,13 @@ def named_family(req, question: str) -> str | None:
         return None
     from index.chunk import heading_taxonomy
 
-    from .analyse import taxonomy
-
-    asked = set(analyze(question))
-    qwords = [fold(w.lower()) for w in words(question)]
+    named = _names_terms(question)
     topic = set(analyze(req.topic)) if req.topic else set()
-    subjects = taxonomy().generic_subjects
     for family, headings in heading_taxonomy().families:
         for heading in headings:
-            stems = set(analyze(" ".join(w for w in words(heading)
-                                         if not (fold(w.lower()).endswith("s") and fold(w.lower())[:-1] in subjects))))
-            if len(stems) >= 2 and topic <= stems \
-                    and all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems):
+            stems, authors = _heading_terms(heading)
+            stems -= authors
+            if len(stems) >= 2 and topic <= stems and named(stems):
                 return family
     return None
 
@@ -582,8 +588,8 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
                 best[x.chunk.doc_id] = max(best.get(x.chunk.doc_id, 0.0), x.rel)
         ranked = [x for x in ranked if on_topic(x) and x.rel >= RELATIVE_FLOOR * best[x.chunk.doc_id]]
         text, citations, warnings = compose(ranked, max_docs=MAX_SECTION_DOCS, per_doc=2, relative=0.0)
-        asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in set(req.doc_ids)
-                                    and d.meta.namnd))
+        others = set(req.doc_ids)
+        asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in others and d.meta.namnd))
     else:
         text, citations, warnings = compose(ranked)
     silent = [n for n in asked if not any(c.chunk.namnd == n for c in citations)] \

@@ -105,16 +105,14 @@ def _recurring(corpus: Corpus, req: Request, docs) -> Answer:
             continue  # the same sentences again, one word further along the same phrase
         seen.add(key)
         run = list(g)  # as far as every sentence goes on with the same words
+        x0, toks0, i0 = next(iter(by.values()))
         while all(i + len(run) < len(toks) for _, toks, i in by.values()) and \
-                len({toks[i + len(run)] for _, toks, i in by.values()}) == 1:
-            x0, toks0, i0 = next(iter(by.values()))
-            if toks0[i0 + len(run)].startswith("<"):
-                break
+                len({toks[i + len(run)] for _, toks, i in by.values()}) == 1 \
+                and not toks0[i0 + len(run)].startswith("<"):
             run.append(toks0[i0 + len(run)])
-        x0 = next(iter(by.values()))[0]
         phrase = _surface(without_heading(x0.text, x0.chunk.section), run)
         lines = [f"- **{names[d]}**: {cites.sentence(x)}" for d, (x, _, _) in by.items()]
-        lead = "…" if next(iter(by.values()))[2] else ""
+        lead = "…" if i0 else ""
         parts.append(f"Återkommande formulering i {len(by)} av {total} yttranden: »{lead}{phrase}…«\n" + "\n".join(lines))
         if len(parts) >= MAX_RECURRING:
             break
