@@ -546,6 +546,17 @@ def cue_words_in(question: str) -> set[str]:
     return out
 
 
+def yes_no_lead(question: str) -> str:
+    """The folded verb a yes/no question opens with ("Var EAV positiva?" → "var"; taxonomy.yaml
+    `yes_no_leads`), after spoken particles and "och"/"men"; "" when it opens otherwise."""
+    skip = set(taxonomy_words("function_words")) | {"och", "men", "sa"}
+    for w in cue_text(question).split():
+        if w in skip:
+            continue
+        return w if w in taxonomy_words("yes_no_leads") else ""
+    return ""
+
+
 @lru_cache(maxsize=1)
 def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     data = taxonomy_data()

@@ -18,7 +18,8 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy, taxonomy_words
+from .analyse import (Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy,
+                      taxonomy_words, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -837,6 +838,11 @@ _ASKS_WHAT_CRITIQUE = re.compile(r"\b(vad|vilka|vilket|vilken)\b.*\b(kritiser\w*
                                  r"efterlyste|efterlyser|saknade|forbattring\w*|andra|forandra|forbattra)\b"
                                  r"|\b(nagra|nagon|nagot|nan|nana|nat) (brister|svagheter|nackdelar|invandning\w*|kritik\w*|problem)\b")
 MAX_CRITIQUE_POINTS = 5
+# The reply to a yes/no stance question, by the document's stance and whether the question asks for
+# critique (or changes) rather than support.
+_YES_NO = {("positiv", False): "Ja.", ("blandad", False): "Ja, men med invändningar.", ("kritisk", False): "Nej.",
+           ("positiv", True): "Nej.", ("blandad", True): "Ja, på några punkter.", ("kritisk", True): "Ja."}
+_ASKS_AGAINST = re.compile(r"\b(emot|invand\w*|missnoj\w*|tveksam\w*|ifragasat\w*|brist\w*|saknade|saknar)\b")
 _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
                  "neutral": "varken tydligt positiv eller kritisk"}
 
@@ -1126,11 +1132,17 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     if len(stances) == 1 or req.namnder:
         # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
         objections = not want_pos and bool(_ASKS_WHAT_CRITIQUE.search(q))
+        lead = yes_no_lead(req.question)
+        asks_critique = bool(_WANTS_CHANGE.search(q) or _ASKS_AGAINST.search(q)
+                             or lead in taxonomy_words("yes_no_request_leads"))
         parts = []
         for d in stances[:4]:
             if d.stance == "ej berört":
                 parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
                 continue
+            reply = _YES_NO.get((d.stance, asks_critique), "") if lead and not asks_why else ""
+            if reply:  # "Var EAV positiva?": the answer to the question asked, then the evidence
+                parts.append(reply)
             label = _STANCE_LABEL.get(d.stance, d.stance)
             crit = [x for x in (cites.sentence(s) for s in d.critical[:MAX_CRITIQUE_POINTS]) if x] if objections else []
             if crit:

@@ -365,3 +365,31 @@ def test_why_after_a_ranking_gives_the_named_namnds_grounds_not_its_decision(rea
     assert not any("föreslår att nämnden godkänner" in c.quote for c in a.citations)
     b = answer(real_retriever, "höll kulturförvaltningen med om det?", history=["vad tyckte EAV om ansvarsfördelningen"])
     assert b.abstained and b.warnings[0].startswith("Kulturnämnden och Stadsarkivet")
+
+
+def test_a_yes_no_stance_question_is_answered_yes_or_no_first(real_retriever):
+    """'Var EAV positiva?' opens with the reply to the question asked, by the document's stance and which
+    way the question asks; a question word ('vad', 'vilka') or a why-question gets no Ja/Nej."""
+    from assistant.analyse import yes_no_lead
+
+    assert yes_no_lead("okej, och stödjer de förslaget?") == "stodjer"
+    assert yes_no_lead("vad tyckte EAV?") == "" and yes_no_lead("Sammanfatta HL") == ""
+    cases = {"var EAV positiva till programmet?": "Ja, men med invändningar.",  # support with objections
+             "stödjer kulturförvaltningen förslaget?": "Ja, men med invändningar.",  # 'stödjer', not only 'stöder'
+             "hade HL några invändningar?": "Nej.",  # positive throughout
+             "är EAV kritiska till programmet?": "Ja, på några punkter.",
+             "ville kyrkogårdsnämnden ändra något i programmet?": "Nej.",  # a wish for change, none made
+             "tyckte spånga-tensta att programmet var bra?": "Ja."}
+    for q, reply in cases.items():
+        a = answer(real_retriever, q)
+        assert a.qtype == "stance" and a.text.startswith(reply + "\n"), (q, a.text[:80])
+    a = answer(real_retriever, "vad tyckte EAV om programmet?")
+    assert not a.text.startswith(("Ja", "Nej"))
+
+
+def test_the_most_satisfied_and_the_main_critique_of_a_named_namnd(real_retriever):
+    a = answer(real_retriever, "vilken nämnd var mest nöjd med programmet?")
+    assert not a.abstained and a.text.startswith("**Spånga-Tensta stadsdelsnämnd** har flest positiva")
+    b = answer(real_retriever, "vad var EAV:s främsta kritik?")  # 'EAV:s' before the weighing word
+    assert not b.abstained and "Invändningar och ändringsönskemål" in b.text
+    assert {c.chunk.doc_id[:3] for c in b.citations} == {"001"}
