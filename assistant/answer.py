@@ -415,7 +415,10 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
             stems, authors = _heading_terms(section.split(" › ")[-1])
             if len(stems - authors) >= 2:
                 stems -= authors
-            if stems and named(stems) and (len(stems) >= 2 or (topic and topic <= stems)) and len(stems) > best_n:
+            # a one-word heading names a section only of one nämnd's response: asked of two ("är X och Y överens
+            # om samordningen?"), it is a topic both may discuss, under any heading
+            one_word = len(stems) < 2 and len(req.namnder) < 2
+            if stems and named(stems) and (len(stems) >= 2 or (one_word and topic and topic <= stems)) and len(stems) > best_n:
                 best, best_n = section, len(stems)
     return best
 
@@ -570,10 +573,11 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
             ans.related = ev.hits[:3]
         return ans
     asked = getattr(req, "namnder", ())
-    if "others" in getattr(req, "inherited", ()) and req.topic:
-        # "vad tyckte de andra om det?": each of the other nämnder on the topic, its own best sentences
-        # (not only those close to the best of all), and the ones whose text lacks it named
-        # one search per document: a search over all of them fills up with the one that says most
+    others = "others" in getattr(req, "inherited", ())
+    if (others or len(asked) > 1) and req.topic and req.doc_ids:
+        # "vad tyckte de andra om det?", "är X och Y överens om samordningen?": each nämnd asked about on the
+        # topic, its own best sentences (not only those close to the best of all), and the ones whose text
+        # lacks it named; one search per document: a search over all of them fills up with the one that says most
         ranked = sorted((x for d in req.doc_ids[:MAX_SECTION_DOCS]
                          for x in topic_evidence(corpus, req, question, query, {**filters, "doc_id": [d]}, 4).ranked),
                         key=lambda x: -x.rel)
@@ -588,8 +592,9 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
                 best[x.chunk.doc_id] = max(best.get(x.chunk.doc_id, 0.0), x.rel)
         ranked = [x for x in ranked if on_topic(x) and x.rel >= RELATIVE_FLOOR * best[x.chunk.doc_id]]
         text, citations, warnings = compose(ranked, max_docs=MAX_SECTION_DOCS, per_doc=2, relative=0.0)
-        others = set(req.doc_ids)
-        asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in others and d.meta.namnd))
+        if others:
+            ids = set(req.doc_ids)
+            asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in ids and d.meta.namnd))
     else:
         text, citations, warnings = compose(ranked)
     silent = [n for n in asked if not any(c.chunk.namnd == n for c in citations)] \

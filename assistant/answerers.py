@@ -842,6 +842,7 @@ MAX_CRITIQUE_POINTS = 5
 # critique (or changes) rather than support.
 _YES_NO = {("positiv", False): "Ja.", ("blandad", False): "Ja, men med invändningar.", ("kritisk", False): "Nej.",
            ("positiv", True): "Nej.", ("blandad", True): "Ja, på några punkter.", ("kritisk", True): "Ja."}
+_ALL_OF_THEM = re.compile(r"\b(alla|samtliga|bada|bagge)\b")
 _ASKS_AGAINST = re.compile(r"\b(emot|invand\w*|missnoj\w*|tveksam\w*|ifragasat\w*|brist\w*|saknade|saknar)\b")
 _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
                  "neutral": "varken tydligt positiv eller kritisk"}
@@ -1177,6 +1178,9 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         return Answer(req.question, f"{head} i fråga om »{topic}«. Så här skriver de som tar upp det:\n"
                       + "\n".join(lines), cites.items, query=req.question, filters=req.filters())
     head = ("Dessa nämnder uttrycker stöd:" if want_pos else "Dessa nämnder framför kritik eller önskar ändringar:")
+    if yes_no_lead(req.question) and _ALL_OF_THEM.search(q) and len(stances) > 1:  # "var alla positiva?": yes or no first
+        head = (f"Ja, alla {len(stances)} " if len(match) == len(stances) else f"Nej, {len(match)} av {len(stances)} ") \
+            + ("uttrycker stöd:" if want_pos else "framför kritik eller önskar ändringar:")
     lines = [f"- **{d.rec.meta.namnd or d.rec.doc_id}**: " + evidence(d, want_pos, 1) for d in match]
     return Answer(req.question, head + "\n" + "\n".join(lines), cites.items, query=req.question, filters=req.filters())
 

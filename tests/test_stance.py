@@ -393,3 +393,27 @@ def test_the_most_satisfied_and_the_main_critique_of_a_named_namnd(real_retrieve
     b = answer(real_retriever, "vad var EAV:s främsta kritik?")  # 'EAV:s' before the weighing word
     assert not b.abstained and "Invändningar och ändringsönskemål" in b.text
     assert {c.chunk.doc_id[:3] for c in b.citations} == {"001"}
+
+
+def test_all_of_them_after_a_list_keeps_its_version_and_answers_yes_or_no(real_retriever):
+    """'var alla positiva?' after 'vilka nämnder svarade på 2020-2023?' is about those three responses."""
+    a = answer(real_retriever, "var alla positiva?", history=["vilka nämnder svarade på 2020-2023?"])
+    assert a.text.startswith("Ja, alla 3 uttrycker stöd:")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"000", "001", "004"}
+    b = answer(real_retriever, "var samtliga nämnder kritiska?")
+    assert b.text.startswith("Nej, 2 av 5 framför kritik")
+
+
+def test_two_namnder_asked_on_one_topic_are_each_searched(real_retriever):
+    """'är X och Y överens om samordningen?': both responses on the topic, each from its own search (one
+    search over both filled up with one of them, and the other was said to lack it), not one nämnd's
+    section of that name; 'överens' asks whether they agree, it is no topic."""
+    a = answer(real_retriever, "är spånga-tensta och EAV överens om samordningen?")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"000", "001"}
+    assert "hittar inget" not in a.text and "överens" not in a.text
+
+
+def test_whether_a_thing_was_new_is_a_change_question(real_retriever):
+    a = answer(real_retriever, "var det nytt?", history=["vad sa kyrkogårdsnämnden om välfärdsbrott"])
+    assert a.qtype == "change" and "inkluderats" in a.text
+    assert answer(real_retriever, "Var kyrkogårdsnämnden positiv till nya trygghetsprogrammet?").qtype == "stance"
