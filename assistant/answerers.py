@@ -12,7 +12,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
@@ -663,7 +663,23 @@ def summarise_document_on(corpus: Corpus, rec: DocRecord, topic: str, cites: _Ci
     return head + "\n" + "\n".join(lines) if lines else ""
 
 
-def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
+_LENGTH = re.compile(r"(?<!\w)(\d{1,2}|[a-z]+) (meningar|mening|punkter|punkt|rader|rad)(?!\w)(?! (per|for varje|om varje))")
+
+
+def asked_length(q: str) -> int:
+    """The number of sentences a summary request asks for ("tre meningar max", "i 2 punkter"; the folded
+    question): 0 when none ("en rad per nämnd" asks per document, not in all)."""
+    m = _LENGTH.search(q)
+    if not m:
+        return 0
+    word = m.group(1)
+    numbers = [w for w in taxonomy_words("number_words") if " " not in w]
+    n = int(word) if word.isdigit() else ({"en": 1, "ett": 1} | {w: i + 1 for i, w in enumerate(numbers[1:13])}).get(word, 0)
+    return min(n, MAX_SUMMARY_POINTS + 1)
+
+
+def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
+                       with_decision: bool = True) -> str:
     sents = document_sentences(corpus, rec.doc_id)
     if not sents:
         return ""
@@ -674,7 +690,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     stance_text = {"positiv": "i huvudsak positiv", "kritisk": "i huvudsak kritisk",
                    "blandad": "positiv men med invändningar", "neutral": "neutral (inga tydliga ställningstaganden)"}[stance]
     parts = [f"**{_who(rec)}** är {stance_text} till förslaget."]
-    if decision:
+    if decision and with_decision:
         parts.append("Förslag till beslut: " + cites.sentence(decision[0]))
     chosen = _most_central([s for s in views if s not in decision], max_points)
     chosen.sort(key=lambda s: s.order)
@@ -708,9 +724,11 @@ def _programme_sentences(corpus: Corpus, docs: list[DocRecord], period: str) -> 
     return out, False
 
 
-def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS) -> str:
-    """What a programme version contains, in its central sentences (document order), each cited."""
-    docs = corpus.documents({"period": req.period} if req.period else None)
+def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
+                        of: list[DocRecord] | None = None) -> str:
+    """What a programme version contains, in its central sentences (document order), each cited; from
+    the documents `of` (one nämnd's account of it) when given."""
+    docs = of if of is not None else corpus.documents({"period": req.period} if req.period else None)
     sents, own = _programme_sentences(corpus, docs, req.period)
     topic = stance_topic(corpus, req.topic)
     if topic:  # "kort om vad det nya programmet säger om välfärdsbrott": the sentences on it, if any
@@ -725,8 +743,9 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
     chosen.sort(key=lambda s: (order.get(s.chunk.doc_id, 0), s.order))
     version = (f"Programmet {req.period.replace('-', '–')}" if req.period else "Programmet") + (
         f" om »{topic}«" if topic else "")
+    tellers = " och ".join(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs)) if of is not None else "yttrandena"
     head = f"{version} i korthet, ur programtexten:" if own else \
-        f"{version} i korthet, så som yttrandena återger det (programtexten finns inte i underlaget):"
+        f"{version} i korthet, så som {tellers} återger det (programtexten finns inte i underlaget):"
     lines = [f"- {cites.sentence(s)}" + ("" if own else f" ({s.chunk.namnd or s.chunk.doc_id})") for s in chosen]
     return head + "\n\n" + "\n".join(ln for ln in lines if ln.strip() != "-")
 
@@ -771,9 +790,14 @@ def _summarise_critique(corpus: Corpus, req: Request, docs: list[DocRecord], cit
 
 def answer_summary(corpus: Corpus, req: Request) -> Answer:
     q = cue_text(req.question)
-    if not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q):
+    account = bool(req.doc_ids) and _PROGRAMME_OBJECT.search(q) and cue_regex("programme_account_cues").search(q)
+    if account or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q)):
+        # what the programme contains, or ("… som HL beskriver det") what one nämnd's response retells of it
         cites = _Cites()
-        text = summarise_programme(corpus, req, cites)
+        if account:  # "kyrkogårdsförvaltningens beskrivning av …": the account asked for, no topic
+            asks = taxonomy_words("programme_account_words")
+            req = replace(req, topic=" ".join(w for w in req.topic.split() if not fold(w.lower()).startswith(asks)))
+        text = summarise_programme(corpus, req, cites, of=_scope(corpus, req) if account else None)
         if not cites.items:
             return _abstain(req, "Underlaget innehåller ingen text som beskriver programmet"
                             + (f" {req.period.replace('-', '–')}." if req.period else "."))
@@ -808,8 +832,11 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
             f" om programmet {req.period.replace('-', '–')}" if req.period else "") + ". I korthet:"
         text = intro + "\n\n" + "\n\n".join(p for p in paragraphs if p)
     else:
+        n = asked_length(q)  # "tre meningar max": the decision and the points within that many quotes
+        points = max(1, n - 1) if n else MAX_SUMMARY_POINTS
         text = "\n\n".join(p for p in ((topic and summarise_document_on(corpus, rec, topic, cites))
-                                        or summarise_document(corpus, rec, cites) for rec in docs[:3]) if p)
+                                        or summarise_document(corpus, rec, cites, max_points=points, with_decision=n != 1)
+                                        for rec in docs[:3]) if p)
     if not cites.items:
         return _abstain(req, "Dokumentet innehåller ingen brödtext som kan citeras.")
     return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
@@ -1051,7 +1078,9 @@ def stance_topic(corpus: Corpus, topic: str) -> str:
     stance_words = taxonomy().stance_words
     title_words = catalogue_words(corpus, ("title",))
     keep = [w for w in words(topic or "") if analyze(w) and not fold(w.lower()).startswith(stance_words)]
-    if all(any(term_matches(t, tw) for tw in title_words) for w in keep for t in analyze(w)):
+    # a title word, or its inflection ('säkerhetsprogrammet' of the title's 'säkerhetsprogram')
+    if all(any(term_matches(t, tw) or (len(tw) >= 6 and fold(w.lower()).startswith(tw)) for tw in title_words)
+           for w in keep for t in analyze(w)):
         return ""
     return " ".join(keep)
 
@@ -1081,7 +1110,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         sel = sel[:n]
         return " ".join(x for x in (cites.sentence(s) for s in sel) if x)
 
-    if _RANK_MOST.search(q) or _RANK_LEAST.search(q):
+    if (_RANK_MOST.search(q) or _RANK_LEAST.search(q)) and len(req.namnder) != 1:
+        # a ranking across nämnder; of one nämnd, "HL:s största invändning" asks for its objections
         key = (lambda d: len(d.positive) - len(d.critical)) if want_pos else (lambda d: len(d.critical) - 0.5 * len(d.positive))
         ranked = sorted(stances, key=lambda d: (-key(d), d.rec.doc_id))
         if _RANK_LEAST.search(q):

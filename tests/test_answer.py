@@ -673,3 +673,33 @@ def test_a_kind_of_body_is_the_topic_unless_a_quantifier_makes_it_who_is_asked(r
 def test_a_summary_of_a_namnds_svar_is_its_whole_summary(real_retriever):
     a = answer(real_retriever, "kort sammanfattning av kyrkogårdsnämndens svar tack")
     assert a.request["type"] == "summary" and "Huvudsakliga synpunkter" in a.text and "om »" not in a.text
+
+
+def test_a_namnds_account_of_the_programme_is_summarised_from_its_response(real_retriever):
+    """'sammanfatta 2018-2021 programmet som HL beskriver det' asks what the programme contains as HL's
+    response retells it: the programme summary from HL's document, not HL's opinions."""
+    a = answer(real_retriever, "sammanfatta 2018-2021 programmet som HL beskriver det")
+    assert "så som Hägersten-Liljeholmens stadsdelsnämnd återger det" in a.text
+    assert a.citations and {c.chunk.doc_id[:3] for c in a.citations} == {"003"}
+    b = answer(real_retriever, "summera kyrkogårdsförvaltningens beskrivning av vad 24-27 programmet innehåller")
+    assert "så som Kyrkogårdsnämnden återger det" in b.text and "»beskrivning«" not in b.text
+    c = answer(real_retriever, "sammanfatta vad EAV tyckte om programmet")  # an opinion: the response's summary
+    assert "återger det" not in c.text and "positiv men med invändningar" in c.text
+
+
+def test_a_short_summary_asked_with_a_length_and_a_whole_new_programme(real_retriever):
+    a = answer(real_retriever, "kort om vad HL tyckte, tre meningar max")
+    assert a.qtype == "summary" and not a.abstained and "goda rutiner" in a.text
+    b = answer(real_retriever, "är 2024-2027 ett helt nytt program eller bara en revidering av det gamla")
+    assert not b.abstained and "har nu reviderats" in b.text  # 'helt' is a degree, no topic
+
+
+def test_a_summary_keeps_to_the_number_of_sentences_asked_for(real_retriever):
+    from assistant.answerers import asked_length
+
+    assert asked_length("kort om vad hl tyckte tre meningar max") == 3 and asked_length("i 2 punkter") == 2
+    assert asked_length("en rad per namnd") == 0 and asked_length("sammanfatta eav") == 0
+    a = answer(real_retriever, "kort om vad HL tyckte, tre meningar max")
+    assert len(a.citations) == 3  # the decision and two points
+    b = answer(real_retriever, "sammanfatta EAV:s yttrande i en mening")
+    assert len(b.citations) == 1 and len(answer(real_retriever, "sammanfatta EAV:s yttrande").citations) > 1

@@ -417,3 +417,11 @@ def test_whether_a_thing_was_new_is_a_change_question(real_retriever):
     a = answer(real_retriever, "var det nytt?", history=["vad sa kyrkogårdsnämnden om välfärdsbrott"])
     assert a.qtype == "change" and "inkluderats" in a.text
     assert answer(real_retriever, "Var kyrkogårdsnämnden positiv till nya trygghetsprogrammet?").qtype == "stance"
+
+
+def test_one_namnds_greatest_objection_is_no_ranking(real_retriever):
+    """'HL:s största invändning mot trygghets- och säkerhetsprogrammet': HL has none (it was a ranking of
+    one, refused); the programme's name inflected ('-programmet') is the overall stance, not a topic."""
+    a = answer(real_retriever, "vad var HL:s största invändning mot trygghets- och säkerhetsprogrammet")
+    assert not a.abstained
+    assert a.text.startswith("**Hägersten-Liljeholmens stadsdelsnämnd") and "är positiv och framför ingen tydlig kritik" in a.text
