@@ -137,7 +137,7 @@ def taxonomy() -> Taxonomy:
                   for t, pats in data["question_types"].items())
     refs = data["period_references"]
     details = tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
-                    for key in ("laws", "remiss_recipients", "preparation", "outcomes") if data.get(key))
+                    for key in ("laws", "remiss_recipients", "preparation", "outcomes", "members") if data.get(key))
     # literal words of the cues: they say what kind of answer is wanted, not what it is about
     cue_words = {w for _, pats in data["question_types"].items() for p in pats
                  for w in re.findall(r"[a-z]{4,}", _without_lookarounds(p))}

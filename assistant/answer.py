@@ -102,16 +102,19 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
 
 
+ON_TOPIC_DETAILS = ("outcomes", "members")  # the detail is stated in a sentence on the question's topic
+
+
 def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None = None) -> str | None:
     """The question asks for a detail of a kind the evidence must state itself (taxonomy.yaml `laws`:
     which statute, who received the remiss, who prepared the case, in any of `sentences`; `outcomes`:
-    what an evaluation showed, in a sentence `on_topic`) and none states one: why it cannot be
+    what an evaluation showed, `members`: who belongs to a body, in a sentence `on_topic`) and none states one: why it cannot be
     answered; None otherwise."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
     for key, cue, evidence, missing in taxonomy().details:
-        pool = sentences if key != "outcomes" or on_topic is None else on_topic
+        pool = sentences if key not in ON_TOPIC_DETAILS or on_topic is None else on_topic
         if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in pool):
             return f"Underlaget anger inte {missing}."
     return None

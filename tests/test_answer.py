@@ -703,3 +703,14 @@ def test_a_summary_keeps_to_the_number_of_sentences_asked_for(real_retriever):
     assert len(a.citations) == 3  # the decision and two points
     b = answer(real_retriever, "sammanfatta EAV:s yttrande i en mening")
     assert len(b.citations) == 1 and len(answer(real_retriever, "sammanfatta EAV:s yttrande").citations) > 1
+
+
+def test_who_belongs_to_a_body_and_how_much_something_changed_must_be_stated(real_retriever):
+    """HL's response says a trygghets- och säkerhetsråd shall exist, not who sits in it; the programmes set
+    a goal for otryggheten, no measured change. Both are refused with the detail missing, while the
+    body itself is still answered about."""
+    a = answer(real_retriever, "vilka sitter i trygghets- och säkerhetsrådet")
+    assert a.abstained and a.warnings == ["Underlaget anger inte vilka som ingår."]
+    b = answer(real_retriever, "hur mycket har otryggheten minskat i stan sen 2020 enligt underlaget")
+    assert b.abstained and "vad det visade" in b.warnings[0]
+    assert not answer(real_retriever, "vad säger HL om trygghets- och säkerhetsrådet").abstained
