@@ -102,6 +102,7 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
 
 
+ON_TOPIC_LEX = 0.5  # share of the topic's weighted terms a sentence holds to be on it, for a detail asked of it
 ON_TOPIC_DETAILS = ("outcomes", "members")  # the detail is stated in a sentence on the question's topic
 
 
@@ -288,7 +289,9 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
         return "Inga passager matchade frågan."
     if ev.features.get("quantity_gap"):
         return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
-    detail = detail_gap(question, [s.text for s in ev.ranked[:12]], [s.text for s in ev.ranked[:12] if s.lex > 0])
+    # on the topic: most of its (IDF-weighted) terms; "Forskningen på området visar att …" does not state what
+    # research found on Broken Windows
+    detail = detail_gap(question, [s.text for s in ev.ranked[:12]], [s.text for s in ev.ranked[:12] if s.lex >= ON_TOPIC_LEX])
     if detail:
         return detail
     absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)

@@ -714,3 +714,11 @@ def test_who_belongs_to_a_body_and_how_much_something_changed_must_be_stated(rea
     b = answer(real_retriever, "hur mycket har otryggheten minskat i stan sen 2020 enligt underlaget")
     assert b.abstained and "vad det visade" in b.warnings[0]
     assert not answer(real_retriever, "vad säger HL om trygghets- och säkerhetsrådet").abstained
+
+
+def test_what_research_found_needs_a_finding_on_the_topic_itself(real_retriever):
+    """'Forskningen på området visar att …' (Spånga-Tensta, on segregation) states a finding, but not on
+    Broken Windows, which EAV only names as a theory the programme could build on."""
+    a = answer(real_retriever, "funkar broken windows-teorin egentligen, vad säger forskningen?",
+               history=["vilka teorier vill eav att programmet ska bygga på"])
+    assert a.abstained and "vad det visade" in a.warnings[0]
