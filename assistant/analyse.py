@@ -583,7 +583,9 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
         return len(w) >= 3 and w.endswith(endings)
 
     i = 1 if qw[:1] in (["och"], ["men"], ["sa"]) else 0
-    if len(qw) > i + 1 and qw[i] in leads and (finite(qw[i + 1]) or qw[i + 1] in modals):
+    # a strong verb ('vad *föreslog* dom'): its place before a pronoun subject makes it the finite verb
+    subject_next = len(qw) > i + 2 and qw[i + 2] in taxonomy_words("subject_pronouns")
+    if len(qw) > i + 1 and qw[i] in leads and (finite(qw[i + 1]) or qw[i + 1] in modals or subject_next):
         nxt = qw[i + 2] if len(qw) > i + 2 else ""
         named = any(k.startswith(nxt) for k in names) if nxt else False  # 'vad föreslår enskede-…'
         if not (finite(nxt) and len(nxt) >= 5 and nxt not in modals and not named and len(qw[i + 1]) > 6):
@@ -593,6 +595,11 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
             out.add(w)
         if w == "sig" and j > 0:
             out.add(qw[j - 1])
+        # a finite verb ending the question right after a subject pronoun ('enligt det *de refererar*?'); not a
+        # present participle ('den brottsförebyggande'), nor one with an object ('att man *delade* upp programmet')
+        if j == len(qw) - 1 and j > 1 and qw[j - 1] in taxonomy_words("subject_pronouns") and finite(w) and len(w) >= 5 \
+                and not w.endswith(("ande", "ende")):
+            out.add(w)
     # a yes/no question in the perfect ('har det *tagits* om hand', 'har EAV *kommenterat* …'): the
     # first supine within three words of the leading auxiliary
     if len(qw) > i + 1 and qw[i] in taxonomy_words("perfect_auxiliaries"):
@@ -653,7 +660,9 @@ def topic_of(question: str, known: Sequence[str]) -> str:
 _ALL = ("namnder", "period", "topic")
 # A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
 # ("… där?": within it)
-_REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|dem|dom|dessa)|dar)(?=\s*($|[?.!,]))")
+# "vad mer tycker de behöver utvecklas?": what else, besides the previous topic (the folded question)
+_OTHER_THINGS = re.compile(r"^((och|men|sa) )?(vad|vilka|vilket|nagot|nat|nan) (mer|mera|annat|ytterligare)(?!\w)")
+_REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|den|denna|dem|dom|dessa)|dar)(?=\s*($|[?.!,]))")
 
 
 def _names_back(question: str, previous_topic: str) -> bool:
@@ -1055,7 +1064,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             # gälla?" after "vad sa Kyrkogårdsnämnden om programmet?": the version it commented on)
             req = replace(req, period=context)
             inherited.append("period")
-        if "topic" in scope and previous.topic and (not topic_is_substantial(req.topic) or _REFERS_BACK.search(
+        if "topic" in scope and previous.topic and not _OTHER_THINGS.search(fold(question.lower())) and (
+                not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
                 or asks_why(question) or _relational(req.topic)):
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal

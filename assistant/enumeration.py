@@ -137,6 +137,10 @@ def enumeration_end(text: str, start: int, end: int, next_span: tuple[int, int] 
     return None
 
 
+# Three or more items named in the running text: "A, B, C och D"
+_INLINE_LIST = re.compile(r"\w+, (\w+ ){0,2}\w+, (\w+ ){0,3}\w+ (och|samt|eller) \w+")
+
+
 def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5) -> list:
     """For a list question: the best-ranked sentences that hold or introduce an
     enumeration of the topic (lexical coverage at least `min_share` of the best
@@ -166,6 +170,11 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
             rest.append(s)
     if not lists:
         return ranked
+    top = ranked[0]
+    if rest and rest[0] is top and _INLINE_LIST.search(top.text):
+        # the best sentence names its items in the running text ("stadsbyggnadsnämnden, trafiknämnden,
+        # miljönämnden och stadsdelsnämnderna har ett särskilt ansvar …"): it answers the list question first
+        lists.insert(0, rest.pop(0))
     covered = [(x.chunk.id, x.start, x.end) for x in lists]
     rest = [s for s in rest if not any(s.chunk.id == c and a <= s.start < b for c, a, b in covered)]
     if max(x.rel for x in lists) >= min_share * ranked[0].rel:

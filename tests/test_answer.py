@@ -722,3 +722,11 @@ def test_what_research_found_needs_a_finding_on_the_topic_itself(real_retriever)
     a = answer(real_retriever, "funkar broken windows-teorin egentligen, vad säger forskningen?",
                history=["vilka teorier vill eav att programmet ska bygga på"])
     assert a.abstained and "vad det visade" in a.warnings[0]
+
+
+def test_a_list_question_keeps_the_best_sentence_naming_its_items_in_running_text(real_retriever):
+    """'vilka nämnder har särskilt ansvar för den [offentlig miljö]?': Kulturförvaltningen's sentence naming
+    four nämnder in running text answers it; a nearby sentence with 'som exempelvis …' is no better list."""
+    a = answer(real_retriever, "vilka nämnder har enligt programmet särskilt ansvar för den?",
+               history=["kulturförv skrev om offentlig miljö"])
+    assert "stadsbyggnadsnämnden, trafiknämnden, miljönämnden och stadsdelsnämnderna" in a.citations[0].quote

@@ -427,3 +427,25 @@ def test_a_yes_no_question_whether_something_changed_is_a_change_question(real_r
               "hade ansvarsfördelningen förändrats?"):
         assert analyse(q, real_retriever).qtype == "change", q
     assert analyse("har EAV synpunkter på ansvarsfördelningen?", real_retriever).qtype != "change"
+
+
+def test_a_strong_verb_before_a_subject_pronoun_is_the_questions_verb():
+    from assistant.analyse import question_verbs
+
+    assert "foreslog" in question_verbs("vad föreslog dom istället?")  # no -r/-de/-te ending: its place tells
+    assert "refererar" in question_verbs("vilka nämnder har ansvar enligt det de refererar?")
+    assert "delade" not in question_verbs("var de kritiska till att man delade upp programmet i två?")
+    assert "brottsforebyggande" not in question_verbs("vad säger de om den brottsförebyggande verksamheten")
+
+
+def test_follow_ups_carry_the_topic_a_pronoun_points_at_not_what_else(real_retriever):
+    from assistant.analyse import analyse
+
+    r = analyse("vilka nämnder har enligt programmet särskilt ansvar för den?", real_retriever,
+                ["kulturförv skrev om offentlig miljö"])
+    assert r.topic.startswith("offentlig miljö")  # 'för den' points back like 'för det'
+    r = analyse("vad föreslog dom istället?", real_retriever,
+                ["vad tyckte eav om att programmet återger handböcker och strategier"])
+    assert r.topic == "handböcker strategier"
+    r = analyse("vad mer tycker de behöver utvecklas", real_retriever, ["vad tyckte spånga-tensta om ordningsvakterna"])
+    assert "ordningsvakterna" not in r.topic  # what else, besides the previous topic
