@@ -425,3 +425,12 @@ def test_one_namnds_greatest_objection_is_no_ranking(real_retriever):
     a = answer(real_retriever, "vad var HL:s största invändning mot trygghets- och säkerhetsprogrammet")
     assert not a.abstained
     assert a.text.startswith("**Hägersten-Liljeholmens stadsdelsnämnd") and "är positiv och framför ingen tydlig kritik" in a.text
+
+
+def test_a_strength_of_the_programme_is_support_on_that_topic(real_retriever):
+    """'vilka … lyfte samverkan som programmets styrka?' lists those who support it on samverkan (Spånga-
+    Tensta and EAV), not every document; 'vilka nämnder såg …' is no catalogue question."""
+    for q in ("vilka av svaren på 20-23 lyfte samverkan som programmets styrka", "vilka nämnder såg samverkan som en styrka?"):
+        a = answer(real_retriever, q)
+        assert a.qtype == "stance" and a.text.startswith("Dessa nämnder uttrycker stöd:"), q
+        assert {c.chunk.doc_id[:3] for c in a.citations} == {"000", "001"}, q
