@@ -987,6 +987,27 @@ _OPINION_OF_PRONOUN = re.compile(r"(?<!\w)((" + "|".join(fold(v) for v in _OPINI
                                  + r") (de|dom|hen|han|hon)|deras|hennes|hans)(?!\w)")  # on the folded question
 
 
+_CONTRAST = re.compile(r"^(och|men|samt) (\w+)( (da|sen|dar|isallafall|iaf))?$")  # "och lokalt?" (folded)
+
+
+def _contrasted_topic(question: str, topic: str, previous_topic: str, corpus: Corpus) -> str:
+    """'och lokalt?' after 'vem har ansvaret på central nivå?': the previous question asked again with its
+    one word most like the new one ('central') in the new one's place: "ansvaret lokalt nivå". The
+    likeness is the embedding model's (cosine of the words' query vectors). '' when the question is not
+    such a bare contrast or the previous topic has a single word (then the new word is a new topic)."""
+    m = _CONTRAST.match(" ".join(_qwords(question.lower())))
+    prev = previous_topic.split()
+    if not m or len(prev) < 2 or len(topic.split()) != 1:
+        return ""
+    new = topic.split()[0]
+    if any(fold(w.lower()) == fold(new.lower()) for w in prev):
+        return ""
+    vecs = [corpus.embed_query(w) for w in [new, *prev]]
+    sims = [float(vecs[0] @ v) / (float((vecs[0] @ vecs[0]) * (v @ v)) ** 0.5 or 1.0) for v in vecs[1:]]
+    i = max(range(len(prev)), key=lambda k: sims[k])
+    return " ".join(new if k == i else w for k, w in enumerate(prev))
+
+
 def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
     """The previous turn's topic as a follow-up takes it over: without the programme's names (the version
     is carried apart) and without the name of a body the corpus has no document from ('Norrmalms' in
@@ -1071,6 +1092,10 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             # "ser de nån risk med det?": the risk of the previous topic; "vad tyckte EAV om det målet?": that goal
             carried = _carried_topic(previous, catalogue)  # the version is carried apart
             req = replace(req, topic=(carried + " " + req.topic).strip())
+            inherited.append("topic")
+        elif "topic" in scope and previous.topic and not namnder and not periods_named(question) \
+                and (swapped := _contrasted_topic(question, req.topic, _carried_topic(previous, catalogue), corpus)):
+            req = replace(req, topic=swapped)  # "och lokalt?" after "vem har ansvaret på central nivå?"
             inherited.append("topic")
         if req.qtype == "topic" and req.namnder and "topic" in inherited and not topic_is_substantial(topic) \
                 and cue_regex("reason_cues").search(fold(question.lower())):

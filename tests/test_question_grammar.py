@@ -449,3 +449,13 @@ def test_follow_ups_carry_the_topic_a_pronoun_points_at_not_what_else(real_retri
     assert r.topic == "handböcker strategier"
     r = analyse("vad mer tycker de behöver utvecklas", real_retriever, ["vad tyckte spånga-tensta om ordningsvakterna"])
     assert "ordningsvakterna" not in r.topic  # what else, besides the previous topic
+
+
+def test_a_bare_contrast_asks_the_previous_question_again_with_the_word_it_replaces(real_retriever):
+    """'och lokalt?' after 'vem har ansvaret på central nivå?': the real model finds 'central' the word
+    'lokalt' stands against; a single-word previous topic is simply replaced ('och ordningsvakter?')."""
+    r = analyse("och lokalt?", real_retriever, ["HL:s yttrande – vem har ansvaret på central nivå enligt det?"])
+    assert r.topic == "ansvaret lokalt nivå" and "topic" in r.inherited
+    a = answer(real_retriever, "och lokalt?", history=["HL:s yttrande – vem har ansvaret på central nivå enligt det?"])
+    assert "På lokal nivå ska bolag" in a.citations[0].quote
+    assert analyse("och ordningsvakter?", real_retriever, ["vad säger EAV om samverkan"]).topic == "ordningsvakter"
