@@ -564,6 +564,9 @@ def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
             tuple(data.get("finite_verb_endings") or ()))
 
 
+_ASKED_PERSONS = ("du", "ni", "jag", "vi", "man")  # 'kan du …': no determiner ('ska den utredningen …')
+
+
 def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     """The question's verbs by their place in a Swedish question (taxonomy.yaml `question_leads`,
     `modal_verbs`, `finite_verb_endings`), folded: the finite verb right after a leading question
@@ -593,6 +596,11 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     for j, w in enumerate(qw):
         if w in modals:
             out.add(w)
+            if len(qw) > j + 2 and qw[j + 1] in _ASKED_PERSONS:
+                out.add(qw[j + 2])  # a request: 'kan du *plocka fram* …', 'skulle ni *kolla* …'
+                if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
+                    out.add(qw[j + 3])
+            continue
         if w == "sig" and j > 0:
             out.add(qw[j - 1])
         # a finite verb ending the question right after a subject pronoun ('enligt det *de refererar*?'); not a

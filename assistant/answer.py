@@ -244,6 +244,7 @@ def head_words(question: str) -> list[str]:
 
     preps = taxonomy_words("topic_prepositions")
     function = taxonomy().function_words
+    shape = set(taxonomy_words("format_words"))  # how to answer ("… om lägesbilder överlag"), not what about
     ws = words(expand_body_abbreviations(question))  # 'om sdn:s samordningsansvar': a body's short form is no topic
     folded = [fold(w.lower()) for w in ws]
     out: list[str] = []
@@ -251,7 +252,7 @@ def head_words(question: str) -> list[str]:
         if f not in preps:
             continue
         for w, fw in zip(ws[i + 1:], folded[i + 1:]):
-            if len(w) <= 2 or w.isupper():  # 'HL:s', 'EAV': a short form of a name, not the topic
+            if len(w) <= 2 or w.isupper() or fw in shape:  # 'HL:s', 'EAV': a short form of a name; 'överlag': a form
                 continue
             if w.lower() in STOPWORDS_SV or fw in STOPWORDS_SV or fw in function or fw in preps or fw.isdigit():
                 break

@@ -459,3 +459,14 @@ def test_a_bare_contrast_asks_the_previous_question_again_with_the_word_it_repla
     a = answer(real_retriever, "och lokalt?", history=["HL:s yttrande – vem har ansvaret på central nivå enligt det?"])
     assert "På lokal nivå ska bolag" in a.citations[0].quote
     assert analyse("och ordningsvakter?", real_retriever, ["vad säger EAV om samverkan"]).topic == "ordningsvakter"
+
+
+def test_a_request_verb_and_an_answer_form_are_no_topic(real_retriever):
+    """'kan du plocka fram …': the verb after 'kan du' and its particle ask, they name nothing; 'överlag'
+    after the topic says how to answer, and is not reported as absent from the corpus."""
+    assert {"plocka", "fram"} <= question_verbs("kan du plocka fram det HL säger om krisberedskap")
+    assert "utredningen" not in question_verbs("när ska den utredningen vara klar")  # 'den' a determiner
+    a = answer(real_retriever, "kan du plocka fram det HL säger om krisberedskap")
+    assert a.abstained and "plocka" not in a.warnings[0] and "fram" not in a.warnings[0]
+    b = answer(real_retriever, "vad skriver de om lägesbilder överlag")
+    assert not b.abstained and "lägesbild" in b.citations[0].quote.lower()
