@@ -670,7 +670,9 @@ _ALL = ("namnder", "period", "topic")
 # ("… där?": within it)
 # "vad mer tycker de behöver utvecklas?": what else, besides the previous topic (the folded question)
 _OTHER_THINGS = re.compile(r"^((och|men|sa) )?(vad|vilka|vilket|nagot|nat|nan) (mer|mera|annat|ytterligare)(?!\w)")
-_REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|den|denna|dem|dom|dessa)|dar)(?=\s*($|[?.!,]))")
+_REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|den|denna|dem|dom|dessa)|dar"
+                          # the thing as the subject or object of a closing verb: 'hur ofta görs den?', 'vem finansierar det?'
+                          r"|\w{3,}(s|r) (det|detta|den|denna|dem|dom|dessa))(?=\s*($|[?.!,]))")
 
 
 def _names_back(question: str, previous_topic: str) -> bool:

@@ -470,3 +470,11 @@ def test_a_request_verb_and_an_answer_form_are_no_topic(real_retriever):
     assert a.abstained and "plocka" not in a.warnings[0] and "fram" not in a.warnings[0]
     b = answer(real_retriever, "vad skriver de om lägesbilder överlag")
     assert not b.abstained and "lägesbild" in b.citations[0].quote.lower()
+
+
+def test_a_pronoun_closing_the_question_after_its_verb_points_back(real_retriever):
+    """'hur ofta görs den?' after HL on RSA: the thing is the RSA ('den årliga risk- och sårbarhetsanalysen')."""
+    r = analyse("hur ofta görs den?", real_retriever, ["vad säger HL om RSA"])
+    assert "RSA" in r.topic and "topic" in r.inherited
+    a = answer(real_retriever, "hur ofta görs den?", history=["vad säger HL om RSA"])
+    assert not a.abstained and "årliga" in a.citations[0].quote
