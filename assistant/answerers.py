@@ -1217,6 +1217,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
 
 # ------------------------------------------------------------------ change between versions
 
+MAX_CHANGE_ALONE = 5  # change sentences quoted from the one document that describes a version's change
 TOPIC_COVERAGE_SHARE = 0.75  # a change sentence holds this share of a phrase topic's terms (IDF-weighted) when some sentence has the phrase
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
@@ -1291,8 +1292,10 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
             continue  # another version's document that says less on the topic than the asked version's
         floor = 0.6 * scored[0][1] if scored and scorer else 0.0
         chosen: list[Sentence] = []
+        # without a topic, the change the version's documents describe: more of it when one document tells it all
+        alone = sum(1 for v, _, sc in candidates if v == vi and sc) == 1
         for s, sc in scored:
-            if len(chosen) >= (2 if scorer else 3) or sc < floor:
+            if len(chosen) >= (2 if scorer else (MAX_CHANGE_ALONE if alone else 3)) or sc < floor:
                 break
             if all(_distinct(s.text, c.text) for c in chosen):
                 chosen.append(s)

@@ -478,3 +478,16 @@ def test_a_pronoun_closing_the_question_after_its_verb_points_back(real_retrieve
     assert "RSA" in r.topic and "topic" in r.inherited
     a = answer(real_retriever, "hur ofta görs den?", history=["vad säger HL om RSA"])
     assert not a.abstained and "årliga" in a.citations[0].quote
+
+
+def test_which_namnder_had_views_on_a_topic_is_no_catalogue_question(real_retriever):
+    a = answer(real_retriever, "vilka nämnder hade synpunkter på samordningen?")
+    assert a.qtype == "topic" and {c.chunk.doc_id[:3] for c in a.citations} >= {"000", "001"}
+    assert question_type("vilka nämnder har svarat på remissen?") == "catalogue"
+
+
+def test_what_was_added_to_a_version_is_a_change_question(real_retriever):
+    a = answer(real_retriever, "vad har tillkommit i 2024-2027?")
+    assert a.qtype == "change" and not a.abstained
+    assert any("inkluderats" in c.quote for c in a.citations)  # välfärdsbrott and otillåten påverkan added
+    assert question_type("vilka nya exempel har lagts in i 2024-versionen") != "change"  # which examples: a topic
