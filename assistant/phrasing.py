@@ -163,12 +163,13 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
             continue
         if quoted:
             picked = [s for s in sents if any(q in fold(s.text.lower()) for q in quoted)][:PER_DOC]
-        elif section:
-            picked = [s for s in sents if s.family == section][:PER_DOC]
         elif position == "closing":  # the end of the document's own text, not appendices or letterheads
+            # (before a named section: "hur avslutas de – upprepas förslaget till beslut sist?" asks for the end)
             body = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or \
                 [s for s in sents if s.family] or sents
             picked = body[-1:]
+        elif section:
+            picked = [s for s in sents if s.family == section][:PER_DOC]
         elif position == "opening":
             views = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or sents
             picked = views[:1]

@@ -730,3 +730,10 @@ def test_a_list_question_keeps_the_best_sentence_naming_its_items_in_running_tex
     a = answer(real_retriever, "vilka nämnder har enligt programmet särskilt ansvar för den?",
                history=["kulturförv skrev om offentlig miljö"])
     assert "stadsbyggnadsnämnden, trafiknämnden, miljönämnden och stadsdelsnämnderna" in a.citations[0].quote
+
+
+def test_how_responses_end_is_answered_from_their_ends_even_when_a_section_is_named(real_retriever):
+    """'hur brukar yttrandena avslutas – upprepas förslaget till beslut sist?': the closing sentences (three
+    of five responses end by proposing the decision), not the 'Förslag till beslut' section at the top."""
+    a = answer(real_retriever, "hur brukar yttrandena avslutas – upprepas förslaget till beslut sist? hur många gör så")
+    assert a.text.startswith("Återkommande formulering i 3 av 5 yttranden: »…Förvaltningen föreslår att…«")
