@@ -1181,6 +1181,11 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                              + "\n".join(f"- {x}" for x in crit))
             elif objections:
                 ev = evidence(d, True, 1)
+                if not ev and scorer and d.other:  # on the topic, without a stance cue: what it says there
+                    said = " ".join(x for x in (cites.sentence(s) for s in d.other[:2]) if x)
+                    parts.append(f"**{_who(d.rec)}** framför ingen tydlig invändning om »{topic}«, men skriver: {said}"
+                                 if said else f"**{_who(d.rec)}** framför ingen tydlig invändning om »{topic}«.")
+                    continue
                 parts.append(f"**{_who(d.rec)}** är {label} och framför ingen tydlig kritik" + (": " + ev if ev else "."))
             else:
                 ev = " ".join(x for x in (evidence(d, True, 1), evidence(d, False, 2)) if x)

@@ -434,3 +434,11 @@ def test_a_strength_of_the_programme_is_support_on_that_topic(real_retriever):
         a = answer(real_retriever, q)
         assert a.qtype == "stance" and a.text.startswith("Dessa nämnder uttrycker stöd:"), q
         assert {c.chunk.doc_id[:3] for c in a.citations} == {"000", "001"}, q
+
+
+def test_objections_asked_on_a_topic_without_a_stance_cue_show_what_it_says(real_retriever):
+    """EAV's text on the fokusområden has no stance cue: the answer says so and quotes it, rather than
+    calling EAV neutral with nothing to read."""
+    a = answer(real_retriever, "vad hade eav för invändningar mot hur de fyra fokusområdena beskrivs")
+    assert "framför ingen tydlig invändning om »fokusområdena«, men skriver:" in a.text
+    assert a.citations and a.citations[0].chunk.doc_id.startswith("001")
