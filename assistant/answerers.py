@@ -442,6 +442,10 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     tax = taxonomy()
     field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
     docs = _of_kind(_scope(corpus, req), q)
+    if field == "list" and cue_regex("not_responded_cues").search(q):
+        # "vilka nämnder har inte svarat?": the index holds the responses that came in, not who stayed silent
+        return _abstain(req, "Underlaget innehåller bara de yttranden som kommit in; vilka som inte svarat framgår "
+                        "inte. Yttranden finns från " + ", ".join(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs)) + ".")
     year = _asked_year(req.question) if field == "list" and not req.period and not req.doc_ids else None
     if year:  # "vilka dokument är från 2021?": the documents of that year
         docs = [d for d in docs if (_when(d) or (0, ""))[0] == year]

@@ -737,3 +737,11 @@ def test_how_responses_end_is_answered_from_their_ends_even_when_a_section_is_na
     of five responses end by proposing the decision), not the 'Förslag till beslut' section at the top."""
     a = answer(real_retriever, "hur brukar yttrandena avslutas – upprepas förslaget till beslut sist? hur många gör så")
     assert a.text.startswith("Återkommande formulering i 3 av 5 yttranden: »…Förvaltningen föreslår att…«")
+
+
+def test_who_did_not_respond_cannot_be_told_and_the_newest_remiss_is_ordered(real_retriever):
+    a = answer(real_retriever, "vilka nämnder har inte svarat?")
+    assert a.abstained and a.warnings[0].startswith("Underlaget innehåller bara de yttranden som kommit in")
+    assert not answer(real_retriever, "vilka nämnder har svarat?").abstained
+    b = answer(real_retriever, "vilken är den senaste remissen?")
+    assert b.qtype == "catalogue" and b.text.startswith("Det senaste dokumentet i underlaget:") and "Kyrkogårdsnämnden" in b.text
