@@ -491,3 +491,9 @@ def test_what_was_added_to_a_version_is_a_change_question(real_retriever):
     assert a.qtype == "change" and not a.abstained
     assert any("inkluderats" in c.quote for c in a.citations)  # välfärdsbrott and otillåten påverkan added
     assert question_type("vilka nya exempel har lagts in i 2024-versionen") != "change"  # which examples: a topic
+
+
+def test_what_was_different_in_a_version_is_a_change_question(real_retriever):
+    a = answer(real_retriever, "vad var annorlunda i trygghetsprogrammet 2020-2023?")
+    assert a.qtype == "change" and not a.abstained
+    assert a.text.startswith("Om programmet 2020–2023 jämfört med programmet 2018–2021")
