@@ -497,3 +497,12 @@ def test_what_was_different_in_a_version_is_a_change_question(real_retriever):
     a = answer(real_retriever, "vad var annorlunda i trygghetsprogrammet 2020-2023?")
     assert a.qtype == "change" and not a.abstained
     assert a.text.startswith("Om programmet 2020–2023 jämfört med programmet 2018–2021")
+
+
+def test_whether_it_agrees_with_another_namnd_and_how_a_thing_is_funded(real_retriever):
+    """'stämmer det med vad kyrkogårdsnämnden skriver?' asks for agreement: the previous topic in that
+    nämnd's text, 'stämmer' no topic; 'hur ska det finansieras?' asks how, not for an amount."""
+    a = answer(real_retriever, "stämmer det med vad kyrkogårdsnämnden skriver?", history=["vad sa HL om kommunikation"])
+    assert not a.abstained and a.citations[0].chunk.doc_id.startswith("002") and "kommunikation" in a.citations[0].quote
+    b = answer(real_retriever, "hur ska det finansieras enligt dem?", history=["vad sa EAV om samordningsuppdraget"])
+    assert not (b.abstained and "belopp" in (b.warnings or [""])[0])
