@@ -710,8 +710,10 @@ def _relational(topic: str) -> bool:
 
 def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
-    taxonomy.yaml `narrowing_verbs`), so its own topic is a part of the previous one?"""
-    return bool(cue_regex("narrowing_verbs").search(fold(question.lower())))
+    taxonomy.yaml `narrowing_verbs`), or go on with the previous topic's phrase ('och med vilka aktörer?'
+    after 'vad säger X om samverkan': `phrase_continuations`), so its own topic is a part of the previous one?"""
+    folded = fold(question.lower())
+    return bool(cue_regex("narrowing_verbs").search(folded) or cue_regex("phrase_continuations").search(folded))
 
 
 def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...]:

@@ -506,3 +506,9 @@ def test_whether_it_agrees_with_another_namnd_and_how_a_thing_is_funded(real_ret
     assert not a.abstained and a.citations[0].chunk.doc_id.startswith("002") and "kommunikation" in a.citations[0].quote
     b = answer(real_retriever, "hur ska det finansieras enligt dem?", history=["vad sa EAV om samordningsuppdraget"])
     assert not (b.abstained and "belopp" in (b.warnings or [""])[0])
+
+
+def test_a_follow_up_going_on_with_the_previous_phrase_carries_its_topic(real_retriever):
+    r = analyse("och med vilka aktörer?", real_retriever, ["vad säger spånga-tensta om samverkan"])
+    assert r.topic == "samverkan aktörer" and r.namnder == ("Spånga-Tensta stadsdelsnämnd",)
+    assert analyse("och unga vuxna?", real_retriever, ["vad säger spånga-tensta om samverkan"]).topic == "unga vuxna"
