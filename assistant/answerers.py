@@ -276,6 +276,23 @@ def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
     return []
 
 
+_DNR_IN_TEXT = re.compile(r"\bdnr:?\s*([A-ZÅÄÖ]{0,4}\s?[\d-]+/\d{4})", re.I)
+
+
+def _programme_dnr(corpus: Corpus, period: str) -> tuple[Chunk, str, str] | None:
+    """(passage, sentence, dnr) of a sentence in any document that names the programme version `period` and
+    gives a diarienummer beside it ("… säkerhetsprogram 2018-2021” (dnr 171-1309/2017)"); None when none does."""
+    from .analyse import periods_named
+
+    want = period.replace("–", "-")
+    for rec in corpus.documents():
+        for sent in document_sentences(corpus, rec.doc_id):
+            m = _DNR_IN_TEXT.search(sent.text)
+            if m and want in periods_named(sent.text) and len(periods_named(sent.text)) == 1:
+                return sent.chunk, sent.text, m.group(1).strip()
+    return None
+
+
 def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk, str] | None:
     """The first passage line of the document holding one of the needles (folded): title block
     first, then any page (a letterhead repeated on a later page also counts)."""
@@ -564,6 +581,15 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
         n = cites.add(*ev) if ev else None
         label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
         lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else " (från metadata)"))
+    if field == "dnr" and not cites.items and req.period and not req.namnder and "program" in q:
+        # "vad hade 2018 års program för dnr?": the responses have none, but a text may name the programme's own
+        got = _programme_dnr(corpus, req.period)
+        if got is not None:
+            chunk, quote, dnr = got
+            n = cites.add(chunk, quote)
+            return Answer(req.question, f"Programmet {req.period.replace('-', '–')} har diarienummer **{dnr}** enligt "
+                          f"{chunk.namnd or chunk.doc_id}" + (f" [{n}]" if n else "") + ".", cites.items,
+                          query=req.question, filters=req.filters())
     if not cites.items and all(("anger inget" in ln or "anger ingen" in ln or "finns inte" in ln or "hittades" in ln)
                                for ln in lines):
         return _abstain(req, " ".join(ln.lstrip("- ") for ln in lines[:3]))

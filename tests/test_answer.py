@@ -745,3 +745,12 @@ def test_who_did_not_respond_cannot_be_told_and_the_newest_remiss_is_ordered(rea
     assert not answer(real_retriever, "vilka nämnder har svarat?").abstained
     b = answer(real_retriever, "vilken är den senaste remissen?")
     assert b.qtype == "catalogue" and b.text.startswith("Det senaste dokumentet i underlaget:") and "Kyrkogårdsnämnden" in b.text
+
+
+def test_a_programmes_own_dnr_is_read_where_a_text_names_it(real_retriever):
+    """No response about 2018-2021 has a dnr, but Spånga-Tensta's background names the 2018-2021
+    programme with its own (dnr 171-1309/2017); a nämnd's missing dnr is still refused."""
+    a = answer(real_retriever, "vad hade 2018 års trygghets- och säkerhetsprogram för dnr, står det nånstans?")
+    assert a.text.startswith("Programmet 2018–2021 har diarienummer **171-1309/2017**")
+    assert a.citations[0].chunk.doc_id.startswith("000") and "171-1309/2017" in a.citations[0].quote
+    assert answer(real_retriever, "vad har HL för diarienummer?").abstained
