@@ -279,17 +279,18 @@ def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
 _DNR_IN_TEXT = re.compile(r"\bdnr:?\s*([A-ZÅÄÖ]{0,4}\s?[\d-]+/\d{4})", re.I)
 
 
-def _programme_dnr(corpus: Corpus, period: str) -> tuple[Chunk, str, str] | None:
-    """(passage, sentence, dnr) of a sentence in any document that names the programme version `period` and
-    gives a diarienummer beside it ("… säkerhetsprogram 2018-2021” (dnr 171-1309/2017)"); None when none does."""
-    from .analyse import periods_named
-
+def _programme_dnr(corpus: Corpus, period: str, k: int = 20) -> tuple[Chunk, str, str] | None:
+    """(passage, sentence, dnr) of a sentence that names the programme version `period` and gives a
+    diarienummer beside it ("… säkerhetsprogram 2018-2021” (dnr 171-1309/2017)"), among the passages a
+    search for both finds (not a scan of every document); None when none does."""
     want = period.replace("–", "-")
-    for rec in corpus.documents():
-        for sent in document_sentences(corpus, rec.doc_id):
-            m = _DNR_IN_TEXT.search(sent.text)
-            if m and want in periods_named(sent.text) and len(periods_named(sent.text)) == 1:
-                return sent.chunk, sent.text, m.group(1).strip()
+    for hit in corpus.search(f"dnr {want}", k=k):
+        text = hit.chunk.text
+        for a, b in sentence_spans(text):
+            sent = normalize_ws(text[a:b])
+            m = _DNR_IN_TEXT.search(sent)
+            if m and periods_named(sent) == {want}:
+                return hit.chunk, without_heading(sent, hit.chunk.section), m.group(1).strip()
     return None
 
 
