@@ -731,7 +731,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     return "\n\n".join(p for p in parts if p)
 
 
-_PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget)(?!\w)")
+_PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget|\w+sprogram)(?!\w)")
 _RESPONSE_OBJECT = re.compile(r"(?<!\w)(yttrande\w*|remissvar\w*|svar|svaret|svaren|tjansteutlatande\w*|\w*namnd\w*)(?!\w)")
 _DESCRIBES = ("Ärendet", "Bakgrund", "Sammanfattning")  # section families where a response retells the programme
 
@@ -755,6 +755,15 @@ def _programme_sentences(corpus: Corpus, docs: list[DocRecord], period: str) -> 
     return out, False
 
 
+def _names_parts(text: str) -> bool:
+    """Does the sentence name a programme's parts: a number of them ("fyra fokusområden", "fem
+    fokusområden") or what was added to it ("har arbetet mot välfärdsbrott … inkluderats")?"""
+    f = fold(text.lower())
+    numbers = [w for w in taxonomy_words("number_words") if " " not in w and w not in ("en", "ett")]
+    return bool(re.search(r"(?<!\w)(" + "|".join(numbers) + r"|\d+) \w*(omraden|delar|mal|strategier|perspektiv)\b", f)
+                or re.search(r"\b(har|hade) (\w+ ){1,8}(inkluderats|tillkommit|lagts till|tillforts)\b", f))
+
+
 def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
                         of: list[DocRecord] | None = None) -> str:
     """What a programme version contains, in its central sentences (document order), each cited; from
@@ -767,7 +776,12 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
         on = {(s.chunk.id, s.start) for d in docs for s in _topic_views(corpus, d, scorer, 2 * max_points)}
         narrowed = [s for s in sents if (s.chunk.id, s.start) in on]
         topic, sents = (topic, narrowed) if narrowed else ("", sents)
-    chosen = _most_central([s for s in sents if not leans_back(s.text)], max_points)
+    pool = [s for s in sents if not leans_back(s.text)]
+    # what the programme is made of: a sentence naming its parts ("fyra fokusområden: …", "A, B, C och D")
+    # or what was added, up to half the points, then the most central ones
+    parts = _most_central([s for s in pool if _names_parts(s.text)], max_points // 2) if not topic else []
+    chosen = parts + [s for s in _most_central([s for s in pool if s not in parts], max_points)
+                      if all(_distinct(s.text, c.text) for c in parts)][:max_points - len(parts)]
     if not chosen:
         return ""
     order = {d.doc_id: i for i, d in enumerate(docs)}

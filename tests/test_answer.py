@@ -754,3 +754,14 @@ def test_a_programmes_own_dnr_is_read_where_a_text_names_it(real_retriever):
     assert a.text.startswith("Programmet 2018–2021 har diarienummer **171-1309/2017**")
     assert a.citations[0].chunk.doc_id.startswith("000") and "171-1309/2017" in a.citations[0].quote
     assert answer(real_retriever, "vad har HL för diarienummer?").abstained
+
+
+def test_a_programme_summary_names_its_parts_and_what_was_added(real_retriever):
+    """'vad innehåller programmet 2024-2027?': the sentences naming how many fokusområden it has and what was
+    added (välfärdsbrott, otillåten påverkan) come before merely central ones; '2018 års trygghets- och
+    säkerhetsprogram' (an indefinite compound) is the programme, not HL's response."""
+    a = answer(real_retriever, "vad innehåller programmet 2024-2027 enligt underlaget")
+    quotes = " ".join(c.quote for c in a.citations)
+    assert "fyra fokusområden" in quotes and "inkluderats" in quotes
+    b = answer(real_retriever, "sammanfatta vad 2018 års trygghets- och säkerhetsprogram gick ut på")
+    assert b.text.startswith("Programmet 2018–2021 i korthet")
