@@ -723,7 +723,13 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     parts = [f"**{_who(rec)}** är {stance_text} till förslaget."]
     if decision and with_decision:
         parts.append("Förslag till beslut: " + cites.sentence(decision[0]))
-    chosen = _most_central([s for s in views if s not in decision], max_points)
+    rest = [s for s in views if s not in decision]
+    if max_points == 1 and stance in ("blandad", "kritisk"):
+        # one point for a response with objections ("en rad per nämnd"): its most central objection, not a
+        # central sentence of support that hides them
+        objecting = [s for s in rest if voice(s.text) == "own" and (find_cues(s.text)[1] or _REQUEST.search(s.text))]
+        rest = objecting or rest
+    chosen = _most_central(rest, max_points)
     chosen.sort(key=lambda s: s.order)
     if chosen:
         parts.append("Huvudsakliga synpunkter:\n" + "\n".join(

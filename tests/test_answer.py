@@ -765,3 +765,13 @@ def test_a_programme_summary_names_its_parts_and_what_was_added(real_retriever):
     assert "fyra fokusområden" in quotes and "inkluderats" in quotes
     b = answer(real_retriever, "sammanfatta vad 2018 års trygghets- och säkerhetsprogram gick ut på")
     assert b.text.startswith("Programmet 2018–2021 i korthet")
+
+
+def test_one_point_per_response_with_objections_is_its_main_objection(real_retriever):
+    """'en rad per nämnd' on 2020-2023: EAV's and Kulturförvaltningen's single point is an objection
+    (samordningsuppdraget, offentlig miljö), not a central sentence of support; Spånga-Tensta, positive,
+    keeps its central view."""
+    a = answer(real_retriever, "vad tyckte de tre som svarade på remissen om 2020-2023, en rad per nämnd")
+    by_doc = {c.chunk.doc_id[:3]: c.quote for c in a.citations if "Förslag till beslut" not in c.quote}
+    assert "samordningsuppdraget" in by_doc["001"] and "offentlig miljö" in by_doc["004"]
+    assert "positiv" in by_doc["000"]
