@@ -512,3 +512,10 @@ def test_a_follow_up_going_on_with_the_previous_phrase_carries_its_topic(real_re
     r = analyse("och med vilka aktörer?", real_retriever, ["vad säger spånga-tensta om samverkan"])
     assert r.topic == "samverkan aktörer" and r.namnder == ("Spånga-Tensta stadsdelsnämnd",)
     assert analyse("och unga vuxna?", real_retriever, ["vad säger spånga-tensta om samverkan"]).topic == "unga vuxna"
+
+
+def test_a_namnds_conclusion_is_asked_as_a_summary(real_retriever):
+    a = answer(real_retriever, "citera deras slutsats",
+               history=["vad sa hägersten-liljeholmen om trygghets- och säkerhetsprogrammet 2018-2021?"])
+    assert a.qtype == "summary" and not a.abstained and "goda rutiner" in a.text
+    assert question_type("vilken slutsats drog EAV?") == "summary"
