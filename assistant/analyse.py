@@ -549,9 +549,8 @@ def cue_words_in(question: str) -> set[str]:
 def yes_no_lead(question: str) -> str:
     """The folded verb a yes/no question opens with ("Var EAV positiva?" → "var"; taxonomy.yaml
     `yes_no_leads`), after spoken particles and "och"/"men"; "" when it opens otherwise."""
-    skip = set(taxonomy_words("function_words")) | {"och", "men", "sa"}
     for w in cue_text(question).split():
-        if w in skip:
+        if w in taxonomy().function_words or w in ("och", "men", "sa"):
             continue
         return w if w in taxonomy_words("yes_no_leads") else ""
     return ""
@@ -562,9 +561,6 @@ def _verb_grammar() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     data = taxonomy_data()
     return (frozenset(data.get("question_leads") or ()), frozenset(data.get("modal_verbs") or ()),
             tuple(data.get("finite_verb_endings") or ()))
-
-
-_ASKED_PERSONS = ("du", "ni", "jag", "vi", "man")  # 'kan du …': no determiner ('ska den utredningen …')
 
 
 def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
@@ -596,7 +592,7 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     for j, w in enumerate(qw):
         if w in modals:
             out.add(w)
-            if len(qw) > j + 2 and qw[j + 1] in _ASKED_PERSONS:
+            if len(qw) > j + 2 and qw[j + 1] in taxonomy_words("request_pronouns"):
                 out.add(qw[j + 2])  # a request: 'kan du *plocka fram* …', 'skulle ni *kolla* …'
                 if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
                     out.add(qw[j + 3])
@@ -666,10 +662,10 @@ def topic_of(question: str, known: Sequence[str]) -> str:
 
 
 _ALL = ("namnder", "period", "topic")
-# A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
-# ("… där?": within it)
 # "vad mer tycker de behöver utvecklas?": what else, besides the previous topic (the folded question)
 _OTHER_THINGS = re.compile(r"^((och|men|sa) )?(vad|vilka|vilket|nagot|nat|nan) (mer|mera|annat|ytterligare)(?!\w)")
+# A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
+# ("… där?": within it)
 _REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|den|denna|dem|dom|dessa)|dar"
                           # the thing as the subject or object of a closing verb: 'hur ofta görs den?', 'vem finansierar det?'
                           r"|\w{3,}(s|r) (det|detta|den|denna|dem|dom|dessa))(?=\s*($|[?.!,]))")

@@ -591,7 +591,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         rarest = max(ev.scorer.terms, key=lambda t: ev.scorer.idf.get(t, 0.0), default="")
 
         def on_topic(x: Scored) -> bool:  # most of the topic, or its rarest word, also inside a compound ('samverkanspartner')
-            return x.lex >= 0.5 or (len(rarest) >= 5 and rarest in fold(x.text.lower()))
+            return x.lex >= ON_TOPIC_LEX or (len(rarest) >= 5 and rarest in fold(x.text.lower()))
 
         best: dict[str, float] = {}
         for x in ranked:

@@ -13,6 +13,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
@@ -765,9 +766,17 @@ def _names_parts(text: str) -> bool:
     """Does the sentence name a programme's parts: a number of them ("fyra fokusområden", "fem
     fokusområden") or what was added to it ("har arbetet mot välfärdsbrott … inkluderats")?"""
     f = fold(text.lower())
+    return bool(_counted_parts().search(f) or _ADDED.search(f))
+
+
+_ADDED = re.compile(r"\b(har|hade) (\w+ ){1,8}(inkluderats|tillkommit|lagts till|tillforts)\b")  # folded text
+
+
+@lru_cache(maxsize=1)
+def _counted_parts() -> re.Pattern:
+    """A number of a programme's parts ("fyra fokusområden"; taxonomy.yaml `number_words`), on folded text."""
     numbers = [w for w in taxonomy_words("number_words") if " " not in w and w not in ("en", "ett")]
-    return bool(re.search(r"(?<!\w)(" + "|".join(numbers) + r"|\d+) \w*(omraden|delar|mal|strategier|perspektiv)\b", f)
-                or re.search(r"\b(har|hade) (\w+ ){1,8}(inkluderats|tillkommit|lagts till|tillforts)\b", f))
+    return re.compile(r"(?<!\w)(" + "|".join(numbers) + r"|\d+) \w*(omraden|delar|mal|strategier|perspektiv)\b")
 
 
 def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
