@@ -708,7 +708,7 @@ def _narrows(question: str) -> bool:
     """Does the question ask within the previous answer ('vilka aktörer nämns?', 'vilka exempel tas upp?':
     taxonomy.yaml `narrowing_verbs`), or go on with the previous topic's phrase ('och med vilka aktörer?'
     after 'vad säger X om samverkan': `phrase_continuations`), so its own topic is a part of the previous one?"""
-    folded = fold(question.lower())
+    folded = cue_text(question)  # words only: the cues end at the question's end, its '?' is no word
     return bool(cue_regex("narrowing_verbs").search(folded) or cue_regex("phrase_continuations").search(folded))
 
 
@@ -1190,9 +1190,15 @@ def answer_reference(question: str) -> tuple[int | None, str]:
     if m:
         word = m.group(1) or m.group(2)
         return ords[word], word
-    if set(_qwords(question.lower())) & pronouns:
+    if set(_qwords(question.lower())) & pronouns or _OPINION_OF_DEN.search(q):
         return 0, ""
     return None, ""
+
+
+# 'den' as the one who holds a view ('vad tyckte den om polisens roll?') or with a body word ('den nämnden'):
+# the nämnd of the previous answer; elsewhere 'den' is a thing ('hur ofta görs den?')
+_OPINION_OF_DEN = re.compile(r"(?<!\w)(?:(?:" + "|".join(fold(v) for v in _OPINION_VERBS)
+                             + r") den|den (?:har )?(?:namnden|forvaltningen|stadsdelen|stadsdelsnamnden))(?!\w)")
 
 
 def asks_for_one(question: str) -> bool:

@@ -367,6 +367,20 @@ def _stand_alone(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def phrase_focused(ranked: list[Scored], topic: str, top: int = 5) -> list[Scored]:
+    """A topic of several words that the best evidence uses as a phrase ('organiserad brottslighet'): only
+    the sentences with all of its terms, since one with a part ('de fackliga organisationerna', 'brottslighet')
+    speaks of something else. The ranking as it is when no top sentence has the phrase."""
+    tw = [re.escape(w) for w in (fold(x.lower()) for x in words(topic)) if len(w) >= 3 and w not in STOPWORDS_SV]
+    if len(tw) < 2:
+        return ranked
+    phrase = re.compile(r"(?<!\w)" + r"\w*\s+".join(tw) + r"\w*")
+    full = next((s.found for s in ranked[:top] if phrase.search(fold(s.text.lower()))), None)
+    if not full:
+        return ranked
+    return [s for s in ranked if s.found >= full]
+
+
 def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]:
     """Answer text with [n] markers, its citations and warnings: per document
     its best sentences, adjacent ones joined, each labelled as the nämnd's own
@@ -444,8 +458,13 @@ def _heading_terms(heading: str) -> tuple[set[str], set[str]]:
 def _names_terms(question: str):
     """A test whether the question names every one of some stems: as a word, or inside one of its
     compounds ('beslutsförslaget' names 'Förslag till beslut')."""
-    asked = set(analyze(question))
+    from .analyse import taxonomy_data
+
+    nouns = taxonomy_data().get("verb_nouns") or {}
     qwords = [fold(w.lower()) for w in words(question)]
+    # a verb names its noun ('vad *föreslog* de för *beslut*?' names 'Förslag till beslut'): taxonomy.yaml `verb_nouns`
+    qwords += [n for w in qwords for v, n in nouns.items() if w.startswith(v)]
+    asked = set(analyze(question)) | set(analyze(" ".join(qwords)))
     return lambda stems: all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems)
 
 
@@ -603,7 +622,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
             ids = set(req.doc_ids)
             asked = tuple(dict.fromkeys(d.meta.namnd for d in corpus.documents() if d.doc_id in ids and d.meta.namnd))
     else:
-        text, citations, warnings = compose(ranked)
+        text, citations, warnings = compose(phrase_focused(ranked, req.topic))
     silent = [n for n in asked if not any(c.chunk.namnd == n for c in citations)] \
         if len(asked) > 1 and citations and req.topic else []  # "jämför med X": say whose text lacks it
     if silent:

@@ -456,46 +456,10 @@ def _dated_line(corpus: Corpus, rec: DocRecord, year: int) -> tuple[Chunk, str] 
     return None
 
 
-def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
+def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_Cites") -> list[str]:
+    """One line per document in scope (at most 8) stating one catalogue field, cited where the text has it."""
     q = cue_text(req.question)
-    tax = taxonomy()
-    field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
-    docs = _of_kind(_scope(corpus, req), q)
-    if field == "list" and cue_regex("not_responded_cues").search(q):
-        # "vilka nämnder har inte svarat?": the index holds the responses that came in, not who stayed silent
-        return _abstain(req, "Underlaget innehåller bara de yttranden som kommit in; vilka som inte svarat framgår "
-                        "inte. Yttranden finns från " + ", ".join(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs)) + ".")
-    year = _asked_year(req.question) if field == "list" and not req.period and not req.doc_ids else None
-    if year:  # "vilka dokument är från 2021?": the documents of that year
-        docs = [d for d in docs if (_when(d) or (0, ""))[0] == year]
-        if not docs:
-            return _abstain(req, f"Underlaget innehåller inga yttranden från {year}.")
-    if not docs:
-        what = f"om programmet {req.period.replace('-', '–')}" if req.period else "som matchar frågan"
-        return _abstain(req, f"Underlaget innehåller inga yttranden {what}.")
-    cites = _Cites()
     lines: list[str] = []
-    if field == "order":
-        dated = [d for d in docs if _when(d)]
-        if not dated:
-            return _abstain(req, "Dokumenten i underlaget anger inget datum eller år att ordna efter.")
-        oldest = bool(set(q.split()) & tax.oldest_words)
-        best = min(map(_when, dated)) if oldest else max(map(_when, dated))
-        tied = [d for d in dated if _when(d) == best]
-        head = ("Det äldsta" if oldest else "Det senaste") + " dokumentet i underlaget" + \
-            (f" om programmet {req.period.replace('-', '–')}" if req.period else "") + \
-            (":" if len(tied) == 1 else f" (flera från samma tid, {len(tied)} st):")
-        text = head + "\n\n" + "\n".join(_list_line(corpus, rec, cites, req) for rec in tied[:MAX_LIST_DOCS])
-        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
-    if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
-        lines = [_list_line(corpus, rec, cites, req) for rec in docs[:MAX_LIST_DOCS]]
-        scope = f" om programmet {req.period.replace('-', '–')}" if req.period else (f" år {year}" if year else "")
-        head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
-                else f"En nämnd har yttrat sig{scope} i underlaget:")
-        text = head + "\n\n" + "\n".join(lines)
-        if len(docs) > MAX_LIST_DOCS:
-            text += f"\n\n… och {len(docs) - MAX_LIST_DOCS} till."
-        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     for rec in docs[:8]:
         m = rec.meta
         who = _who(rec)
@@ -583,6 +547,75 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
         n = cites.add(*ev) if ev else None
         label = {"dnr": "diarienummer", "date": "datum", "period": "programversion"}[field]
         lines.append(f"- {who}: {label} **{value}**" + (f" [{n}]" if n else " (från metadata)"))
+    return lines
+
+
+def _asked_apart(q: str, at: int) -> bool:
+    """Does a cue at `at` open a question of its own: within its first words ('vem *skrev under*'), or right
+    after 'och'/'samt' ('… och när skrevs det?'), not inside a clause of another ('vem var ordförande när
+    yttrandet beslutades')?"""
+    before = q[:at].split()
+    return len(before) <= 2 or bool({"och", "samt", "plus"} & set(before[-3:]))
+
+
+# fields a document states once: several can be asked together ("vem var handläggare och när skrevs det?")
+_DOCUMENT_FIELDS = ("dnr", "signed", "role", "phone", "email", "contact", "recipient", "deadline", "year", "date",
+                    "doctype")
+
+
+def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
+    q = cue_text(req.question)
+    tax = taxonomy()
+    field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
+    fields = [field]
+    if field in _DOCUMENT_FIELDS:
+        # "när är X daterat och vem är handläggare?": every field of the document the question asks for, in the
+        # question's order; a cue inside another's words is that one ('vem *skrev under*' is no 'vem skrev')
+        spans: list[tuple[int, int, str]] = []
+        for f, rx in tax.catalogue_fields:
+            m = rx.search(q)
+            if m and f in _DOCUMENT_FIELDS and not any(a < m.end() and m.start() < b for a, b, _ in spans) \
+                    and (f == field or _asked_apart(q, m.start())):
+                spans.append((m.start(), m.end(), f))
+        fields = [f for _, _, f in sorted(spans)] or [field]
+    docs = _of_kind(_scope(corpus, req), q)
+    if field == "list" and cue_regex("not_responded_cues").search(q):
+        # "vilka nämnder har inte svarat?": the index holds the responses that came in, not who stayed silent
+        return _abstain(req, "Underlaget innehåller bara de yttranden som kommit in; vilka som inte svarat framgår "
+                        "inte. Yttranden finns från " + ", ".join(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs)) + ".")
+    year = _asked_year(req.question) if field == "list" and not req.period and not req.doc_ids else None
+    if year:  # "vilka dokument är från 2021?": the documents of that year
+        docs = [d for d in docs if (_when(d) or (0, ""))[0] == year]
+        if not docs:
+            return _abstain(req, f"Underlaget innehåller inga yttranden från {year}.")
+    if not docs:
+        what = f"om programmet {req.period.replace('-', '–')}" if req.period else "som matchar frågan"
+        return _abstain(req, f"Underlaget innehåller inga yttranden {what}.")
+    cites = _Cites()
+    lines: list[str] = []
+    if field == "order":
+        dated = [d for d in docs if _when(d)]
+        if not dated:
+            return _abstain(req, "Dokumenten i underlaget anger inget datum eller år att ordna efter.")
+        oldest = bool(set(q.split()) & tax.oldest_words)
+        best = min(map(_when, dated)) if oldest else max(map(_when, dated))
+        tied = [d for d in dated if _when(d) == best]
+        head = ("Det äldsta" if oldest else "Det senaste") + " dokumentet i underlaget" + \
+            (f" om programmet {req.period.replace('-', '–')}" if req.period else "") + \
+            (":" if len(tied) == 1 else f" (flera från samma tid, {len(tied)} st):")
+        text = head + "\n\n" + "\n".join(_list_line(corpus, rec, cites, req) for rec in tied[:MAX_LIST_DOCS])
+        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
+    if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
+        lines = [_list_line(corpus, rec, cites, req) for rec in docs[:MAX_LIST_DOCS]]
+        scope = f" om programmet {req.period.replace('-', '–')}" if req.period else (f" år {year}" if year else "")
+        head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
+                else f"En nämnd har yttrat sig{scope} i underlaget:")
+        text = head + "\n\n" + "\n".join(lines)
+        if len(docs) > MAX_LIST_DOCS:
+            text += f"\n\n… och {len(docs) - MAX_LIST_DOCS} till."
+        return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
+    for f in fields:
+        lines += _field_lines(corpus, req, docs, f, cites)
     if field == "dnr" and not cites.items and req.period and not req.namnder and "program" in q:
         # "vad hade 2018 års program för dnr?": the responses have none, but a text may name the programme's own
         got = _programme_dnr(corpus, req.period)
@@ -906,8 +939,8 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
 
 _RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b|\b(rangordna|ranka|rankning|sortera|ordna)\w*\b")
 _RANK_LEAST = re.compile(r"\bminst\b")
-_WITHOUT = re.compile(r"\butan (nagra |nagon )?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm)\w*")
-_WANTS_POSITIVE = re.compile(r"\b(positiv\w*|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*|instamm\w*|styrk\w*|fordel\w*|berom\w*|lovord\w*|"
+_WITHOUT = re.compile(r"\butan (\w+ ){0,4}?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm)\w*")
+_WANTS_POSITIVE = re.compile(r"\b(positiv\w*|bra|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*|instamm\w*|styrk\w*|fordel\w*|berom\w*|lovord\w*|"
                              r"(hall\w*|holl) med|gillar|gillade)\b")
 _WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")
 # A request for change to the programme (counted as critique): the programme or a passive form as its object,

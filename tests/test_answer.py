@@ -775,3 +775,31 @@ def test_one_point_per_response_with_objections_is_its_main_objection(real_retri
     by_doc = {c.chunk.doc_id[:3]: c.quote for c in a.citations if "Förslag till beslut" not in c.quote}
     assert "samordningsuppdraget" in by_doc["001"] and "offentlig miljö" in by_doc["004"]
     assert "positiv" in by_doc["000"]
+
+
+def test_several_fields_of_one_document_are_answered_together(real_retriever):
+    """'När är X daterat och vem är handläggare?' asks two fields: both are answered, each cited; a 'när'
+    inside a clause of another field ('… när yttrandet beslutades') asks nothing of its own."""
+    a = answer(real_retriever, "När är kyrkogårdsförvaltningens tjänsteutlåtande daterat och vem är handläggare?")
+    assert "13 december 2023" in a.text and "Christina Koistinen" in a.text and len(a.citations) == 2
+    assert a.text.index("13 december 2023") < a.text.index("Christina Koistinen")  # in the question's order
+    b = answer(real_retriever, "vem skrev under eavs yttrande och vilket dnr har det")
+    assert "EAV 2020/514" in b.text and "ingen underskrift" in b.text and "sidhuvud" not in b.text
+    assert answer(real_retriever, "vem var ordförande i kyrkogårdsnämnden när yttrandet beslutades").abstained
+
+
+def test_a_topic_used_as_a_phrase_is_not_matched_by_one_of_its_words(real_retriever):
+    """'organiserad brottslighet' stands as a phrase in EAV's text; HL's 'De fackliga organisationerna …'
+    shares a derivation of one word with it and says nothing on the topic."""
+    a = answer(real_retriever, "tar nån upp organiserad brottslighet")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"001"}
+    assert "organiserad brottslighet" in a.text
+
+
+def test_a_verb_names_the_section_of_its_noun(real_retriever):
+    """'vad föreslår HL att nämnden ska besluta?' names 'Förslag till beslut' by its verbs (taxonomy.yaml
+    `verb_nouns`), also in a follow-up on one nämnd's document."""
+    a = answer(real_retriever, "vad föreslår HL att nämnden ska besluta?")
+    assert a.text.startswith("Avsnittet »Förslag till beslut«") and a.citations[0].chunk.doc_id.startswith("003")
+    b = answer(real_retriever, "vad föreslår förvaltningen att nämnden beslutar?", history=["kyrkogårdsnämndens yttrande"])
+    assert "förslag till beslut" in b.text.lower() and b.citations[0].chunk.doc_id.startswith("002")

@@ -519,3 +519,21 @@ def test_a_namnds_conclusion_is_asked_as_a_summary(real_retriever):
                history=["vad sa hägersten-liljeholmen om trygghets- och säkerhetsprogrammet 2018-2021?"])
     assert a.qtype == "summary" and not a.abstained and "goda rutiner" in a.text
     assert question_type("vilken slutsats drog EAV?") == "summary"
+
+
+def test_a_follow_up_that_narrows_with_a_question_mark_keeps_the_document(real_retriever):
+    """'vilka lagar nämns?' after a question on one document asks within it, with or without its '?'
+    (the cue ends at the question's end)."""
+    for q in ("vilka lagar nämns?", "vilka lagar nämns"):
+        req = analyse(q, real_retriever, ["kyrkogårdsnämndens yttrande"])
+        assert req.doc_ids == ("002_80d6bf5fc05df009",) and "namnder" in req.inherited
+    req = analyse("vilka åtgärder nämns?", real_retriever, ["vad säger kulturförvaltningen om trygghet på bibliotek"])
+    assert req.doc_ids == ("004_1f364216c0b50e56",) and "bibliotek" in req.topic
+
+
+def test_den_holding_a_view_is_the_namnd_the_previous_answer_named(real_retriever):
+    """'vad tyckte den om polisens roll?' after 'vilken nämnd var mest kritisk?': 'den' is the nämnd that
+    answer named; 'den' as a thing ('hur ofta görs den?') points at no nämnd."""
+    a = answer(real_retriever, "vad tyckte den om polisens roll?", history=["vilken nämnd var mest kritisk"])
+    assert list(a.request["namnder"]) == ["Enskede-Årsta-Vantörs stadsdelsnämnd"]
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"001"}

@@ -442,3 +442,16 @@ def test_objections_asked_on_a_topic_without_a_stance_cue_show_what_it_says(real
     a = answer(real_retriever, "vad hade eav för invändningar mot hur de fyra fokusområdena beskrivs")
     assert "framför ingen tydlig invändning om »fokusområdena«, men skriver:" in a.text
     assert a.citations and a.citations[0].chunk.doc_id.startswith("001")
+
+
+def test_positive_without_objections_and_something_negative_to_say(real_retriever):
+    """'helt positiva utan att ha några egentliga invändningar' asks for support (the objections are
+    negated); 'hade dom nåt negativt att säga?' is a stance question, not a topic 'negativt'; 'tyckte det
+    var bra att …' asks who supported that."""
+    a = answer(real_retriever, "Finns det några nämnder som var helt positiva utan att ha några egentliga invändningar alls?")
+    assert a.text.startswith("Dessa nämnder uttrycker stöd") and "Kyrkogårdsnämnden" in a.text \
+        and "Hägersten-Liljeholmens" in a.text and "Enskede" not in a.text
+    b = answer(real_retriever, "HL, hade dom nåt negativt att säga om 2018 års program?")
+    assert b.qtype == "stance" and not b.abstained and "ser positivt på programmet" in b.text
+    c = answer(real_retriever, "vilka nämnder tyckte det var bra att programmet lyfter samverkan")
+    assert c.text.startswith("Dessa nämnder uttrycker stöd") and "Spånga-Tensta" in c.text and "Enskede" in c.text
