@@ -589,6 +589,8 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
         named = any(k.startswith(nxt) for k in names) if nxt else False  # 'vad föreslår enskede-…'
         if not (finite(nxt) and len(nxt) >= 5 and nxt not in modals and not named and len(qw[i + 1]) > 6):
             out.add(qw[i + 1])
+    if len(qw) > i + 1 and qw[i] not in leads and finite(qw[i]) and qw[i + 1] in taxonomy_words("subject_pronouns"):
+        out.add(qw[i])  # a yes/no question opens with its verb, its subject next ('*stämmer* det att …', '*gäller* den …')
     for j, w in enumerate(qw):
         if w in modals:
             out.add(w)

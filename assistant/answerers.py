@@ -836,7 +836,9 @@ def summarise_programme(corpus: Corpus, req: Request, cites: _Cites, max_points:
     chosen.sort(key=lambda s: (order.get(s.chunk.doc_id, 0), s.order))
     version = (f"Programmet {req.period.replace('-', '–')}" if req.period else "Programmet") + (
         f" om »{topic}«" if topic else "")
-    tellers = " och ".join(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs)) if of is not None else "yttrandena"
+    names = list(dict.fromkeys(d.meta.namnd or d.doc_id for d in docs))
+    tellers = ((", ".join(names[:-1]) + " och " if len(names) > 1 else "") + names[-1]
+               if of is not None and len(names) <= 3 else "yttrandena")
     head = f"{version} i korthet, ur programtexten:" if own else \
         f"{version} i korthet, så som {tellers} återger det (programtexten finns inte i underlaget):"
     lines = [f"- {cites.sentence(s)}" + ("" if own else f" ({s.chunk.namnd or s.chunk.doc_id})") for s in chosen]
@@ -883,7 +885,9 @@ def _summarise_critique(corpus: Corpus, req: Request, docs: list[DocRecord], cit
 
 def answer_summary(corpus: Corpus, req: Request) -> Answer:
     q = cue_text(req.question)
-    account = bool(req.doc_ids) and _PROGRAMME_OBJECT.search(q) and cue_regex("programme_account_cues").search(q)
+    # "… som HL beskriver det", "vad innehöll programmet 2018-2021, enligt yttrandet?": the responses' account
+    account = bool(req.doc_ids or _RESPONSE_OBJECT.search(q)) and _PROGRAMME_OBJECT.search(q) \
+        and cue_regex("programme_account_cues").search(q)
     if account or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q)):
         # what the programme contains, or ("… som HL beskriver det") what one nämnd's response retells of it
         cites = _Cites()

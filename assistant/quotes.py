@@ -96,10 +96,15 @@ def _signature_line(text: str) -> bool:
     """Does the text open with an office as a signature block writes it, capitalised and bare
     ('Stadsdelsdirektör Bitr. stadsdelsdirektör 1. …', 'Förvaltningschef Kyrkogårdsförvaltningen'):
     a title line, not a sentence ('Stadsdelsdirektören anser …' is one)? The titles come from
-    taxonomy.yaml `signatory_titles`."""
+    taxonomy.yaml `signatory_titles`. Or a line of words with an office that ends as no sentence does
+    (a signature or approval table)?"""
     from index.textnorm import fold
 
     from .analyse import taxonomy
 
     ws = words(text)
-    return bool(ws) and ws[0][:1].isupper() and fold(ws[0].lower()).endswith(taxonomy().titles)
+    if ws and ws[0][:1].isupper() and fold(ws[0].lower()).endswith(taxonomy().titles):
+        return True
+    # a line of a signature or approval table ('Namn Datum Svante Borg, Förvaltningschef 2023-11-21'): an
+    # office among words that end in no sentence punctuation
+    return not re.search(r"[.!?…»”\"]\s*$", text) and any(fold(w.lower()).endswith(taxonomy().titles) for w in ws)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.analyse import mentioned_namnder, unknown_body
+from assistant.analyse import analyse, mentioned_namnder, unknown_body
 from assistant.answer import NO_ANSWER, _quantity_gap, answer, topic_query
 from assistant.quotes import quote_in_source, sentence_spans, verify_quote
 
@@ -803,3 +803,31 @@ def test_a_verb_names_the_section_of_its_noun(real_retriever):
     assert a.text.startswith("Avsnittet »Förslag till beslut«") and a.citations[0].chunk.doc_id.startswith("003")
     b = answer(real_retriever, "vad föreslår förvaltningen att nämnden beslutar?", history=["kyrkogårdsnämndens yttrande"])
     assert "förslag till beslut" in b.text.lower() and b.citations[0].chunk.doc_id.startswith("002")
+
+
+def test_an_approval_table_line_is_no_quote_but_answers_who_approved(real_retriever):
+    """'Namn Datum Svante Borg, Förvaltningschef 2023-11-21' (the digital approval table) is quoted by no
+    topic answer; asked who approved the document digitally, it is the signature that answers."""
+    from assistant.quotes import quotable
+
+    assert not quotable("Namn Datum Svante Borg, Förvaltningschef 2023-11-21")
+    assert quotable("Förvaltningschefen anser att programmet är bra.")
+    a = answer(real_retriever, "vilka lagar nämns?", history=["kyrkogårdsnämndens yttrande"])
+    assert "Svante Borg" not in a.text
+    b = answer(real_retriever, "vem godkände kyrkogårdsförvaltningens tjänsteutlåtande digitalt och vilket datum")
+    assert b.qtype == "catalogue" and "**Svante Borg**" in b.text and "2023-11-21" in b.citations[0].quote
+
+
+def test_the_programme_as_the_responses_tell_it(real_retriever):
+    """'vad innehöll programmet 2018-2021 i stora drag, enligt yttrandet?': the programme as the response
+    on that version retells it, not the response's own view."""
+    a = answer(real_retriever, "vad innehöll programmet 2018-2021 i stora drag, enligt yttrandet?")
+    assert a.text.startswith("Programmet 2018–2021 i korthet, så som Hägersten-Liljeholmens stadsdelsnämnd återger det")
+    assert "Vision 2040" in a.text
+
+
+def test_a_yes_no_question_opening_with_its_verb_carries_the_topic(real_retriever):
+    """'stämmer det att dom vill ha fler?' after Spånga-Tensta on ordningsvakter: 'stämmer' is the verb and
+    'fler' names nothing, so the topic is the previous one."""
+    req = analyse("stämmer det att dom vill ha fler?", real_retriever, ["vad tycker spånga-tensta om ordningsvakter"])
+    assert "ordningsvakter" in req.topic and "stämmer" not in req.topic
