@@ -1070,7 +1070,18 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             titled = ""  # a hint only: X's view on the old programme may stand in its response to a later one
         if titled:
             period, unknown_period = titled, ""
+    else:
+        titled = ""
     qtype = question_type(question)
+    if qtype == "change" and titled and set(_qwords(question.lower())) & tax.previous:
+        # "skillnaden mellan trygghetsprogrammet och det gamla trygghets- och säkerhetsprogrammet": the old
+        # version named by its title is the baseline; the version asked about is the one after it
+        ordered = sorted(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
+        at = ordered.index(titled) if titled in ordered else -1
+        if 0 <= at < len(ordered) - 1:
+            period = ordered[at + 1]
+    else:
+        titled = ""  # the programme named is the version asked about
     if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     if qtype == "change" and periods and not periods_named(question) and not _YEAR_OF.search(question) \
@@ -1132,7 +1143,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         return replace(req, doc_ids=by_dnr, namnder=tuple(dict.fromkeys(d.meta.namnd for d in recs if d.meta.namnd)),
                        period=recs[0].meta.period if len({d.meta.period for d in recs}) == 1 else req.period,
                        unknown_namnd="", unknown_period="")
-    prog = unknown_programme(question, catalogue, req.period)
+    prog = unknown_programme(question, catalogue, titled or req.period)  # the baseline's title names a programme too
     if prog:
         req = replace(req, unknown_programme=prog)
     docs = docs_for(catalogue, req.namnder, req.period)

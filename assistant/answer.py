@@ -627,6 +627,9 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         if len(asked) > 1 and citations and req.topic else []  # "jämför med X": say whose text lacks it
     if silent:
         text += "\n\n" + "\n".join(f"**{n}**: jag hittar inget om »{req.topic}« i yttrandet." for n in silent)
+    if not citations and not warnings:  # every document asked about searched apart, none on the topic: say whose
+        who = " och ".join(asked) if asked else "Underlaget"
+        warnings = [f"{who} tar inte upp »{req.topic}«." if req.topic else "De närmaste passagerna handlar inte om frågans ämne."]
     return Answer(question, text, citations, abstained=not citations, related=[] if citations else ev.hits[:3],
                   warnings=warnings, query=query, filters=filters)
 

@@ -831,3 +831,22 @@ def test_a_yes_no_question_opening_with_its_verb_carries_the_topic(real_retrieve
     'fler' names nothing, so the topic is the previous one."""
     req = analyse("stämmer det att dom vill ha fler?", real_retriever, ["vad tycker spånga-tensta om ordningsvakter"])
     assert "ordningsvakter" in req.topic and "stämmer" not in req.topic
+
+
+def test_the_old_programme_named_by_its_title_is_the_baseline_of_a_change(real_retriever):
+    """'skillnaden mellan trygghetsprogrammet och det gamla trygghets- och säkerhetsprogrammet': the old
+    version named by title (2018-2021) is compared with, the one after it is asked about; its title names
+    a programme that exists, so no 'säkerhetsprogrammet 2020-2023' refusal."""
+    a = answer(real_retriever, "vad är skillnaden mellan trygghetsprogrammet och det gamla trygghets- och säkerhetsprogrammet")
+    assert a.qtype == "change" and not a.abstained
+    assert a.text.startswith("Om programmet 2020–2023 jämfört med programmet 2018–2021")
+    assert "separeras tidigare program i två olika program" in a.text
+
+
+def test_two_namnder_compared_on_a_topic_or_told_whose_text_lacks_it(real_retriever):
+    """'jämför eav och kulturförvaltningens syn på samordning': 'jämför' and 'syn' name no topic, both
+    nämnder are quoted on samordning; a refusal of such a question says why."""
+    a = answer(real_retriever, "jämför eav och kulturförvaltningens syn på samordning")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"001", "004"}
+    b = answer(real_retriever, "jämför eav och kulturförvaltningens syn på kameraövervakning")
+    assert b.abstained and b.warnings
