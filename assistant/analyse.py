@@ -1073,9 +1073,12 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     else:
         titled = ""
     qtype = question_type(question)
-    if qtype == "change" and titled and set(_qwords(question.lower())) & tax.previous:
+    if qtype == "change" and titled and re.search(r"(?<!\w)(och|an|mot|fran|med) (det |den )?("
+                                                  + "|".join(map(re.escape, sorted(tax.previous))) + r")(?!\w)",
+                                                  " ".join(_qwords(question.lower()))):
         # "skillnaden mellan trygghetsprogrammet och det gamla trygghets- och säkerhetsprogrammet": the old
-        # version named by its title is the baseline; the version asked about is the one after it
+        # version named by its title is compared with, the version asked about is the one after it ("var det
+        # gamla programmet X?" asks about the old one)
         ordered = sorted(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
         at = ordered.index(titled) if titled in ordered else -1
         if 0 <= at < len(ordered) - 1:
