@@ -9,7 +9,7 @@ text; `compose` checks that with `verify_quote` before returning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -470,6 +470,7 @@ def _names_terms(question: str):
 
 MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
 MAX_SECTION_DOCS = 8  # documents quoted when a question asks for one section of all of them
+WHICH_BODIES_K = 40  # passages searched for the documents of a "vilka nämnder …" question
 
 
 def named_family(req, question: str) -> str | None:
@@ -600,6 +601,14 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
         return ans
     asked = getattr(req, "namnder", ())
     others = "others" in getattr(req, "inherited", ())
+    from .analyse import cue_regex, cue_text
+
+    if not asked and not req.doc_ids and req.topic and cue_regex("which_bodies").search(cue_text(question)):
+        # "vilka nämnder har synpunkter på samverkan?": every document the search finds, each read apart
+        found = list(dict.fromkeys(h.chunk.doc_id for h in corpus.search(query, k=WHICH_BODIES_K, filters=filters or None)))
+        recs = {d.doc_id: d for d in corpus.documents() if d.doc_id in set(found)}
+        req = replace(req, doc_ids=tuple(d for d in found if d in recs and recs[d].meta.namnd)[:MAX_SECTION_DOCS])
+        others = len(req.doc_ids) > 1
     if (others or len(asked) > 1) and req.topic and req.doc_ids:
         # "vad tyckte de andra om det?", "är X och Y överens om samordningen?": each nämnd asked about on the
         # topic, its own best sentences (not only those close to the best of all), and the ones whose text

@@ -850,3 +850,15 @@ def test_two_namnder_compared_on_a_topic_or_told_whose_text_lacks_it(real_retrie
     assert {c.chunk.doc_id[:3] for c in a.citations} == {"001", "004"}
     b = answer(real_retriever, "jämför eav och kulturförvaltningens syn på kameraövervakning")
     assert b.abstained and b.warnings
+
+
+def test_which_namnder_say_something_reads_each_document_apart(real_retriever):
+    """'vilka nämnder nämner polisen?': each document the search finds is read on its own, the ones that
+    mention it are quoted and the others named; a question on content ('vilka nämnder har särskilt ansvar
+    för …') is no such question."""
+    a = answer(real_retriever, "vilka nämnder nämner polisen?")
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"001", "002"}
+    assert "**Spånga-Tensta stadsdelsnämnd**: jag hittar inget om »polisen«" in a.text
+    b = answer(real_retriever, "vilka nämnder har särskilt ansvar för offentlig miljö enligt det de refererar?",
+               history=["kulturförvaltningens yttrande om trygghetsprogrammet"])
+    assert "stadsbyggnadsnämnden, trafiknämnden, miljönämnden" in b.text and "jag hittar inget" not in b.text

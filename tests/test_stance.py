@@ -455,3 +455,19 @@ def test_positive_without_objections_and_something_negative_to_say(real_retrieve
     assert b.qtype == "stance" and not b.abstained and "ser positivt på programmet" in b.text
     c = answer(real_retriever, "vilka nämnder tyckte det var bra att programmet lyfter samverkan")
     assert c.text.startswith("Dessa nämnder uttrycker stöd") and "Spånga-Tensta" in c.text and "Enskede" in c.text
+
+
+def test_how_critical_content_and_least_remarks_are_stance_questions(real_retriever):
+    """'hur kritisk var EAV egentligen?', 'är kyrkogårdsnämnden nöjd med programmet 2024-2027?' and
+    'vilken nämnd har minst synpunkter?' ask for stances (they were refused or answered with a sentence);
+    content with how the programme describes a thing is a question on that thing; 'vilka nämnder
+    tillstyrker programmet?' asks who supports it, not who responded."""
+    assert answer(real_retriever, "hur kritisk var EAV egentligen?").qtype == "stance"
+    a = answer(real_retriever, "är kyrkogårdsnämnden nöjd med programmet 2024-2027?")
+    assert a.qtype == "stance" and a.text.startswith("Ja.")
+    b = answer(real_retriever, "vilken nämnd har minst synpunkter?")
+    assert b.text.startswith("Minst kritisk är") and "Enskede" not in b.text.split("\n")[0]
+    c = answer(real_retriever, "var EAV nöjd med hur programmet beskriver den centrala nivåns samordning")
+    assert c.qtype == "topic" and "framgår inte på vilket sätt" in c.text
+    d = answer(real_retriever, "vilka nämnder tillstyrker programmet?")
+    assert d.qtype == "stance" and d.text.startswith("Dessa nämnder uttrycker stöd")
