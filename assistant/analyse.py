@@ -137,7 +137,8 @@ def taxonomy() -> Taxonomy:
                   for t, pats in data["question_types"].items())
     refs = data["period_references"]
     details = tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
-                    for key in ("laws", "remiss_recipients", "preparation", "outcomes", "members") if data.get(key))
+                    for key in ("laws", "remiss_recipients", "preparation", "outcomes", "members", "person_names")
+                    if data.get(key))
     # literal words of the cues: they say what kind of answer is wanted, not what it is about
     cue_words = {w for _, pats in data["question_types"].items() for p in pats
                  for w in re.findall(r"[a-z]{4,}", _without_lookarounds(p))}
@@ -169,7 +170,8 @@ def _kind(q: dict | None) -> tuple:
     if not q:
         return ()
     alts = [*map(re.escape, q.get("cues") or ()), *(q.get("cue_patterns") or ())] or ["(?!)"]
-    return ((re.compile(r"(?<!\w)(" + "|".join(alts) + r")\b"), re.compile(q["evidence"], re.I)),)
+    flags = 0 if q.get("case") == "exact" else re.I  # a person's name is told by its capitals
+    return ((re.compile(r"(?<!\w)(" + "|".join(alts) + r")\b"), re.compile(q["evidence"], flags)),)
 
 
 # ------------------------------------------------------------------ names
@@ -598,6 +600,11 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
                 out.add(qw[j + 2])  # a request: 'kan du *plocka fram* …', 'skulle ni *kolla* …'
                 if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
                     out.add(qw[j + 3])
+            elif len(qw) > j + 2 and qw[j + 1] in taxonomy_words("subject_pronouns") and len(qw[j + 2]) >= 3 \
+                    and qw[j + 2].endswith("s") and not qw[j + 2].endswith("ss"):
+                out.add(qw[j + 2])  # a passive after its subject: 'hur ofta ska den *tas* fram', 'ska det *göras*'
+                if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
+                    out.add(qw[j + 3])
             continue
         if w == "sig" and j > 0:
             out.add(qw[j - 1])
@@ -691,6 +698,7 @@ def _likens(question: str) -> bool:
     svar?', 'finns det nåt motsvarande i 2020-2023?': taxonomy.yaml `topic_back_references`)?"""
     back = taxonomy_words("topic_back_references")
     return bool(back) and any(w.startswith(back) for w in _qwords(question.lower()))
+
 
 
 def asks_why(question: str) -> bool:
@@ -964,7 +972,8 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     if not naming and not names_version:
         return ""
     filler = set(taxonomy_words("ellipsis_words")) | set(taxonomy_words("comparison_words")) | tax.meta_words | versions | _GENERIC | STOPWORDS_SV
-    rest = [w for w in qw if w not in naming and w not in period_words and w not in filler and not w.isdigit()]
+    rest = [w for w in qw if w not in naming and w not in period_words and w not in filler and not w.isdigit()
+            and len(w) > 1]  # 'EAV:s' splits into 'eav' and its genitive 's'
     if rest:
         return ""
     drop = set(_qwords(previous.unknown_namnd.lower())) | {namnd_abbreviation(n, 2) for n in previous.namnder} - {""}

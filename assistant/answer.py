@@ -116,7 +116,8 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     q = fold(question.lower())
     for key, cue, evidence, missing in taxonomy().details:
         pool = sentences if key not in ON_TOPIC_DETAILS or on_topic is None else on_topic
-        if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in pool):
+        exact = not evidence.flags & re.I  # matched on the text as written (a name's capitals)
+        if cue.search(q) and not any(evidence.search(s if exact else fold(s.lower())) for s in pool):
             return f"Underlaget anger inte {missing}."
     return None
 

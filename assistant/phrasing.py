@@ -151,11 +151,13 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     quoted = [fold(m.group(1).lower()).strip() for m in _QUOTED.finditer(req.question)]
     q = fold(req.question.lower())
     # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
+    judgement = taxonomy_words("judgement_words")  # "hur formulerade HL sin samlade bedömning?": its stance, either way
     stance = "" if (quoted or section or position) else \
-        "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else ""
+        "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else \
+        "any" if judgement and any(fold(w.lower()).startswith(judgement) for w in words(req.topic or "")) else ""
     scorer = None if (quoted or section or position or stance) else Scorer(corpus, _topic_words(req.topic) or req.question)
     agree = cue_regex("agreement_cues")
-    about = Scorer(corpus, req.topic) if stance and analyze(req.topic or "") else None
+    about = Scorer(corpus, req.topic) if stance and stance != "any" and analyze(req.topic or "") else None
     chosen: dict[str, list[Sentence]] = {}
     for rec in docs[:MAX_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
@@ -179,6 +181,8 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                 picked = sorted((x for x in ds.positive + ds.critical if find_cues(x.text)[0]), key=lambda x: x.order)
                 if agree.search(q):  # "att de håller med": the sentences that say so ('instämmer helt') first
                     picked.sort(key=lambda x: not agree.search(fold(x.text.lower())))
+            elif stance == "any":
+                picked = sorted(ds.positive + ds.critical, key=lambda x: x.order)
             else:
                 picked = list(ds.critical)
             if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first

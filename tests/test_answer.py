@@ -862,3 +862,10 @@ def test_which_namnder_say_something_reads_each_document_apart(real_retriever):
     b = answer(real_retriever, "vilka nämnder har särskilt ansvar för offentlig miljö enligt det de refererar?",
                history=["kulturförvaltningens yttrande om trygghetsprogrammet"])
     assert "stadsbyggnadsnämnden, trafiknämnden, miljönämnden" in b.text and "jag hittar inget" not in b.text
+
+
+def test_how_one_namnd_phrased_its_overall_judgement(real_retriever):
+    """'hur formulerade HL sin samlade bedömning av programmet': the sentences where HL takes its stance
+    (taxonomy.yaml judgement_words), not the first sentence under a heading with 'bedömning' in it."""
+    a = answer(real_retriever, "hur formulerade HL sin samlade bedömning av programmet")
+    assert a.qtype == "phrasing" and "ser positivt på programmet" in a.text and "I strävan" not in a.text

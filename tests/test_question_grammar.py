@@ -537,3 +537,25 @@ def test_den_holding_a_view_is_the_namnd_the_previous_answer_named(real_retrieve
     a = answer(real_retriever, "vad tyckte den om polisens roll?", history=["vilken nämnd var mest kritisk"])
     assert list(a.request["namnder"]) == ["Enskede-Årsta-Vantörs stadsdelsnämnd"]
     assert {c.chunk.doc_id[:3] for c in a.citations} == {"001"}
+
+
+def test_a_passive_after_its_subject_is_a_verb_and_a_genitive_short_form_is_elliptic(real_retriever):
+    """'hur ofta ska den tas fram' has no topic of its own ('tas fram' is its verb), so the previous one
+    (RSA) is asked about and its frequency found; 'och för EAV:s?' asks the previous question of EAV."""
+    assert {"tas", "fram"} <= question_verbs("hur ofta ska den tas fram")
+    assert topic_of("ska det finnas ordningsvakter?", []) == "ordningsvakter"
+    a = answer(real_retriever, "hur ofta ska den tas fram", history=["vad står det i HL:s yttrande om RSA"])
+    assert "den årliga risk- och sårbarhetsanalysen" in a.text
+    b = answer(real_retriever, "och för EAV:s?", history=["vem var handläggare för kyrkogårdsnämndens yttrande"])
+    assert b.qtype == "catalogue" and b.abstained and b.warnings[0].startswith("Enskede-Årsta-Vantörs")
+
+
+def test_a_persons_name_asked_needs_a_name_in_the_evidence(real_retriever):
+    """'vad hette säkerhetssamordnaren?': Kyrkogårdsnämnden's text mentions the säkerhetssamordnare but names
+    no one, so it is refused; an office of the signature block is answered from it; a programme's name is
+    no person's ('vad hette det föregående programmet' asks no name of a person)."""
+    a = answer(real_retriever, "vad hette säkerhetssamordnaren?", history=["vilken förvaltning beredde kyrkogårdsärendet"])
+    assert a.abstained and a.warnings == ["Underlaget anger inte något namn."]
+    b = answer(real_retriever, "vad heter kyrkogårdsnämndens förvaltningschef?")
+    assert "**Svante Borg**" in b.text
+    assert not answer(real_retriever, "vad hette det föregående programmet?").warnings[:1] == ["Underlaget anger inte något namn."]
