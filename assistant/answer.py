@@ -16,6 +16,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
+from .spelling import corrected
 from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 
@@ -921,7 +922,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     question = (question or "").strip()
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
-    question = question[:2000]
+    question = typed = question[:2000]
+    question = corrected(corpus, question)  # 'samordningsuppdarget' read as the corpus's 'samordningsuppdraget'
+    history = [corrected(corpus, h) for h in history] if history else history
     if short := short_form_asked(question):  # "vad står Brå för?": where the documents write it out
         ans = _answer_short_form(corpus, question, short, {k: v for k, v in (filters or {}).items() if v})
         ans.request = {"type": "topic", "topic": short, "followup": bool(history)}
@@ -972,7 +975,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
     ans.request = req.to_dict()
-    ans.question = asked
+    ans.question = typed  # as the user typed it (the analysis read it corrected)
     if ui_filters.get("section") and (topic := _unnamed_in_quotes(ans)):
         # a section chosen in the app: the asked-for thing must be named in it, as for "i samma avsnitt"
         ans = Answer(asked, NO_ANSWER, abstained=True, related=ans.related,
