@@ -591,7 +591,8 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
         named = any(k.startswith(nxt) for k in names) if nxt else False  # 'vad föreslår enskede-…'
         if not (finite(nxt) and len(nxt) >= 5 and nxt not in modals and not named and len(qw[i + 1]) > 6):
             out.add(qw[i + 1])
-    if len(qw) > i + 1 and qw[i] not in leads and finite(qw[i]) and qw[i + 1] in taxonomy_words("subject_pronouns"):
+    if len(qw) > i + 1 and qw[i] not in leads and (finite(qw[i]) or qw[i].endswith(("des", "tes"))) \
+            and qw[i + 1] in taxonomy_words("subject_pronouns"):  # ('*åtgärdades* det i 2024-2027?': a passive)
         out.add(qw[i])  # a yes/no question opens with its verb, its subject next ('*stämmer* det att …', '*gäller* den …')
     for j, w in enumerate(qw):
         if w in modals:
@@ -1037,7 +1038,29 @@ def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
     return " ".join(w for w in topic.split() if fold(w.lower()) not in body and not fold(w.lower()).startswith(asks_more))
 
 
+def _versions_compared(question: str, corpus: Corpus, previous: Request) -> str:
+    """'jämför med 2020-2023' after a question on another version, naming no nämnd: the change between the
+    two versions, as a question ('vad skiljer programmet 2024-2027 från programmet 2020-2023 om X'); ''
+    when the question is no such comparison."""
+    qw = set(_qwords(question.lower()))
+    if not qw & set(taxonomy_words("comparison_words")) or mentioned_namnder(
+            expand_body_abbreviations(question), list(corpus.facets().get("namnd", {}))):
+        return ""
+    periods = {p.replace("–", "-") for p in corpus.facets().get("period", {})}
+    named = periods_named(question) & periods
+    own = {d.meta.period.replace("–", "-") for d in corpus.documents() if d.doc_id in previous.doc_ids}
+    before = (previous.period or (own.pop() if len(own) == 1 else "")).replace("–", "-")
+    if len(named) != 1 or not before or before in named:
+        return ""
+    later, earlier = sorted([before, *named], key=lambda p: p.split("-")[0], reverse=True)
+    topic = f" om {previous.topic}" if previous.topic else ""
+    return f"vad skiljer programmet {later} från programmet {earlier}{topic}"
+
+
 def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) -> Request:
+    if previous is not None and (compared := _versions_compared(question, corpus, previous)):
+        req = analyse_one(compared, corpus)
+        return replace(req, question=question, followup=True, inherited=("period", "topic", "type"))
     if previous is not None and (rewritten := _elliptic_rewrite(question, corpus, previous)):
         req = analyse_one(rewritten, corpus)
         inherited = ["question", "topic"]

@@ -559,3 +559,16 @@ def test_a_persons_name_asked_needs_a_name_in_the_evidence(real_retriever):
     b = answer(real_retriever, "vad heter kyrkogårdsnämndens förvaltningschef?")
     assert "**Svante Borg**" in b.text
     assert not answer(real_retriever, "vad hette det föregående programmet?").warnings[:1] == ["Underlaget anger inte något namn."]
+
+
+def test_two_versions_compared_in_a_follow_up_and_a_passive_yes_no_verb(real_retriever):
+    """'jämför med 2018-2021' after a question on 2020-2023 asks the change between the two versions on
+    the same topic; 'och vad var nytt i 2020-2023?' is a change question; in 'åtgärdades det i
+    2024-2027?' the passive opening the question is its verb, so the carried topic is asked of the
+    2024-2027 documents, which do not discuss it: refused, not answered with a remiss sentence."""
+    req = analyse("jämför med 2018-2021", real_retriever, ["vad säger programmet 2020-2023 om samverkan"])
+    assert req.qtype == "change" and req.period == "2020-2023" and "samverkan" in req.topic
+    assert question_type("och vad var nytt i 2020-2023?") == "change"
+    assert question_type("vad innehåller 2024-2027?") == "summary"
+    a = answer(real_retriever, "åtgärdades det i 2024-2027?", history=["vad säger EAV om samordningsansvaret"])
+    assert a.abstained
