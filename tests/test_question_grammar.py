@@ -572,3 +572,12 @@ def test_two_versions_compared_in_a_follow_up_and_a_passive_yes_no_verb(real_ret
     assert question_type("vad innehåller 2024-2027?") == "summary"
     a = answer(real_retriever, "åtgärdades det i 2024-2027?", history=["vad säger EAV om samordningsansvaret"])
     assert a.abstained
+
+
+def test_to_whom_something_is_reported_is_no_recipient_question(real_retriever):
+    """'till vem rapporteras de?' after HL on lägesbilder asks about the reporting the text describes, not
+    the document's recipient; 'till vem skickades yttrandet?' is the recipient."""
+    assert question_type("till vem rapporteras de?") == "topic"
+    assert question_type("till vem skickades yttrandet?") == "catalogue"
+    a = answer(real_retriever, "till vem rapporteras de?", history=["vad skriver HL om lägesbilder"])
+    assert "rapporteras till kommunstyrelsen" in a.text
