@@ -807,6 +807,9 @@ def _previous_place(corpus: Corpus, question: str, history: list[str]) -> tuple[
     return without_cues(question, cue_regex("place_cues")), place
 
 
+_AMONG_THEM = re.compile(r"(?<!\w)av (dem|de|dom|dessa|bada|bagge)(?!\w)")  # 'vilken av dem …' (folded)
+
+
 def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]):
     """A follow-up that points into the previous answer's list of nämnder ('Vilken nämnd var mest
     kritisk?' -> 'Vad kritiserade de?'; 'Vilka nämnder svarade …?' -> 'Sammanfatta det första'): the
@@ -815,7 +818,8 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     MAX_HISTORY turns deep)."""
     from dataclasses import replace
 
-    from .analyse import analyse, answer_reference, asks_for_one, asks_why, docs_for, question_type, topic_is_substantial
+    from .analyse import (MAX_HISTORY, analyse, answer_reference, asks_for_one, asks_why, docs_for, question_type,
+                          topic_is_substantial)
 
     n, word = answer_reference(question)
     if n is None and req.qtype == "stance" and asks_why(question) and not req.namnder and history:
@@ -826,6 +830,14 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
             n = 0
     if n is None or req.unknown_namnd or req.unknown_period or (req.namnder and "namnder" not in req.inherited):
         return req
+    if n == 0 and asks_for_one(question) and _AMONG_THEM.search(fold(question.lower())) and len(history) >= 2:
+        # "vilken av dem är mest positiv?" after a turn on each of two nämnder: all the nämnder asked about
+        seen: list[str] = []
+        for i in range(max(0, len(history) - MAX_HISTORY), len(history)):
+            seen += [x for x in analyse(history[i], corpus, history[:i]).namnder if x not in seen]
+        if len(seen) >= 2:
+            return replace(req, namnder=tuple(seen), doc_ids=docs_for(corpus.documents(), seen, ""), followup=True,
+                           inherited=tuple(dict.fromkeys((*req.inherited, "namnder"))))
     previous_question, earlier = _previous_turn(history)
     if not previous_question:
         return req

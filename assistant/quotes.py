@@ -9,8 +9,9 @@ from index.textnorm import normalize_ws, words
 from index.types import Chunk
 
 # A sentence ends at . ! ? (or a colon before a list) followed by whitespace and
-# an upper-case letter, digit, bullet or quote; a blank line also ends one.
-_BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n")
+# an upper-case letter, digit, bullet or quote; a blank line also ends one, and so does a line break before a
+# numbered list item ('… 2020-2023⏎2. Stockholms …': the item's number opens the next one).
+_BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n|\n(?=[ \t]*\d{1,2}\.[ \t]+[A-ZÅÄÖ])")
 # Words no Swedish sentence or heading ends with (prepositions, conjunctions, articles): a blank line after one
 # is a layout break inside the sentence ('… centrala läge, både på⏎⏎Kungsklippan och …').
 _OPEN_END = re.compile(r"(?:,|\b(?:på|i|och|eller|samt|men|av|till|med|för|om|att|som|från|vid|hos|mot|genom|"

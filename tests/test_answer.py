@@ -869,3 +869,22 @@ def test_how_one_namnd_phrased_its_overall_judgement(real_retriever):
     (taxonomy.yaml judgement_words), not the first sentence under a heading with 'bedömning' in it."""
     a = answer(real_retriever, "hur formulerade HL sin samlade bedömning av programmet")
     assert a.qtype == "phrasing" and "ser positivt på programmet" in a.text and "I strävan" not in a.text
+
+
+def test_a_numbered_list_item_ends_before_the_next_items_number():
+    """'1. Följebrev …⏎2. Stockholms …': the next item's number opens a new sentence, so no quote ends in a
+    stray list number ('… 2020-2023 2.')."""
+    text = "Bilagor\n1. Följebrev Stockholms stads trygghetsprogram 2020-2023\n2. Stockholms stads trygghetsprogram 2020-2023"
+    got = [text[a:b] for a, b in sentence_spans(text)]
+    assert "Följebrev Stockholms stads trygghetsprogram 2020-2023" in got and not any(g.endswith(" 2.") or g.endswith("\n2.") for g in got)
+    year = "Det gäller år\n2017. Och sen."  # a year opening a line is no list number
+    assert [year[a:b] for a, b in sentence_spans(year)][0] == "Det gäller år\n2017."
+
+
+def test_which_of_them_ranks_the_namnder_of_the_conversation(real_retriever):
+    """'vilken av dem är mest positiv?' after a turn on Spånga-Tensta and one on Kulturnämnden ranks the
+    two, though the previous answer named one."""
+    a = answer(real_retriever, "vilken av dem är mest positiv?",
+               history=["vad tycker spånga-tensta om programmet", "och kulturnämnden?"])
+    assert a.text.startswith("**Spånga-Tensta stadsdelsnämnd** har flest positiva") and "Kulturnämnden" in a.text
+    assert "Enskede" not in a.text
