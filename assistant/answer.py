@@ -123,6 +123,15 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     return None
 
 
+def _names_detail(word: str) -> bool:
+    """Is the word itself a cue of a detail kind ('remissinstanser')? Then the evidence `detail_gap` found
+    states what it asks for, in other words ('Ärendet har remitterats till …')."""
+    from .analyse import taxonomy
+
+    f = fold(word.lower())
+    return any(cue.search(f) for _, cue, _, _ in taxonomy().details)
+
+
 def detail_asked(question: str) -> bool:
     """Does the question ask for a detail of one of the kinds `detail_gap` checks?"""
     from .analyse import taxonomy
@@ -298,6 +307,7 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
     if detail:
         return detail
     absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)
+    absent = [w for w in absent if not _names_detail(w)]  # 'vilka remissinstanser …': the kind asked for, stated
     if absent:
         return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
     if detail_asked(question):  # "vem beredde ärendet hos X?": the sentence stating it answers, whatever its words

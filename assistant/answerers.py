@@ -19,7 +19,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import (Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy,
+from .analyse import (Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy, taxonomy_data,
                       taxonomy_words, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
@@ -409,6 +409,13 @@ def _of_kind(docs: list[DocRecord], q: str) -> list[DocRecord]:
     stems = [m.group(1) + m.group(2) for m in _KIND.finditer(q)]
     if not stems:
         return docs
+    # a kind named by what it is not ("facknämnder": the nämnder that are no stadsdelsnämnd; taxonomy.yaml
+    # `body_kind_complements`)
+    others = taxonomy_data().get("body_kind_complements") or {}
+    unlike = [others[st] for st in stems if st in others]
+    if unlike:
+        kind = [d for d in docs if d.meta.namnd and not any(u in fold(d.meta.namnd.lower()) for u in unlike)]
+        return kind or docs
     kind = [d for d in docs if any(st in fold((d.meta.namnd or "").lower()) for st in stems)]
     return kind or docs
 
@@ -888,7 +895,8 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
     # "… som HL beskriver det", "vad innehöll programmet 2018-2021, enligt yttrandet?": the responses' account
     account = bool(req.doc_ids or _RESPONSE_OBJECT.search(q)) and _PROGRAMME_OBJECT.search(q) \
         and cue_regex("programme_account_cues").search(q)
-    if account or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q)):
+    if account or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q)
+                   and not _CRITIQUE_SUMMARY.search(q)):  # "sammanfatta kritiken mot programmet": the responses' critique
         # what the programme contains, or ("… som HL beskriver det") what one nämnd's response retells of it
         cites = _Cites()
         if account:  # "kyrkogårdsförvaltningens beskrivning av …": the account asked for, no topic

@@ -888,3 +888,26 @@ def test_which_of_them_ranks_the_namnder_of_the_conversation(real_retriever):
                history=["vad tycker spånga-tensta om programmet", "och kulturnämnden?"])
     assert a.text.startswith("**Spånga-Tensta stadsdelsnämnd** har flest positiva") and "Kulturnämnden" in a.text
     assert "Enskede" not in a.text
+
+
+def test_summaries_of_the_critique_and_of_a_kind_of_namnd(real_retriever):
+    """'sammanfatta kritiken mot programmet' summarises the responses' objections, not the programme;
+    'vad tyckte facknämnderna?' summarises the nämnder that are no stadsdelsnämnd (taxonomy.yaml
+    body_kind_complements), 'vad tyckte stadsdelsnämnderna generellt?' the stadsdelsnämnder."""
+    a = answer(real_retriever, "sammanfatta kritiken mot programmet")
+    assert a.text.startswith("Kritik och ändringsönskemål i")
+    b = answer(real_retriever, "vad tyckte facknämnderna?")
+    assert b.qtype == "summary" and {c.chunk.doc_id[:3] for c in b.citations} == {"002", "004"}
+    c = answer(real_retriever, "vad tyckte stadsdelsnämnderna generellt?")
+    assert c.qtype == "summary" and {c_.chunk.doc_id[:3] for c_ in c.citations} == {"000", "001", "003"}
+
+
+def test_openings_asked_and_the_remiss_recipients_asked_by_their_name(real_retriever):
+    """'hur brukar yttrandena inledas?' and 'skriv en inledning … i samma stil' ask how responses open;
+    'vilka remissinstanser fick 2024-2027?' is answered by the sentence on whom the case was sent to,
+    though the word 'remissinstanser' is not in the text."""
+    for q in ("hur brukar yttrandena inledas?", "skriv en inledning till ett yttrande om trygghetsprogrammet i samma stil som tidigare"):
+        a = answer(real_retriever, q)
+        assert a.qtype == "phrasing" and not a.abstained
+    b = answer(real_retriever, "vilka remissinstanser fick 2024-2027?")
+    assert not b.abstained and "remitterats till stadsledningskontoret" in b.text
