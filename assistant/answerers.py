@@ -546,6 +546,11 @@ def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_
             continue
         value = {"dnr": m.dnr, "date": swedish_date(m.date) if m.date else "",
                  "period": m.period.replace("-", "–") if m.period else ""}[field]
+        if not value and field == "date" and (on := _dated_on(corpus, rec, req.topic)) is not None:
+            # "när var det uppe i förvaltningsgruppen?": the sentence that dates what the question names
+            n = cites.add(*on)
+            lines.append(f"- {who}: dokumentet anger inget datum för sig självt, men skriver »{on[1]}«" + (f" [{n}]" if n else ""))
+            continue
         if not value:
             lines.append(f"- {who}: dokumentet anger inget {dict(dnr='diarienummer', date='datum', period='programversion')[field]}.")
             continue
@@ -568,6 +573,22 @@ def _asked_apart(q: str, at: int) -> bool:
 # fields a document states once: several can be asked together ("vem var handläggare och när skrevs det?")
 _DOCUMENT_FIELDS = ("dnr", "signed", "role", "phone", "email", "contact", "recipient", "deadline", "year", "date",
                     "doctype")
+
+
+def _dated_on(corpus: Corpus, rec: DocRecord, topic: str) -> tuple[Chunk, str] | None:
+    """A sentence of the document with a full date and a word of the topic ('… förvaltningsgrupp 7 november
+    2017' for 'förvaltningsgruppen'), or None."""
+    terms = analyze(topic or "")
+    if not terms:
+        return None
+    for chunk in corpus.passages(rec.doc_id):
+        for a, b in sentence_spans(chunk.text):
+            sent = normalize_ws(chunk.text[a:b])
+            ws = {fold(w.lower()) for w in words(sent)}
+            if _DATE_RX.search(sent) and any(term_matches(t, w) for t in terms for w in ws) \
+                    and not cut_at_end(chunk.text, a, b):
+                return chunk, sent
+    return None
 
 
 def answer_catalogue(corpus: Corpus, req: Request) -> Answer:

@@ -911,3 +911,11 @@ def test_openings_asked_and_the_remiss_recipients_asked_by_their_name(real_retri
         assert a.qtype == "phrasing" and not a.abstained
     b = answer(real_retriever, "vilka remissinstanser fick 2024-2027?")
     assert not b.abstained and "remitterats till stadsledningskontoret" in b.text
+
+
+def test_a_date_asked_of_something_the_document_dates(real_retriever):
+    """HL's response has no date of its own, but 'när var det uppe i förvaltningsgruppen?' is answered by
+    the sentence that dates the förvaltningsgrupp meeting; a date asked of the document alone is refused."""
+    a = answer(real_retriever, "HL-yttrandet om 2018-2021: vem var mottagare och när var det uppe i förvaltningsgruppen?")
+    assert "**Kommunstyrelsen**" in a.text and "förvaltningsgrupp 7 november 2017" in a.text
+    assert answer(real_retriever, "när skrevs spånga-tenstas yttrande?").abstained
