@@ -222,6 +222,10 @@ def _locate(text: str, pieces: list[str], overlap: int) -> list[tuple[int, int]]
     ends) for a placement that satisfies all of that."""
     if not pieces:
         return []
+    # a piece the next one starts with adds nothing (the splitter's overlap can make the next piece begin where
+    # it begins, in text of little but page furniture): the longer one stands for both
+    pieces = [p for i, p in enumerate(pieces)
+              if not (i + 1 < len(pieces) and len(pieces[i + 1]) > len(p) and pieces[i + 1].startswith(p))]
     goal = len(text.rstrip())
 
     def candidates(k: int, prev: tuple[int, int] | None):
