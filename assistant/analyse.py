@@ -655,12 +655,12 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
     kinds, quantifiers = set(taxonomy_words("body_kinds")), set(taxonomy_words("body_quantifiers"))
-    before = ""
+    before = earlier = ""
     for w in words(question):
-        f, prev = fold(w.lower()), before
-        before = f
-        if f in kinds and prev in quantifiers:
-            continue  # "någon annan stadsdel", "vilken nämnd": who is asked about
+        f, prev, prev2 = fold(w.lower()), before, earlier
+        before, earlier = f, prev
+        if f in kinds and (prev in quantifiers or (prev == "av" and prev2 in quantifiers)):
+            continue  # "någon annan stadsdel", "vilken nämnd", "vilken av stadsdelsnämnderna": who is asked about
         if (f in verbs or w.lower() in STOPWORDS_SV or f in STOPWORDS_SV or f in tax.question_words
                 or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons

@@ -1213,6 +1213,8 @@ def stance_topic(corpus: Corpus, topic: str) -> str:
 
 def answer_stance(corpus: Corpus, req: Request) -> Answer:
     docs = _scope(corpus, req)
+    if not req.namnder:  # "vilken av stadsdelsnämnderna var mest kritisk?": the nämnder of that kind
+        docs = _of_kind(docs, cue_text(req.question))
     if not docs:
         return _abstain(req, "Inget yttrande i underlaget matchar frågan.")
     q = fold(req.question.lower())

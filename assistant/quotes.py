@@ -80,12 +80,17 @@ def verify_quote(quote: str, chunk: Chunk) -> bool:
 LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
 
 
+# A short line with a year and no sentence end: a title or an attachment ('Stockholms stads trygghetsprogram
+# 2024-2027', 'Följebrev … 2020-2023'), not a statement
+_TITLE_LINE = re.compile(r"^(?=.*\b\d{4}\b)(?:\S+\s+){0,5}\S+$(?<![.!?»”\"])")
+
+
 def quotable(sentence: str) -> bool:
     """Body text worth quoting: 4+ words; not a list intro ending in ':', a
     letterhead/address/phone line, a page number, a mostly upper-case heading or a
     fragment with an unclosed parenthesis."""
     t = normalize_ws(sentence)
-    if len(words(t)) < 4 or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")"):
+    if len(words(t)) < 4 or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")") or _TITLE_LINE.match(t):
         return False  # an unclosed parenthesis: a line the extraction cut ('… 2020-2023 (KS')
     letters = [c for c in t if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):

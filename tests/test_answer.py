@@ -919,3 +919,15 @@ def test_a_date_asked_of_something_the_document_dates(real_retriever):
     a = answer(real_retriever, "HL-yttrandet om 2018-2021: vem var mottagare och när var det uppe i förvaltningsgruppen?")
     assert "**Kommunstyrelsen**" in a.text and "förvaltningsgrupp 7 november 2017" in a.text
     assert answer(real_retriever, "när skrevs spånga-tenstas yttrande?").abstained
+
+
+def test_a_title_line_is_no_quote_and_innan_names_the_earlier_version(real_retriever):
+    """'Stockholms stads trygghetsprogram 2024-2027' (a title line: short, a year, no sentence end) is
+    never quoted; 'jämfört med det som gällde innan' compares with the earlier version; 'vad kom
+    KTH-utvärderingen … fram till' asks for an outcome the text does not state."""
+    from assistant.quotes import quotable
+
+    assert not quotable("Stockholms stads trygghetsprogram 2024-2027") and quotable("Staden antog programmet 2021.")
+    a = answer(real_retriever, "Vad är det som ändrats i förslaget till trygghetsprogram 2024–2027 jämfört med det som gällde innan?")
+    assert a.qtype == "change" and not a.abstained and "huvudsakligen samma som i nu gällande" in a.text
+    assert answer(real_retriever, "vad kom KTH-utvärderingen av Högdalens modell fram till").abstained

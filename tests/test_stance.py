@@ -471,3 +471,12 @@ def test_how_critical_content_and_least_remarks_are_stance_questions(real_retrie
     assert c.qtype == "topic" and "framgår inte på vilket sätt" in c.text
     d = answer(real_retriever, "vilka nämnder tillstyrker programmet?")
     assert d.qtype == "stance" and d.text.startswith("Dessa nämnder uttrycker stöd")
+
+
+def test_ranking_words_and_a_kind_after_vilken_av(real_retriever):
+    """'rangordna … mest kritisk först' is a ranking with no topic of its own; 'vilken av
+    stadsdelsnämnderna var mest kritisk?' ranks the stadsdelsnämnder only."""
+    a = answer(real_retriever, "rangordna remissvaren på 2020-2023 versionen efter hur kritiska dom är, mest kritisk först")
+    assert a.text.startswith("**Enskede-Årsta-Vantörs stadsdelsnämnd** har flest kritiska")
+    b = answer(real_retriever, "vilken av stadsdelsnämnderna var mest kritisk?")
+    assert b.text.startswith("**Enskede-Årsta-Vantörs stadsdelsnämnd**") and "Kulturnämnden" not in b.text
