@@ -220,12 +220,21 @@ def _locate(text: str, pieces: list[str], overlap: int) -> list[tuple[int, int]]
     non-space character. In repetitive text ('0000…', '.....' leaders) a piece
     matches at several places, so this searches (depth first, remembering dead
     ends) for a placement that satisfies all of that."""
+    placed = _place(text, pieces, overlap)
+    if placed is None:
+        # a piece the next one starts with may add nothing (the splitter's overlap can make the next piece begin
+        # where it begins, in text of little but page furniture): then the longer one stands for both
+        fewer = [p for i, p in enumerate(pieces)
+                 if not (i + 1 < len(pieces) and len(pieces[i + 1]) > len(p) and pieces[i + 1].startswith(p))]
+        if fewer != pieces:
+            placed = _place(text, fewer, overlap)
+    return placed
+
+
+def _place(text: str, pieces: list[str], overlap: int) -> list[tuple[int, int]] | None:
+    """`_locate`'s depth-first placement of the pieces as they are."""
     if not pieces:
         return []
-    # a piece the next one starts with adds nothing (the splitter's overlap can make the next piece begin where
-    # it begins, in text of little but page furniture): the longer one stands for both
-    pieces = [p for i, p in enumerate(pieces)
-              if not (i + 1 < len(pieces) and len(pieces[i + 1]) > len(p) and pieces[i + 1].startswith(p))]
     goal = len(text.rstrip())
 
     def candidates(k: int, prev: tuple[int, int] | None):
