@@ -618,7 +618,8 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if not asked and not req.doc_ids and req.topic and cue_regex("which_bodies").search(cue_text(question)):
         # "vilka nämnder har synpunkter på samverkan?": every document the search finds, each read apart
         found = list(dict.fromkeys(h.chunk.doc_id for h in corpus.search(query, k=WHICH_BODIES_K, filters=filters or None)))
-        recs = {d.doc_id: d for d in corpus.documents() if d.doc_id in set(found)}
+        wanted = set(found)
+        recs = {d.doc_id: d for d in corpus.documents() if d.doc_id in wanted}
         req = replace(req, doc_ids=tuple(d for d in found if d in recs and recs[d].meta.namnd)[:MAX_SECTION_DOCS])
         others = len(req.doc_ids) > 1
     if (others or len(asked) > 1) and req.topic and req.doc_ids:
