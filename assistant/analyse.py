@@ -597,13 +597,13 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     for j, w in enumerate(qw):
         if w in modals:
             out.add(w)
-            if len(qw) > j + 2 and qw[j + 1] in taxonomy_words("request_pronouns"):
-                out.add(qw[j + 2])  # a request: 'kan du *plocka fram* …', 'skulle ni *kolla* …'
-                if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
-                    out.add(qw[j + 3])
-            elif len(qw) > j + 2 and qw[j + 1] in taxonomy_words("subject_pronouns") and len(qw[j + 2]) >= 3 \
-                    and qw[j + 2].endswith("s") and not qw[j + 2].endswith("ss"):
-                out.add(qw[j + 2])  # a passive after its subject: 'hur ofta ska den *tas* fram', 'ska det *göras*'
+            nxt = qw[j + 2] if len(qw) > j + 2 else ""
+            # a request ('kan du *plocka fram* …', 'skulle ni *kolla* …') or a passive after its subject ('hur ofta
+            # ska den *tas* fram', 'ska det *göras*'): the word after the person is the verb, with its particle
+            if nxt and (qw[j + 1] in taxonomy_words("request_pronouns") or (
+                    qw[j + 1] in taxonomy_words("subject_pronouns") and len(nxt) >= 3 and nxt.endswith("s")
+                    and not nxt.endswith("ss"))):
+                out.add(nxt)
                 if len(qw) > j + 3 and qw[j + 3] in taxonomy_words("verb_particles"):
                     out.add(qw[j + 3])
             continue
@@ -699,7 +699,6 @@ def _likens(question: str) -> bool:
     svar?', 'finns det nåt motsvarande i 2020-2023?': taxonomy.yaml `topic_back_references`)?"""
     back = taxonomy_words("topic_back_references")
     return bool(back) and any(w.startswith(back) for w in _qwords(question.lower()))
-
 
 
 def asks_why(question: str) -> bool:
@@ -1038,6 +1037,12 @@ def _carried_topic(previous: Request, catalogue: Sequence[DocRecord]) -> str:
     return " ".join(w for w in topic.split() if fold(w.lower()) not in body and not fold(w.lower()).startswith(asks_more))
 
 
+def _previous_version(previous: Request, catalogue: Sequence[DocRecord]) -> str:
+    """The version the previous turn was about: named, or that of its documents when they share one."""
+    own = {d.meta.period for d in catalogue if d.doc_id in previous.doc_ids} if previous.doc_ids else set()
+    return previous.period or (own.pop() if len(own) == 1 else "")
+
+
 def _versions_compared(question: str, corpus: Corpus, previous: Request) -> str:
     """'jämför med 2020-2023' after a question on another version, naming no nämnd: the change between the
     two versions, as a question ('vad skiljer programmet 2024-2027 från programmet 2020-2023 om X'); ''
@@ -1048,8 +1053,7 @@ def _versions_compared(question: str, corpus: Corpus, previous: Request) -> str:
         return ""
     periods = {p.replace("–", "-") for p in corpus.facets().get("period", {})}
     named = periods_named(question) & periods
-    own = {d.meta.period.replace("–", "-") for d in corpus.documents() if d.doc_id in previous.doc_ids}
-    before = (previous.period or (own.pop() if len(own) == 1 else "")).replace("–", "-")
+    before = _previous_version(previous, corpus.documents()).replace("–", "-")
     if len(named) != 1 or not before or before in named:
         return ""
     later, earlier = sorted([before, *named], key=lambda p: p.split("-")[0], reverse=True)
@@ -1089,11 +1093,11 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     namnder = tuple(mentioned_namnder(named, known))
     catalogue = corpus.documents()
     context = ""
-    if previous is not None:  # the version the previous turn was about: named, or that of its documents
-        own = {d.meta.period for d in catalogue if d.doc_id in previous.doc_ids} if previous.doc_ids else set()
-        context = previous.period or (own.pop() if len(own) == 1 else "")
+    if previous is not None:
+        context = _previous_version(previous, catalogue)
     period, unknown_period = resolve_period(question, periods, context)
     tax = taxonomy()
+    titled = baseline = ""  # a version named by its programme's title; that version when it is compared with
     if (not periods_named(question) and not _YEAR_OF.search(question)
             and set(_qwords(question.lower())) & tax.versions):
         # "det gamla trygghets- och säkerhetsprogrammet": the version its name belongs to, not the one before the newest
@@ -1102,8 +1106,6 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             titled = ""  # a hint only: X's view on the old programme may stand in its response to a later one
         if titled:
             period, unknown_period = titled, ""
-    else:
-        titled = ""
     qtype = question_type(question)
     if qtype == "change" and titled and re.search(r"(?<!\w)(och|an|mot|fran|med) (det |den )?("
                                                   + "|".join(map(re.escape, sorted(tax.previous))) + r")(?!\w)",
@@ -1114,9 +1116,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         ordered = sorted(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
         at = ordered.index(titled) if titled in ordered else -1
         if 0 <= at < len(ordered) - 1:
-            period = ordered[at + 1]
-    else:
-        titled = ""  # the programme named is the version asked about
+            period, baseline = ordered[at + 1], titled
     if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     if qtype == "change" and periods and not periods_named(question) and not _YEAR_OF.search(question) \
@@ -1178,7 +1178,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         return replace(req, doc_ids=by_dnr, namnder=tuple(dict.fromkeys(d.meta.namnd for d in recs if d.meta.namnd)),
                        period=recs[0].meta.period if len({d.meta.period for d in recs}) == 1 else req.period,
                        unknown_namnd="", unknown_period="")
-    prog = unknown_programme(question, catalogue, titled or req.period)  # the baseline's title names a programme too
+    prog = unknown_programme(question, catalogue, baseline or req.period)  # the baseline's title names a programme too
     if prog:
         req = replace(req, unknown_programme=prog)
     docs = docs_for(catalogue, req.namnder, req.period)

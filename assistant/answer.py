@@ -16,9 +16,9 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .spelling import corrected
 from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
+from .spelling import corrected
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 
@@ -121,15 +121,6 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
         if cue.search(q) and not any(evidence.search(s if exact else fold(s.lower())) for s in pool):
             return f"Underlaget anger inte {missing}."
     return None
-
-
-def _names_detail(word: str) -> bool:
-    """Is the word itself a cue of a detail kind ('remissinstanser')? Then the evidence `detail_gap` found
-    states what it asks for, in other words ('Ärendet har remitterats till …')."""
-    from .analyse import taxonomy
-
-    f = fold(word.lower())
-    return any(cue.search(f) for _, cue, _, _ in taxonomy().details)
 
 
 def detail_asked(question: str) -> bool:
@@ -307,7 +298,8 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
     if detail:
         return detail
     absent = absent_focus(ev.scorer) or absent_head(ev.scorer.corpus, question)
-    absent = [w for w in absent if not _names_detail(w)]  # 'vilka remissinstanser …': the kind asked for, stated
+    # 'vilka remissinstanser …': a word that itself asks for a detail kind, whose evidence detail_gap found
+    absent = [w for w in absent if not detail_asked(w)]
     if absent:
         return "Underlaget nämner inte " + " eller ".join(f"»{w}«" for w in absent[:2]) + " någonstans."
     if detail_asked(question):  # "vem beredde ärendet hos X?": the sentence stating it answers, whatever its words
@@ -827,8 +819,6 @@ def _from_previous_answer(corpus: Corpus, req, question: str, history: list[str]
     request narrowed to the nämnd(er) that answer named, and their documents it cited. The previous
     answer is recomputed from the history (deterministic; its expensive parts are cached; at most
     MAX_HISTORY turns deep)."""
-    from dataclasses import replace
-
     from .analyse import (MAX_HISTORY, analyse, answer_reference, asks_for_one, asks_why, docs_for, question_type,
                           topic_is_substantial)
 

@@ -455,10 +455,16 @@ def _dated_line(corpus: Corpus, rec: DocRecord, year: int) -> tuple[Chunk, str] 
         for line in chunk.text.splitlines():
             if dated(line) and len(line.split()) <= 12:
                 return chunk, line.strip()
-    for chunk in passages:  # else the first sentence dated in that year ('… förvaltningsgrupp 7 november 2017')
+    return _first_whole_sentence(passages, dated)  # else the first sentence dated in that year ('… förvaltningsgrupp 7 november 2017')
+
+
+def _first_whole_sentence(passages: list[Chunk], test) -> tuple[Chunk, str] | None:
+    """(passage, sentence) of the first whole sentence (not cut at the passage's end) that passes `test`, or
+    None; `_first_sentence` finds a regex's first match and the sentence around it."""
+    for chunk in passages:
         for a, b in sentence_spans(chunk.text):
             sent = normalize_ws(chunk.text[a:b])
-            if dated(sent) and not cut_at_end(chunk.text, a, b):
+            if test(sent) and not cut_at_end(chunk.text, a, b):
                 return chunk, sent
     return None
 
@@ -570,9 +576,9 @@ def _asked_apart(q: str, at: int) -> bool:
     return len(before) <= 2 or bool({"och", "samt", "plus"} & set(before[-3:]))
 
 
-# fields a document states once: several can be asked together ("vem var handläggare och när skrevs det?")
-_DOCUMENT_FIELDS = ("dnr", "signed", "role", "phone", "email", "contact", "recipient", "deadline", "year", "date",
-                    "doctype")
+# the catalogue fields answered by a list of documents; every other field a document states once, and several
+# can be asked together ("vem var handläggare och när skrevs det?")
+_LISTING_FIELDS = ("list", "order", "period")
 
 
 def _dated_on(corpus: Corpus, rec: DocRecord, topic: str) -> tuple[Chunk, str] | None:
@@ -581,14 +587,8 @@ def _dated_on(corpus: Corpus, rec: DocRecord, topic: str) -> tuple[Chunk, str] |
     terms = analyze(topic or "")
     if not terms:
         return None
-    for chunk in corpus.passages(rec.doc_id):
-        for a, b in sentence_spans(chunk.text):
-            sent = normalize_ws(chunk.text[a:b])
-            ws = {fold(w.lower()) for w in words(sent)}
-            if _DATE_RX.search(sent) and any(term_matches(t, w) for t in terms for w in ws) \
-                    and not cut_at_end(chunk.text, a, b):
-                return chunk, sent
-    return None
+    return _first_whole_sentence(corpus.passages(rec.doc_id), lambda sent: bool(_DATE_RX.search(sent)) and any(
+        term_matches(t, fold(w.lower())) for t in terms for w in words(sent)))
 
 
 def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
@@ -596,13 +596,13 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     tax = taxonomy()
     field = next((f for f, rx in tax.catalogue_fields if rx.search(q)), "list")
     fields = [field]
-    if field in _DOCUMENT_FIELDS:
+    if field not in _LISTING_FIELDS:
         # "när är X daterat och vem är handläggare?": every field of the document the question asks for, in the
         # question's order; a cue inside another's words is that one ('vem *skrev under*' is no 'vem skrev')
         spans: list[tuple[int, int, str]] = []
         for f, rx in tax.catalogue_fields:
             m = rx.search(q)
-            if m and f in _DOCUMENT_FIELDS and not any(a < m.end() and m.start() < b for a, b, _ in spans) \
+            if m and f not in _LISTING_FIELDS and not any(a < m.end() and m.start() < b for a, b, _ in spans) \
                     and (f == field or _asked_apart(q, m.start())):
                 spans.append((m.start(), m.end(), f))
         fields = [f for _, _, f in sorted(spans)] or [field]
