@@ -415,6 +415,18 @@ def _norm_period(a: str, b: str) -> str:
     return f"{a}-{b}"
 
 
+def full_periods(text: str, periods: Sequence[str]) -> str:
+    """`text` with each short form of a catalogue version written out ('24-27' -> '2024-2027', when one
+    version of the catalogue ends so), so that every reading of the question sees the version; a short
+    form no version has is left as typed."""
+    ordered = [p.replace("–", "-") for p in periods]
+
+    def full(m: re.Match) -> str:
+        hits = [p for p in ordered if p[2:4] == m.group(1) and p[-2:] == m.group(2)]
+        return hits[0] if len(hits) == 1 else m.group(0)
+    return _SHORT_PERIOD.sub(full, text)
+
+
 def periods_named(text: str) -> set[str]:
     """The programme periods a text names explicitly ("2020-2023", "2024–27"), normalised "YYYY-YYYY"."""
     return {_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(text)}

@@ -86,6 +86,9 @@ def _asks_within_period(question: str) -> bool:
     return not taxonomy().change_cues.search(q)
 
 
+QUANTITY_GAP = "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
+
+
 def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     """The question asks for an amount (of a kind: money, a share; taxonomy.yaml
     `quantities`) and none of the best sentences states one."""
@@ -291,7 +294,7 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
     if not ev.hits or not ev.ranked:
         return "Inga passager matchade frågan."
     if ev.features.get("quantity_gap"):
-        return "Frågan gäller ett antal eller belopp, och inga sådana uppgifter finns i de träffade passagerna."
+        return QUANTITY_GAP
     # on the topic: most of its (IDF-weighted) terms; "Forskningen på området visar att …" does not state what
     # research found on Broken Windows
     detail = detail_gap(question, [s.text for s in ev.ranked[:12]], [s.text for s in ev.ranked[:12] if s.lex >= ON_TOPIC_LEX])
@@ -928,16 +931,18 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import analyse
+    from .analyse import analyse, full_periods
     from .answerers import answer_catalogue, answer_change, answer_stance, answer_summary
+    from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
 
     question = (question or "").strip()
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = typed = question[:2000]
-    question = corrected(corpus, question)  # 'samordningsuppdarget' read as the corpus's 'samordningsuppdraget'
-    history = [corrected(corpus, h) for h in history] if history else history
+    periods = list(corpus.facets().get("period", {}))  # '24-27' read as the catalogue's 2024-2027
+    question = full_periods(corrected(corpus, question), periods)  # 'samordningsuppdarget' as the corpus's word
+    history = [full_periods(corrected(corpus, h), periods) for h in history] if history else history
     if short := short_form_asked(question):  # "vad står Brå för?": where the documents write it out
         ans = _answer_short_form(corpus, question, short, {k: v for k, v in (filters or {}).items() if v})
         ans.request = {"type": "topic", "topic": short, "followup": bool(history)}
@@ -965,7 +970,10 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         question = req.question
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
     reason = _unanswerable(req)
-    if reason:
+    drafting = draft_requested(asked)
+    if drafting:  # "skriv ett utkast till yttrande om …": a nämnd or version with no document is input
+        ans = answer_draft(corpus, req, asked)
+    elif reason:
         try:
             related = corpus.search(req.topic or question, k=3)
         except Exception:  # noqa: BLE001 - the closest passages are a courtesy
@@ -979,7 +987,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
             ans.related = corpus.search(req.topic or question, k=3, filters=req.filters() or None)
     elif req.qtype == "change" and not ui_filters and (changed := answer_change(corpus, req)) is not None:
         ans = changed
-        gap = None if ans.abstained else detail_gap(question, [c.quote for c in ans.citations])
+        quotes = [c.quote for c in ans.citations]
+        gap = None if ans.abstained else (detail_gap(question, quotes)
+                                          or (QUANTITY_GAP if _quantity_gap(question, quotes, req.topic) else None))
         if gap:  # "vilken ny lagstiftning har programmet uppdaterats med?": the change is told, the law is not named
             ans = Answer(asked, NO_ANSWER, abstained=True,
                          related=corpus.search(req.topic or question, k=3, filters=req.filters() or None),
@@ -987,7 +997,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
-    ans.request = req.to_dict()
+    ans.request = {**req.to_dict(), "type": "draft"} if drafting else req.to_dict()
     ans.question = typed  # as the user typed it (the analysis read it corrected)
     if ui_filters.get("section") and (topic := _unnamed_in_quotes(ans)):
         # a section chosen in the app: the asked-for thing must be named in it, as for "i samma avsnitt"

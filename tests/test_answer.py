@@ -931,3 +931,29 @@ def test_a_title_line_is_no_quote_and_innan_names_the_earlier_version(real_retri
     a = answer(real_retriever, "Vad är det som ändrats i förslaget till trygghetsprogram 2024–2027 jämfört med det som gällde innan?")
     assert a.qtype == "change" and not a.abstained and "huvudsakligen samma som i nu gällande" in a.text
     assert answer(real_retriever, "vad kom KTH-utvärderingen av Högdalens modell fram till").abstained
+
+
+def test_a_short_version_form_is_read_as_the_catalogue_version_it_ends_like(real_retriever):
+    """'mellan 2020-23 och 24-27': both are versions of the catalogue, so it is that change, not the one
+    before 2020-2023."""
+    a = answer(real_retriever, "hur ändrades det övergripande målet mellan 2020-23 och 24-27")
+    assert not a.abstained and "2024–2027 jämfört med programmet 2020–2023" in a.text
+    assert "002_80d6bf5fc05df009" in {c.chunk.doc_id for c in a.citations}
+
+
+def test_a_change_question_asking_for_a_share_the_documents_never_state_is_refused(real_retriever):
+    a = answer(real_retriever, "hur stor andel av stockholmarna kände sig otrygga enligt 2024-2027 programmet "
+                               "och hur har det förändrats sen förra")
+    assert a.abstained and "antal eller belopp" in a.warnings[0]
+
+
+def test_beslutsforslag_names_the_proposal_section(real_retriever):
+    a = answer(real_retriever, "hur formulerade kyrkogårdsförvaltningen sitt beslutsförslag")
+    assert not a.abstained and "överlämnar förvaltningens tjänsteutlåtande" in a.text
+
+
+def test_support_without_asking_for_changes_lists_the_supportive_responses(real_retriever):
+    """'utan att be om ändringar i texten' excludes critique; 'texten' is the document, not a topic."""
+    a = answer(real_retriever, "vilka nämnder tillstyrkte programmet rakt av utan att be om ändringar i texten?")
+    assert not a.abstained and "Kyrkogårdsnämnden" in a.text and "Hägersten-Liljeholmens" in a.text
+    assert "Enskede-Årsta-Vantörs" not in a.text

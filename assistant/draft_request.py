@@ -1,0 +1,97 @@
+"""A whole draft asked for in the chat: "skriv ett utkast till yttrande om
+samverkan för Skarpnäcks stadsdelsnämnd".
+
+The question is read for what the Skriv yttrande tab asks for (the nämnd that
+answers, the programme version, the key points) and the same draft is built
+(`draft.build_draft`): every body sentence rests on earlier responses, cited
+[n]. What the question does not give is a placeholder the officer fills in.
+The cue is taxonomy.yaml `draft_request`; the words that only ask for a draft
+(not what it is about) are `draft_request_words`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.corpus import Corpus
+from index.textnorm import fold, words
+from index.types import Answer
+
+from .analyse import Request, cue_regex, taxonomy_words
+from .draft import HINT_PREFIX, DraftInput, build_draft
+
+NAMND_PLACEHOLDER = "[Nämndens namn]"
+_PERIOD = re.compile(r"(19|20)\d\d\s*[-–]\s*(19|20)\d\d")
+
+
+def draft_requested(question: str) -> bool:
+    """Does the question ask for a whole response to be written (not for one part of it, which the
+    phrasing answerer shows from precedent)?"""
+    return bool(cue_regex("draft_request").search(fold(question.lower())))
+
+
+def remiss_title(corpus: Corpus, period: str) -> str:
+    """The title of the remiss, from the catalogue: the title of a document on `period` (the newest
+    version when none is asked) up to its first ' – ' ('Stockholms stads trygghetsprogram 2024–2027'),
+    with the asked period put in when no document concerns it. '' when the catalogue has no titles."""
+    docs = [d.meta for d in corpus.documents() if d.meta.title and d.meta.period]
+    if not docs:
+        return ""
+    on = [d for d in docs if d.period == period] if period else []
+    newest = max(docs, key=lambda d: (d.period, d.year or 0))
+    base = (on[0] if on else newest).title.split(" – ")[0].strip()
+    if period and not on:
+        a, b = period.split("-")
+        base = _PERIOD.sub(f"{a}–{b}", base) if _PERIOD.search(base) else f"{base} {a}–{b}"
+    return base
+
+
+_ABOUT = re.compile(r"(?<!\w)(?:om|kring|angående|gällande|med fokus på|som tar upp)\s+(.+?)(?=\s+(?:för|åt|från|till|i)\s|[?.!\s]*$)",
+                    re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    f = fold(word.lower())
+    return f[:max(5, len(f) - 3)]
+
+
+def _points(question: str, req: Request, title: str) -> str:
+    """The draft's key point: what the question says the response should be about ('… om samverkan med
+    polisen för Skarpnäcks stadsdelsnämnd' -> 'samverkan med polisen'); '' when it names only the remiss
+    itself (its title's words, a version, the words that ask for a draft: taxonomy.yaml `draft_request_words`)."""
+    m = _ABOUT.search(question)
+    if not m:
+        return ""
+    phrase = _PERIOD.sub(" ", m.group(1)).strip(" ,")
+    generic = {fold(w.lower()) for w in words(title)} | {fold(w.lower()) for n in req.namnder for w in words(n)}
+    drop = taxonomy_words("draft_request_words")
+    content = [w for w in words(phrase) if fold(w.lower()) not in generic and len(w) > 2
+               and not any(fold(w.lower()).startswith(d) for d in drop)
+               and not any(_stem(w) in g for g in generic)]  # 'programmet' of 'trygghetsprogram'
+    return phrase if content else ""
+
+
+def answer_draft(corpus: Corpus, req: Request, question: str) -> Answer:
+    period = req.period or req.unknown_period
+    title = remiss_title(corpus, period)
+    namnd = req.namnder[0] if len(req.namnder) == 1 else (req.unknown_namnd or NAMND_PLACEHOLDER)
+    title = title or "[Remissens titel]"
+    inp = DraftInput(title=title, namnd=namnd, points=_points(question, req, title))
+    draft = build_draft(corpus, inp)
+    lines = [f"Utkast till yttrande över {inp.title} för {namnd}, byggt på formuleringar ur tidigare yttranden "
+             "i underlaget (källa [n] efter varje mening). Fliken »Skriv yttrande« ger samma utkast som Word-fil, "
+             "med remittent, diarienummer och datum ifyllda.", ""]
+    for section in draft.sections:
+        lines += [f"**{section.heading}**", ""]
+        for p in section.paras:
+            body = " ".join(s.text + "".join(f" [{c.n}]" for c in s.sources) for s in p.sentences if s.text)
+            if p.items:
+                body = "\n".join([body] + [f"- {i}" for i in p.items])
+            if body.strip():
+                lines += [body, ""]
+            hints = " ".join(s.hint for s in p.sentences if s.hint)
+            if hints:
+                lines += [HINT_PREFIX + hints, ""]
+    ans = Answer(question, "\n".join(lines).rstrip(), citations=draft.citations, warnings=draft.warnings,
+                 query=inp.points, filters={})
+    return ans
