@@ -25,6 +25,7 @@ from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentence
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
 from .evidence import Scorer, completed, cut_at_end, leans_back
+from .enumeration import asks_for_list, enumeration_end
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -40,7 +41,7 @@ class Sentence:
     chunk: Chunk
     start: int
     end: int
-    order: int  # reading order within the document
+    order: float  # reading order within the document
     chunk_i: int = -1  # the passage's position in the document (document_sentences), -1 when not known
 
     @property
@@ -1355,6 +1356,35 @@ TOPIC_COVERAGE_SHARE = 0.75  # a change sentence holds this share of a phrase to
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
 
+def _listed(s: Sentence, scorer) -> Sentence:
+    """`s` extended to the enumeration of the topic it holds or introduces ('… inom ramen för fem
+    fokusområden' and its numbered lines); `s` itself when it holds none."""
+    spans = sentence_spans(s.chunk.text)
+    nxt = next((sp for sp in spans if sp[0] >= s.end), None)
+    e = enumeration_end(s.chunk.text, s.start, s.end, nxt, lambda text: scorer.coverage(text)[0] > 0)
+    return replace(s, end=e) if e is not None and e > s.end else s
+
+
+def _list_intros(by_text: dict, sentences: list[Sentence], scorer) -> list[Sentence]:
+    """The scored sentences that are no body sentence because they introduce a list of the topic
+    ('… ska bedrivas inom ramen för fem fokusområden' before numbered lines, '… är följande:'), each
+    extended to its list; `by_text` learns the extended texts."""
+    have = {s.text for s in sentences}
+    out = []
+    for text, ev in list(by_text.items()):
+        if text in have or ev.lex <= 0 or text.rstrip()[-1:] in ".!?":
+            continue
+        spans = sentence_spans(ev.chunk.text)
+        nxt = next((sp for sp in spans if sp[0] >= ev.end), None)
+        e = enumeration_end(ev.chunk.text, ev.start, ev.end, nxt, lambda t: scorer.coverage(t)[0] > 0)
+        if e is not None and e > ev.end:
+            before = [s.order for s in sentences if s.chunk.start + s.start < ev.chunk.start + ev.start]
+            s = Sentence(ev.chunk, ev.start, e, max(before, default=-1) + 0.5)  # in reading order
+            by_text[s.text] = ev
+            out.append(s)
+    return out
+
+
 def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     """What is new or different in a programme version, from the documents
     that describe the change; None when none does (the topic answerer then
@@ -1387,6 +1417,8 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
         versions = named[:4]
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first
     amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
+    listing = asks_for_list(req.question)
+    lists: set[int] = set()  # the list intros' ids
     cites = _Cites()
     paragraphs = []
     target_best = 0.0  # with a topic: how well the asked version's documents speak to it
@@ -1395,9 +1427,13 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
         docs = [d for d in corpus.documents({"period": version}) if not req.namnder or d.meta.namnd in req.namnder]
         for rec in docs[:6]:
             scored = []
+            sentences = document_sentences(corpus, rec.doc_id)
             if scorer:
                 by_text = {x.text: x for x in scorer.sentences(corpus.passages(rec.doc_id))}
-            for s in document_sentences(corpus, rec.doc_id):
+                if listing:  # "… inom ramen för fem fokusområden" + numbered lines: no body sentence, but the list
+                    intros = _list_intros(by_text, sentences, scorer)
+                    sentences, lists = sentences + intros, {id(x) for x in intros}
+            for s in sentences:
                 n = len(rx.findall(fold(s.text.lower())))
                 if scorer:
                     ev = by_text.get(s.text)
@@ -1406,7 +1442,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                         continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
                         states = any(a.search(fold(s.text)) for a in amounts)
-                        scored.append((s, ev.rel + 0.2 * bool(n) + 0.3 * states, ev.lex))
+                        listed = _listed(s, scorer) if listing else s  # "vilka fokusområden …": the list itself
+                        is_list = listed is not s or id(s) in lists
+                        scored.append((listed, ev.rel + 0.2 * bool(n) + 0.3 * (states or is_list), ev.lex))
                 elif n and voice(s.text) != "own" or (n >= 2):
                     scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text)), 1.0))
             candidates.append((vi, rec, scored))

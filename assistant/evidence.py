@@ -75,6 +75,7 @@ def cut_at_start(text: str, a: int) -> bool:
     return not head.strip() and text[a:].lstrip()[:1].islower()
 
 
+_ITEM_MARKER = re.compile(r"\s*(\d{1,2}[.)]|[a-z][.)]|[-–•*▪◦·])\s*$")
 _ENDS_SENTENCE = tuple('.!?:;»”"\')…')
 
 
@@ -86,7 +87,8 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
         return False
     span = text[a:b].strip()
     ws = span.split()
-    if not ws or span[:1] in "•-–*·" or sum(w[:1].isupper() for w in ws) > len(ws) / 2:
+    marker = text[text.rfind("\n", 0, a) + 1:a]  # '5. ' before 'Bygga gott säkerhetsskydd': a numbered item
+    if not ws or span[:1] in "•-–*·" or _ITEM_MARKER.match(marker) or sum(w[:1].isupper() for w in ws) > len(ws) / 2:
         return False  # a list item or a name/signature line ends without a full stop
     return span[-1:] == "," or span[-1:].islower()
 

@@ -250,6 +250,8 @@ def test_a_passage_that_ends_mid_sentence_is_never_quoted_up_to_its_cut(real_ret
     assert cut_at_end(t, 12, len(t))
     assert not cut_at_end("Det är bra. • Stadsdelsnämnderna ansvarar för samordningen", 12, 59)
     assert not cut_at_end("Svante Borg Förvaltningschef Kyrkogårdsförvaltningen", 0, 52)
+    numbered = "fem fokusområden\n\n1. Förebygga olyckor\n5. Bygga gott säkerhetsskydd"
+    assert not cut_at_end(numbered, numbered.index("Bygga"), len(numbered))  # a numbered item, not a cut
     assert not cut_at_end("Förvaltningen anser att det är bra. Mer text", 0, 35)  # not the passage's end
     assert not quotable("Remiss av Stockholms stads trygghetsprogram 2020-2023 (KS")
     for q in ("Vilka nämnder har lämnat remissvar på trygghetsprogrammet 2020-2023?",
@@ -957,3 +959,12 @@ def test_support_without_asking_for_changes_lists_the_supportive_responses(real_
     a = answer(real_retriever, "vilka nämnder tillstyrkte programmet rakt av utan att be om ändringar i texten?")
     assert not a.abstained and "Kyrkogårdsnämnden" in a.text and "Hägersten-Liljeholmens" in a.text
     assert "Enskede-Årsta-Vantörs" not in a.text
+
+
+def test_a_change_question_asking_which_quotes_the_list_a_version_had(real_retriever):
+    """'vilka fokusområden försvann resp tillkom …': the 2018-2021 response's sentence that introduces the
+    numbered focus areas has no full stop; the answer quotes it with its list."""
+    a = answer(real_retriever, "vilka fokusområden försvann resp tillkom när man gick från 2018-2021 till "
+                               "trygghetsprogrammet 2020-2023")
+    listed = [c.quote for c in a.citations if c.chunk.doc_id == "003_8cbd9df508089135"]
+    assert any("fem fokusområden" in q and "Förebygga olyckor" in q and q.endswith("säkerhetsskydd") for q in listed)
