@@ -46,6 +46,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# A lone letter that is no Swedish word ('i', 'å', 'ö' are) or a stray mark before a capitalised word at a quote's
+# start: a bullet the OCR read as a character
+_OCR_BULLET = re.compile(r"^(?:[a-hj-zäéü]|[®©«¢°])\s+(?=[A-ZÅÄÖ][a-zåäö])")
+
+
 def without_heading(quote: str, section: str = "") -> str:
     """The quote without a leading heading that the text glued to it: one of the heading taxonomy
     (index/headings.yaml: 'Sammanfattning I samband med …' -> 'I samband med …') or of the passage's own
@@ -53,7 +58,7 @@ def without_heading(quote: str, section: str = "") -> str:
     from index.chunk import is_known_heading
 
     own = {normalize_ws(p).lower() for p in section.split("›") if p.strip()}
-    t = normalize_ws(quote)
+    t = _OCR_BULLET.sub("", normalize_ws(quote))  # 'e Stadsdelsnämnderna har …': a bullet OCR read as a letter
     ws = t.split(" ")
     for n in range(min(6, len(ws) - 4), 0, -1):  # the longest heading first; at least 4 words must remain
         head, rest = " ".join(ws[:n]), " ".join(ws[n:])

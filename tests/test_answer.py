@@ -968,3 +968,13 @@ def test_a_change_question_asking_which_quotes_the_list_a_version_had(real_retri
                                "trygghetsprogrammet 2020-2023")
     listed = [c.quote for c in a.citations if c.chunk.doc_id == "003_8cbd9df508089135"]
     assert any("fem fokusområden" in q and "Förebygga olyckor" in q and q.endswith("säkerhetsskydd") for q in listed)
+
+
+def test_a_bullet_the_ocr_read_as_a_letter_is_not_quoted():
+    from assistant.quotes import without_heading
+
+    assert without_heading("e Stadsdelsnämnderna har ansvar för samordningen av arbetet.") == \
+        "Stadsdelsnämnderna har ansvar för samordningen av arbetet."
+    for kept in ("i Stockholm finns ett flertal verktyg.", "I programmet framgår hur arbetet ska struktureras.",
+                 "Ö Stockholm är ett namn här."):
+        assert without_heading(kept) == kept
