@@ -454,6 +454,8 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
         refs = "|".join(map(re.escape, sorted(tax.versions)))
         mentions_programme = bool(re.search(rf"(?<!\w)(det|den) ({refs})(?!\w)", fold(question.lower())))
+    if ordered and mentions_programme and qw & tax.previous and qw & tax.latest and not context:
+        return norm[ordered[-1]], ""  # "målet i det nya programmet jämfört med förra": the newest, set against the one before
     if ordered and mentions_programme and qw & tax.previous:
         anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
         i = ordered.index(anchor)

@@ -978,3 +978,15 @@ def test_a_bullet_the_ocr_read_as_a_letter_is_not_quoted():
     for kept in ("i Stockholm finns ett flertal verktyg.", "I programmet framgår hur arbetet ska struktureras.",
                  "Ö Stockholm är ett namn här."):
         assert without_heading(kept) == kept
+
+
+def test_how_a_response_closed_in_the_past_tense_is_a_phrasing_question(real_retriever):
+    a = answer(real_retriever, "hur avslutade HL sitt yttrande, ordagrant?")
+    assert not a.abstained and {c.chunk.doc_id for c in a.citations} == {"003_8cbd9df508089135"}
+    assert "godkänns" in a.text
+
+
+def test_the_new_programme_set_against_the_previous_one_is_the_newest_version_and_the_one_before(real_retriever):
+    a = answer(real_retriever, "hur skiljer sig målet i det nya programmet från målet i förra programmet?")
+    assert not a.abstained and "2024–2027 jämfört med programmet 2020–2023" in a.text
+    assert "003_8cbd9df508089135" not in {c.chunk.doc_id for c in a.citations}
