@@ -990,3 +990,13 @@ def test_the_new_programme_set_against_the_previous_one_is_the_newest_version_an
     a = answer(real_retriever, "hur skiljer sig målet i det nya programmet från målet i förra programmet?")
     assert not a.abstained and "2024–2027 jämfört med programmet 2020–2023" in a.text
     assert "003_8cbd9df508089135" not in {c.chunk.doc_id for c in a.citations}
+
+
+def test_what_an_inquiry_proposed_once_done_is_refused_when_only_its_remit_is_told(real_retriever):
+    """001 says the government inquiry 'ska föreslå …' and report by 15 June 2021; what it proposed is not
+    in the documents."""
+    a = answer(real_retriever, "vad föreslog utredningen sen när den var klar?",
+               history=["vilken statlig utredning hänvisar eåv till?"])
+    assert a.abstained and "vad som hände" in a.warnings[0]
+    b = answer(real_retriever, "vilken statlig utredning hänvisar eåv till?")
+    assert not b.abstained and "utredning" in b.text
