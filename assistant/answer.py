@@ -164,6 +164,23 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
     return own + [s for s in ranked if id(s) not in moved] if own else ranked
 
 
+NEXT_SENTENCE_TOP = 3  # best sentences whose next sentence may state the asked-for kind of thing
+
+
+def _told_next(top: list[Scored], kinds: list[re.Pattern]) -> list[Scored]:
+    """The best sentences whose next sentence in the passage states a thing of the asked kind, each
+    extended over that sentence: the topic is named in one sentence, the detail in the next."""
+    from dataclasses import replace
+
+    out = []
+    for s in top:
+        nxt = next(((a, b) for a, b in sentence_spans(s.chunk.text) if a >= s.end), None)
+        if nxt and s.chunk.text[s.end:nxt[0]].count("\n\n") <= 1 \
+                and any(k.search(fold(s.chunk.text[nxt[0]:nxt[1]])) for k in kinds):
+            out.append(replace(s, end=nxt[1]))
+    return out
+
+
 def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
     """A question asking for an amount of a kind (taxonomy.yaml `quantities`: "Hur många fokusområden …"),
     an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
@@ -182,6 +199,8 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
         return ranked
     first = [s for s in head if (kinds and best > 0 and s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds))
              or any(k.search(fold(s.text)) for k in laws)]
+    if kinds and not first and head:  # "vem finansierade utvärderingen?": the sentence on it is followed by the
+        first = _told_next(head[:NEXT_SENTENCE_TOP], kinds)  # one stating who ('Studien … har beviljats medel från …')
     moved = {id(s) for s in first}
     return first + [s for s in ranked if id(s) not in moved]
 

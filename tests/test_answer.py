@@ -1000,3 +1000,10 @@ def test_what_an_inquiry_proposed_once_done_is_refused_when_only_its_remit_is_to
     assert a.abstained and "vad som hände" in a.warnings[0]
     b = answer(real_retriever, "vilken statlig utredning hänvisar eåv till?")
     assert not b.abstained and "utredning" in b.text
+
+
+def test_who_funded_it_quotes_the_next_sentence_that_says_who(real_retriever):
+    """004 names the Högdalen evaluation in one sentence and who funds and does it in the next."""
+    a = answer(real_retriever, "vem finansierade utvärderingen av högdalens modell?")
+    assert not a.abstained and "Brottsförebyggande rådet" in a.text
+    assert all(verify_quote(c.quote, c.chunk) for c in a.citations)
