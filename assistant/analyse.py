@@ -917,6 +917,9 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
     if not asked:
         return ""
     wanted = periods_named(question) or ({period.replace("–", "-")} if period else set())  # every version named
+    if wanted and (titled := period_by_programme_name(question, catalogue)):
+        wanted = wanted | {titled.replace("–", "-")}  # '… mellan trygghets- och säkerhetsprogrammet och 2020-2023'
+
     scope = [d for d in catalogue if not wanted or d.meta.period.replace("–", "-") in wanted] or list(catalogue)
     named = set().union(*(_programme_keys(d.meta.title or "") for d in scope)) if scope else set()
     if not named:

@@ -1007,3 +1007,19 @@ def test_who_funded_it_quotes_the_next_sentence_that_says_who(real_retriever):
     a = answer(real_retriever, "vem finansierade utvärderingen av högdalens modell?")
     assert not a.abstained and "Brottsförebyggande rådet" in a.text
     assert all(verify_quote(c.quote, c.chunk) for c in a.citations)
+
+
+def test_a_version_named_by_its_programme_title_beside_a_year_range_is_no_unknown_programme(real_retriever):
+    """'trygghets- och säkerhetsprogrammet' is the 2018-2021 title's programme: set against 20-23 it is the
+    baseline, not a 'säkerhetsprogram' nobody commented on."""
+    a = answer(real_retriever, "hur ändrades uppföljningen mellan trygghets- och säkerhetsprogrammet och "
+                               "trygghetsprogrammet 20-23?")
+    assert not a.abstained and "2020–2023 jämfört med programmet 2018–2021" in a.text
+
+
+def test_what_replaced_a_version_is_read_in_the_next_versions_responses(real_retriever):
+    a = answer(real_retriever, "Vad ersatte 'För ett tryggare och säkrare Stockholm' 2018-2021?")
+    assert not a.abstained and "ersätt" in a.text
+    assert {"001_2da92ff9d07e789e", "004_1f364216c0b50e56"} <= {c.chunk.doc_id for c in a.citations}
+    b = answer(real_retriever, "Vilket program ersattes av trygghetsprogrammet 2020-2023?")  # what it replaced
+    assert "002_80d6bf5fc05df009" not in {c.chunk.doc_id for c in b.citations}
