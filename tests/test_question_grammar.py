@@ -581,3 +581,11 @@ def test_to_whom_something_is_reported_is_no_recipient_question(real_retriever):
     assert question_type("till vem skickades yttrandet?") == "catalogue"
     a = answer(real_retriever, "till vem rapporteras de?", history=["vad skriver HL om lägesbilder"])
     assert "rapporteras till kommunstyrelsen" in a.text
+
+
+def test_which_documents_mention_a_named_thing_is_a_topic_question_not_a_year_listing(real_retriever):
+    """'i vilka dokument nämns agenda 2030': the year belongs to a name; the question asks where it is named."""
+    assert question_type("i vilka dokument nämns samverkan") == "topic"
+    assert question_type("vilka dokument är från 2021?") == "catalogue"
+    a = answer(real_retriever, "i vilka dokument nämns agenda 2030")
+    assert not a.abstained and "Agenda 2030" in a.text
