@@ -1023,3 +1023,10 @@ def test_what_replaced_a_version_is_read_in_the_next_versions_responses(real_ret
     assert {"001_2da92ff9d07e789e", "004_1f364216c0b50e56"} <= {c.chunk.doc_id for c in a.citations}
     b = answer(real_retriever, "Vilket program ersattes av trygghetsprogrammet 2020-2023?")  # what it replaced
     assert "002_80d6bf5fc05df009" not in {c.chunk.doc_id for c in b.citations}
+
+
+def test_who_does_it_finds_a_body_named_in_the_genitive(real_retriever):
+    """'polisens nationella operativa avdelning (NOA)': a body in the genitive names who."""
+    a = answer(real_retriever, "vem är det som gör den klassningen då?",
+               history=["vad skrev eav om klassningen av utsatta områden"])
+    assert not a.abstained and "operativa avdelning" in a.text
