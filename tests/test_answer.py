@@ -1030,3 +1030,10 @@ def test_who_does_it_finds_a_body_named_in_the_genitive(real_retriever):
     a = answer(real_retriever, "vem är det som gör den klassningen då?",
                history=["vad skrev eav om klassningen av utsatta områden"])
     assert not a.abstained and "operativa avdelning" in a.text
+
+
+def test_which_one_do_they_mean_keeps_the_previous_topic(real_retriever):
+    """'vilket program syftar dom på?': 'syftar på' asks what they refer to; the topic is the previous one."""
+    a = answer(real_retriever, "vilket program syftar dom på?",
+               history=["vad tycker kyrkogården om kopplingen till andra styrdokument"])
+    assert not a.abstained and "säkerhetsprogram med inriktning för krisberedskap" in a.text
