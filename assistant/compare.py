@@ -91,6 +91,9 @@ CRITICAL_CUES: dict[str, tuple[str, ...]] = {
     "utmaningar med": (r"(?:ser|finns|innebar|medfor) (?:\w+ ){0,3}utmaningar(?: \w+){0,2} med",
                        r"utmaningar med (?:programmet|forslaget|skrivningen|uppdraget|\w+uppdraget)"),
     "kan bli mycket bättre": ("kan bli mycket battre",),
+    # a negated improvement ("mycket text som inte gör programmets intentioner tydligare")
+    "inte tydligare": (r"inte (?:gor|blir|gjort|blivit) (?:\w+ ){0,3}(?:tydligare|klarare|enklare|battre)",
+                       r"(?:gor|blir) (?:\w+ ){0,3}inte (?:tydligare|klarare|enklare|battre)"),
     "dock": ("dock",),
 }
 
