@@ -484,8 +484,6 @@ def test_ranking_words_and_a_kind_after_vilken_av(real_retriever):
 
 def test_a_negated_improvement_is_critique():
     """'mycket text som inte gör programmets intentioner tydligare' criticises without a critique word."""
-    from assistant.compare import find_cues
-
     assert find_cues("Det leder till mycket text som inte gör programmets intentioner tydligare.")[1]
     assert find_cues("Det blir inte tydligare av att allt räknas upp.")[1]
     assert not find_cues("Programmet gör ansvarsfördelningen tydligare.")[1]
