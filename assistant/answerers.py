@@ -973,7 +973,7 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
 
 _RANK_MOST = re.compile(r"\bmest\b|\bstorst\w*\b|\bflest\b|\b(rangordna|ranka|rankning|sortera|ordna)\w*\b")
 _RANK_LEAST = re.compile(r"\bminst\b")
-_WITHOUT = re.compile(r"\butan (\w+ ){0,4}?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm|andring|fortydligand|synpunkt)\w*")
+_WITHOUT = re.compile(r"\butan (\w+ ){0,4}?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm|andring|fortydligand|synpunkt|negativ|kritisk)\w*")
 _WANTS_POSITIVE = re.compile(r"\b(positiv\w*|bra|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*|instamm\w*|styrk\w*|fordel\w*|berom\w*|lovord\w*|"
                              r"(hall\w*|holl) med|gillar|gillade)\b")
 _WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")

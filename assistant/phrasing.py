@@ -23,7 +23,8 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, words
 from index.types import Answer
 
 from .analyse import Request, cue_regex, namnd_keys, taxonomy, taxonomy_words
-from .answerers import _WANTS_CHANGE, _WANTS_POSITIVE, NO_ANSWER, Sentence, _Cites, _scope, document_sentences, document_stance
+from .answerers import (_WANTS_CHANGE, _WANTS_POSITIVE, _WITHOUT, NO_ANSWER, Sentence, _Cites, _scope, document_sentences,
+                        document_stance)
 from .compare import find_cues
 from .draft import SECTION_FAMILIES, section_family
 from .evidence import Scorer
@@ -149,7 +150,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     section = _asked_section(req.question)
     position = _asked_position(req.question)
     quoted = [fold(m.group(1).lower()).strip() for m in _QUOTED.finditer(req.question)]
-    q = fold(req.question.lower())
+    q = _WITHOUT.sub(" ", fold(req.question.lower()))  # "… utan att låta negativa": not what it asks for
     # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
     judgement = taxonomy_words("judgement_words")  # "hur formulerade HL sin samlade bedömning?": its stance, either way
     stance = "" if (quoted or section or position) else \

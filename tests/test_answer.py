@@ -1037,3 +1037,10 @@ def test_which_one_do_they_mean_keeps_the_previous_topic(real_retriever):
     a = answer(real_retriever, "vilket program syftar dom på?",
                history=["vad tycker kyrkogården om kopplingen till andra styrdokument"])
     assert not a.abstained and "säkerhetsprogram med inriktning för krisberedskap" in a.text
+
+
+def test_how_a_need_is_put_without_sounding_negative_asks_for_the_need_not_for_critique(real_retriever):
+    """'utan att låta negativa' negates the critique: the phrasing answer shows how the need is worded."""
+    a = answer(real_retriever, "hur formulerar spånga-tensta att dom ser behov av utveckling utan att låta negativa")
+    assert not a.abstained and "behov av" in a.text
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"}
