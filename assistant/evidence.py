@@ -216,6 +216,18 @@ def matches(term: str, word: str) -> bool:
     return root >= 5 and term.endswith("ning") and len(word) >= root + 2 and word[:root] == term[:root]
 
 
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, list[str]]:
+    """taxonomy.yaml `colloquial_synonyms` as topic terms: everyday term -> the documents' terms."""
+    from .analyse import taxonomy_data
+
+    out: dict[str, list[str]] = {}
+    for word, alts in (taxonomy_data().get("colloquial_synonyms") or {}).items():
+        for t in topic_terms(str(word)):
+            out.setdefault(t, []).extend(x for a in alts for x in topic_terms(str(a)))
+    return out
+
+
 def topic_terms(topic: str) -> list[str]:
     """Content terms of a topic: folded, stopwords dropped, Swedish stems, unique."""
     return list(dict.fromkeys(map(_without_definite_et, analyze(topic))))
@@ -286,6 +298,11 @@ class Scorer:
         if stats and any(not stats.df.get(t) for t in self.terms):
             self.terms = list(dict.fromkeys(p for t in self.terms for p in
                                             ([t] if stats.df.get(t) else compound_parts(self.corpus, t) or [t])))
+            stats = self.corpus.term_stats(self.terms)
+        if stats and any(not stats.df.get(t) and t in _synonyms() for t in self.terms):
+            # 'jobb' in no passage: the documents say 'arbet' (taxonomy.yaml `colloquial_synonyms`)
+            self.terms = list(dict.fromkeys(s for t in self.terms for s in
+                                            ([t] if stats.df.get(t) or t not in _synonyms() else _synonyms()[t])))
             stats = self.corpus.term_stats(self.terms)
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}

@@ -1044,3 +1044,13 @@ def test_how_a_need_is_put_without_sounding_negative_asks_for_the_need_not_for_c
     a = answer(real_retriever, "hur formulerar spånga-tensta att dom ser behov av utveckling utan att låta negativa")
     assert not a.abstained and "behov av" in a.text
     assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"}
+
+
+def test_everyday_words_no_passage_holds_are_read_as_the_documents_words(real_retriever):
+    """'ungdomar som inte jobbar eller pluggar': 000 writes 'unga vuxna som varken arbetar eller studerar'."""
+    from assistant.evidence import Scorer
+
+    s = Scorer(real_retriever, "ungdomar jobbar pluggar")
+    assert {"arbet", "studer"} <= set(s.terms) and not s.absent
+    a = answer(real_retriever, "vad säger spånga-tensta om ungdomar som inte jobbar eller pluggar?")
+    assert not a.abstained and "varken arbetar eller studerar" in a.text
