@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 
 from index.textnorm import fold
+from .quotes import _OPEN_END
 
 MAX_ITEM_WORDS = 7  # an inline list item is a phrase, not a clause
 MAX_LINE_WORDS = 14  # a list line without a bullet is short
@@ -62,13 +63,14 @@ def inline_items(sentence: str) -> list[str]:
     return items
 
 
-def _list_lines_end(text: str, pos: int, *, bullets_only: bool = False) -> tuple[int, int]:
+def _list_lines_end(text: str, pos: int, *, bullets_only: bool = False, after_colon: bool = False) -> tuple[int, int]:
     """From `pos` (just after the sentence that introduces a list), the end of
     the list lines that follow and how many items there are. Items are bullet
     or numbered lines, or (when no item has a bullet and `bullets_only` is
     false) short lines without a final full stop; a lower-case line continues
-    the item before it (a line broken by the layout)."""
-    end, n, bulleted, prev_open = pos, 0, False, False
+    the item before it (a line broken by the layout). `after_colon`: the list follows a colon, so its
+    first item may start in lower case."""
+    end, n, bulleted, prev_open, prev, lower = pos, 0, False, False, "", False
     for m in re.finditer(r"[^\n]*\n?", text[pos:]):
         line = m.group(0)
         if not line:
@@ -78,15 +80,18 @@ def _list_lines_end(text: str, pos: int, *, bullets_only: bool = False) -> tuple
             continue
         if _BULLET.match(line):
             n, bulleted = n + 1, True
-        elif n and prev_open and stripped[0].islower():
-            pass  # continues the previous item
+        elif n and prev_open and stripped[0].islower() and (not after_colon or _OPEN_END.search(prev)):
+            pass  # continues the previous item (after a colon, items start in lower case: only a line the
+            # layout broke after an open word continues one, '… hot och våld mot⏎anställda')
         elif not bulleted and not bullets_only and len(stripped.split()) <= MAX_LINE_WORDS \
-                and stripped[-1] not in ".!?" and (n or stripped[0].isupper()):
+                and stripped[-1] not in ".!?" and (n or after_colon or stripped[0].isupper()) \
+                and not (lower and stripped[0].isupper()):  # items in lower case: a capital starts the text after
+            lower = lower or (not n and stripped[0].islower())
             n += 1
         else:
             break
         end = pos + m.start() + len(line.rstrip())
-        prev_open = stripped[-1] not in ".!?;"
+        prev_open, prev = stripped[-1] not in ".!?;", stripped
     return end, n
 
 
@@ -115,8 +120,8 @@ def enumeration_end(text: str, start: int, end: int, next_span: tuple[int, int] 
         return end if about(lead_in(sentence, items)) else None
     if not about(sentence):
         return None
-    if sentence.rstrip().endswith(":"):
-        e, n = _list_lines_end(text, end)
+    if sentence.rstrip().endswith(":"):  # after a colon the items may start in lower case ('… fyra områden:⏎ individens …')
+        e, n = _list_lines_end(text, end, after_colon=True)
         return e if n >= 2 else None
     if sentence.rstrip()[-1:] not in ".!?":  # "… inom ramen för fem fokusområden" + numbered lines
         e, n = _list_lines_end(text, end, bullets_only=True)
@@ -141,6 +146,9 @@ def enumeration_end(text: str, start: int, end: int, next_span: tuple[int, int] 
 _INLINE_LIST = re.compile(r"\w+, (\w+ ){0,2}\w+, (\w+ ){0,3}\w+ (och|samt|eller) \w+")
 
 
+_WITH_ITS_LIST = re.compile(r":[ \t]*\n")  # a colon ending a line inside the span: its list follows in it
+
+
 def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5) -> list:
     """For a list question: the best-ranked sentences that hold or introduce an
     enumeration of the topic (lexical coverage at least `min_share` of the best
@@ -161,9 +169,12 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
     for i, s in enumerate(ranked):
         e = None
         if i < window and s.lex >= min_share * best_lex:
-            spans = sentence_spans(s.chunk.text)
-            nxt = next((sp for sp in spans if sp[0] >= s.end), None)
-            e = enumeration_end(s.chunk.text, s.start, s.end, nxt, about)
+            if _WITH_ITS_LIST.search(s.chunk.text[s.start:s.end]) and about(s.chunk.text[s.start:s.end]):
+                e = s.end  # a list intro the evidence scorer took with its items (evidence.Scorer.sentences)
+            else:
+                spans = sentence_spans(s.chunk.text)
+                nxt = next((sp for sp in spans if sp[0] >= s.end), None)
+                e = enumeration_end(s.chunk.text, s.start, s.end, nxt, about)
         if e is not None:
             lists.append(replace(s, end=max(e, s.end)))
         else:

@@ -75,6 +75,7 @@ def cut_at_start(text: str, a: int) -> bool:
     return not head.strip() and text[a:].lstrip()[:1].islower()
 
 
+MAX_ITEM_LINE_WORDS = 14  # a list item on its own line is short (as enumeration.MAX_LINE_WORDS)
 _ITEM_MARKER = re.compile(r"\s*(\d{1,2}[.)]|[a-z][.)]|[-–•*▪◦·])\s*$")
 _ENDS_SENTENCE = tuple('.!?:;»”"\')…')
 
@@ -88,6 +89,8 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
     span = text[a:b].strip()
     ws = span.split()
     marker = text[text.rfind("\n", 0, a) + 1:a]  # '5. ' before 'Bygga gott säkerhetsskydd': a numbered item
+    if span[:1].islower() and "\n" in text[:a][-3:] and len(ws) <= MAX_ITEM_LINE_WORDS:
+        return False  # a short line in lower case after a line break: an item of a list whose bullets were lost
     if not ws or span[:1] in "•-–*·" or _ITEM_MARKER.match(marker) or sum(w[:1].isupper() for w in ws) > len(ws) / 2:
         return False  # a list item or a name/signature line ends without a full stop
     return span[-1:] == "," or span[-1:].islower()
@@ -188,6 +191,15 @@ def coordinated_compounds(text: str) -> set[str]:
         first, second = m.group(1), m.group(2)
         out.update(first + second[i:] for i in range(1, len(second) - 3))
     return out
+
+
+def _with_list(text: str, a: int, b: int) -> int:
+    """The end of the list that the sentence text[a:b], ending in a colon, introduces (its lines
+    after it); `b` when no list follows (the intro alone is no quote)."""
+    from .enumeration import enumeration_end
+
+    e = enumeration_end(text, a, b)
+    return e if e is not None and e > b else b
 
 
 def evidence_units(text: str) -> list[tuple[int, int]]:
@@ -395,10 +407,13 @@ class Scorer:
         for i, chunk in enumerate(chunks):
             dense = float(np.clip(z[i], 0.0, Z_FULL) / Z_FULL)
             for a, b in (evidence_units(chunk.text) if joined else sentence_spans(chunk.text)):
+                listed = quotable_only and chunk.text[a:b].rstrip().endswith(":")
+                if listed:  # '… värna fyra övergripande områden:' with its items (a list ends where its items do)
+                    b = _with_list(chunk.text, a, b)
                 text = chunk.text[a:b]
                 if len(words(text)) < MIN_SENTENCE_WORDS or (quotable_only and not quotable(text)) \
                         or _is_heading(text, chunk.section) or (quotable_only and (
-                            cut_at_start(chunk.text, a) or cut_at_end(chunk.text, a, b))):
+                            cut_at_start(chunk.text, a) or (not listed and cut_at_end(chunk.text, a, b)))):
                     continue
                 lex, found = self.coverage(text)
                 s = Scored(chunk, a, b, lex, dense, float(z[i]), found, ranks[i] if ranks else 0)

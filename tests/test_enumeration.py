@@ -113,3 +113,28 @@ def test_question_naming_a_section_is_answered_from_it(real_retriever):
     assert a.citations and {c.chunk.section for c in a.citations} == {"Förslag till beslut"}
     assert "godkänner förvaltningens tjänsteutlåtande" in a.text
     assert not any(c.quote.startswith("Förslag till beslut") for c in a.citations)  # the heading is not quoted
+
+
+def test_a_list_after_a_colon_may_have_lower_case_items_whose_bullets_were_lost():
+    """003: '… bedrivs för att värna fyra övergripande områden:' then four lower-case lines (the PDF's bullets
+    lost); each line is an item, a line broken after an open word continues one, a capital ends the list."""
+    text = ("Arbetet bedrivs för att värna fyra övergripande områden:\n\n individens trygghet och säkerhet\n"
+            " stadens funktionalitet\n miljö och egendom\n grundläggande värden\n\nDe övergripande områdena är "
+            "i stor utsträckning beroende av\nvarandra.")
+    a, b = sentence_spans(text)[0]
+    end = enumeration_end(text, a, b)
+    assert end is not None and text[:end].endswith("grundläggande värden")
+    broken = "Arbetet gäller tre saker:\n\n förebygga hot och våld mot\n anställda\n bygga motståndskraft\n"
+    a, b = sentence_spans(broken)[0]
+    assert broken[:enumeration_end(broken, a, b)].endswith("bygga motståndskraft")
+
+
+def test_a_list_intro_is_evidence_with_its_items_and_a_lower_case_item_is_no_cut_sentence(real_retriever):
+    from assistant.answer import answer
+    from assistant.evidence import cut_at_end
+
+    t = "Områden:\n\n individens trygghet\n stadens funktionalitet"
+    assert not cut_at_end(t, t.index("individens"), len(t))
+    a = answer(real_retriever, "vilka övergripande områden skulle arbetet värna?",
+               history=["HL:s yttrande 2017 – vad handlade programmet om"])
+    assert any("fyra övergripande områden" in c.quote and c.quote.endswith("grundläggande värden") for c in a.citations)
