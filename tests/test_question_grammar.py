@@ -589,3 +589,9 @@ def test_which_documents_mention_a_named_thing_is_a_topic_question_not_a_year_li
     assert question_type("vilka dokument är från 2021?") == "catalogue"
     a = answer(real_retriever, "i vilka dokument nämns agenda 2030")
     assert not a.abstained and "Agenda 2030" in a.text
+
+
+def test_shortcomings_in_the_definite_form_and_the_most_important_thing_said():
+    assert question_type("vilka är de största bristerna i programmet enligt remissvaren?") == "stance"
+    assert question_type("svagheterna med förslaget, vilka var de?") == "stance"
+    assert question_type("vad är det viktigaste kyrkogårdsnämnden säger?") == "summary"
