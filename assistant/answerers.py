@@ -25,7 +25,7 @@ from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentence
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
 from .evidence import Scorer, completed, cut_at_end, leans_back
-from .enumeration import asks_for_list, enumeration_end
+from .enumeration import asks_for_list, holds_list as _holds_list, list_end
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -1359,9 +1359,7 @@ OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best s
 def _listed(s: Sentence, scorer) -> Sentence:
     """`s` extended to the enumeration of the topic it holds or introduces ('… inom ramen för fem
     fokusområden' and its numbered lines); `s` itself when it holds none."""
-    spans = sentence_spans(s.chunk.text)
-    nxt = next((sp for sp in spans if sp[0] >= s.end), None)
-    e = enumeration_end(s.chunk.text, s.start, s.end, nxt, lambda text: scorer.coverage(text)[0] > 0)
+    e = list_end(s.chunk.text, s.start, s.end, lambda text: scorer.coverage(text)[0] > 0)
     return replace(s, end=e) if e is not None and e > s.end else s
 
 
@@ -1374,10 +1372,8 @@ def _list_intros(by_text: dict, sentences: list[Sentence], scorer) -> list[Sente
     for text, ev in list(by_text.items()):
         if text in have or ev.lex <= 0 or text.rstrip()[-1:] in ".!?":
             continue
-        spans = sentence_spans(ev.chunk.text)
-        nxt = next((sp for sp in spans if sp[0] >= ev.end), None)
-        e = enumeration_end(ev.chunk.text, ev.start, ev.end, nxt, lambda t: scorer.coverage(t)[0] > 0)
-        if e is not None and e > ev.end:
+        e = list_end(ev.chunk.text, ev.start, ev.end, lambda t: scorer.coverage(t)[0] > 0)
+        if e is not None and (e > ev.end or _holds_list(text)):
             before = [s.order for s in sentences if s.chunk.start + s.start < ev.chunk.start + ev.start]
             s = Sentence(ev.chunk, ev.start, e, max(before, default=-1) + 0.5)  # in reading order
             by_text[s.text] = ev

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from index.corpus import Corpus
-from index.textnorm import fold, words
+from index.textnorm import STOPWORDS_SV, fold, words
 from index.types import Answer
 
 from .analyse import Request, cue_regex, taxonomy_words
@@ -55,6 +55,11 @@ def _stem(word: str) -> str:
     return f[:max(5, len(f) - 3)]
 
 
+def _asks_for_draft(word: str) -> bool:
+    """A word that only asks for a draft ('skriv', 'utkast': taxonomy.yaml `draft_request_words`)."""
+    return fold(word.lower()).startswith(taxonomy_words("draft_request_words"))
+
+
 def _points(question: str, req: Request, title: str) -> str:
     """The draft's key point: what the question says the response should be about ('… om samverkan med
     polisen för Skarpnäcks stadsdelsnämnd' -> 'samverkan med polisen'); '' when it names only the remiss
@@ -64,23 +69,25 @@ def _points(question: str, req: Request, title: str) -> str:
         return ""
     phrase = _PERIOD.sub(" ", m.group(1)).strip(" ,")
     generic = {fold(w.lower()) for w in words(title)} | {fold(w.lower()) for n in req.namnder for w in words(n)}
-    drop = taxonomy_words("draft_request_words")
     content = [w for w in words(phrase) if fold(w.lower()) not in generic and len(w) > 2
-               and not any(fold(w.lower()).startswith(d) for d in drop)
+               and w.lower() not in STOPWORDS_SV and not _asks_for_draft(w)
                and not any(_stem(w) in g for g in generic)]  # 'programmet' of 'trygghetsprogram'
     return phrase if content else ""
 
 
 def answer_draft(corpus: Corpus, req: Request, question: str) -> Answer:
-    period = req.period or req.unknown_period
-    title = remiss_title(corpus, period)
+    """The draft as a chat answer: each section's body with its sources' [n] after every sentence and
+    what is left to write; the sources' quotes are the answer's citations."""
+    title = remiss_title(corpus, req.period or req.unknown_period) or "[Remissens titel]"
     namnd = req.namnder[0] if len(req.namnder) == 1 else (req.unknown_namnd or NAMND_PLACEHOLDER)
-    title = title or "[Remissens titel]"
-    inp = DraftInput(title=title, namnd=namnd, points=_points(question, req, title))
+    points = _points(question, req, title)
+    if not points and "topic" in req.inherited:  # "skriv ett yttrande om det": the previous turn's topic
+        points = " ".join(w for w in req.topic.split() if not _asks_for_draft(w))
+    inp = DraftInput(title=title, namnd=namnd, points=points)
     draft = build_draft(corpus, inp)
     lines = [f"Utkast till yttrande över {inp.title} för {namnd}, byggt på formuleringar ur tidigare yttranden "
-             "i underlaget (källa [n] efter varje mening). Fliken »Skriv yttrande« ger samma utkast som Word-fil, "
-             "med remittent, diarienummer och datum ifyllda.", ""]
+             "i underlaget (källa [n] efter varje mening). Fliken »Skriv yttrande« ger samma utkast som Word-fil "
+             "och låter dig ange remittent, diarienummer och datum.", ""]
     for section in draft.sections:
         lines += [f"**{section.heading}**", ""]
         for p in section.paras:
@@ -92,6 +99,5 @@ def answer_draft(corpus: Corpus, req: Request, question: str) -> Answer:
             hints = " ".join(s.hint for s in p.sentences if s.hint)
             if hints:
                 lines += [HINT_PREFIX + hints, ""]
-    ans = Answer(question, "\n".join(lines).rstrip(), citations=draft.citations, warnings=draft.warnings,
-                 query=inp.points, filters={})
-    return ans
+    return Answer(question, "\n".join(lines).rstrip(), citations=draft.citations, warnings=draft.warnings,
+                  query=inp.points, filters={})

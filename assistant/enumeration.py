@@ -149,6 +149,23 @@ _INLINE_LIST = re.compile(r"\w+, (\w+ ){0,2}\w+, (\w+ ){0,3}\w+ (och|samt|eller)
 _WITH_ITS_LIST = re.compile(r":[ \t]*\n")  # a colon ending a line inside the span: its list follows in it
 
 
+def holds_list(span: str) -> bool:
+    """Does the span hold a list intro with its items (a colon ending one of its lines)?"""
+    return bool(_WITH_ITS_LIST.search(span))
+
+
+def list_end(text: str, start: int, end: int, about=lambda lead: True) -> int | None:
+    """`enumeration_end` with the next sentence looked up in `text`; a span that already holds the list it
+    introduces (a colon ending one of its lines: evidence.Scorer.sentences takes such an intro with its
+    items) ends where it does."""
+    from .quotes import sentence_spans
+
+    if holds_list(text[start:end]):
+        return end if about(text[start:end]) else None
+    nxt = next((sp for sp in sentence_spans(text) if sp[0] >= end), None)
+    return enumeration_end(text, start, end, nxt, about)
+
+
 def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5) -> list:
     """For a list question: the best-ranked sentences that hold or introduce an
     enumeration of the topic (lexical coverage at least `min_share` of the best
@@ -159,8 +176,6 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
     text names the question's subject."""
     from dataclasses import replace
 
-    from .quotes import sentence_spans
-
     head = ranked[:window]
     best_lex = max((s.lex for s in head), default=0.0)
     if best_lex <= 0:
@@ -169,12 +184,7 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
     for i, s in enumerate(ranked):
         e = None
         if i < window and s.lex >= min_share * best_lex:
-            if _WITH_ITS_LIST.search(s.chunk.text[s.start:s.end]) and about(s.chunk.text[s.start:s.end]):
-                e = s.end  # a list intro the evidence scorer took with its items (evidence.Scorer.sentences)
-            else:
-                spans = sentence_spans(s.chunk.text)
-                nxt = next((sp for sp in spans if sp[0] >= s.end), None)
-                e = enumeration_end(s.chunk.text, s.start, s.end, nxt, about)
+            e = list_end(s.chunk.text, s.start, s.end, about)
         if e is not None:
             lists.append(replace(s, end=max(e, s.end)))
         else:

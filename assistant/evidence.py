@@ -196,9 +196,9 @@ def coordinated_compounds(text: str) -> set[str]:
 def _with_list(text: str, a: int, b: int) -> int:
     """The end of the list that the sentence text[a:b], ending in a colon, introduces (its lines
     after it); `b` when no list follows (the intro alone is no quote)."""
-    from .enumeration import enumeration_end
+    from .enumeration import list_end
 
-    e = enumeration_end(text, a, b)
+    e = list_end(text, a, b)
     return e if e is not None and e > b else b
 
 

@@ -35,3 +35,8 @@ def test_a_draft_asked_for_in_the_chat_is_written_for_the_named_body_and_version
 def test_a_draft_without_a_body_leaves_its_name_to_fill_in(real_retriever):
     a = answer(real_retriever, "hjälp mig skriva ett tjänsteutlåtande om ordningsvakter")
     assert not a.abstained and "[Nämndens namn] godkänner" in a.text and "ordningsvakter" in a.text
+
+
+def test_a_draft_asked_for_after_a_question_is_about_that_questions_topic(real_retriever):
+    a = answer(real_retriever, "skriv ett utkast till yttrande om det", history=["vad tycker EÅV om samverkan med polisen?"])
+    assert not a.abstained and "- samverkan polisen" in a.text and "utkast" not in a.text.split("- samverkan")[1][:30]
