@@ -415,16 +415,20 @@ def _norm_period(a: str, b: str) -> str:
     return f"{a}-{b}"
 
 
-def full_periods(text: str, periods: Sequence[str]) -> str:
+def _by_short_form(m: re.Match, periods: Sequence[str]) -> str:
+    """The one version of `periods` ('YYYY-YYYY') a short form match ('24-27') stands for, or ''."""
+    hits = [p for p in periods if p[2:4] == m.group(1) and p[-2:] == m.group(2)]
+    return hits[0] if len(hits) == 1 else ""
+
+
+def full_periods(corpus: Corpus, text: str) -> str:
     """`text` with each short form of a catalogue version written out ('24-27' -> '2024-2027', when one
     version of the catalogue ends so), so that every reading of the question sees the version; a short
-    form no version has is left as typed."""
-    ordered = [p.replace("–", "-") for p in periods]
-
-    def full(m: re.Match) -> str:
-        hits = [p for p in ordered if p[2:4] == m.group(1) and p[-2:] == m.group(2)]
-        return hits[0] if len(hits) == 1 else m.group(0)
-    return _SHORT_PERIOD.sub(full, text)
+    form no version has is left as typed. The catalogue is read only when the text has a short form."""
+    if not _SHORT_PERIOD.search(text):
+        return text
+    periods = [p.replace("–", "-") for p in corpus.facets().get("period", {})]
+    return _SHORT_PERIOD.sub(lambda m: _by_short_form(m, periods) or m.group(0), text)
 
 
 def periods_named(text: str) -> set[str]:
@@ -441,9 +445,8 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
         want = _norm_period(m.group(1), m.group(2))
         return (norm[want], "") if want in norm else ("", want)
     for m in _SHORT_PERIOD.finditer(question):  # "nya programmet 24-27": a version of the catalogue by its short form
-        hits = [p for p in ordered if p[2:4] == m.group(1) and p[-2:] == m.group(2)]
-        if len(hits) == 1:
-            return norm[hits[0]], ""
+        if hit := _by_short_form(m, ordered):
+            return norm[hit], ""
     m = _YEAR_OF.search(question)
     if m:
         hits = [p for p in ordered if p.startswith(m.group(1))]
@@ -919,7 +922,6 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
     wanted = periods_named(question) or ({period.replace("–", "-")} if period else set())  # every version named
     if wanted and (titled := period_by_programme_name(question, catalogue)):
         wanted = wanted | {titled.replace("–", "-")}  # '… mellan trygghets- och säkerhetsprogrammet och 2020-2023'
-
     scope = [d for d in catalogue if not wanted or d.meta.period.replace("–", "-") in wanted] or list(catalogue)
     named = set().union(*(_programme_keys(d.meta.title or "") for d in scope)) if scope else set()
     if not named:

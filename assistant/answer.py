@@ -959,9 +959,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = typed = question[:2000]
-    periods = list(corpus.facets().get("period", {}))  # '24-27' read as the catalogue's 2024-2027
-    question = full_periods(corrected(corpus, question), periods)  # 'samordningsuppdarget' as the corpus's word
-    history = [full_periods(corrected(corpus, h), periods) for h in history] if history else history
+    # 'samordningsuppdarget' read as the corpus's word, '24-27' as the catalogue's 2024-2027
+    question = full_periods(corpus, corrected(corpus, question))
+    history = [full_periods(corpus, corrected(corpus, h)) for h in history] if history else history
     if short := short_form_asked(question):  # "vad står Brå för?": where the documents write it out
         ans = _answer_short_form(corpus, question, short, {k: v for k, v in (filters or {}).items() if v})
         ans.request = {"type": "topic", "topic": short, "followup": bool(history)}

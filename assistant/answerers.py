@@ -1356,14 +1356,15 @@ TOPIC_COVERAGE_SHARE = 0.75  # a change sentence holds this share of a phrase to
 OTHER_VERSION_SHARE = 0.8  # another version's document is shown when its best sentence scores this share of the asked version's
 
 
-def _listed(s: Sentence, scorer) -> Sentence:
+def _listed(s: Sentence, about) -> Sentence:
     """`s` extended to the enumeration of the topic it holds or introduces ('… inom ramen för fem
-    fokusområden' and its numbered lines); `s` itself when it holds none."""
-    e = list_end(s.chunk.text, s.start, s.end, lambda text: scorer.coverage(text)[0] > 0)
+    fokusområden' and its numbered lines; `about(text)`: does the text name the topic); `s` itself when it
+    holds none."""
+    e = list_end(s.chunk.text, s.start, s.end, about)
     return replace(s, end=e) if e is not None and e > s.end else s
 
 
-def _list_intros(by_text: dict, sentences: list[Sentence], scorer) -> list[Sentence]:
+def _list_intros(by_text: dict, sentences: list[Sentence], about) -> list[Sentence]:
     """The scored sentences that are no body sentence because they introduce a list of the topic
     ('… ska bedrivas inom ramen för fem fokusområden' before numbered lines, '… är följande:'), each
     extended to its list; `by_text` learns the extended texts."""
@@ -1372,7 +1373,7 @@ def _list_intros(by_text: dict, sentences: list[Sentence], scorer) -> list[Sente
     for text, ev in list(by_text.items()):
         if text in have or ev.lex <= 0 or text.rstrip()[-1:] in ".!?":
             continue
-        e = list_end(ev.chunk.text, ev.start, ev.end, lambda t: scorer.coverage(t)[0] > 0)
+        e = list_end(ev.chunk.text, ev.start, ev.end, about)
         if e is not None and (e > ev.end or _holds_list(text)):
             before = [s.order for s in sentences if s.chunk.start + s.start < ev.chunk.start + ev.start]
             s = Sentence(ev.chunk, ev.start, e, max(before, default=-1) + 0.5)  # in reading order
@@ -1414,6 +1415,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first
     amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
     listing = asks_for_list(req.question)
+    about = (lambda text: scorer.coverage(text)[0] > 0) if scorer else None  # does a text name the topic
     lists: set[int] = set()  # the list intros' ids
     cites = _Cites()
     paragraphs = []
@@ -1427,7 +1429,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
             if scorer:
                 by_text = {x.text: x for x in scorer.sentences(corpus.passages(rec.doc_id))}
                 if listing:  # "… inom ramen för fem fokusområden" + numbered lines: no body sentence, but the list
-                    intros = _list_intros(by_text, sentences, scorer)
+                    intros = _list_intros(by_text, sentences, about)
                     sentences, lists = sentences + intros, {id(x) for x in intros}
             for s in sentences:
                 n = len(rx.findall(fold(s.text.lower())))
@@ -1438,7 +1440,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                         continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
                         states = any(a.search(fold(s.text)) for a in amounts)
-                        listed = _listed(s, scorer) if listing else s  # "vilka fokusområden …": the list itself
+                        listed = _listed(s, about) if listing else s  # "vilka fokusområden …": the list itself
                         is_list = listed is not s or id(s) in lists
                         scored.append((listed, ev.rel + 0.2 * bool(n) + 0.3 * (states or is_list), ev.lex))
                 elif n and voice(s.text) != "own" or (n >= 2):

@@ -519,24 +519,27 @@ class _P:
     note: str = ""
 
 
-def section_text(paras: list[Paragraph]) -> str:
+def section_text(paras: list[Paragraph], *, inline: bool = False) -> str:
     """The review text of a section: each body paragraph, then the verbatim
     underlag it rests on ('Formulering från X (år) [n]: »…«'), then what is
     left to write ('Att skriva: …') and review notes; paragraphs separated by
-    a blank line."""
+    a blank line. `inline` (the draft as a chat answer, whose citations show
+    the quotes): each sentence followed by its sources' [n], no quotes, no notes."""
     out: list[str] = []
     for p in paras:
-        body = " ".join(s.text for s in p.sentences if s.text)
+        body = " ".join(s.text + ("".join(f" [{c.n}]" for c in s.sources) if inline else "")
+                        for s in p.sentences if s.text)
         if p.items:
             body = "\n".join([body] + [f"- {i}" for i in p.items])
-        if body:
+        if body.strip():
             out.append(body)
-        for s in p.sentences:
-            out += [f"Formulering från {_who(c.chunk)} [{c.n}]: »{c.quote}«" for c in s.sources]
+        if not inline:
+            for s in p.sentences:
+                out += [f"Formulering från {_who(c.chunk)} [{c.n}]: »{c.quote}«" for c in s.sources]
         hints = " ".join(s.hint for s in p.sentences if s.hint)
         if hints:
             out.append(f"{HINT_PREFIX}{hints}")
-        if p.note:
+        if p.note and not inline:
             out.append(p.note)
     return "\n\n".join(out)
 

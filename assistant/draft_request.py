@@ -17,11 +17,10 @@ from index.corpus import Corpus
 from index.textnorm import STOPWORDS_SV, fold, words
 from index.types import Answer
 
-from .analyse import Request, cue_regex, taxonomy_words
-from .draft import HINT_PREFIX, DraftInput, build_draft
+from .analyse import _PERIOD, Request, cue_regex, taxonomy_words
+from .draft import DraftInput, build_draft, section_text
 
 NAMND_PLACEHOLDER = "[Nämndens namn]"
-_PERIOD = re.compile(r"(19|20)\d\d\s*[-–]\s*(19|20)\d\d")
 
 
 def draft_requested(question: str) -> bool:
@@ -90,14 +89,7 @@ def answer_draft(corpus: Corpus, req: Request, question: str) -> Answer:
              "och låter dig ange remittent, diarienummer och datum.", ""]
     for section in draft.sections:
         lines += [f"**{section.heading}**", ""]
-        for p in section.paras:
-            body = " ".join(s.text + "".join(f" [{c.n}]" for c in s.sources) for s in p.sentences if s.text)
-            if p.items:
-                body = "\n".join([body] + [f"- {i}" for i in p.items])
-            if body.strip():
-                lines += [body, ""]
-            hints = " ".join(s.hint for s in p.sentences if s.hint)
-            if hints:
-                lines += [HINT_PREFIX + hints, ""]
+        if text := section_text(section.paras, inline=True):
+            lines += [text, ""]
     return Answer(question, "\n".join(lines).rstrip(), citations=draft.citations, warnings=draft.warnings,
                   query=inp.points, filters={})
