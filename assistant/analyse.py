@@ -89,6 +89,7 @@ class Taxonomy:
     outcomes: tuple = ()  # ((cue regex, evidence regex),): "vad visade utvärderingen?" needs a stated outcome
     details: tuple = ()  # ((taxonomy key, cue regex, evidence regex, what is missing in words), ...): the kinds above
     improvements: tuple = ()  # ((cue regex, evidence regex),): "vad vill de ska bli bättre?" wants a stated need
+    times: tuple = ()  # ((cue regex, evidence regex, what is missing in words),): "när …?" wants a stated time
 
     @property
     def versions(self) -> frozenset[str]:
@@ -161,7 +162,8 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
                     tuple((c, e) for k, c, e, _ in details if k != "outcomes"), frozenset(refs.get("next") or ()),
                     tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details,
-                    _kind(data.get("improvements")))
+                    _kind(data.get("improvements")),
+                    tuple((*k, data["times"].get("missing") or "") for k in _kind(data.get("times"))))
 
 
 def _kind(q: dict | None) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -126,6 +127,19 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     return None
 
 
+def time_gap(question: str, quotes: list[str]) -> str | None:
+    """The question asks when (taxonomy.yaml `times`) and none of the answer's quotes states a time: why
+    the answer does not answer it; None otherwise. Checked on the quotes the answer shows, not on the
+    evidence around them: a time in another sentence is no answer to "när fattade nämnden beslut?"."""
+    from .analyse import taxonomy
+
+    q = fold(question.lower())
+    for cue, evidence, missing in taxonomy().times:
+        if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in quotes):
+            return f"Underlaget anger inte {missing}."
+    return None
+
+
 def detail_asked(question: str) -> bool:
     """Does the question ask for a detail of one of the kinds `detail_gap` checks?"""
     from .analyse import taxonomy
@@ -235,14 +249,43 @@ def absent_focus(scorer: Scorer) -> list[str]:
     n = max(1, len(scorer.corpus))
     focus = []
     for t in scorer.terms:
-        if t not in scorer.absent:
-            if scorer.df.get(t, 0) / n < GENERIC_SHARE:
-                return []  # something specific of the topic is in the corpus
-            continue
         word = next((w for w in words(scorer.topic) if t in analyze(w)), t)
+        if t not in scorer.absent:
+            # something specific of the topic is in the corpus; not a passive verb ('hur ska klotter
+            # *hanteras*'): what is done to the topic, its subject, which the corpus says of other things
+            if scorer.df.get(t, 0) / n < GENERIC_SHARE and not (word.lower().endswith("s") and verb_form(word.lower())):
+                return []
+            continue
         if _names_a_topic(scorer.corpus, word):
             focus.append(word)
     return focus
+
+
+VERB_FORM_ZIPF = 1.0  # each form of a verb's paradigm is at least this common in Swedish at large (wordfreq)
+
+
+@lru_cache(maxsize=8192)
+def verb_form(word: str) -> bool:
+    """Is the (lower-case) word a form of a regular Swedish verb: does Swedish at large (wordfreq) have
+    the infinitive, present, past and supine of a stem it ends on? 'hanteras' (hantera, hanterar,
+    hanterade, hanterat), 'nämns' (nämna, nämner, nämnde, nämnt); not 'klotter', 'ordningsvakter',
+    'samverkan'. Irregular verbs are missed, which only keeps a word counted as a topic word."""
+    from wordfreq import zipf_frequency
+
+    def common(form: str) -> bool:
+        return zipf_frequency(form, "sv") >= VERB_FORM_ZIPF
+
+    for end, cut in (("ades", 3), ("ade", 2), ("ats", 2), ("at", 1), ("as", 1), ("ar", 1), ("a", 0)):
+        stem = word[:len(word) - cut]
+        if word.endswith(end) and len(stem) >= 4 and all(map(common, (stem, stem + "r", stem + "de", stem + "t"))):
+            return True  # first conjugation: hantera, hanterar, hanterade, hanterat
+    for end, cut in (("as", 2), ("er", 2), ("de", 2), ("te", 2), ("s", 1), ("a", 1), ("t", 1)):
+        stem = word[:len(word) - cut]
+        supine = stem[:-1] + "t" if stem.endswith("d") else stem if stem.endswith("t") else stem + "t"
+        if word.endswith(end) and len(stem) >= 3 and common(stem + "a") and common(stem + "er") \
+                and (common(stem + "de") or common(stem + "te")) and common(supine):
+            return True  # second conjugation: nämna, nämner, nämnde, nämnt
+    return False
 
 
 def _names_a_topic(corpus: Corpus, word: str) -> bool:
@@ -1016,6 +1059,11 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
+        gap = None if ans.abstained else time_gap(question, [c.quote for c in ans.citations])
+        if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when
+            ans = Answer(asked, NO_ANSWER, abstained=True,
+                         related=corpus.search(req.topic or question, k=3, filters=ans.filters or None),
+                         warnings=[gap], query=ans.query, filters=ans.filters)
     ans.request = {**req.to_dict(), "type": "draft"} if drafting else req.to_dict()
     ans.question = typed  # as the user typed it (the analysis read it corrected)
     if ui_filters.get("section") and (topic := _unnamed_in_quotes(ans)):

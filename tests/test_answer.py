@@ -718,6 +718,39 @@ def test_who_belongs_to_a_body_and_how_much_something_changed_must_be_stated(rea
     assert not answer(real_retriever, "vad säger HL om trygghets- och säkerhetsrådet").abstained
 
 
+def test_when_needs_a_time_in_the_quotes_shown(real_retriever):
+    """EAV's response states no date for the nämnd's decision; its sentence on 'beslut som fattats' on
+    several levels says nothing of when. The Kyrkogårdsnämnden line with the year still answers when
+    the programme 2020-2023 was adopted."""
+    from assistant.answer import time_gap
+
+    a = answer(real_retriever, "när fattade enskede-årsta-vantörs stadsdelsnämnd beslut om tjänsteutlåtandet")
+    assert a.abstained and a.warnings == ["Underlaget anger inte när det skedde eller ska ske."]
+    b = answer(real_retriever, "när antogs trygghetsprogrammet 2020-2023?")
+    assert not b.abstained and any("2021" in c.quote for c in b.citations)
+    assert time_gap("när ska lägesbilden rapporteras?", ["Lägesbilden ska rapporteras årligen."]) is None
+    assert time_gap("vad gäller när samverkan inte fungerar?", ["Samverkan sker lokalt."]) is None  # no 'when' question
+
+
+def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
+    """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
+    a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
+    assert a.qtype == "phrasing" and not a.abstained and "Avslutningsvis" in a.citations[0].quote
+
+
+def test_a_passive_verb_does_not_make_an_absent_topic_present(real_retriever):
+    """'klotter' is in no document; 'hanteras' is, of other things. The verb says what is done to the
+    topic, so the question is refused with the missing word named; the paradigm test tells verbs from
+    nouns by Swedish at large (wordfreq), not by a list."""
+    from assistant.answer import verb_form
+
+    assert all(map(verb_form, ["hanteras", "nämns", "stärkas", "fungerar"]))
+    assert not any(map(verb_form, ["klotter", "ordningsvakter", "samverkan", "lokala", "ansvar"]))
+    a = answer(real_retriever, "hur ska klotter hanteras")
+    assert a.abstained and "klotter" in a.warnings[0]
+    assert not answer(real_retriever, "hur ska ordningsvakterna användas").abstained
+
+
 def test_what_research_found_needs_a_finding_on_the_topic_itself(real_retriever):
     """'Forskningen på området visar att …' (Spånga-Tensta, on segregation) states a finding, but not on
     Broken Windows, which EAV only names as a theory the programme could build on."""

@@ -520,6 +520,12 @@ def test_hnsw_segment_and_damaged_faiss_file(tmp_path, emb):
     corpus = LocalCorpus(s, emb)
     [seg] = corpus.index.segments
     assert seg.kind == "hnsw32"
+    from index.segment import open_segment
+
+    # one copy of the vectors is read: the graph's (memory-mapped .faiss), equal to the .bin's
+    bare = open_segment(seg.path, with_faiss=False)
+    assert seg.vectors.base.owner is seg.faiss and not seg.vectors.flags.writeable
+    assert np.array_equal(seg.vectors, bare.vectors) and not np.shares_memory(seg.vectors, bare.vectors)
     flat = s.with_overrides(index_dir=tmp_path / "flat", search__hnsw_threshold=100_000)
     ingest(flat, embedder=emb, progress=False)
     q = "kameraövervakning vid tunnelbanan i område 17"
@@ -536,6 +542,13 @@ def test_hnsw_segment_and_damaged_faiss_file(tmp_path, emb):
     finally:
         search_mod.EXACT_FILTERED_MAX = 50_000
     assert hits and hits[0].chunk.id == b[0]
+    import faiss
+
+    other = faiss.IndexHNSWFlat(bare.dim, 32, faiss.METRIC_INNER_PRODUCT)  # a graph over other vectors
+    other.add(np.ascontiguousarray(-np.asarray(bare.vectors)))
+    faiss.write_index(other, str(seg.path.with_suffix(".faiss")))
+    again = open_segment(seg.path)
+    assert getattr(again.vectors.base, "owner", None) is None and np.array_equal(again.vectors, bare.vectors)
     seg.path.with_suffix(".faiss").write_bytes(b"garbage")
     with pytest.raises(IndexStoreError, match=REBUILD):
         LocalCorpus(s, emb).search("trygghet")
