@@ -10,7 +10,9 @@ one merge) wrote, as numpy arrays in a single memory-mappable file.
                                       over the sorted vocabulary; avgdl
         terms, terms_off              the vocabulary (UTF-8, sorted)
         words, words_off, words_df    folded words of the passage texts and their passage counts
-    seg-<id>-<rand>.faiss   HNSW graph, only for segments of at least hnsw_threshold rows
+    seg-<id>-<rand>.faiss   HNSW graph, only for segments of at least hnsw_threshold rows; it holds its
+                            own copy of the vectors, and an opened segment reads its vectors from that
+                            copy only (`_graph_vectors`), so one copy is paged in, not two
 
 Nothing here knows about SQLite, documents or settings: segments are built from
 rows (`SegmentBuilder`), merged (`merge`), written (`write`) and opened
@@ -419,6 +421,38 @@ def build_graph(path: Path, batch: int = 65_536) -> None:
     _fsync(out)
 
 
+class _Pinned:
+    """An array view of memory another object owns, kept alive as the array's base."""
+
+    def __init__(self, view: np.ndarray, owner: object):
+        self.__array_interface__ = view.__array_interface__
+        self.owner = owner
+
+
+def _graph_vectors(index, vectors: np.ndarray) -> np.ndarray | None:
+    """The HNSW graph's own copy of the segment's vectors (memory-mapped from the .faiss
+    file), read-only, or None when it is not a plain float copy of `vectors`.
+
+    IndexHNSWFlat keeps every vector in its storage; the .bin keeps them too. Reading
+    both (the graph walks its copy, exact and filtered search and rescoring read the
+    .bin's) would page the same 1.5 GB at 1M passages into memory twice, so a segment
+    with a graph reads its vectors from the graph's copy only. The two are written from
+    the same float32 rows (`build_graph`); the first and last rows are compared here
+    (two pages each), and any difference keeps the .bin's copy."""
+    import faiss
+
+    storage = faiss.downcast_index(index.storage) if index.storage is not None else None
+    n, dim = vectors.shape
+    if not isinstance(storage, faiss.IndexFlat) or storage.ntotal != n or storage.d != dim or not n:
+        return None
+    view = faiss.rev_swig_ptr(storage.get_xb(), n * dim).reshape(n, dim)
+    view.flags.writeable = False
+    if view.dtype != vectors.dtype or not (np.array_equal(view[0], vectors[0])
+                                          and np.array_equal(view[-1], vectors[-1])):
+        return None
+    return np.asarray(_Pinned(view, index))
+
+
 def open_segment(path: Path, with_faiss: bool = True) -> Segment:
     """Memory-map a segment file (and its HNSW graph, unless `with_faiss` is False: the writer
     needs vectors and postings only); raises SegmentError when it is damaged."""
@@ -457,6 +491,9 @@ def open_segment(path: Path, with_faiss: bool = True) -> Segment:
             index = faiss.read_index(str(fpath), faiss.IO_FLAG_MMAP_IFC)
             if index.ntotal != meta["n"]:
                 raise SegmentError(f"{fpath.name} holds {index.ntotal} vectors, expected {meta['n']}")
+            graph_vectors = _graph_vectors(index, arr["vectors"])
+            if graph_vectors is not None:
+                arr["vectors"] = graph_vectors
         values = LazyValues(arr["values"])
         seg = Segment(path.stem, arr["pids"], arr["pids_sorted"], arr["pid_rows"], arr["vectors"], arr["dl"],
                       arr["seq"], {f: arr[f"col_{f}"] for f in FILTER_FIELDS}, values,
