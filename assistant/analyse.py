@@ -663,6 +663,17 @@ def phrases_regex(key: str) -> re.Pattern:
     return re.compile(rf"(?<!\w)({alts})(?!\w)")
 
 
+# A judgement asked of a clause ("tyckte EÅV att det var *rimligt* att SDN får samordningsansvaret?", "är det
+# *bra* att …"): the adjective is what is asked about the clause after 'att', not what it is about
+_JUDGED = re.compile(r"(?<!\w)(?:det (?:ar|var|vore|blir|blev|skulle vara)|(?:ar|var|vore|blir|blev) det) "
+                     r"((?:mer|mindre|sa|lika|mest|minst|inte|helt) )?(\w+) att(?!\w)")
+
+
+def _judged(folded_question: str) -> set[str]:
+    """The judging words of 'det är ADJ att …' frames in the question (folded)."""
+    return {w for m in _JUDGED.finditer(fold(folded_question)) for w in m.groups() if w} - {"att"}
+
+
 def topic_of(question: str, known: Sequence[str]) -> str:
     """The subject words: no stopwords, question/meta words, cue words, names or periods."""
     tax = taxonomy()
@@ -671,6 +682,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     keys = _name_keys(known)
     reasons = set(taxonomy_words("reason_words")) if cue_regex("reason_cues").search(fold(question.lower())) else set()
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
+    verbs |= _judged(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     out = []
     kinds, quantifiers = set(taxonomy_words("body_kinds")), set(taxonomy_words("body_quantifiers"))

@@ -315,6 +315,15 @@ def test_a_change_questions_topic_loses_the_words_of_a_cue_of_several_words():
     assert _without_cues("delades programmet upp", rx) == "delades programmet upp"  # 'lades' inside a word
 
 
+def test_the_judgement_asked_of_a_clause_is_no_topic():
+    """'att det var rimligt att …': the adjective is what is asked about the clause, the clause is the topic."""
+    from assistant.analyse import topic_of
+
+    assert "rimligt" not in topic_of("Tyckte EÅV att det var rimligt att SDN får samordningsansvaret?", [])
+    assert topic_of("är det bra att biblioteken räknas som offentlig miljö?", []) == "biblioteken räknas offentlig miljö"
+    assert "rimliga" in topic_of("vad säger de om rimliga resurser?", [])  # no frame: a word of the topic
+
+
 def test_a_word_typed_with_diacritics_is_not_its_plain_namesake(new_corpus):
     """'vad vill de ändra?' asks what the previous turn's nämnd wants changed; folded, 'de ändra'
     reads 'de andra' (the others). A phrase spelt with å/ä/ö still matches a question typed without."""
