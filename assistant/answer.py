@@ -96,6 +96,8 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     from .analyse import taxonomy
 
     q = fold(question.lower())
+    if _asks_who(q):  # "vilken nämnd tycker att det behövs mer pengar?": which body, not how much
+        return False
     # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
     asks_what = re.match(r"\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
     kinds = [ev for cue, ev in taxonomy().quantities if asks_what and cue.search(q)]
@@ -105,6 +107,15 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     if kinds:
         return not any(ev.search(fold(s.lower())) for ev in kinds for s in sentences)
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
+
+
+def _asks_who(folded_question: str) -> bool:
+    """Does the question ask which body ('vilken nämnd …', 'vilka av stadsdelsnämnderna …': taxonomy.yaml
+    `body_kinds`)?"""
+    from .analyse import taxonomy_words
+
+    m = re.match(r"\s*((och|men|samt) )?(vilken|vilka|vilket)( av)? (de |dom )?(\w+)", folded_question)
+    return bool(m) and m.group(6) in taxonomy_words("body_kinds")
 
 
 ON_TOPIC_LEX = 0.5  # share of the topic's weighted terms a sentence holds to be on it, for a detail asked of it
@@ -256,8 +267,8 @@ def absent_focus(scorer: Scorer) -> list[str]:
             if scorer.df.get(t, 0) / n < GENERIC_SHARE and not (word.lower().endswith("s") and verb_form(word.lower())):
                 return []
             continue
-        if _names_a_topic(scorer.corpus, word):
-            focus.append(word)
+        if _names_a_topic(scorer.corpus, word) and not verb_form(word.lower()):
+            focus.append(word)  # (a verb the corpus lacks, 'splittades', says what was done, not what about)
     return focus
 
 
@@ -267,9 +278,9 @@ VERB_FORM_ZIPF = 1.0  # each form of a verb's paradigm is at least this common i
 @lru_cache(maxsize=8192)
 def verb_form(word: str) -> bool:
     """Is the (lower-case) word a form of a regular Swedish verb: does Swedish at large (wordfreq) have
-    the infinitive, present, past and supine of a stem it ends on? 'hanteras' (hantera, hanterar,
-    hanterade, hanterat), 'nämns' (nämna, nämner, nämnde, nämnt); not 'klotter', 'ordningsvakter',
-    'samverkan'. Irregular verbs are missed, which only keeps a word counted as a topic word."""
+    the infinitive, present and past of a stem it ends on? 'hanteras' (hantera, hanterar, hanterade),
+    'nämns' (nämna, nämner, nämnde); not 'klotter', 'ordningsvakter', 'samverkan', 'lokala' (lokaler
+    and lokalt exist, no past). Irregular verbs are missed, which only keeps a word counted as a topic word."""
     from wordfreq import zipf_frequency
 
     def common(form: str) -> bool:
@@ -277,14 +288,13 @@ def verb_form(word: str) -> bool:
 
     for end, cut in (("ades", 3), ("ade", 2), ("ats", 2), ("at", 1), ("as", 1), ("ar", 1), ("a", 0)):
         stem = word[:len(word) - cut]
-        if word.endswith(end) and len(stem) >= 4 and all(map(common, (stem, stem + "r", stem + "de", stem + "t"))):
-            return True  # first conjugation: hantera, hanterar, hanterade, hanterat
+        if word.endswith(end) and len(stem) >= 4 and all(map(common, (stem, stem + "r", stem + "de"))):
+            return True  # first conjugation: hantera, hanterar, hanterade
     for end, cut in (("as", 2), ("er", 2), ("de", 2), ("te", 2), ("s", 1), ("a", 1), ("t", 1)):
         stem = word[:len(word) - cut]
-        supine = stem[:-1] + "t" if stem.endswith("d") else stem if stem.endswith("t") else stem + "t"
         if word.endswith(end) and len(stem) >= 3 and common(stem + "a") and common(stem + "er") \
-                and (common(stem + "de") or common(stem + "te")) and common(supine):
-            return True  # second conjugation: nämna, nämner, nämnde, nämnt
+                and (common(stem + "de") or common(stem + "te")):
+            return True  # second conjugation: nämna, nämner, nämnde
     return False
 
 

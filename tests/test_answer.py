@@ -749,6 +749,19 @@ def test_a_passive_verb_does_not_make_an_absent_topic_present(real_retriever):
     a = answer(real_retriever, "hur ska klotter hanteras")
     assert a.abstained and "klotter" in a.warnings[0]
     assert not answer(real_retriever, "hur ska ordningsvakterna användas").abstained
+    # a verb the corpus lacks ('splittades'; the documents say 'separeras', 'delas upp') names no absent topic
+    assert verb_form("splittades") and not any(map(verb_form, ["buskröjning", "halveringen", "lokala"]))
+    b = answer(real_retriever, "varför splittades trygghets- och säkerhetsprogrammet 2018-2021 upp?")
+    assert not any("splittades" in w for w in b.warnings)
+
+
+def test_which_body_wants_more_money_asks_who_not_how_much(real_retriever):
+    from assistant.answer import _quantity_gap
+
+    assert not _quantity_gap("Vilken nämnd tycker att det behövs mer pengar och folk?", ["Resurser behövs."])
+    assert _quantity_gap("hur mycket pengar avsätts för samordningen?", ["Resurser behövs."])
+    a = answer(real_retriever, "Vilken nämnd tycker att det behövs mer pengar och folk för att klara samordningen?")
+    assert not a.abstained and a.citations[0].chunk.doc_id.startswith("001")
 
 
 def test_what_research_found_needs_a_finding_on_the_topic_itself(real_retriever):
