@@ -1428,7 +1428,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
             sentences = document_sentences(corpus, rec.doc_id)
             if scorer:
                 by_text = {x.text: x for x in scorer.sentences(corpus.passages(rec.doc_id))}
-                if listing:  # "… inom ramen för fem fokusområden" + numbered lines: no body sentence, but the list
+                # "… inom ramen för fem fokusområden" + numbered lines: no body sentence, but the list; also when
+                # the question compares versions on it ("skillnaden i fokusområden mellan …"): what each lists
+                if listing or len(named) >= 2:
                     intros = _list_intros(by_text, sentences, about)
                     sentences, lists = sentences + intros, {id(x) for x in intros}
             for s in sentences:

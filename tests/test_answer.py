@@ -989,6 +989,14 @@ def test_a_short_version_form_is_read_as_the_catalogue_version_it_ends_like(real
     assert "002_80d6bf5fc05df009" in {c.chunk.doc_id for c in a.citations}
 
 
+def test_two_named_versions_compared_on_a_list_show_the_list(real_retriever):
+    """HL's response gives the 2018-2021 programme's five focus areas as a numbered list after 'inom ramen för
+    fem fokusområden', a line without a body sentence's verb; compared on focus areas, that list answers."""
+    a = answer(real_retriever, "Vad är skillnaden i fokusområden mellan programmet 2018-2021 och trygghetsprogrammet 2020–2023?")
+    assert not a.abstained
+    assert any("fem fokusområden" in c.quote and "Förebygga olyckor" in c.quote for c in a.citations)
+
+
 def test_a_change_question_asking_for_a_share_the_documents_never_state_is_refused(real_retriever):
     a = answer(real_retriever, "hur stor andel av stockholmarna kände sig otrygga enligt 2024-2027 programmet "
                                "och hur har det förändrats sen förra")
