@@ -1442,7 +1442,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                         continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
                         states = any(a.search(fold(s.text)) for a in amounts)
-                        listed = _listed(s, about) if listing else s  # "vilka fokusområden …": the list itself
+                        listed = _listed(s, about) if listing or len(named) >= 2 else s  # "vilka fokusområden …": the list itself
                         is_list = listed is not s or id(s) in lists
                         scored.append((listed, ev.rel + 0.2 * bool(n) + 0.3 * (states or is_list), ev.lex))
                 elif n and voice(s.text) != "own" or (n >= 2):

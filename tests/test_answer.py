@@ -995,6 +995,9 @@ def test_two_named_versions_compared_on_a_list_show_the_list(real_retriever):
     a = answer(real_retriever, "Vad är skillnaden i fokusområden mellan programmet 2018-2021 och trygghetsprogrammet 2020–2023?")
     assert not a.abstained
     assert any("fem fokusområden" in c.quote and "Förebygga olyckor" in c.quote for c in a.citations)
+    # a body sentence introducing the list ('… har även fortsättningsvis fyra fokusområden:') takes its items along
+    b = answer(real_retriever, "heter fokusområdena samma sak i 2024-2027 som i 2020-2023?")
+    assert any("fyra fokusområden" in c.quote and "förebyggande insatser" in c.quote.lower() for c in b.citations)
 
 
 def test_a_change_question_asking_for_a_share_the_documents_never_state_is_refused(real_retriever):
