@@ -1405,6 +1405,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
     revised = bool(taxonomy().revision.search(cue_text(req.question))  # why/how it was revised: the next version says
                    or cue_regex("membership_cues").search(fold(req.question.lower())))  # … and what it added
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
+    against = earlier[-1] if earlier else ""  # the version the head says the asked one is compared with
+    if scorer and later and {fold(w.lower()) for w in words(req.question)} & taxonomy().following:
+        versions, against = [period] + later, later[0]  # "… och behölls de i nästa version?": against the next
     if later and cue_regex("present_cues").search(cue_text(req.question)):
         versions = [period] + periods[i + 1:]  # "… och hur är det idag?": the asked version and the newer ones
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
@@ -1477,7 +1480,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                               + " ".join(x for x in (cites.sentence(s) for s in chosen) if x))
     if not cites.items:
         return None
-    vs = f" jämfört med programmet {earlier[-1].replace('-', '–')}" if earlier and len(versions) == 2 else ""
+    vs = f" jämfört med programmet {against.replace('-', '–')}" if against and len(versions) == 2 else ""
     if len(named) >= 2:
         vs = " jämfört med programmet " + " och ".join(v.replace("-", "–") for v in versions[1:])
         period = versions[0]

@@ -998,6 +998,10 @@ def test_two_named_versions_compared_on_a_list_show_the_list(real_retriever):
     # a body sentence introducing the list ('… har även fortsättningsvis fyra fokusområden:') takes its items along
     b = answer(real_retriever, "heter fokusområdena samma sak i 2024-2027 som i 2020-2023?")
     assert any("fyra fokusområden" in c.quote and "förebyggande insatser" in c.quote.lower() for c in b.citations)
+    # 'behölls de i nästa version?': the asked version against the next one, not the one before
+    c = answer(real_retriever, "Vilka fokusområden hade trygghetsprogrammet 2020-2023 och behölls de i nästa version?")
+    assert c.qtype == "change" and "jämfört med programmet 2024–2027" in c.text
+    assert any(x.chunk.doc_id.startswith("002") for x in c.citations)
 
 
 def test_a_change_question_asking_for_a_share_the_documents_never_state_is_refused(real_retriever):
