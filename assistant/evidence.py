@@ -142,6 +142,16 @@ def _name_regex(known: tuple[str, ...]) -> re.Pattern:
         if keys else re.compile(r"(?!)")
 
 
+@lru_cache(maxsize=1)
+def _bound_suffixes() -> frozenset[str]:
+    """taxonomy.yaml `bound_suffixes`, stemmed as compound parts are."""
+    from index.corpus import _stem
+
+    from .analyse import taxonomy_words
+
+    return frozenset(_stem(w) for w in taxonomy_words("bound_suffixes"))
+
+
 def compound_parts(corpus: Corpus, word: str) -> list[str]:
     """A (folded or stemmed) compound as the two stemmed parts the corpus has ('resursbehov' -> 'resur',
     'behov'; a linking s dropped), the longest head first; [] when it does not split so."""
@@ -152,6 +162,8 @@ def compound_parts(corpus: Corpus, word: str) -> list[str]:
     if not splits:
         return []
     splits = [(a, b) for a, b in splits if len(a) >= 4 and len(b) >= 3]  # 'för'+'eningsliv' is no split of 'föreningsliv'
+    # a derivational suffix is no word of its own ('reserv'+'ation' is no compound of 'reservation')
+    splits = [(a, b) for a, b in splits if b not in _bound_suffixes()]
     if not splits:
         return []
     df = corpus.term_stats([p for pair in splits for p in pair]).df

@@ -579,6 +579,8 @@ def test_a_compound_splits_only_into_a_head_that_carries_meaning(real_retriever)
 
     assert compound_parts(real_retriever, "resursbehov") == ["resur", "behov"]
     assert compound_parts(real_retriever, "foreningsliv") == []  # not 'för' + 'eningsliv'
+    # a derivational suffix is no part ('reserv' + 'ation'), though the index has 'ation' as a subword term
+    assert compound_parts(real_retriever, "reservationer") == []
     a = answer(real_retriever, "vad säger programmet om föreningslivet")
     assert a.abstained and "föreningslivet" in a.warnings[0]
 
