@@ -89,7 +89,7 @@ class Taxonomy:
     outcomes: tuple = ()  # ((cue regex, evidence regex),): "vad visade utvärderingen?" needs a stated outcome
     details: tuple = ()  # ((taxonomy key, cue regex, evidence regex, what is missing in words), ...): the kinds above
     improvements: tuple = ()  # ((cue regex, evidence regex),): "vad vill de ska bli bättre?" wants a stated need
-    times: tuple = ()  # ((cue regex, evidence regex, what is missing in words),): "när …?" wants a stated time
+    times: tuple = ()  # as `details`, of "när …?": a stated time, checked on the quotes shown
 
     @property
     def versions(self) -> frozenset[str]:
@@ -137,9 +137,7 @@ def taxonomy() -> Taxonomy:
     types = tuple((t, tuple(re.compile(r"(?<!\w)" + p) for p in pats))
                   for t, pats in data["question_types"].items())
     refs = data["period_references"]
-    details = tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
-                    for key in ("laws", "remiss_recipients", "preparation", "outcomes", "members", "person_names")
-                    if data.get(key))
+    details = _details(data, ("laws", "remiss_recipients", "preparation", "outcomes", "members", "person_names"))
     # literal words of the cues: they say what kind of answer is wanted, not what it is about
     cue_words = {w for _, pats in data["question_types"].items() for p in pats
                  for w in re.findall(r"[a-z]{4,}", _without_lookarounds(p))}
@@ -162,8 +160,13 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
                     tuple((c, e) for k, c, e, _ in details if k != "outcomes"), frozenset(refs.get("next") or ()),
                     tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details,
-                    _kind(data.get("improvements")),
-                    tuple((*k, data["times"].get("missing") or "") for k in _kind(data.get("times"))))
+                    _kind(data.get("improvements")), _details(data, ("times",)))
+
+
+def _details(data: dict, keys: Sequence[str]) -> tuple:
+    """((key, cue regex, evidence regex, what is missing in words),) of the answer kinds `keys`."""
+    return tuple((key, *_kind(data[key])[0], data[key].get("missing") or "den uppgift frågan gäller")
+                 for key in keys if data.get(key))
 
 
 def _kind(q: dict | None) -> tuple:
@@ -666,12 +669,12 @@ def phrases_regex(key: str) -> re.Pattern:
 # A judgement asked of a clause ("tyckte EÅV att det var *rimligt* att SDN får samordningsansvaret?", "är det
 # *bra* att …"): the adjective is what is asked about the clause after 'att', not what it is about
 _JUDGED = re.compile(r"(?<!\w)(?:det (?:ar|var|vore|blir|blev|skulle vara)|(?:ar|var|vore|blir|blev) det) "
-                     r"((?:mer|mindre|sa|lika|mest|minst|inte|helt) )?(\w+) att(?!\w)")
+                     r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt) )?(\w+) att(?!\w)")
 
 
-def _judged(folded_question: str) -> set[str]:
-    """The judging words of 'det är ADJ att …' frames in the question (folded)."""
-    return {w for m in _JUDGED.finditer(fold(folded_question)) for w in m.groups() if w} - {"att"}
+def _judged(question_words: str) -> set[str]:
+    """The judging adjectives of 'det är ADJ att …' frames in the question's words."""
+    return {m.group(1) for m in _JUDGED.finditer(fold(question_words))}
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:

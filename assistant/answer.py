@@ -122,15 +122,16 @@ ON_TOPIC_LEX = 0.5  # share of the topic's weighted terms a sentence holds to be
 ON_TOPIC_DETAILS = ("outcomes", "members")  # the detail is stated in a sentence on the question's topic
 
 
-def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None = None) -> str | None:
+def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None = None,
+               kinds: tuple | None = None) -> str | None:
     """The question asks for a detail of a kind the evidence must state itself (taxonomy.yaml `laws`:
     which statute, who received the remiss, who prepared the case, in any of `sentences`; `outcomes`:
     what an evaluation showed, `members`: who belongs to a body, in a sentence `on_topic`) and none states one: why it cannot be
-    answered; None otherwise."""
+    answered; None otherwise. `kinds`: other kinds of the same shape (default: taxonomy().details)."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
-    for key, cue, evidence, missing in taxonomy().details:
+    for key, cue, evidence, missing in taxonomy().details if kinds is None else kinds:
         pool = sentences if key not in ON_TOPIC_DETAILS or on_topic is None else on_topic
         exact = not evidence.flags & re.I  # matched on the text as written (a name's capitals)
         if cue.search(q) and not any(evidence.search(s if exact else fold(s.lower())) for s in pool):
@@ -144,11 +145,7 @@ def time_gap(question: str, quotes: list[str]) -> str | None:
     evidence around them: a time in another sentence is no answer to "när fattade nämnden beslut?"."""
     from .analyse import taxonomy
 
-    q = fold(question.lower())
-    for cue, evidence, missing in taxonomy().times:
-        if cue.search(q) and not any(evidence.search(fold(s.lower())) for s in quotes):
-            return f"Underlaget anger inte {missing}."
-    return None
+    return detail_gap(question, quotes, kinds=taxonomy().times)
 
 
 def detail_asked(question: str) -> bool:
@@ -259,14 +256,18 @@ def absent_focus(scorer: Scorer) -> list[str]:
         return []
     n = max(1, len(scorer.corpus))
     focus = []
+    def word_of(t: str) -> str:
+        return next((w for w in words(scorer.topic) if t in analyze(w)), t)
+
     for t in scorer.terms:
-        word = next((w for w in words(scorer.topic) if t in analyze(w)), t)
         if t not in scorer.absent:
             # something specific of the topic is in the corpus; not a passive verb ('hur ska klotter
             # *hanteras*'): what is done to the topic, its subject, which the corpus says of other things
-            if scorer.df.get(t, 0) / n < GENERIC_SHARE and not (word.lower().endswith("s") and verb_form(word.lower())):
+            if scorer.df.get(t, 0) / n < GENERIC_SHARE and not (
+                    (w := word_of(t).lower()).endswith("s") and verb_form(w)):
                 return []
             continue
+        word = word_of(t)
         if _names_a_topic(scorer.corpus, word) and not verb_form(word.lower()):
             focus.append(word)  # (a verb the corpus lacks, 'splittades', says what was done, not what about)
     return focus
