@@ -208,7 +208,8 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
     an actor (`actors`: "Vem ansvarar …") or an example (`examples`) gets the sentences stating such a
     thing first (among the top `window` with lexical coverage at least `min_share` of the best); a question
     asking which law (`laws`) gets the sentences citing a statute first, whatever their word overlap
-    ("Kommunallag (2017:725)" answers "vilken lag" without the word "lag"); the rest keep their order."""
+    ("Kommunallag (2017:725)" answers "vilken lag" without the word "lag"); a question asking when (`times`)
+    gets a best sentence stating a time, or one followed by such a sentence; the rest keep their order."""
     from .analyse import taxonomy
 
     q = fold(question.lower())
@@ -217,6 +218,15 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
     laws = [ev for cue, ev in tax.laws if cue.search(q)]  # a statute reference answers "vilken lag" by itself
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
+    times = [ev for _, cue, ev, _ in tax.times if cue.search(q)]
+    if times and best > 0 and not kinds and not laws:
+        # "när …?": a sentence as much on the topic as the best one that states a time, else one of the best
+        # followed by the sentence stating it ("Ärendet har beretts … De fackliga … informerats … 7 november
+        # 2017"); a time elsewhere (a target year in another sentence) does not answer when
+        first = [s for s in head if s.lex >= best and any(k.search(fold(s.text)) for k in times)] \
+            or _told_next([s for s in head[:NEXT_SENTENCE_TOP] if s.lex >= min_share * best], times)
+        moved = {id(s) for s in first}
+        return first + [s for s in ranked if id(s) not in moved]
     if not laws and (not kinds or best <= 0):
         return ranked
     first = [s for s in head if (kinds and best > 0 and s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds))

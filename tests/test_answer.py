@@ -734,6 +734,25 @@ def test_when_needs_a_time_in_the_quotes_shown(real_retriever):
     assert time_gap("vad gäller när samverkan inte fungerar?", ["Samverkan sker lokalt."]) is None  # no 'when' question
 
 
+def test_when_after_a_topic_finds_the_time_stated_next_to_it(real_retriever):
+    """'när var det?' after HL's preparation of the case: the sentence on the preparation is followed by
+    the one with its dates (31 oktober, 7 november 2017), which the answer shows; a year in a sentence on
+    something else (a target year) does not answer when EÅV decided."""
+    a = answer(real_retriever, "när var det?", history=["Hur har Hägersten-Liljeholmen berett ärendet?"])
+    assert not a.abstained and "7 november 2017" in a.citations[0].quote, a.text
+    b = answer(real_retriever, "datum för EÅV:s nämndbeslut om remissvaret?")
+    assert b.abstained, b.text
+
+
+def test_same_as_the_previous_programme_compares_the_version_in_context(real_retriever):
+    """'är det samma som i förra programmet?' after the focus areas of 2024-2027: 2024-2027 set against
+    the one before it (Kyrkogårdsnämnden: huvudsakligen samma), not 2020-2023 against 2018-2021."""
+    a = answer(real_retriever, "är det samma som i förra programmet?",
+               history=["Vilka fokusområden har trygghetsprogrammet 2024–2027?"])
+    assert a.request["period"] == "2024-2027" and "jämfört med programmet 2020–2023" in a.text, a.text
+    assert "huvudsakligen samma" in a.text
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
