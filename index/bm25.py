@@ -15,8 +15,8 @@ Top-n (`LexicalStats.top`), exact and about twice as fast as computing the
 formula for every posting: a big segment also stores each posting's tf part
 at its own avgdl (`Segment.imp`); summed with the idf weights they give a
 score that is off from the exact one by at most |avgdl / segment avgdl - 1|
-of itself (plus float rounding), since the tf part moves by at most that
-factor with avgdl. Every row whose upper bound reaches the n-th best lower
+of itself (plus the float16 rounding of stored impacts, and float rounding),
+since the tf part moves by at most that factor with avgdl. Every row whose upper bound reaches the n-th best lower
 bound is then scored exactly (its postings looked up), and the n best exact
 scores are the answer: the same rows and scores as scoring everything
 exactly (`scores`). A small segment is scored exactly straight away.
@@ -37,7 +37,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .segment import B, K1, Segment
+from .segment import B, IMPACT_RELATIVE_ERROR, K1, Segment
 
 APPROX_MIN_ROWS = 50_000  # segments at least this big are ranked with stored impacts first
 THREAD_MIN_POSTINGS = 1_000_000  # batches this big are scored on two threads
@@ -76,6 +76,15 @@ def _top_values(x: np.ndarray, n: int) -> np.ndarray:
                 return np.partition(sel, len(sel) - n)[len(sel) - n:]
     pos = x[x > 0]
     return pos if len(pos) <= n else np.partition(pos, len(pos) - n)[len(pos) - n:]
+
+
+def _impact_error(avgdl: float, seg: Segment) -> float:
+    """d such that a row's impact score is within a factor 1 -+ d of its exact score: the tf part
+    moves by at most |avgdl / segment avgdl - 1| with the global avgdl, float16 impacts are rounded
+    to within e of themselves (exact = impact score x (1 +- that) / (1 -+ e)), plus float rounding."""
+    d = abs(avgdl / seg.avgdl - 1)
+    e = IMPACT_RELATIVE_ERROR if seg.imp.dtype == np.float16 else 0.0
+    return (d + e + d * e + 2 * e * e * (1 + d)) * (1 + 1e-6) + 2e-5
 
 
 class _Token:
@@ -213,7 +222,7 @@ class LexicalStats:
                 continue
             if allowed[i] is not None:
                 sc = np.where(allowed[i], sc, np.float32(0))
-            d = abs(self.avgdl / self.segments[i].avgdl - 1) * (1 + 1e-6) + 2e-5 if i in big else 0.0
+            d = _impact_error(self.avgdl, self.segments[i]) if i in big else 0.0
             parts.append((i, sc, d))
         if not parts:
             return []

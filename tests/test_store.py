@@ -6,6 +6,8 @@ Fast: the deterministic HashEmbedder, tiny corpora in tmp_path."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import signal
@@ -350,11 +352,12 @@ def test_bm25_scores_equal_bm25s_across_segments_and_deletions(analyzer, tmp_pat
         assert not mine[sorted(dead)].any()
 
 
-@pytest.mark.parametrize("analyzer", ["ngram", "stem"])
-def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, monkeypatch):
+@pytest.mark.parametrize("analyzer,impacts", [("ngram", "float16"), ("stem", "float16"), ("stem", "float32")])
+def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, impacts, monkeypatch):
     """The top-n ranked first with impacts stored at each segment's own avgdl (then candidates scored
     exactly) returns exactly the rows and scores of scoring every posting exactly, with segments whose
-    avgdl differs from the global one, deletions and filters."""
+    avgdl differs from the global one, deletions and filters; with the float16 impacts segments are
+    written with, and with the float32 ones of format-2 segments."""
     import index.bm25 as bm25_mod
 
     monkeypatch.setattr(bm25_mod, "APPROX_MIN_ROWS", 500)
@@ -370,7 +373,9 @@ def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, monkeypatch):
         for pid in range(lo, hi):
             b.add(pid, 0, lexical_tokens(texts[pid], analyzer), set(), {"doc_id": f"x{pid:04d}", "section": "",
                   "namnd": "A" if pid % 3 else "B", "doc_type": "other", "period": "", "year": None}, np.ones(4))
-        segs.append(b.finish())
+        seg = b.finish()
+        assert seg.imp.dtype == np.float16
+        segs.append(dataclasses.replace(seg, imp=seg.imp.astype(impacts)))
         dead.append(np.array([q for q in range(lo, hi) if q % 17 == 0], np.int64))
     index = SearchIndex(segs, dead, None, {"analyzer": analyzer})
     assert abs(index.lex.avgdl / segs[0].avgdl - 1) > 0.05
@@ -389,6 +394,47 @@ def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, monkeypatch):
                 want = {(i, int(r)): float(e[r]) for i, (e, a) in enumerate(zip(exact, allowed))
                         for r in np.flatnonzero((e >= cut) & (e > 0) & (a if a is not None else True))}
                 assert got == want, (query, filters, n)
+
+
+def test_bm25_top_n_is_exact_at_near_ties_of_float16_impacts(monkeypatch):
+    """Many rows whose scores differ by less than float16's rounding (different tf patterns, close
+    lengths): the top-n must still be exact, which needs the rounding in the bound (without it,
+    81 of these cut-offs came out wrong)."""
+    import index.bm25 as bm25_mod
+
+    monkeypatch.setattr(bm25_mod, "APPROX_MIN_ROWS", 100)
+    rng = np.random.default_rng(5)
+    b = SegmentBuilder(4)
+    for pid in range(4000):
+        toks = (["aa"] * int(rng.integers(1, 4)) + ["bb"] * int(rng.integers(1, 4)) + ["cc"] * int(rng.integers(0, 3))
+                + ["zz"] * int(rng.integers(0, 300)))
+        b.add(pid, 0, toks, set(), {"doc_id": f"x{pid}", "section": "", "namnd": "A", "doc_type": "other",
+                                    "period": "", "year": None}, np.ones(4))
+    seg = b.finish()
+    assert seg.imp.dtype == np.float16
+    index = SearchIndex([seg], [np.zeros(0, np.int64)], None, {"analyzer": "stem"})
+    for q in (["aa", "bb"], ["aa", "bb", "cc"], ["aa", "cc"], ["bb", "cc"]):
+        exact = index.lex.scores(q)[0]
+        order = np.sort(exact)[::-1]
+        for n in range(1, 3000, 7):
+            got = {int(r) for _, rows, _ in index.lex.top(q, n, [None]) for r in rows}
+            assert got == set(np.flatnonzero(exact >= order[n - 1]).tolist()), (q, n)
+
+
+def test_impacts_are_float16_within_the_stated_error_unless_a_value_is_too_small():
+    from index.segment import IMPACT_RELATIVE_ERROR, impacts
+
+    rows = np.array([0, 1, 2, 0, 2], np.int32)
+    tf = np.array([1, 3, 1, 7, 2], np.uint16)
+    dl = np.array([10, 40, 200], np.int32)
+    got = impacts(rows, tf, dl, 50.0)
+    norm = 1.2 * (1 - 0.75 + 0.75 * dl[rows] / 50.0)
+    want = tf / (tf + norm)
+    assert got.dtype == np.float16
+    assert np.all(np.abs(got.astype(np.float64) / want - 1) <= IMPACT_RELATIVE_ERROR)
+    # a passage ~100,000 times the average length: its tf part is below float16's normal range
+    far = impacts(rows, tf, np.array([10, 40, 5_000_000], np.int32), 50.0)
+    assert far.dtype == np.float32
 
 
 def test_bm25_of_an_ingested_store_equals_bm25s(tmp_path, emb):
