@@ -924,9 +924,21 @@ def _without_programme_names(topic: str, catalogue: Sequence[DocRecord], questio
 
     if not named:
         return topic
-    if len({k for w in (question or topic).split() if names(w) for k in _programme_keys(w)}) >= 2:
+    if _programmes_named(question or topic, catalogue) >= 2:
         return topic
     return " ".join(w for w in topic.split() if not names(w))
+
+
+def _programmes_named(text: str, catalogue: Sequence[DocRecord]) -> int:
+    """How many programmes the document titles name does the text name apart, word by word
+    ('trygghetsprogrammet och säkerhetsprogrammet': 2; 'trygghets- och säkerhetsprogrammet': 1)?"""
+    named = set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
+
+    def names(w: str) -> bool:
+        keys = _programme_keys(w)
+        return (bool(keys) and keys <= named) or fold(w.lower()) + "program" in named
+
+    return len({k for w in text.split() if names(w) for k in _programme_keys(w)})
 
 
 def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str = "") -> str:
@@ -1143,6 +1155,13 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         if titled:
             period, unknown_period = titled, ""
     qtype = question_type(question)
+    if qtype == "change" and not titled and not period and not unknown_period \
+            and _programmes_named(question, catalogue) == 1:
+        # "varför delades trygghets- och säkerhetsprogrammet upp?": a change question naming one programme by
+        # the title only one version's documents carry asks about that version (two programmes named apart,
+        # 'skillnaden mellan trygghetsprogrammet och säkerhetsprogrammet', are what it compares)
+        titled = period_by_programme_name(question, catalogue)
+        period = titled or period
     if qtype == "change" and titled and re.search(r"(?<!\w)(och|an|mot|fran|med) (det |den )?("
                                                   + "|".join(map(re.escape, sorted(tax.previous))) + r")(?!\w)",
                                                   " ".join(_qwords(question.lower()))):

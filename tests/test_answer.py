@@ -753,6 +753,22 @@ def test_same_as_the_previous_programme_compares_the_version_in_context(real_ret
     assert "huvudsakligen samma" in a.text
 
 
+def test_why_a_version_was_divided_is_read_in_the_next_versions_documents(real_retriever):
+    """'varför delades trygghets- och säkerhetsprogrammet upp i två?' asks of the version that title names
+    (2018-2021), and why it changed: Spånga-Tensta's response to the next version says (»… separeras
+    tidigare program i två olika program«). Two programmes named apart are compared, not one version;
+    'hur ställde sig X till att … delades' stays a stance question."""
+    a = answer(real_retriever, "varför delades trygghets- och säkerhetsprogrammet upp i två")
+    assert a.qtype == "change" and a.request["period"] == "2018-2021", a.request
+    assert any(c.chunk.doc_id.startswith("000_") and "separeras" in c.quote for c in a.citations), a.text
+    b = analyse("vad är det för skillnad mellan trygghetsprogrammet och trygghets- och säkerhetsprogrammet",
+                real_retriever)
+    assert b.qtype == "change" and b.period == ""
+    c = analyse("Hur ställde sig Spånga-Tensta till att det gamla trygghets- och säkerhetsprogrammet delades i två?",
+                real_retriever)
+    assert c.qtype == "stance"
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
