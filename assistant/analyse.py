@@ -1247,6 +1247,15 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         req = replace(req, **{drop: "" if drop == "period" else ()},
                       inherited=tuple(f for f in req.inherited if f != drop))
         docs = docs_for(catalogue, req.namnder, req.period)
+    if req.namnder and req.period and not docs and "period" not in req.inherited and not periods_named(question) \
+            and not _YEAR_OF.search(question) and set(_qwords(question.lower())) & set(taxonomy_words("older_version_words")):
+        # "HL:s yttrande om det gamla programmet": an older version than the newest, the one the nämnd answered
+        newest = max(periods, key=lambda p: str(p).split("-")[0])
+        theirs = {d.meta.period for d in catalogue if d.meta.namnd in req.namnder and d.meta.period
+                  and d.meta.period.replace("–", "-") != str(newest).replace("–", "-")}
+        if len(theirs) == 1:
+            req = replace(req, period=theirs.pop(), unknown_period="")
+            docs = docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs and _named_apart(named, req.namnder, known):
         # "EAV klagade på X – har nya versionen 2024-2027 något om det?": the nämnd is the background of
         # one clause, the version the subject of another: the question is about that version

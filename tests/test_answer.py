@@ -769,6 +769,16 @@ def test_why_a_version_was_divided_is_read_in_the_next_versions_documents(real_r
     assert c.qtype == "stance"
 
 
+def test_the_old_programme_of_a_namnd_is_the_older_version_it_answered(real_retriever):
+    """'det gamla programmet' is an older version, not only the one just before the newest: Hägersten-
+    Liljeholmen answered 2018-2021 only, so that is the one; 'förra programmet' is the one just before."""
+    a = answer(real_retriever, "hl:s yttrande om det gamla programmet")
+    assert not a.abstained and a.request["period"] == "2018-2021", a.text
+    assert {c.chunk.doc_id[:3] for c in a.citations} == {"003"}
+    b = analyse("vad tyckte HL om förra programmet", real_retriever)
+    assert b.period == "2020-2023" and b.unknown_period == "2020-2023"
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
