@@ -15,7 +15,7 @@ Top-n (`LexicalStats.top`), exact and about twice as fast as computing the
 formula for every posting: a big segment also stores each posting's tf part
 at its own avgdl (`Segment.imp`); summed with the idf weights they give a
 score that is off from the exact one by at most |avgdl / segment avgdl - 1|
-of itself (plus the float16 rounding of stored impacts, and float rounding),
+of itself (plus the fixed-point rounding of stored impacts, and float rounding),
 since the tf part moves by at most that factor with avgdl. Every row whose upper bound reaches the n-th best lower
 bound is then scored exactly (its postings looked up), and the n best exact
 scores are the answer: the same rows and scores as scoring everything
@@ -37,7 +37,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .segment import B, IMPACT_RELATIVE_ERROR, K1, Segment
+from .segment import B, IMPACT_ERROR, IMPACT_SCALE, K1, Segment, smallest_tf_part
 
 APPROX_MIN_ROWS = 50_000  # segments at least this big are ranked with stored impacts first
 THREAD_MIN_POSTINGS = 1_000_000  # batches this big are scored on two threads
@@ -80,10 +80,11 @@ def _top_values(x: np.ndarray, n: int) -> np.ndarray:
 
 def _impact_error(avgdl: float, seg: Segment) -> float:
     """d such that a row's impact score is within a factor 1 -+ d of its exact score: the tf part
-    moves by at most |avgdl / segment avgdl - 1| with the global avgdl, float16 impacts are rounded
-    to within e of themselves (exact = impact score x (1 +- that) / (1 -+ e)), plus float rounding."""
+    moves by at most |avgdl / segment avgdl - 1| with the global avgdl; uint16 impacts are within
+    IMPACT_ERROR of the tf part, so within e = IMPACT_ERROR / (the segment's smallest tf part) of it
+    relatively (exact = impact score x (1 +- that) / (1 -+ e)); plus float rounding."""
     d = abs(avgdl / seg.avgdl - 1)
-    e = IMPACT_RELATIVE_ERROR if seg.imp.dtype == np.float16 else 0.0
+    e = IMPACT_ERROR / smallest_tf_part(seg.dl, seg.avgdl) if seg.imp.dtype == np.uint16 else 0.0
     return (d + e + d * e + 2 * e * e * (1 + d)) * (1 + 1e-6) + 2e-5
 
 
@@ -106,6 +107,12 @@ class LexicalStats:
         self.avgdl = total / n if n else 1.0
         self._norm: list[np.ndarray | None] = [None] * len(self.segments)
         self._dead_df: dict[tuple[int, int], int] = {}  # (segment, term) -> postings on dead rows
+        self._error: dict[int, float] = {}  # segment -> _impact_error
+
+    def _impact_error(self, i: int) -> float:
+        if i not in self._error:
+            self._error[i] = _impact_error(self.avgdl, self.segments[i])
+        return self._error[i]
 
     def norm(self, i: int) -> np.ndarray:
         """k1 * (1 - b + b * dl / avgdl) per row of segment i (computed once)."""
@@ -175,7 +182,8 @@ class LexicalStats:
                 if exact:
                     np.add.at(acc[i], rows, _contribution(seg.tf[lo:hi], np.take(self._norm[i], rows), tok.idf))
                 else:
-                    np.add.at(acc[i], rows, seg.imp[lo:hi] * tok.idf)
+                    w = np.float32(tok.idf / IMPACT_SCALE) if seg.imp.dtype == np.uint16 else tok.idf
+                    np.add.at(acc[i], rows, seg.imp[lo:hi] * w)
 
     def _exact_rows(self, i: int, rows: np.ndarray, toks: Sequence[_Token]) -> np.ndarray:
         """Exact scores of the given rows (ascending) of segment i, by looking up their postings."""
@@ -222,7 +230,7 @@ class LexicalStats:
                 continue
             if allowed[i] is not None:
                 sc = np.where(allowed[i], sc, np.float32(0))
-            d = _impact_error(self.avgdl, self.segments[i]) if i in big else 0.0
+            d = self._impact_error(i) if i in big else 0.0
             parts.append((i, sc, d))
         if not parts:
             return []

@@ -34,7 +34,7 @@ import numpy as np
 
 from .filters import FILTER_FIELDS
 
-SEGMENT_FORMAT = 3  # 3: impacts may be float16 (format 2, float32 only, is still read)
+SEGMENT_FORMAT = 3  # 3: impacts as uint16 codes (format 2's float32 impacts are still read)
 READ_FORMATS = (2, 3)
 MAGIC = b"YTTRASEG"
 ALIGN = 64
@@ -46,40 +46,36 @@ class SegmentError(RuntimeError):
     """A segment file is missing, truncated or not a segment."""
 
 
-IMPACT_RELATIVE_ERROR = 2.0 ** -11  # float16 rounds a normal number to within this share of itself
+IMPACT_SCALE = 65535  # impacts are stored as uint16 codes round(x * IMPACT_SCALE) of the tf part x in (0, 1]
+IMPACT_ERROR = 1.0 / IMPACT_SCALE  # |code / IMPACT_SCALE - x| is at most this (half of it, except a clipped code)
 
 
 def impacts(rows: np.ndarray, tf: np.ndarray, dl: np.ndarray, avgdl: float) -> np.ndarray:
-    """Per posting, the BM25 tf part tf / (tf + k1 * (1 - b + b * dl / avgdl)) at this segment's own
-    avgdl, computed in blocks so memory stays small. index/bm25.py ranks with these and bounds how
-    far the global avgdl (and this rounding) can move a score, then scores the candidates exactly.
-
-    Stored as float16 (half the bytes a query pages in: at 1M passages the impacts of a query's
-    terms are the biggest thing BM25 reads), rounded to within IMPACT_RELATIVE_ERROR of the float32
-    value; float32 when a value would fall below float16's normal range (a passage thousands of
-    times longer than the average), where that bound would not hold."""
+    """Per posting, the BM25 tf part x = tf / (tf + k1 * (1 - b + b * dl / avgdl)) at this segment's own
+    avgdl, computed in blocks so memory stays small, as uint16 fixed-point codes round(x * IMPACT_SCALE)
+    (at least 1). index/bm25.py ranks with these and bounds how far the global avgdl and this rounding
+    (IMPACT_ERROR, relative to the segment's smallest possible x) can move a score, then scores the
+    candidates exactly. Two bytes a posting instead of float32's four: at 1M passages the impacts of a
+    query's terms are the biggest thing BM25 reads; and uint16 converts to float32 faster than float16."""
     norm = (K1 * (1 - B + B * np.asarray(dl, np.float32) / np.float32(avgdl))).astype(np.float32)
-    out = np.empty(len(rows), np.float16)
-    if not _tf_parts(rows, tf, norm, out):
-        out = np.empty(len(rows), np.float32)
-        _tf_parts(rows, tf, norm, out)
-    return out
-
-
-def _tf_parts(rows: np.ndarray, tf: np.ndarray, norm: np.ndarray, out: np.ndarray) -> bool:
-    """Fill `out` with tf / (tf + norm[row]) block by block; False (out unfinished) when `out` is
-    float16 and a value is below its normal range."""
-    tiny = np.float32(np.finfo(np.float16).tiny)
+    out = np.empty(len(rows), np.uint16)
     step = 1 << 22
     for a in range(0, len(rows), step):
         f = tf[a:a + step].astype(np.float32)
         x = np.take(norm, rows[a:a + step])
         x += f
         np.divide(f, x, out=x)
-        if out.dtype == np.float16 and len(x) and x.min() < tiny:
-            return False
+        x *= np.float32(IMPACT_SCALE)
+        np.rint(x, out=x)
+        np.clip(x, 1, IMPACT_SCALE, out=x)
         out[a:a + step] = x
-    return True
+    return out
+
+
+def smallest_tf_part(dl: np.ndarray, avgdl: float) -> float:
+    """The smallest tf part any posting of a segment can have (tf 1 in its longest row)."""
+    longest = float(np.max(dl)) if len(dl) else 0.0
+    return 1.0 / (1.0 + K1 * (1 - B + B * longest / avgdl))
 
 
 # ---------------------------------------------------------------- vocabularies
@@ -169,7 +165,7 @@ class Segment:
     tf: np.ndarray  # uint16 [P]
     words: Vocab
     words_df: np.ndarray  # int32 [W]
-    imp: np.ndarray  # float16 (or float32) [P]: each posting's BM25 tf part at this segment's `avgdl` (see `impacts`)
+    imp: np.ndarray  # uint16 codes (format 2: float32) [P]: each posting's BM25 tf part at this segment's `avgdl` (see `impacts`)
     avgdl: float  # this segment's mean document length
     faiss: object | None = None  # HNSW index for big segments; None = exact search over `vectors`
     path: Path | None = None
@@ -527,6 +523,9 @@ def open_segment(path: Path, with_faiss: bool = True) -> Segment:
     except Exception as e:  # OSError, JSON, numpy shape/dtype errors, faiss RuntimeError
         raise SegmentError(f"{type(e).__name__}: {' '.join(str(e).split())[:200]}") from e
     n = meta["n"]
+    if seg.imp.dtype != (np.float32 if meta["format"] == 2 else np.uint16):
+        raise SegmentError(f"impacts stored as {seg.imp.dtype} in a format-{meta['format']} segment: rebuild the index "
+                           "(yttra ingest --rebuild)")
     if not (len(seg.pids) == len(seg.vectors) == len(seg.dl) == n and seg.vectors.shape[1] == meta["dim"]
             and len(seg.indptr) == len(seg.terms) + 1
             and int(seg.indptr[-1]) == len(seg.rows) == len(seg.tf) == len(seg.imp)):

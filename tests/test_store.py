@@ -352,12 +352,12 @@ def test_bm25_scores_equal_bm25s_across_segments_and_deletions(analyzer, tmp_pat
         assert not mine[sorted(dead)].any()
 
 
-@pytest.mark.parametrize("analyzer,impacts", [("ngram", "float16"), ("stem", "float16"), ("stem", "float32")])
+@pytest.mark.parametrize("analyzer,impacts", [("ngram", "uint16"), ("stem", "uint16"), ("stem", "float32")])
 def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, impacts, monkeypatch):
     """The top-n ranked first with impacts stored at each segment's own avgdl (then candidates scored
     exactly) returns exactly the rows and scores of scoring every posting exactly, with segments whose
-    avgdl differs from the global one, deletions and filters; with the float16 impacts segments are
-    written with, and with the float32 ones of format-2 segments."""
+    avgdl differs from the global one, deletions and filters; with the uint16 impact codes segments are
+    written with, and with the float32 impacts of format-2 segments."""
     import index.bm25 as bm25_mod
 
     monkeypatch.setattr(bm25_mod, "APPROX_MIN_ROWS", 500)
@@ -374,8 +374,10 @@ def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, impacts, monkeypatch)
             b.add(pid, 0, lexical_tokens(texts[pid], analyzer), set(), {"doc_id": f"x{pid:04d}", "section": "",
                   "namnd": "A" if pid % 3 else "B", "doc_type": "other", "period": "", "year": None}, np.ones(4))
         seg = b.finish()
-        assert seg.imp.dtype == np.float16
-        segs.append(dataclasses.replace(seg, imp=seg.imp.astype(impacts)))
+        assert seg.imp.dtype == np.uint16
+        if impacts == "float32":  # a format-2 segment: the tf parts themselves
+            seg = dataclasses.replace(seg, imp=_tf_parts(seg))
+        segs.append(seg)
         dead.append(np.array([q for q in range(lo, hi) if q % 17 == 0], np.int64))
     index = SearchIndex(segs, dead, None, {"analyzer": analyzer})
     assert abs(index.lex.avgdl / segs[0].avgdl - 1) > 0.05
@@ -396,10 +398,18 @@ def test_bm25_top_n_with_stored_impacts_is_exact(analyzer, impacts, monkeypatch)
                 assert got == want, (query, filters, n)
 
 
-def test_bm25_top_n_is_exact_at_near_ties_of_float16_impacts(monkeypatch):
-    """Many rows whose scores differ by less than float16's rounding (different tf patterns, close
-    lengths): the top-n must still be exact, which needs the rounding in the bound (without it,
-    81 of these cut-offs came out wrong)."""
+def _tf_parts(seg) -> np.ndarray:
+    """Each posting's tf part at the segment's avgdl in float32, as format-2 segments store it."""
+    rows = seg.rows
+    norm = 1.2 * (1 - 0.75 + 0.75 * seg.dl.astype(np.float64) / seg.avgdl)
+    tf = seg.tf.astype(np.float64)
+    return (tf / (tf + norm[rows])).astype(np.float32)
+
+
+def test_bm25_top_n_is_exact_at_near_ties_of_stored_impacts(monkeypatch):
+    """Many rows whose scores are close (different tf patterns, close lengths), cut at 400+ places: the
+    top-n must still be exact. (With float16 impacts and no rounding term in the bound, 81 of these
+    cut-offs came out wrong; the uint16 codes round about 20 times finer.)"""
     import index.bm25 as bm25_mod
 
     monkeypatch.setattr(bm25_mod, "APPROX_MIN_ROWS", 100)
@@ -411,7 +421,7 @@ def test_bm25_top_n_is_exact_at_near_ties_of_float16_impacts(monkeypatch):
         b.add(pid, 0, toks, set(), {"doc_id": f"x{pid}", "section": "", "namnd": "A", "doc_type": "other",
                                     "period": "", "year": None}, np.ones(4))
     seg = b.finish()
-    assert seg.imp.dtype == np.float16
+    assert seg.imp.dtype == np.uint16
     index = SearchIndex([seg], [np.zeros(0, np.int64)], None, {"analyzer": "stem"})
     for q in (["aa", "bb"], ["aa", "bb", "cc"], ["aa", "cc"], ["bb", "cc"]):
         exact = index.lex.scores(q)[0]
@@ -421,8 +431,8 @@ def test_bm25_top_n_is_exact_at_near_ties_of_float16_impacts(monkeypatch):
             assert got == set(np.flatnonzero(exact >= order[n - 1]).tolist()), (q, n)
 
 
-def test_impacts_are_float16_within_the_stated_error_unless_a_value_is_too_small():
-    from index.segment import IMPACT_RELATIVE_ERROR, impacts
+def test_impacts_are_uint16_codes_within_the_stated_error():
+    from index.segment import IMPACT_ERROR, IMPACT_SCALE, impacts, smallest_tf_part
 
     rows = np.array([0, 1, 2, 0, 2], np.int32)
     tf = np.array([1, 3, 1, 7, 2], np.uint16)
@@ -430,11 +440,21 @@ def test_impacts_are_float16_within_the_stated_error_unless_a_value_is_too_small
     got = impacts(rows, tf, dl, 50.0)
     norm = 1.2 * (1 - 0.75 + 0.75 * dl[rows] / 50.0)
     want = tf / (tf + norm)
-    assert got.dtype == np.float16
-    assert np.all(np.abs(got.astype(np.float64) / want - 1) <= IMPACT_RELATIVE_ERROR)
-    # a passage ~100,000 times the average length: its tf part is below float16's normal range
-    far = impacts(rows, tf, np.array([10, 40, 5_000_000], np.int32), 50.0)
-    assert far.dtype == np.float32
+    assert got.dtype == np.uint16
+    assert np.all(np.abs(got / IMPACT_SCALE - want) <= IMPACT_ERROR / 2)
+    assert want.min() >= smallest_tf_part(dl, 50.0) > 0
+
+
+def test_a_segment_whose_impacts_do_not_match_its_format_is_refused(tmp_path):
+    from index.segment import SegmentError, write
+
+    b = SegmentBuilder(4)
+    b.add(1, 0, ["trygghet"], set(), {"doc_id": "x1", "section": "", "namnd": "A", "doc_type": "other",
+                                     "period": "", "year": None}, np.ones(4))
+    seg = b.finish()
+    path = write(dataclasses.replace(seg, imp=seg.imp.astype(np.float16)), tmp_path / "seg-1.bin", 10**9)
+    with pytest.raises(SegmentError, match="rebuild the index"):
+        open_segment(path)
 
 
 def test_bm25_of_an_ingested_store_equals_bm25s(tmp_path, emb):
