@@ -976,7 +976,9 @@ _RANK_LEAST = re.compile(r"\bminst\b")
 _WITHOUT = re.compile(r"\butan (\w+ ){0,4}?(invandning|kritik|forbehall|reservation|anmarkning|stod|beromm|andring|fortydligand|synpunkt|negativ|kritisk)\w*")
 _WANTS_POSITIVE = re.compile(r"\b(positiv\w*|bra|noj\w*|stod\w*|bakom|valkomna\w*|tillstyrk\w*|instamm\w*|styrk\w*|fordel\w*|berom\w*|lovord\w*|"
                              r"(hall\w*|holl) med|gillar|gillade)\b")
-_WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*)\b")
+_WANTS_CHANGE = re.compile(r"\b(andring\w*|forandring\w*|tillagg|fortydligand\w*|forbattring\w*|invandning\w*|kritik\w*|kritisk\w*|negativ\w*|avstyrk\w*"
+                           # "när de vill att något ändras": a wish for change, said with a passive verb
+                           r"|(vill|ville|onskar|onskade) (ha )?(att )?(\w+ ){0,2}(andras|forandras|forbattras|justeras|kompletteras|fortydligas|goras om))\b")
 # A request for change to the programme (counted as critique): the programme or a passive form as its object,
 # not any "behöver" ("arbetet behöver stärkas" motivates the programme, it does not criticise it).
 _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet|texten|avsnittet|skrivningen|det|detta)"

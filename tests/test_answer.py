@@ -779,6 +779,14 @@ def test_the_old_programme_of_a_namnd_is_the_older_version_it_answered(real_retr
     assert b.period == "2020-2023" and b.unknown_period == "2020-2023"
 
 
+def test_phrasing_when_they_want_something_changed_quotes_their_requests(real_retriever):
+    """'vilka uttryck använder EAV när de vill att något ändras': a wish for change said with a passive
+    verb asks for the critical sentences (a request: 'Förvaltningen önskar att programmet är tydligare …')."""
+    a = answer(real_retriever, "vilka uttryck använder EAV när de vill att något ändras i programmet")
+    assert a.qtype == "phrasing" and not a.abstained
+    assert any("önskar" in c.quote for c in a.citations), a.text
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
