@@ -787,6 +787,15 @@ def test_phrasing_when_they_want_something_changed_quotes_their_requests(real_re
     assert any("önskar" in c.quote for c in a.citations), a.text
 
 
+def test_which_namnd_answered_a_version_then_what_they_thought(real_retriever):
+    """'Vilken nämnd yttrade sig över … 2018–2021?' is a catalogue question (one nämnd did: Hägersten-
+    Liljeholmen); 'Vad tyckte de om det?' then asks that version's responses."""
+    history = ["Vilken nämnd yttrade sig över trygghets- och säkerhetsprogrammet 2018–2021?"]
+    assert analyse(history[0], real_retriever).qtype == "catalogue"
+    a = answer(real_retriever, "Vad tyckte de om det?", history=history)
+    assert not a.abstained and {c.chunk.doc_id[:3] for c in a.citations} == {"003"}, a.text
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
