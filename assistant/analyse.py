@@ -441,6 +441,16 @@ def periods_named(text: str) -> set[str]:
     return {_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(text)}
 
 
+def versions_named(text: str, periods: Sequence[str]) -> set[str]:
+    """The catalogue's versions (`periods`, normalised "YYYY-YYYY") a text names: explicitly ("2020-2023")
+    or by its first year ("2018 års program": the version starting that year, when one does)."""
+    norm = {str(p).replace("–", "-") for p in periods}
+    out = periods_named(text) & norm
+    for m in _YEAR_OF.finditer(text):
+        out |= {p for p in norm if p.startswith(m.group(1))}
+    return out
+
+
 def resolve_period(question: str, periods: Sequence[str], context: str = "") -> tuple[str, str]:
     """(period as indexed, unknown period named) for the question."""
     norm = {p.replace("–", "-"): p for p in periods}
@@ -1172,7 +1182,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         at = ordered.index(titled) if titled in ordered else -1
         if 0 <= at < len(ordered) - 1:
             period, baseline = ordered[at + 1], titled
-    if qtype == "topic" and len(periods_named(question) & {p.replace("–", "-") for p in periods}) >= 2:
+    if qtype == "topic" and len(versions_named(question, periods)) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     if qtype == "change" and periods and not periods_named(question) and not _YEAR_OF.search(question) \
             and cue_regex("change_baseline").search(fold(question.lower())):

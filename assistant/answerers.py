@@ -20,7 +20,7 @@ from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
 from .analyse import (Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy,
-                      taxonomy_data, taxonomy_words, yes_no_lead)
+                      taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -1414,7 +1414,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
         versions = [period] + periods[i + 1:]  # "… och hur är det idag?": the asked version and the newer ones
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
         versions = periods[::-1][:4]
-    named = [p for p in periods[::-1] if p in periods_named(req.question)]
+    named = [p for p in periods[::-1] if p in versions_named(req.question, periods)]
     if len(named) >= 2:  # "skillnaden mellan programmet 2018-2021 och 2020–2023": exactly those, newest first
         versions = named[:4]
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first

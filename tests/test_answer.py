@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.analyse import analyse, mentioned_namnder, unknown_body
+from assistant.analyse import analyse, mentioned_namnder, unknown_body, versions_named
 from assistant.answer import NO_ANSWER, _quantity_gap, answer, topic_query
 from assistant.quotes import quote_in_source, sentence_spans, verify_quote
 
@@ -794,6 +794,16 @@ def test_which_namnd_answered_a_version_then_what_they_thought(real_retriever):
     assert analyse(history[0], real_retriever).qtype == "catalogue"
     a = answer(real_retriever, "Vad tyckte de om det?", history=history)
     assert not a.abstained and {c.chunk.doc_id[:3] for c in a.citations} == {"003"}, a.text
+
+
+def test_a_version_named_by_its_first_year_counts_as_named(real_retriever):
+    """'Hur många fokusområden hade 2018 års program jämfört med trygghetsprogrammet 2020–2023?' names two
+    versions ('2018 års' is 2018-2021): a change question between exactly those, and the 2018-2021 side
+    shows its five focus areas."""
+    a = answer(real_retriever, "Hur många fokusområden hade 2018 års program jämfört med trygghetsprogrammet 2020–2023?")
+    assert a.qtype == "change" and "jämfört med programmet 2018–2021" in a.text, a.text
+    assert any("fem fokusområden" in c.quote for c in a.citations)
+    assert versions_named("2019 års budget och programmet 2020-2023", ["2018-2021", "2020-2023"]) == {"2020-2023"}
 
 
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
