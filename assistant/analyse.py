@@ -1035,9 +1035,14 @@ def _elliptic_rewrite(question: str, corpus: Corpus, previous: Request) -> str:
     if rest:
         return ""
     drop = set(_qwords(previous.unknown_namnd.lower())) | {namnd_abbreviation(n, 2) for n in previous.namnder} - {""}
+    # "och vad sa de om programmet 2020-2023?": a pronoun points at the previous nämnd, which stays asked
+    pointed = not naming and bool(_OPINION_OF_PRONOUN.search(fold(question.lower())))
     kept = [t for t in _YEAR_OF.sub(" ", _PERIOD.sub(" ", previous.question)).split()
-            if not any(_names_any(w, keys) or w in drop or w.removesuffix("s") in drop for w in _qwords(t.lower()))]
+            if pointed or not any(_names_any(w, keys) or w in drop or w.removesuffix("s") in drop for w in _qwords(t.lower()))]
     rewritten = " ".join(kept) + " " + question.strip()
+    if pointed and period_words:  # one clause, so the nämnd and the version are asked together
+        rewritten = " ".join(kept).rstrip(" ?.!") + " " + " ".join(
+            m.group(0) for m in (*_PERIOD.finditer(named), *_YEAR_OF.finditer(named))) + "?"
     if previous.period and not names_version and (
             not (namnder := mentioned_namnder(named, known)) or docs_for(corpus.documents(), namnder, previous.period)):
         rewritten += f" ({previous.period})"  # the version asked about before, where the new nämnd answered it

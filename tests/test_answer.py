@@ -806,6 +806,14 @@ def test_a_version_named_by_its_first_year_counts_as_named(real_retriever):
     assert versions_named("2019 års budget och programmet 2020-2023", ["2018-2021", "2020-2023"]) == {"2020-2023"}
 
 
+def test_a_pronoun_keeps_the_namnd_when_a_follow_up_names_another_version(real_retriever):
+    """'Och vad sa de om trygghetsprogrammet 2020–2023?' after Hägersten-Liljeholmen's view: 'de' is still
+    HL, which wrote nothing on 2020-2023, so the answer says so instead of answering for other nämnder."""
+    a = answer(real_retriever, "Och vad sa de om trygghetsprogrammet 2020–2023?",
+               history=["Vad tyckte Hägersten-Liljeholmen om trygghets- och säkerhetsprogrammet?"])
+    assert a.abstained and "Hägersten-Liljeholmens" in a.warnings[0], a.text
+
+
 def test_a_closing_asked_with_a_split_particle_verb(real_retriever):
     """'hur rundar EÅV av sitt yttrande': the particle follows the subject, the verb alone says closing."""
     a = answer(real_retriever, "hur rundar EÅV av sitt yttrande")
