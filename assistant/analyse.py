@@ -926,29 +926,30 @@ def _without_programme_names(topic: str, catalogue: Sequence[DocRecord], questio
     säkerhetsprogrammet' names the 2018–2021 version): what a follow-up carries over as its subject.
     Not when the topic's question names two programmes apart ('kopplingen mellan trygghetsprogrammet
     och säkerhetsprogrammet'): they are then what it is about, not which version."""
-    named = set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
-
-    def names(w: str) -> bool:
-        keys = _programme_keys(w)
-        return (bool(keys) and keys <= named) or fold(w.lower()) + "program" in named
-
+    named = _title_programmes(catalogue)
     if not named:
         return topic
     if _programmes_named(question or topic, catalogue) >= 2:
         return topic
-    return " ".join(w for w in topic.split() if not names(w))
+    return " ".join(w for w in topic.split() if not _names_programme(w, named))
+
+
+def _title_programmes(catalogue: Sequence[DocRecord]) -> set[str]:
+    """The programme keys the document titles name."""
+    return set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
+
+
+def _names_programme(word: str, named: set[str]) -> bool:
+    """Does the word name a programme of the titles (`named`: `_title_programmes`)?"""
+    keys = _programme_keys(word)
+    return (bool(keys) and keys <= named) or fold(word.lower()) + "program" in named
 
 
 def _programmes_named(text: str, catalogue: Sequence[DocRecord]) -> int:
     """How many programmes the document titles name does the text name apart, word by word
     ('trygghetsprogrammet och säkerhetsprogrammet': 2; 'trygghets- och säkerhetsprogrammet': 1)?"""
-    named = set().union(*(_programme_keys(d.meta.title or "") for d in catalogue)) if catalogue else set()
-
-    def names(w: str) -> bool:
-        keys = _programme_keys(w)
-        return (bool(keys) and keys <= named) or fold(w.lower()) + "program" in named
-
-    return len({k for w in text.split() if names(w) for k in _programme_keys(w)})
+    named = _title_programmes(catalogue)
+    return len({k for w in text.split() if _names_programme(w, named) for k in _programme_keys(w)})
 
 
 def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str = "") -> str:
@@ -1265,7 +1266,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if req.namnder and req.period and not docs and "period" not in req.inherited and not periods_named(question) \
             and not _YEAR_OF.search(question) and set(_qwords(question.lower())) & set(taxonomy_words("older_version_words")):
         # "HL:s yttrande om det gamla programmet": an older version than the newest, the one the nämnd answered
-        newest = max(periods, key=lambda p: str(p).split("-")[0])
+        newest = max(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
         theirs = {d.meta.period for d in catalogue if d.meta.namnd in req.namnder and d.meta.period
                   and d.meta.period.replace("–", "-") != str(newest).replace("–", "-")}
         if len(theirs) == 1:

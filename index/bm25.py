@@ -15,11 +15,12 @@ Top-n (`LexicalStats.top`), exact and about twice as fast as computing the
 formula for every posting: a big segment also stores each posting's tf part
 at its own avgdl (`Segment.imp`); summed with the idf weights they give a
 score that is off from the exact one by at most |avgdl / segment avgdl - 1|
-of itself (plus the fixed-point rounding of stored impacts, and float rounding),
-since the tf part moves by at most that factor with avgdl. Every row whose upper bound reaches the n-th best lower
-bound is then scored exactly (its postings looked up), and the n best exact
-scores are the answer: the same rows and scores as scoring everything
-exactly (`scores`). A small segment is scored exactly straight away.
+of itself (plus the fixed-point rounding of the stored impacts, and float
+rounding), since the tf part moves by at most that factor with avgdl. Every
+row whose upper bound reaches the n-th best lower bound is then scored
+exactly (its postings looked up), and the n best exact scores are the answer:
+the same rows and scores as scoring everything exactly (`scores`). A small
+segment is scored exactly straight away.
 
 Exact scores are always summed per row in the same order (tokens by
 (df, token), each contribution computed the same way), so a row's score has
@@ -107,9 +108,9 @@ class LexicalStats:
         self.avgdl = total / n if n else 1.0
         self._norm: list[np.ndarray | None] = [None] * len(self.segments)
         self._dead_df: dict[tuple[int, int], int] = {}  # (segment, term) -> postings on dead rows
-        self._error: dict[int, float] = {}  # segment -> _impact_error
+        self._error: dict[int, float] = {}  # segment -> _impact_error (computed once)
 
-    def _impact_error(self, i: int) -> float:
+    def _bound(self, i: int) -> float:
         if i not in self._error:
             self._error[i] = _impact_error(self.avgdl, self.segments[i])
         return self._error[i]
@@ -230,7 +231,7 @@ class LexicalStats:
                 continue
             if allowed[i] is not None:
                 sc = np.where(allowed[i], sc, np.float32(0))
-            d = self._impact_error(i) if i in big else 0.0
+            d = self._bound(i) if i in big else 0.0
             parts.append((i, sc, d))
         if not parts:
             return []
