@@ -455,10 +455,12 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     """(period as indexed, unknown period named) for the question."""
     norm = {p.replace("–", "-"): p for p in periods}
     ordered = sorted(norm, key=lambda p: p.split("-")[0])
-    m = _PERIOD.search(question)
-    if m:
-        want = _norm_period(m.group(1), m.group(2))
-        return (norm[want], "") if want in norm else ("", want)
+    named = [_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(question)]
+    if named:
+        # every version named must be one the catalogue has: "skillnaden mellan 2024-2027 och 2028-2031"
+        # cannot be answered from the 2024-2027 documents alone
+        missing = [p for p in named if p not in norm]
+        return (norm[named[0]], "") if not missing else ("", missing[0])
     for m in _SHORT_PERIOD.finditer(question):  # "nya programmet 24-27": a version of the catalogue by its short form
         if hit := _by_short_form(m, ordered):
             return norm[hit], ""
@@ -960,8 +962,10 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
     if not asked:
         return ""
     wanted = periods_named(question) or ({period.replace("–", "-")} if period else set())  # every version named
-    if wanted and (titled := period_by_programme_name(question, catalogue)):
-        wanted = wanted | {titled.replace("–", "-")}  # '… mellan trygghets- och säkerhetsprogrammet och 2020-2023'
+    if wanted and _CONJOINED.search(fold(question.lower())) and (titled := period_by_programme_name(question, catalogue)):
+        # '… mellan trygghets- och säkerhetsprogrammet och 2020-2023': a title named whole; two programmes named
+        # apart ('säkerhetsprogrammet 2020-2023, inte trygghetsprogrammet') name no title
+        wanted = wanted | {titled.replace("–", "-")}
     scope = [d for d in catalogue if not wanted or d.meta.period.replace("–", "-") in wanted] or list(catalogue)
     named = set().union(*(_programme_keys(d.meta.title or "") for d in scope)) if scope else set()
     if not named:

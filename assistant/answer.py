@@ -161,11 +161,13 @@ def _counted_noun(folded_question: str, topic: str = "") -> re.Pattern | None:
     word before that noun's stem; None when the question counts nothing named."""
     from .analyse import taxonomy_words
 
-    m = re.search(r"\b(hur manga|antalet|antal)\s+(\w{4,})", folded_question)
+    m = re.search(r"\b(hur manga|antalet|antal)\s+(\w{4,})(\s+\w{4,})?", folded_question)
     numbers = taxonomy_words("number_words")
     if not m or not numbers:
         return None
     noun = m.group(2)
+    if noun in taxonomy_words("function_words") and m.group(3):
+        noun = m.group(3).strip()  # "hur många sådana områden …": the noun after the determiner
     if noun in STOPWORDS_SV or noun in taxonomy_words("count_verbs"):
         # "och hur många hade 2018-2021?": a verb; the noun counted is the topic carried over, if any
         noun = next((fold(w.lower()) for w in words(topic) if len(w) >= 4), "")
@@ -1014,7 +1016,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import analyse, full_periods
+    from .analyse import analyse, full_periods, taxonomy
     from .answerers import answer_catalogue, answer_change, answer_stance, answer_summary
     from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
@@ -1066,6 +1068,12 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     elif req.qtype in ("catalogue", "summary", "stance", "phrasing") and not ui_filters:
         ans = {"catalogue": answer_catalogue, "summary": answer_summary, "stance": answer_stance,
                "phrasing": answer_phrasing}[req.qtype](corpus, req)
+        # "vad kom utvärderingen fram till? sammanfatta resultaten": the evaluation is told of, no result (the
+        # kinds a summary's topic is asked for; 'vad skrev remissinstanserna' names the respondents, asks no detail)
+        gap = None if ans.abstained or req.qtype != "summary" else detail_gap(
+            question, [c.quote for c in ans.citations], kinds=tuple(k for k in taxonomy().details if k[0] in ON_TOPIC_DETAILS))
+        if gap:
+            ans = Answer(asked, NO_ANSWER, abstained=True, warnings=[gap], query=question, filters=req.filters())
         if ans.abstained and not ans.related:
             ans.related = corpus.search(req.topic or question, k=3, filters=req.filters() or None)
     elif req.qtype == "change" and not ui_filters and (changed := answer_change(corpus, req)) is not None:

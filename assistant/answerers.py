@@ -307,6 +307,9 @@ def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk
             fl = fold(line)
             if line.strip() and any(n in fl for n in fneedles):
                 quote, cut = _whole_sentence(chunk, at, line.strip())
+                if quote.count("(") > quote.count(")"):  # a line the extraction cut: '… 2020-2023 (KS'
+                    at += len(line)
+                    continue
                 if not cut:
                     return chunk, quote
                 fallback = fallback or (chunk, quote)  # the passage cut its sentence: the next one holds it whole
@@ -424,7 +427,11 @@ def _of_kind(docs: list[DocRecord], q: str) -> list[DocRecord]:
 def _list_line(corpus: Corpus, rec: DocRecord, cites: _Cites, req: Request) -> str:
     """One document of a catalogue list: nämnd, date, dnr (and version), cited where its text says so."""
     m = rec.meta
-    ev = _evidence(corpus, rec, [m.dnr, *namnd_keys(m.namnd), m.title]) if (m.dnr or m.namnd) else None
+    # the line that says what the document is: its dnr, else the line naming its programme version, else one
+    # naming the nämnd (any sentence naming it, "… inom Enskede-Årsta-Vantörs stadsdelsområde", says less)
+    period = [m.period.replace("–", "-"), m.period.replace("-", "–")] if m.period else []
+    ev = next((got for needles in ([m.dnr, m.title], period, namnd_keys(m.namnd)) if any(needles)
+               and (got := _evidence(corpus, rec, needles))), None)
     n = cites.add(*ev) if ev else None
     facts = [x for x in (swedish_date(m.date) if m.date else (str(m.year) if m.year else ""),
                          f"dnr {m.dnr}" if m.dnr else "",

@@ -50,6 +50,9 @@ def test_periods_resolve_against_the_index():
     assert resolve_period("och det förra programmet?", periods, context="2024-2027") == ("2020-2023", "")
     assert resolve_period("2020 års program", periods) == ("2020-2023", "")
     assert resolve_period("programmet 2012-2015", periods) == ("", "2012-2015")
+    # every version named must exist: the comparison with a version nobody commented on cannot be answered
+    assert resolve_period("Vad skiljer 2024-2027 från versionen 2032–2035?", periods) == ("", "2032-2035")
+    assert resolve_period("skillnaden mellan 2020-2023 och 2024-2027", periods) == ("2020-2023", "")
 
 
 def test_abbreviation():
@@ -276,6 +279,20 @@ def test_a_programme_no_document_concerns(new_corpus):
     assert a.abstained and "miljöprogrammet" in a.warnings[0]
     assert analyse("Vilka nämnder svarade på trygghetsprogrammet 2028-2031?", new_corpus).unknown_programme == ""
     assert analyse("Vad står det om belysning i parkerna?", new_corpus).unknown_programme == ""
+    # two programmes named apart name no title: the one no document of that version concerns is unknown
+    q = "Vilka remissinstanser yttrade sig över miljöprogrammet 2028-2031 (alltså inte trygghetsprogrammet)?"
+    r = analyse(q, new_corpus)
+    assert r.qtype == "catalogue" and r.unknown_programme == "miljöprogrammet"
+    assert answer(new_corpus, q).abstained
+
+
+def test_who_responded_and_who_was_sent_the_remiss_route_apart():
+    """'vilka har yttrat sig' asks the catalogue who responded; 'till vilka instanser skickades programmet på
+    remiss' asks what a text says about the remiss's recipients, however far the cue stands from 'vilka'."""
+    assert question_type("vilka har yttrat sig över 2020-2023 programmet?") == "catalogue"
+    assert question_type("Vilka remissinstanser yttrade sig över programmet 2020-2023?") == "catalogue"
+    assert question_type("Till vilka instanser skickades trygghetsprogrammet 2024–2027 på remiss?") == "topic"
+    assert question_type("Vilka instanser har svarat på remissen?") == "catalogue"
 
 
 def test_overview_requests_and_shortcomings_route_by_their_cue():

@@ -97,6 +97,9 @@ def test_amount_questions_need_an_amount_of_their_kind():
     # a follow-up counts the topic it carries: "och hur många hade 2018-2021?" after a question on fokusområden
     assert not _quantity_gap("och hur många hade 2018-2021?", ["Arbetet ska bedrivas inom fem fokusområden"], "fokusområden")
     assert _quantity_gap("och hur många hade 2018-2021?", ["Kommunikation i alla fokusområden."], "fokusområden")
+    # "hur många sådana områden": the noun after the determiner is counted
+    assert _quantity_gap("hur många sådana områden finns det?", ["Två sådana begrepp används: utsatt område."])
+    assert not _quantity_gap("hur många sådana områden finns det?", ["I stadsdelen finns tre sådana områden."])
 
 
 @pytest.mark.integration
@@ -260,7 +263,9 @@ def test_a_passage_that_ends_mid_sentence_is_never_quoted_up_to_its_cut(real_ret
         assert a.citations, q
         for c in a.citations:
             body = [w for w in c.quote.split() if w[:1].islower()]
-            if len(body) > len(c.quote.split()) / 2:  # a sentence, not a name or title line
+            # a sentence, not a name or title line ('Svar på remiss från kommunstyrelsen, KS 2019/1939': a title
+            # line ending in the dnr)
+            if len(body) > len(c.quote.split()) / 2 and not any(ch.isdigit() for ch in c.quote.split()[-1]):
                 assert c.quote.rstrip()[-1] in ".!?:;»”\")…", (q, c.quote[-60:])
 
 
@@ -302,6 +307,16 @@ def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever
     assert len({c.chunk.doc_id for c in b.citations}) == 5
 
 
+def test_a_listed_response_is_cited_to_the_line_saying_what_it_is(real_retriever):
+    """Each line of 'vilka har yttrat sig' cites the document's dnr line (else its version's line), not any
+    sentence that happens to name the nämnd ('Otrygghet och brott … inom Enskede-Årsta-Vantörs
+    stadsdelsområde')."""
+    a = answer(real_retriever, "vilka har yttrat sig över programmet 2020-2023?")
+    quotes = {c.chunk.doc_id[:3]: c.quote for c in a.citations}
+    assert "KS 2019/1939" in quotes["000"] and "EAV 2020/514" in quotes["001"], quotes
+    assert all(q.count("(") <= q.count(")") for q in quotes.values()), quotes  # no line the extraction cut
+
+
 @pytest.mark.parametrize("question, why", [
     ("vad visade utvärderingen av högdalens modell", "vad det ledde till"),
     ("Vilka resultat gav utvärderingen av Högdalens modell?", "vad det ledde till"),
@@ -309,6 +324,9 @@ def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever
     ("vad kom RSA:n fram till 2017?", "vad det ledde till"),
     ("vad kom den statliga utredningen om kommunalt brottsförebyggande ansvar fram till?", "vad det ledde till"),
     ("Vilken ny lagstiftning har trygghetsprogrammet 2024–2027 uppdaterats med?", "vilken lag eller bestämmelse"),
+    # a summary of the outcome is asked for (the summary answerer checks the outcome too), also in a clause
+    ("Sammanfatta resultaten av utvärderingen av Högdalens modell.", "vad det ledde till"),
+    ("Sammanfatta vad utvärderingen av bibliotekens trygghetsarbete visade", "vad det ledde till"),
 ])
 def test_a_detail_no_sentence_states_is_refused_with_the_reason(real_retriever, question, why):
     """004 says Högdalens modell will be evaluated, not what the evaluation showed; 002 says the programme
