@@ -93,16 +93,20 @@ QUANTITY_GAP = "Frågan gäller ett antal eller belopp, och inga sådana uppgift
 def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     """The question asks for an amount (of a kind: money, a share; taxonomy.yaml
     `quantities`) and none of the best sentences states one."""
-    from .analyse import taxonomy
+    from .analyse import taxonomy, taxonomy_data
 
     q = fold(question.lower())
     if _asks_who(q):  # "vilken nämnd tycker att det behövs mer pengar?": which body, not how much
         return False
     # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
     asks_what = re.match(r"\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
-    kinds = [ev for cue, ev in taxonomy().quantities if asks_what and cue.search(q)]
     counted = _counted_noun(q, topic)
-    if counted:  # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it
+    # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it, not any number (the
+    # generic count kind, whose cue is the counting words themselves: "20 december" does not count millions)
+    counting = set((taxonomy_data().get("quantities") or {}).get("count", {}).get("cues") or ()) if counted else set()
+    kinds = [ev for cue, ev in taxonomy().quantities
+             if asks_what and (m := cue.search(q)) and m.group(0) not in counting]
+    if counted:
         kinds.append(counted)
     if kinds:
         return not any(ev.search(fold(s.lower())) for ev in kinds for s in sentences)

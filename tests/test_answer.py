@@ -100,6 +100,9 @@ def test_amount_questions_need_an_amount_of_their_kind():
     # "hur många sådana områden": the noun after the determiner is counted
     assert _quantity_gap("hur många sådana områden finns det?", ["Två sådana begrepp används: utsatt område."])
     assert not _quantity_gap("hur många sådana områden finns det?", ["I stadsdelen finns tre sådana områden."])
+    # a counted noun wants its own number: a date's day is no count of millions
+    assert _quantity_gap("hur många miljoner kronor avsätts?", ["Yttrande senast den 20 december 2023."])
+    assert not _quantity_gap("hur många miljoner kronor avsätts?", ["Staden avsätter 12 miljoner kronor."])
 
 
 @pytest.mark.integration
