@@ -143,6 +143,19 @@ def detail_gap(question: str, sentences: list[str], on_topic: list[str] | None =
     return None
 
 
+def _programme_gap(req, quotes: list[str]) -> str | None:
+    """The question names a programme no document in scope concerns ('när antogs säkerhetsprogrammet
+    2020-2023?', where every 2020-2023 document answers the trygghetsprogram) and no quote names it: the
+    quotes are about another programme. None when one names it or none was named."""
+    from .analyse import _programme_keys
+
+    keys = _programme_keys(getattr(req, "unknown_programme", "") or "")
+    if not keys or any(k in fold(q.lower()) for k in keys for q in quotes):
+        return None
+    version = f" {req.period.replace('-', '–')}" if req.period else ""
+    return f"Underlaget säger inget om {req.unknown_programme}{version} i det som handlar om frågan."
+
+
 def time_gap(question: str, quotes: list[str]) -> str | None:
     """The question asks when (taxonomy.yaml `times`) and none of the answer's quotes states a time: why
     the answer does not answer it; None otherwise. Checked on the quotes the answer shows, not on the
@@ -1092,7 +1105,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
-        gap = None if ans.abstained else time_gap(question, [c.quote for c in ans.citations])
+        gap = None if ans.abstained else (time_gap(question, [c.quote for c in ans.citations])
+                                          or _programme_gap(req, [c.quote for c in ans.citations]))
         if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when
             ans = Answer(asked, NO_ANSWER, abstained=True,
                          related=corpus.search(req.topic or question, k=3, filters=ans.filters or None),

@@ -20,7 +20,8 @@ def new_corpus(tmp_path):
         "x1.txt": "Handläggare\nAnna Berg\n\nTill\nSkarpnäcks stadsdelsnämnd\n\nFörslag till beslut\n"
                   "Skarpnäcks stadsdelsnämnd godkänner förvaltningens tjänsteutlåtande som svar på remissen.\n\n"
                   "Förvaltningens synpunkter och förslag\nFörvaltningen ställer sig positiv till programmet. "
-                  "Förvaltningen anser att belysningen i parkerna behöver förbättras.\n",
+                  "Förvaltningen anser att belysningen i parkerna behöver förbättras. "
+                  "Stadens miljöprogram gäller inte detta remissvar.\n",
         "x2.txt": "Förslag till beslut\nIdrottsnämnden överlämnar tjänsteutlåtandet som svar på remissen.\n\n"
                   "Förvaltningens synpunkter och förslag\nFörvaltningen välkomnar programmet och dess fokus på "
                   "idrottsplatser som trygga mötesplatser för unga.\n",
@@ -284,6 +285,11 @@ def test_a_programme_no_document_concerns(new_corpus):
     r = analyse(q, new_corpus)
     assert r.qtype == "catalogue" and r.unknown_programme == "miljöprogrammet"
     assert answer(new_corpus, q).abstained
+    # a topic question on it is answered only from a sentence that names it: belysning is the
+    # trygghetsprogram's topic here, not the miljöprogram's
+    a = answer(new_corpus, "Vad säger miljöprogrammet 2028-2031 om belysningen i parkerna?")
+    assert a.abstained and "miljöprogrammet" in a.warnings[0], (a.text, a.warnings)
+    assert not answer(new_corpus, "Vad säger trygghetsprogrammet 2028-2031 om belysningen i parkerna?").abstained
 
 
 def test_who_responded_and_who_was_sent_the_remiss_route_apart():
