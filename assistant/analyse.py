@@ -314,6 +314,8 @@ def unknown_body(question: str, known: Sequence[str],
         if f in _GENERIC or f in ("facknamnden", "kommunstyrelsen", "namnden", "stadsdelsnamnden",
                                   "stadsdelsforvaltningen", "forvaltningen") or _NOT_A_NAME.match(f):
             continue
+        if f.split()[0] in taxonomy().question_words or f.split()[0] in taxonomy_words("body_quantifiers"):
+            continue  # 'Vilken stadsdelsnämnd …', 'Någon nämnd …' at the question's start: which one, not a name
         if not namnd_keys(name):
             continue
         if not mentioned_namnder(name, known):
@@ -666,7 +668,9 @@ def _without_format_phrases(question: str) -> str:
     folded = fold(question.lower())
     if len(folded) != len(question):
         return question
-    for m in reversed(list(phrases_regex("format_phrases").finditer(folded))):
+    asides = taxonomy_data().get("format_asides")
+    spans = [*phrases_regex("format_phrases").finditer(folded), *(re.finditer(asides, folded) if asides else ())]
+    for m in sorted(spans, key=lambda m: -m.start()):
         question = question[:m.start()] + " " * (m.end() - m.start()) + question[m.end():]
     return question
 

@@ -19,7 +19,7 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import (Request, cue_regex, catalogue_words, cue_text, without_cues, namnd_keys, periods_named, taxonomy,
+from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys, periods_named, taxonomy,
                       taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
@@ -410,6 +410,7 @@ _KIND = re.compile(r"(?<!\w)(\w{3,}?)(namnd|forvaltning|styrelse)(er|ar|erna|arn
 def _of_kind(docs: list[DocRecord], q: str) -> list[DocRecord]:
     """Only the documents of the kind of body the question names ("vilka stadsdelsnämnder …": nämnder
     whose name says 'stadsdelsnämnd'), when any is; otherwise all of them."""
+    q = fold(expand_body_abbreviations(q).lower())  # "vilken sdn …": the kind by its short form
     stems = [m.group(1) + m.group(2) for m in _KIND.finditer(q)]
     if not stems:
         return docs

@@ -71,6 +71,19 @@ def test_unseen_namnd_and_version_work_without_code_changes(new_corpus):
         "Farsta stadsdelsnämnd"
     r = analyse("Vad tyckte Idrottsnämnden om programmet 2028-2031?", new_corpus)
     assert r.unknown_period == "2028-2031"
+    # 'Vilken stadsdelsnämnd …' asks which one, it names none (also by its short form, also in the plural)
+    for q in ("Vilken stadsdelsnämnd var mest positiv?", "Vilken SDN var mest positiv?", "Någon nämnd som var kritisk?"):
+        assert analyse(q, new_corpus).unknown_namnd == "", q
+    r = analyse("vilken av sdn:erna var mest positiv?", new_corpus)
+    assert r.qtype == "stance" and "erna" not in r.topic and not r.unknown_namnd
+
+
+def test_which_body_kind_is_asked_about_by_its_short_form(new_corpus):
+    """'Vilken SDN var mest positiv?' ranks the stadsdelsnämnder only, not Idrottsnämnden."""
+    from assistant.answer import answer
+
+    a = answer(new_corpus, "Vilken SDN var mest positiv till programmet?")
+    assert "Skarpnäck" in a.text and "Idrottsnämnden" not in a.text, a.text
 
 
 def test_followups_carry_and_replace(new_corpus):
@@ -312,6 +325,10 @@ def test_overview_requests_and_shortcomings_route_by_their_cue():
     assert question_type("vilka brister såg förvaltningarna i programmet") == "stance"
     assert question_type("finns det några svagheter i programmet enligt nämnderna") == "stance"
     assert question_type("Vad säger programmet om övervakning?") == "topic"
+    # a short answer asked for as an aside, at the start or the end, is no topic; 'kort' inside may be one
+    assert topic_of("Kort: vad tyckte de om samverkan?", []) == "samverkan"
+    assert topic_of("vad tyckte de om samverkan, kortfattat", []) == "samverkan"
+    assert "kort" in topic_of("vad säger de om kort varsel", [])
 
 
 

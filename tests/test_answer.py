@@ -310,6 +310,13 @@ def test_a_field_question_after_one_namnd_asks_about_its_document(real_retriever
     assert len({c.chunk.doc_id for c in b.citations}) == 5
 
 
+def test_an_everyday_verb_finds_the_documents_word(real_retriever):
+    """'byttes ut' is said 'ersätter' in the documents (taxonomy.yaml `colloquial_synonyms`): the answer
+    quotes the sentence saying which programme was replaced instead of refusing over 'byttes'."""
+    a = answer(real_retriever, "Vilket program byttes ut när trygghetsprogrammet 2020–2023 kom?")
+    assert not a.abstained and any("ersätter det tidigare programmet" in c.quote for c in a.citations), a.warnings
+
+
 def test_a_listed_response_is_cited_to_the_line_saying_what_it_is(real_retriever):
     """Each line of 'vilka har yttrat sig' cites the document's dnr line (else its version's line), not any
     sentence that happens to name the nämnd ('Otrygghet och brott … inom Enskede-Årsta-Vantörs
