@@ -703,6 +703,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     verbs |= _judged(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
+    # the counting words ('samma antal som innan'): how many is asked, the thing counted is the topic
+    shape += tuple(c for c in ((taxonomy_data().get("quantities") or {}).get("count", {}).get("cues") or ()) if " " not in c)
     out = []
     kinds, quantifiers = set(taxonomy_words("body_kinds")), set(taxonomy_words("body_quantifiers"))
     before = earlier = ""

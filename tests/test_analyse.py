@@ -329,6 +329,19 @@ def test_overview_requests_and_shortcomings_route_by_their_cue():
     assert topic_of("Kort: vad tyckte de om samverkan?", []) == "samverkan"
     assert topic_of("vad tyckte de om samverkan, kortfattat", []) == "samverkan"
     assert "kort" in topic_of("vad säger de om kort varsel", [])
+    # the counting word is no topic: the thing counted is ('samma antal som innan')
+    assert topic_of("hur många fokusområden har programmet, samma antal som innan?", []) == "fokusområden"
+
+
+def test_a_need_for_improvement_is_asked_with_any_modal():
+    """'vad behöver bli bättre', 'vad kan bli bättre' ask for a stated need, like 'vad vill de ska bli bättre'."""
+    from assistant.analyse import taxonomy
+    from index.textnorm import fold
+
+    cues = [cue for cue, _ in taxonomy().improvements]
+    for q in ("och vad behöver bli bättre där, enligt dem?", "vad kan bli bättre?", "vad vill de ska bli bättre?"):
+        assert any(c.search(fold(q.lower())) for c in cues), q
+    assert not any(c.search(fold("vad säger de om ordningsvakterna?")) for c in cues)
 
 
 
