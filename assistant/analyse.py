@@ -218,6 +218,9 @@ def _short_initials(question: str, namnd: str) -> bool:
     abbr = "".join(p[0] for p in parts).upper()
     if re.search(rf"(?<!\w){re.escape(fold(abbr.lower()))}:s(?!\w)", fold(question.lower())):
         return True  # 'hl:s yttrande': a colon genitive marks an abbreviation, whatever its case
+    m = _AUTHOR.search(question)
+    if m and fold(m.group(1).strip().lower()) == fold(abbr.lower()):
+        return True  # 'vad tycker hl om …': the one who holds the view, whatever its case
     return bool(re.search(rf"(?<!\w){re.escape(abbr)}(?::s|s)?(?!\w)", question))
 
 
@@ -1335,7 +1338,9 @@ def answer_reference(question: str) -> tuple[int | None, str]:
 
 # 'den' as the one who holds a view ('vad tyckte den om polisens roll?') or with a body word ('den nämnden'):
 # the nämnd of the previous answer; elsewhere 'den' is a thing ('hur ofta görs den?')
-_OPINION_OF_DEN = re.compile(r"(?<!\w)(?:(?:" + "|".join(fold(v) for v in _OPINION_VERBS)
+_WANT_VERBS = ("ville", "vill", "önskade", "önskar", "kritiserade", "kritiserar", "efterlyste", "efterlyser",
+               "föreslog", "föreslår", "saknade", "saknar", "betonade", "betonar", "lyfte", "lyfter")
+_OPINION_OF_DEN = re.compile(r"(?<!\w)(?:(?:" + "|".join(fold(v) for v in (*_OPINION_VERBS, *_WANT_VERBS))
                              + r") den|den (?:har )?(?:namnden|forvaltningen|stadsdelen|stadsdelsnamnden))(?!\w)")
 
 

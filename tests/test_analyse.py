@@ -180,6 +180,9 @@ def test_two_letter_initials_in_capitals_name_a_two_part_namnd():
     assert mentioned_namnder("När informerades facket om HL:s yttrande?", known) == [known[0]]
     assert mentioned_namnder("Vad skrev HLs förvaltning?", known) == [known[0]]
     assert mentioned_namnder("hl är inte ett namn här", known) == []  # lower case: too ambiguous
+    # ... unless it stands where the one who holds a view stands ('vad tycker hl om …')
+    assert mentioned_namnder("vad tycker hl om programmet?", known) == [known[0]]
+    assert mentioned_namnder("vad säger de om 5 st hl exempel", known) == []
     assert mentioned_namnder("Vad sa EAV?", known) == [known[1]]
 
 

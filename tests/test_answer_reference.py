@@ -34,6 +34,9 @@ def test_the_reference_words_are_read_from_the_question():
     assert answer_reference("Sammanfatta det andra") == (2, "andra")
     assert answer_reference("vad tyckte den sista nämnden om belysning") == (-1, "sista")
     assert answer_reference("Vad kritiserade de?") == (0, "")
+    # 'den' as the one who wants or criticises: the nämnd of the previous answer
+    assert answer_reference("vad ville den ha förtydligat?") == (0, "")
+    assert answer_reference("hur ofta görs den?") == (None, "")
     assert answer_reference("Vad tycker andra nämnder om det?") == (None, "")  # 'andra' = other, not second
     assert answer_reference("Vad säger programmet om parkerna?") == (None, "")
     assert asks_for_one("Vilken nämnd var mest kritisk?") and not asks_for_one("Vilka nämnder svarade?")
