@@ -131,6 +131,11 @@ def taxonomy_words(key: str) -> tuple[str, ...]:
     return tuple(taxonomy_data().get(key) or ())
 
 
+def counting_words() -> tuple[str, ...]:
+    """The words that ask how many (taxonomy.yaml `quantities.count.cues`: 'antal', 'hur manga'), folded."""
+    return tuple((taxonomy_data().get("quantities") or {}).get("count", {}).get("cues") or ())
+
+
 @lru_cache(maxsize=1)
 def taxonomy() -> Taxonomy:
     data = taxonomy_data()
@@ -707,7 +712,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     verbs |= _judged(" ".join(_qwords(question.lower())))
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     # the counting words ('samma antal som innan'): how many is asked, the thing counted is the topic
-    shape += tuple(c for c in ((taxonomy_data().get("quantities") or {}).get("count", {}).get("cues") or ()) if " " not in c)
+    shape += tuple(c for c in counting_words() if " " not in c)
     out = []
     kinds, quantifiers = set(taxonomy_words("body_kinds")), set(taxonomy_words("body_quantifiers"))
     before = earlier = ""
@@ -971,7 +976,8 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
     if not asked:
         return ""
     wanted = periods_named(question) or ({period.replace("–", "-")} if period else set())  # every version named
-    if wanted and _CONJOINED.search(fold(question.lower())) and (titled := period_by_programme_name(question, catalogue)):
+    if wanted and _CONJOINED.search(fold(question.lower())) \
+            and (titled := period_by_programme_name(question, catalogue)):
         # '… mellan trygghets- och säkerhetsprogrammet och 2020-2023': a title named whole; two programmes named
         # apart ('säkerhetsprogrammet 2020-2023, inte trygghetsprogrammet') name no title
         wanted = wanted | {titled.replace("–", "-")}

@@ -93,7 +93,7 @@ QUANTITY_GAP = "Frågan gäller ett antal eller belopp, och inga sådana uppgift
 def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     """The question asks for an amount (of a kind: money, a share; taxonomy.yaml
     `quantities`) and none of the best sentences states one."""
-    from .analyse import taxonomy, taxonomy_data
+    from .analyse import counting_words, taxonomy
 
     q = fold(question.lower())
     if _asks_who(q):  # "vilken nämnd tycker att det behövs mer pengar?": which body, not how much
@@ -103,7 +103,7 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     counted = _counted_noun(q, topic)
     # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it, not any number (the
     # generic count kind, whose cue is the counting words themselves: "20 december" does not count millions)
-    counting = set((taxonomy_data().get("quantities") or {}).get("count", {}).get("cues") or ()) if counted else set()
+    counting = set(counting_words()) if counted else set()
     kinds = [ev for cue, ev in taxonomy().quantities
              if asks_what and (m := cue.search(q)) and m.group(0) not in counting]
     if counted:
@@ -1087,8 +1087,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                "phrasing": answer_phrasing}[req.qtype](corpus, req)
         # "vad kom utvärderingen fram till? sammanfatta resultaten": the evaluation is told of, no result (the
         # kinds a summary's topic is asked for; 'vad skrev remissinstanserna' names the respondents, asks no detail)
-        gap = None if ans.abstained or req.qtype != "summary" else detail_gap(
-            question, [c.quote for c in ans.citations], kinds=tuple(k for k in taxonomy().details if k[0] in ON_TOPIC_DETAILS))
+        on_topic = tuple(k for k in taxonomy().details if k[0] in ON_TOPIC_DETAILS)
+        gap = None if ans.abstained or req.qtype != "summary" else \
+            detail_gap(question, [c.quote for c in ans.citations], kinds=on_topic)
         if gap:
             ans = Answer(asked, NO_ANSWER, abstained=True, warnings=[gap], query=question, filters=req.filters())
         if ans.abstained and not ans.related:

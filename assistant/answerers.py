@@ -19,8 +19,8 @@ from index.corpus import Corpus, DocRecord, term_matches
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys, periods_named, taxonomy,
-                      taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
+from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys,
+                      periods_named, taxonomy, taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date

@@ -72,7 +72,8 @@ def test_unseen_namnd_and_version_work_without_code_changes(new_corpus):
     r = analyse("Vad tyckte Idrottsnämnden om programmet 2028-2031?", new_corpus)
     assert r.unknown_period == "2028-2031"
     # 'Vilken stadsdelsnämnd …' asks which one, it names none (also by its short form, also in the plural)
-    for q in ("Vilken stadsdelsnämnd var mest positiv?", "Vilken SDN var mest positiv?", "Någon nämnd som var kritisk?"):
+    for q in ("Vilken stadsdelsnämnd var mest positiv?", "Vilken SDN var mest positiv?",
+              "Någon nämnd som var kritisk?"):
         assert analyse(q, new_corpus).unknown_namnd == "", q
     r = analyse("vilken av sdn:erna var mest positiv?", new_corpus)
     assert r.qtype == "stance" and "erna" not in r.topic and not r.unknown_namnd
