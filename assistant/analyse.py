@@ -446,6 +446,11 @@ def full_periods(corpus: Corpus, text: str) -> str:
     return _SHORT_PERIOD.sub(lambda m: _by_short_form(m, periods) or m.group(0), text)
 
 
+def _period_start(period) -> str:
+    """The first year of a version ('2020-2023' or '2020–2023' -> '2020'): the key versions are ordered by."""
+    return str(period).split("-")[0].split("–")[0]
+
+
 def periods_named(text: str) -> set[str]:
     """The programme periods a text names explicitly ("2020-2023", "2024–27"), normalised "YYYY-YYYY"."""
     return {_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(text)}
@@ -464,7 +469,7 @@ def versions_named(text: str, periods: Sequence[str]) -> set[str]:
 def resolve_period(question: str, periods: Sequence[str], context: str = "") -> tuple[str, str]:
     """(period as indexed, unknown period named) for the question."""
     norm = {p.replace("–", "-"): p for p in periods}
-    ordered = sorted(norm, key=lambda p: p.split("-")[0])
+    ordered = sorted(norm, key=_period_start)
     named = [_norm_period(m.group(1), m.group(2)) for m in _PERIOD.finditer(question)]
     if named:
         # every version named must be one the catalogue has: "skillnaden mellan 2024-2027 och 2028-2031"
@@ -1139,7 +1144,7 @@ def _versions_compared(question: str, corpus: Corpus, previous: Request) -> str:
     before = _previous_version(previous, corpus.documents()).replace("–", "-")
     if len(named) != 1 or not before or before in named:
         return ""
-    later, earlier = sorted([before, *named], key=lambda p: p.split("-")[0], reverse=True)
+    later, earlier = sorted([before, *named], key=_period_start, reverse=True)
     topic = f" om {previous.topic}" if previous.topic else ""
     return f"vad skiljer programmet {later} från programmet {earlier}{topic}"
 
@@ -1203,7 +1208,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         # "skillnaden mellan trygghetsprogrammet och det gamla trygghets- och säkerhetsprogrammet": the old
         # version named by its title is compared with, the version asked about is the one after it ("var det
         # gamla programmet X?" asks about the old one)
-        ordered = sorted(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
+        ordered = sorted(periods, key=_period_start)
         at = ordered.index(titled) if titled in ordered else -1
         if 0 <= at < len(ordered) - 1:
             period, baseline = ordered[at + 1], titled
@@ -1213,7 +1218,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             and cue_regex("change_baseline").search(fold(question.lower())):
         # "var det nytt jämfört med förra programmet?": the earlier version is the baseline, the one in
         # context (else the newest) the version asked about
-        newest = max(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
+        newest = max(periods, key=_period_start)
         period, unknown_period = (context or newest), ""
     topic = topic_of(named, known)
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
@@ -1285,7 +1290,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if req.namnder and req.period and not docs and "period" not in req.inherited and not periods_named(question) \
             and not _YEAR_OF.search(question) and set(_qwords(question.lower())) & set(taxonomy_words("older_version_words")):
         # "HL:s yttrande om det gamla programmet": an older version than the newest, the one the nämnd answered
-        newest = max(periods, key=lambda p: str(p).split("-")[0].split("–")[0])
+        newest = max(periods, key=_period_start)
         theirs = {d.meta.period for d in catalogue if d.meta.namnd in req.namnder and d.meta.period
                   and d.meta.period.replace("–", "-") != str(newest).replace("–", "-")}
         if len(theirs) == 1:

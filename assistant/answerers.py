@@ -307,12 +307,12 @@ def _evidence(corpus: Corpus, rec: DocRecord, needles: list[str]) -> tuple[Chunk
             fl = fold(line)
             if line.strip() and any(n in fl for n in fneedles):
                 quote, cut = _whole_sentence(chunk, at, line.strip())
-                if quote.count("(") > quote.count(")"):  # a line the extraction cut: '… 2020-2023 (KS'
-                    at += len(line)
-                    continue
-                if not cut:
+                if quote.count("(") > quote.count(")"):
+                    pass  # a line the extraction cut ('… 2020-2023 (KS'): never quoted
+                elif not cut:
                     return chunk, quote
-                fallback = fallback or (chunk, quote)  # the passage cut its sentence: the next one holds it whole
+                else:
+                    fallback = fallback or (chunk, quote)  # the passage cut its sentence: the next one holds it whole
             at += len(line)
     return fallback
 
