@@ -90,6 +90,8 @@ class Taxonomy:
     details: tuple = ()  # ((taxonomy key, cue regex, evidence regex, what is missing in words), ...): the kinds above
     improvements: tuple = ()  # ((cue regex, evidence regex),): "vad vill de ska bli bättre?" wants a stated need
     times: tuple = ()  # as `details`, of "när …?": a stated time, checked on the quotes shown
+    places: tuple = ()  # ((cue regex, evidence regex),): "var ligger Stadsarkivet?" wants a stated place
+    place_topic: tuple = ()  # the topic of a place question that names nothing else ('var ligger dom?')
 
     @property
     def versions(self) -> frozenset[str]:
@@ -165,7 +167,8 @@ def taxonomy() -> Taxonomy:
                     re.compile(r"(?<!\w)(" + "|".join(map(re.escape, data.get("revision_cues") or ["\0"])) + ")"),
                     tuple((c, e) for k, c, e, _ in details if k != "outcomes"), frozenset(refs.get("next") or ()),
                     tuple((c, e) for k, c, e, _ in details if k == "outcomes"), details,
-                    _kind(data.get("improvements")), _details(data, ("times",)))
+                    _kind(data.get("improvements")), _details(data, ("times",)), _kind(data.get("places")),
+                    tuple((data.get("places") or {}).get("topic") or ()))
 
 
 def _details(data: dict, keys: Sequence[str]) -> tuple:
@@ -698,12 +701,13 @@ def phrases_regex(key: str) -> re.Pattern:
 # A judgement asked of a clause ("tyckte EÅV att det var *rimligt* att SDN får samordningsansvaret?", "är det
 # *bra* att …"): the adjective is what is asked about the clause after 'att', not what it is about
 _JUDGED = re.compile(r"(?<!\w)(?:det (?:ar|var|vore|blir|blev|skulle vara)|(?:ar|var|vore|blir|blev) det) "
-                     r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt) )?(\w+) att(?!\w)")
+                     r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt) )?((?:(?:en|ett) )?(?:\w+ )?\w+) att(?!\w)")
 
 
 def _judged(question_words: str) -> set[str]:
-    """The judging adjectives of 'det är ADJ att …' frames in the question's words."""
-    return {m.group(1) for m in _JUDGED.finditer(fold(question_words))}
+    """The judging words of 'det är ADJ att …' and 'det var en bra idé att …' frames in the question's words:
+    how it is judged, not what."""
+    return {w for m in _JUDGED.finditer(fold(question_words)) for w in m.group(1).split()}
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:
@@ -733,7 +737,16 @@ def topic_of(question: str, known: Sequence[str]) -> str:
                 or f in cues or _names_any(f, keys)):
             continue
         out.append(w)
-    return " ".join(dict.fromkeys(out))
+    return " ".join(dict.fromkeys(out + _particle_compounds(question, out)))
+
+
+def _particle_compounds(question: str, kept: Sequence[str]) -> list[str]:
+    """'följas upp' -> 'uppföljas': a kept word followed by a verb particle (taxonomy.yaml `verb_particles`)
+    as the compound its noun is made of ('uppföljning'), which no stemming reaches from the verb."""
+    particles, ws = set(taxonomy_words("verb_particles")), words(question)
+    kept_folded = {fold(w.lower()) for w in kept}
+    return [nxt.lower() + w.lower() for w, nxt in zip(ws, ws[1:])
+            if fold(w.lower()) in kept_folded and fold(nxt.lower()) in particles]
 
 
 _ALL = ("namnder", "period", "topic")
@@ -1221,6 +1234,10 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         newest = max(periods, key=_period_start)
         period, unknown_period = (context or newest), ""
     topic = topic_of(named, known)
+    if any(cue.search(fold(question.lower())) for cue, _ in tax.places):
+        # "var ligger dom?": where, of the nämnd or thing asked about, not its whole document; "vilka lokaler
+        # nämns?": a place may be stated by its location without the word ('centrala läge, … på Kungsklippan')
+        topic = " ".join(dict.fromkeys([*topic.split(), *tax.place_topic]))
     req = Request(question=question, qtype=qtype, namnder=namnder, period=period, topic=topic,
                   unknown_namnd=(_unknown_author(named, known, lambda: author_words(corpus)) if namnder  # 'vad svarade
                                  else unknown_body(named, known, lambda: author_words(corpus), lambda w: in_corpus(corpus, w))),  # KS på X:s synpunkter?'
@@ -1365,7 +1382,7 @@ def topic_is_substantial(topic: str) -> bool:
     taxonomy.yaml `elaboration_requests`) or to take the previous one ('nåt liknande':
     `topic_back_references`)?"""
     asks_more = taxonomy().elaboration + taxonomy_words("topic_back_references")
-    return len([w for w in topic.split() if (len(w) >= 4 or (len(w) >= 2 and w.isupper()))  # 'RSA', 'EU'
+    return len([w for w in topic.split() if (len(w) >= 3 or (len(w) >= 2 and w.isupper()))  # 'mål', 'brå', 'EU'
                 and not fold(w.lower()).startswith(asks_more)]) >= 1
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Sequence
 
 from index.corpus import Corpus, term_matches
 from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
@@ -55,12 +56,30 @@ def topic_text(req, question: str) -> str:
 def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict, k: int) -> TopicEvidence:
     hits = corpus.search(query, k=k, filters=filters or None)
     scorer = Scorer(corpus, topic_text(req, question), dense_text=query)
-    ranked = scorer.rank(scorer.sentences([h.chunk for h in hits], [h.rank for h in hits], joined=True))
+    written = _written_passages(corpus, scorer, filters, hits)
+    ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written, [h.rank for h in hits] + [0] * len(written),
+                                          joined=True))
     if getattr(req, "period", "") and _asks_within_period(question):
         ranked = [s for s in ranked if not about_other_period(s.text, req.period)]
     features = scorer.answerability(ranked)
     features["quantity_gap"] = float(_quantity_gap(question, [s.text for s in ranked[:6]], getattr(req, "topic", "")))
     return TopicEvidence(query, filters, hits, scorer, ranked, features)
+
+
+WRITTEN_SCAN_DOCS = 20  # the most documents read whole for a word the index folds onto another one
+
+
+def _written_passages(corpus: Corpus, scorer: Scorer, filters: dict, hits: list[Hit]) -> list:
+    """The passages of the documents in scope that write a topic word the index cannot tell from another
+    ('Brå' is 'bra' to the analyser, everywhere), when the search found none of them: read from the
+    documents themselves, for a scope narrowed to a few documents (a version, a nämnd)."""
+    if not scorer.written or not filters or any(scorer.writes(h.chunk.text) for h in hits):
+        return []
+    docs = corpus.documents(filters)
+    if len(docs) > WRITTEN_SCAN_DOCS:
+        return []
+    seen = {h.chunk.id for h in hits}
+    return [c for d in docs for c in corpus.passages(d.doc_id) if c.id not in seen and scorer.writes(c.text)]
 
 
 def about_other_period(text: str, period: str) -> bool:
@@ -208,9 +227,12 @@ def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
 NEXT_SENTENCE_TOP = 3  # best sentences whose next sentence may state the asked-for kind of thing
 
 
-def _told_next(top: list[Scored], kinds: list[re.Pattern]) -> list[Scored]:
+def _told_next(top: list[Scored], kinds: list[re.Pattern], pool: Sequence[Scored] = ()) -> list[Scored]:
     """The best sentences whose next sentence in the passage states a thing of the asked kind, each
-    extended over that sentence: the topic is named in one sentence, the detail in the next."""
+    extended over that sentence: the topic is named in one sentence, the detail in the next. A sentence
+    closing its passage is followed by the first sentence of the document's next passage when that one is
+    among `pool` (the scored sentences); a quote stays within one passage, so that sentence is taken
+    itself, after the one it follows, with that one's scores."""
     from dataclasses import replace
 
     out = []
@@ -219,7 +241,20 @@ def _told_next(top: list[Scored], kinds: list[re.Pattern]) -> list[Scored]:
         if nxt and s.chunk.text[s.end:nxt[0]].count("\n\n") <= 1 \
                 and any(k.search(fold(s.chunk.text[nxt[0]:nxt[1]])) for k in kinds):
             out.append(replace(s, end=nxt[1]))
+        elif not nxt and (t := _opening_next(s, pool)) and any(k.search(fold(t.text)) for k in kinds):
+            # it is on the topic by going on from the claim: it carries the claim's relevance
+            out.append(replace(t, lex=max(t.lex, s.lex), dense=max(t.dense, s.dense), found=t.found | s.found))
     return out
+
+
+def _opening_next(s: Scored, pool: Sequence[Scored]) -> Scored | None:
+    """The scored sentence opening the passage that follows `s`'s passage in its document, if any."""
+    for t in pool:
+        c = t.chunk
+        if c.doc_id == s.chunk.doc_id and c.id != s.chunk.id and 0 <= c.start - s.chunk.end <= 2 \
+                and not c.text[:t.start].strip():
+            return t
+    return None
 
 
 def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_share: float = 0.5) -> list[Scored]:
@@ -233,7 +268,8 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
 
     q = fold(question.lower())
     tax = taxonomy()
-    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples, *tax.improvements) if cue.search(q)]
+    kinds = [ev for cue, ev in (*tax.quantities, *tax.actors, *tax.examples, *tax.improvements, *tax.places)
+             if cue.search(q)]
     laws = [ev for cue, ev in tax.laws if cue.search(q)]  # a statute reference answers "vilken lag" by itself
     head = ranked[:window]
     best = max((s.lex for s in head), default=0.0)
@@ -251,7 +287,20 @@ def _promote_kinds(ranked: list[Scored], question: str, window: int = 12, min_sh
     first = [s for s in head if (kinds and best > 0 and s.lex >= min_share * best and any(k.search(fold(s.text)) for k in kinds))
              or any(k.search(fold(s.text)) for k in laws)]
     if kinds and not first and head:  # "vem finansierade utvärderingen?": the sentence on it is followed by the
-        first = _told_next(head[:NEXT_SENTENCE_TOP], kinds)  # one stating who ('Studien … har beviljats medel från …')
+        first = _told_next(head[:NEXT_SENTENCE_TOP], kinds, ranked)  # one stating who ('Studien … har beviljats medel från …')
+    elif examples := [ev for cue, ev in tax.examples if cue.search(q)]:
+        # "ge ett exempel": a claim on the topic followed by its example ('… ställa olika lagar … mot varandra.
+        # Hugga ner buskar kan exempelvis strida mot …') is the example asked for, next to the sentences that
+        # carry one inside; in rank order of the claim
+        on_topic = [s for s in head if best > 0 and s.lex >= min_share * best]
+        inside, claims = {id(s) for s in first}, {id(s) for s in on_topic}
+        first = []
+        for s in head:
+            told = _told_next([s], examples, ranked) if id(s) in claims else []
+            extended = [t for t in told if t.chunk.id == s.chunk.id]
+            first += extended or ([s] if id(s) in inside else [])
+            first += [t for t in told if t.chunk.id != s.chunk.id]
+        first = list({(t.chunk.id, t.start): t for t in first}.values())
     moved = {id(s) for s in first}
     return first + [s for s in ranked if id(s) not in moved]
 

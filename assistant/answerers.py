@@ -713,6 +713,14 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
 _VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
 
 
+def _verdict(views: list[Sentence]) -> Sentence | None:
+    """The response's own first judgement of the proposal, in reading order: the first own-voice sentence
+    with a stance cue ('Förvaltningen tycker att det är bra med ett gemensamt program …'). A tjänsteutlåtande
+    states its verdict first, in its summary; a summary of it starts there."""
+    return next((s for s in sorted(views, key=lambda x: x.order)
+                 if voice(s.text) == "own" and any(find_cues(s.text))), None)
+
+
 def _heading_match(heading: str, asked: set[str]) -> set[str]:
     """The topic terms a section heading names ('Programmets mål och begreppsdefinitioner' names 'begrepp',
     'mal', 'programmet'), when every content word of the heading is one of them; else the empty set."""
@@ -781,11 +789,15 @@ def asked_length(q: str) -> int:
 
 
 def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
-                       with_decision: bool = True) -> str:
+                       with_decision: bool = True, max_quotes: int | None = None) -> str:
+    """`max_quotes`: the most sentences quoted in all ("max två meningar"), the proposed decision (when the
+    document has one and it is wanted) among them; else `max_points` points besides the decision."""
     sents = document_sentences(corpus, rec.doc_id)
     if not sents:
         return ""
     decision = [s for s in sents if s.family == "Förslag till beslut"]
+    if max_quotes:  # the verdict first among them
+        max_points = max(1, max_quotes - (1 if decision and with_decision else 0))
     views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
     stance_sents = [s.text for s in views if voice(s.text) == "own"] or [s.text for s in views[:8]]
     stance, cues = detect_stance(stance_sents)
@@ -800,7 +812,11 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
         # central sentence of support that hides them
         objecting = [s for s in rest if voice(s.text) == "own" and (find_cues(s.text)[1] or _REQUEST.search(s.text))]
         rest = objecting or rest
-    chosen = _most_central(rest, max_points)
+    # the verdict, then the most central points (within an asked-for length, the verdict is one of them)
+    lead = _verdict(rest) if max_points >= 2 else None
+    budget = max_points - (lead is not None and bool(max_quotes))
+    central = _most_central([s for s in rest if s is not lead], budget + (lead is not None))
+    chosen = ([lead] if lead else []) + [s for s in central if lead is None or _distinct(s.text, lead.text)][:budget]
     chosen.sort(key=lambda s: s.order)
     if chosen:
         parts.append("Huvudsakliga synpunkter:\n" + "\n".join(
@@ -968,9 +984,8 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
         text = intro + "\n\n" + "\n\n".join(p for p in paragraphs if p)
     else:
         n = asked_length(q)  # "tre meningar max": the decision and the points within that many quotes
-        points = max(1, n - 1) if n else MAX_SUMMARY_POINTS
         text = "\n\n".join(p for p in ((topic and summarise_document_on(corpus, rec, topic, cites))
-                                        or summarise_document(corpus, rec, cites, max_points=points, with_decision=n != 1)
+                                        or summarise_document(corpus, rec, cites, with_decision=n != 1, max_quotes=n or None)
                                         for rec in docs[:3]) if p)
     if not cites.items:
         return _abstain(req, "Dokumentet innehåller ingen brödtext som kan citeras.")
@@ -1000,14 +1015,16 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
 _ASKS_WHAT_CRITIQUE = re.compile(r"\b(vad|vilka|vilket|vilken)\b.*\b(kritiser\w*|invand\w*|kritik\w*|ifragasatt?e?\w*|"
                                  r"brister|svagheter|nackdelar|andring\w*|forandring\w*|onskemal\w*|onskade|onskar|"
                                  r"efterlyste|efterlyser|saknade|forbattring\w*|andra|forandra|forbattra)\b"
-                                 r"|\b(nagra|nagon|nagot|nan|nana|nat) (brister|svagheter|nackdelar|invandning\w*|kritik\w*|problem)\b")
+                                 r"|\b(nagra|nagon|nagot|nan|nana|nat) (brister|svagheter|nackdelar|invandning\w*|kritik\w*|problem"
+                                 r"|betankligheter|farhagor|tveksamheter|forbehall|reservationer)\b")
 MAX_CRITIQUE_POINTS = 5
 # The reply to a yes/no stance question, by the document's stance and whether the question asks for
 # critique (or changes) rather than support.
 _YES_NO = {("positiv", False): "Ja.", ("blandad", False): "Ja, men med invändningar.", ("kritisk", False): "Nej.",
            ("positiv", True): "Nej.", ("blandad", True): "Ja, på några punkter.", ("kritisk", True): "Ja."}
 _ALL_OF_THEM = re.compile(r"\b(alla|samtliga|bada|bagge)\b")
-_ASKS_AGAINST = re.compile(r"\b(emot|invand\w*|missnoj\w*|tveksam\w*|ifragasat\w*|brist\w*|saknade|saknar)\b")
+_ASKS_AGAINST = re.compile(r"\b(emot|invand\w*|missnoj\w*|tveksam\w*|ifragasat\w*|brist\w*|saknade|saknar|betankligh\w*"
+                           r"|farhag\w*|orolig\w*|nackdel\w*|svaghet\w*|forbehall\w*|reservation\w*)\b")
 _STANCE_LABEL = {"positiv": "positiv", "kritisk": "kritisk", "blandad": "positiv men med invändningar",
                  "neutral": "varken tydligt positiv eller kritisk"}
 
@@ -1039,7 +1056,7 @@ def _topic_views(corpus: Corpus, rec: DocRecord, scorer: Scorer, n: int = STANCE
             continue
         seen.add(t)
         out.append(Sentence(chunks[s.chunk_i], s.span[0], s.span[1], s.chunk_i * 10 ** 6 + s.span[0]))
-        reply = _reply_to(in_order, s)
+        reply = _reply_to(in_order, s) or _reservation_after(in_order, s)
         if reply is not None and normalize_ws(reply.text) not in seen and is_body_sentence(normalize_ws(reply.text)):
             seen.add(normalize_ws(reply.text))  # "I programmet anges X. Förvaltningarna instämmer helt med ovanstående …"
             out.append(Sentence(chunks[reply.chunk_i], reply.span[0], reply.span[1], reply.chunk_i * 10 ** 6 + reply.span[0]))
@@ -1061,6 +1078,22 @@ def _reply_to(in_order: list, s) -> object | None:
         if voice(t) == "own":
             return nxt if leans_back(t) or any(r in words(fold(t.lower())) for r in refs) else None
     return None
+
+
+def _reservation_after(in_order: list, s) -> object | None:
+    """The sentence right after `s` when it opens with a contrast (taxonomy.yaml `contrast_openings`:
+    'Samtidigt är det viktigt att hålla ihop de båda programmen …'): the reservation to what `s` says,
+    which names the topic by pointing back only; None otherwise."""
+    i = next((k for k, x in enumerate(in_order) if x is s), None)
+    if i is None or i + 1 >= len(in_order):
+        return None
+    nxt = in_order[i + 1]
+    return nxt if _opens_with_contrast(nxt.text) else None
+
+
+def _opens_with_contrast(text: str) -> bool:
+    opening = " ".join(words(fold(normalize_ws(text).lower()))[:4])
+    return any(opening == c or opening.startswith(c + " ") for c in taxonomy_words("contrast_openings"))
 
 
 class _DocPassages:
@@ -1194,15 +1227,17 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
         if voice(s.text) == "account":
             continue
         p, c = find_cues(s.text)
-        if p and not c:
+        if p and not c and not (topic and _opens_with_contrast(s.text)):
             pos.append(s)
-        elif c or _REQUEST.search(s.text):
-            crit.append(s)
+        elif c or _REQUEST.search(s.text) or (topic and _opens_with_contrast(s.text)):
+            crit.append(s)  # on a topic, a sentence set against the one before is a reservation to it
         else:
             other.append(s)
     stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
     if crit and not pos and not any(find_cues(s.text)[0] for s in crit):
         stance = "kritisk"  # 'instämmer helt …, men anser att det bör …' is support with a reservation, not critique
+    elif stance == "positiv" and topic and any(_opens_with_contrast(s.text) for s in crit):
+        stance = "blandad"  # support, then 'Samtidigt är det viktigt att …': with a reservation
     return _DocStance(rec, stance, pos, crit, other)
 
 

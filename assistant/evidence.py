@@ -152,13 +152,16 @@ def _bound_suffixes() -> frozenset[str]:
     return frozenset(_stem(w) for w in taxonomy_words("bound_suffixes"))
 
 
-def compound_parts(corpus: Corpus, word: str) -> list[str]:
+def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[str]:
     """A (folded or stemmed) compound as the two stemmed parts the corpus has ('resursbehov' -> 'resur',
-    'behov'; a linking s dropped), the longest head first; [] when it does not split so."""
+    'behov'; a linking s dropped), the longest head first; [] when it does not split so. `seam_only`: only
+    at a linking s ('samordnings|ansvar' -> 'samordning', 'ansv'), each part standing in other words of
+    the corpus than this one (a word the corpus has: 'samordningsan' + 'svar' would be a split too)."""
     from index.corpus import _stem
 
     splits = [(_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
-              for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]
+              for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i]))
+              if len(head) >= 4 and (not seam_only or (word[i - 1] == "s" and head == word[:i - 1]))]
     if not splits:
         return []
     splits = [(a, b) for a, b in splits if len(a) >= 4 and len(b) >= 3]  # 'för'+'eningsliv' is no split of 'föreningsliv'
@@ -166,8 +169,9 @@ def compound_parts(corpus: Corpus, word: str) -> list[str]:
     splits = [(a, b) for a, b in splits if b not in _bound_suffixes()]
     if not splits:
         return []
-    df = corpus.term_stats([p for pair in splits for p in pair]).df
-    return next(([a, b] for a, b in splits if df.get(a) and df.get(b)), [])
+    df = corpus.term_stats([word, *(p for pair in splits for p in pair)]).df
+    n = df.get(word, 0) if seam_only else 0
+    return next(([a, b] for a, b in splits if df.get(a, 0) > n and df.get(b, 0) > n), [])
 
 
 def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
@@ -238,6 +242,35 @@ def matches(term: str, word: str) -> bool:
         return True
     root = len(term) - 4
     return root >= 5 and term.endswith("ning") and len(word) >= root + 2 and word[:root] == term[:root]
+
+
+FOLDED_WORD_ZIPF = 4.0  # a folded form this common in Swedish at large is a word of its own ('bra' of 'brå')
+
+
+@lru_cache(maxsize=4096)
+def _folds_onto_word(word: str) -> bool:
+    """Does the lower-case word fold onto another common Swedish word ('brå' -> 'bra', 'råd' -> 'rad',
+    'män' -> 'man'), so that folded text cannot tell them apart?"""
+    from wordfreq import zipf_frequency
+
+    folded = fold(word)
+    return folded != word and zipf_frequency(folded, "sv") >= FOLDED_WORD_ZIPF
+
+
+def _inflects(written: str, base: str) -> bool:
+    """Is `written` the lower-case word `base` or an inflection of it (taxonomy.yaml `inflection_endings`:
+    'rådet', 'Brå:s'), not another word it begins ('bråk')?"""
+    from .analyse import taxonomy_words
+
+    return written == base or (written.startswith(base) and written[len(base):] in taxonomy_words("inflection_endings"))
+
+
+@lru_cache(maxsize=1)
+def _verb_particles() -> tuple[str, ...]:
+    """taxonomy.yaml `verb_particles`, folded."""
+    from .analyse import taxonomy_words
+
+    return tuple(fold(p) for p in taxonomy_words("verb_particles"))
 
 
 @lru_cache(maxsize=1)
@@ -315,6 +348,8 @@ class Scorer:
     _all_parts: frozenset = field(init=False, default=frozenset())  # every compound term's parts
     _word_match: dict = field(init=False, default_factory=dict)  # folded word -> (terms, parts) it matches
     _word_is_name: dict = field(init=False, default_factory=dict)  # folded word -> does it name a nämnd
+    _alts: dict = field(init=False, default_factory=dict)  # term -> its particle compound ('folj' -> 'uppfolj')
+    _exact: dict = field(init=False, default_factory=dict)  # term -> the word as written ('bra' -> 'brå')
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -328,11 +363,22 @@ class Scorer:
             self.terms = list(dict.fromkeys(s for t in self.terms for s in
                                             ([t] if stats.df.get(t) or t not in _synonyms() else _synonyms()[t])))
             stats = self.corpus.term_stats(self.terms)
+        # 'uppfölj' of 'följas upp' is another form of 'följ': either counts, as the one term
+        particles = _verb_particles()
+        self._alts = {b: a for a in self.terms for b in self.terms
+                      if a != b and a.startswith(particles) and any(a == p + b for p in particles)}
+        if self._alts:
+            self.terms = [t for t in self.terms if t not in self._alts.values()]
+            stats = self.corpus.term_stats(self.terms)
         self.idf = {t: stats.idf(t) for t in self.terms} if stats else {}
         self.df = {t: stats.df.get(t, 0) for t in self.terms} if stats else {}
         self.absent = frozenset(t for t in self.terms if stats and not stats.df.get(t))  # in no passage at all
+        # 'Brå' is no 'bra', 'råd' no 'rad': a word that folds onto another common word is matched as written
+        self._exact = {t: lw for w in words(self.topic) if (lw := w.lower()) != fold(lw) and _folds_onto_word(lw)
+                       for t in topic_terms(w) if t in self.terms}
         # 'välfärdsbrott' is also said as 'brottslighet … mot välfärdssystemen': both parts in one sentence
-        self._parts = {t: ps for t in self.terms if len(t) >= COMPOUND_MIN and (ps := compound_parts(self.corpus, t))}
+        self._parts = {t: ps for t in self.terms if len(t) >= COMPOUND_MIN
+                       and (ps := compound_parts(self.corpus, t, seam_only=bool(self.df.get(t))))}
         self._all_parts = frozenset(p for ps in self._parts.values() for p in ps)
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
@@ -340,6 +386,16 @@ class Scorer:
             self._stats = self.corpus.similarity_stats(self._qvec)
 
     # -- parts
+    @property
+    def written(self) -> bool:
+        """Has the topic a word matched as written ('Brå')?"""
+        return bool(self._exact)
+
+    def writes(self, text: str) -> bool:
+        """Does `text` write one of the topic's words matched as written ('Brå', 'Brå:s')?"""
+        ws = {w.lower() for w in words(text)}
+        return any(_inflects(w, base) for base in self._exact.values() for w in ws)
+
     def coverage(self, text: str) -> tuple[float, frozenset[str]]:
         """(IDF-weighted share of topic terms in `text`, the terms found)."""
         total = sum(self.idf.values())
@@ -351,12 +407,16 @@ class Scorer:
         for w in ws:  # what each word matches, worked out once per word and question
             known = self._word_match.get(w)
             if known is None:
-                known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w)),
+                known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w)
+                                                     or (t in self._alts and matches(self._alts[t], w))),
                                                frozenset(p for p in self._all_parts if matches(p, w)))
             hit |= known[0]
             parts_hit |= known[1]
         found = frozenset(t for t in self.terms if t in hit
                           or (t in self._parts and all(p in parts_hit for p in self._parts[t])))
+        if self._exact and found & self._exact.keys():
+            written = {w.lower() for w in words(text)}
+            found = frozenset(t for t in found if t not in self._exact or any(_inflects(w, self._exact[t]) for w in written))
         return sum(self.idf[t] for t in found) / total, found
 
     def completed(self, chunk: Chunk) -> Chunk:

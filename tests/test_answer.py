@@ -1225,3 +1225,86 @@ def test_everyday_words_no_passage_holds_are_read_as_the_documents_words(real_re
     assert {"arbet", "studer"} <= set(s.terms) and not s.absent
     a = answer(real_retriever, "vad säger spånga-tensta om ungdomar som inte jobbar eller pluggar?")
     assert not a.abstained and "varken arbetar eller studerar" in a.text
+
+
+def test_an_example_asked_for_is_the_sentence_after_the_claim_also_in_the_next_passage(real_retriever):
+    """001 states the conflicts of aims at the end of one passage; 'Hugga ner buskar kan exempelvis …'
+    opens the next: asked for an example, that sentence is quoted."""
+    a = answer(real_retriever, "ge ett konkret exempel",
+               history=["EAV tar upp mål- och intressekonflikter, vad handlar det om"])
+    assert not a.abstained and "Hugga ner buskar" in a.text
+    assert all(verify_quote(c.quote, c.chunk) for c in a.citations)
+
+
+def test_where_a_body_is_is_asked_of_its_place_not_its_whole_response(real_retriever):
+    a = answer(real_retriever, "var ligger dom?", history=["Vad skriver kulturförvaltningen om Stadsarkivet?"])
+    assert not a.abstained and "Kungsklippan" in a.text
+    req = analyse("Var ligger Stadsarkivet?", real_retriever)
+    assert req.qtype == "topic" and "läge" in req.topic
+
+
+def test_a_compound_of_another_head_shares_its_seam_part(real_retriever):
+    """'samordningsansvaret' splits at its linking s: 001 speaks of 'samordningsuppdrag … kommunalt ansvar'.
+    A split at a letter that is no seam ('samordningsan' + 'svar') is none."""
+    from assistant.evidence import Scorer, compound_parts
+
+    assert compound_parts(real_retriever, "samordningsansvar", seam_only=True) == ["samordning", "ansv"]
+    s = Scorer(real_retriever, "samordningsansvaret")
+    assert s.coverage("programmet ger stadsdelsförvaltningarnas samordningsuppdrag utan avgränsning av kommunalt ansvar")[0] == 1.0
+    a = answer(real_retriever, "varför då?", history=["vad tyckte EAV om samordningsansvaret för sdn i trygghetsprogrammet"])
+    assert not a.abstained and {c.chunk.doc_id for c in a.citations} == {"001_2da92ff9d07e789e"}
+
+
+def test_a_particle_verb_matches_its_noun(real_retriever):
+    """'följas upp' is said as 'uppföljning': the topic keeps the compound and either form counts."""
+    from assistant.evidence import Scorer
+
+    req = analyse("hur ska trygghetsarbetet följas upp enligt spånga-tensta", real_retriever)
+    assert "uppföljas" in req.topic.split()
+    s = Scorer(real_retriever, "följas uppföljas")
+    assert s.coverage("uppföljning sker inom ramen för den ordinarie uppföljningen")[0] == 1.0
+    assert s.coverage("arbetet ska följas upp")[0] == 1.0
+
+
+def test_whether_they_had_misgivings_reads_the_reservation_after_the_support(real_retriever):
+    """000 supports splitting the programme, then: 'Samtidigt är det viktigt att hålla ihop de båda
+    programmen …'. 'Betänkligheter' asks for critique: yes, that reservation."""
+    a = answer(real_retriever, "hade spånga-tensta några betänkligheter kring att dela på trygghets- och "
+                               "säkerhetsprogrammet?")
+    assert not a.abstained and a.text.startswith("Ja") and "undvika parallella processer" in a.text
+
+
+def test_a_judging_noun_phrase_is_no_topic(real_retriever):
+    req = analyse("tyckte spånga-tensta att det var en bra idé att dela upp programmet i två?", real_retriever)
+    assert "idé" not in req.topic and "dela" in req.topic
+
+
+def test_a_summary_in_two_sentences_starts_with_the_verdict_and_spends_none_on_a_missing_decision(real_retriever):
+    a = answer(real_retriever, "sammanfatta det kortare, max två meningar",
+               history=["vad tyckte eav generellt om programmet?"])
+    assert not a.abstained and len(a.citations) == 2
+    assert "bra med ett gemensamt program" in a.text
+
+
+def test_what_each_response_thinks_in_a_sentence_is_a_summary_of_every_response(real_retriever):
+    a = answer(real_retriever, "vilka yttranden finns i underlaget och vad tycker var och en i en mening?")
+    assert len({c.chunk.doc_id for c in a.citations}) == 5
+
+
+def test_when_they_had_to_answer_by_is_the_remiss_deadline(real_retriever):
+    a = answer(real_retriever, "när skulle dom ha svarat senast?",
+               history=["fick kyrkogårdsnämnden programmet 2024-27 på remiss?"])
+    assert "20 december 2023" in a.text
+
+
+def test_a_word_that_folds_onto_another_is_matched_as_written(real_retriever):
+    """'Brå' folds to 'bra': the index cannot tell them apart, the scorer reads the word as written, and a
+    scope of one version is read whole for it when the search finds none."""
+    from assistant.evidence import Scorer
+
+    s = Scorer(real_retriever, "brå")
+    assert s.coverage("metod som rekommenderas av Brå (Brottsförebyggande rådet)")[0] == 1.0
+    assert s.coverage("Det är bra att programmet finns.")[0] == 0.0
+    a = answer(real_retriever, "nämns brå nånstans i det nya programmet 2024-2027? i vilket sammanhang")
+    assert not a.abstained and "rekommenderas av Brå" in a.text
+
