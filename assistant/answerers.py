@@ -7,7 +7,9 @@ verbatim span of a cited passage.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import threading
 from array import array
 from collections import OrderedDict
@@ -27,6 +29,7 @@ from .draft import section_family, swedish_date
 from .evidence import Scorer, completed, cut_at_end, leans_back
 from .enumeration import asks_for_list, holds_list as _holds_list, list_end
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
+from .stance_store import stance_key, store_for
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
 MAX_SUMMARY_POINTS = 4
@@ -1192,25 +1195,51 @@ def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sco
             memo = _OVERALL.get(key)
             if memo is not None:
                 _OVERALL.move_to_end(key)
+        if memo is None and (kept := _kept_stance(corpus, rec)) is not None:  # read by an earlier process
+            memo = _remember(key, kept)
         if memo is not None:
             return memo.view(corpus, rec)
     out = _document_stance(corpus, rec, topic, scorer)
     if not topic and rec.sha256 and (memo := _StanceMemo.of(out)) is not None:
-        with _OVERALL_LOCK:
-            _OVERALL[key] = memo
-            while len(_OVERALL) > MAX_CACHED_STANCES:
-                _OVERALL.popitem(last=False)
+        _remember(key, memo)
+        if (disk := store_for(corpus)) is not None:
+            with contextlib.suppress(sqlite3.Error):
+                disk.put(stance_key(rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta)), memo.stance, memo.refs)
         return memo.view(corpus, rec)  # a ranking holds every document's stance at once: positions, not passages
     return out
 
 
+def _remember(key: tuple, memo: _StanceMemo) -> _StanceMemo:
+    with _OVERALL_LOCK:
+        _OVERALL[key] = memo
+        while len(_OVERALL) > MAX_CACHED_STANCES:
+            _OVERALL.popitem(last=False)
+    return memo
+
+
+def _kept_stance(corpus: Corpus, rec: DocRecord) -> _StanceMemo | None:
+    """The document version's overall stance as an earlier process read it (assistant.stance_store)."""
+    disk = store_for(corpus)
+    if disk is None:
+        return None
+    try:
+        row = disk.get(stance_key(rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta)))
+    except sqlite3.Error:
+        return None
+    return None if row is None else _StanceMemo(*row)
+
+
 def warm_stances(corpus: Corpus) -> int:
     """Read every document's overall stance once (the app does it in the background at start, so the
-    first ranking question does not wait for it: 16 s at 100k passages on 2 cores). Returns how many."""
+    first ranking question does not wait for it: 16 s at 100k passages on 2 cores), from the stance store
+    for the documents an earlier process read (assistant.stance_store). Returns how many."""
     n = 0
     for rec in corpus.documents():
         document_stance(corpus, rec)
         n += 1
+    if (disk := store_for(corpus)) is not None:
+        with contextlib.suppress(sqlite3.Error):
+            disk.flush()
     return n
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Collection, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -74,6 +75,12 @@ class Corpus(Protocol):
 
     @property
     def model_id(self) -> str: ...
+
+    @property
+    def cache_dir(self) -> "Path | None":
+        """A local folder for data derived from this corpus's passages (caches: safe to delete, rebuilt on
+        demand), bound to the store and to how its passages were cut; None when there is none."""
+        ...
 
     def __len__(self) -> int: ...
 
@@ -169,6 +176,16 @@ def term_df(term: str, vocab_df: dict[str, int], vocab_sorted: list[str]) -> int
         total += vocab_df[vocab_sorted[i]]
         i += 1
     return total
+
+
+def derived_cache_dir(settings, store: str) -> Path:
+    """`Corpus.cache_dir` of a store (named by `store`: 'local', a database) under settings.index_dir: one
+    folder per store and chunking, so positions cached of one cut of the passages never meet another."""
+    import hashlib
+    import json
+
+    key = json.dumps([store, settings.chunk.model_dump(mode="json")], sort_keys=True)
+    return Path(settings.index_dir) / "cache" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def open_corpus(settings, embedder=None) -> "Corpus":

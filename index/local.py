@@ -17,7 +17,7 @@ from typing import Callable, Collection, Iterable, Sequence, TypeVar
 
 import numpy as np
 
-from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, term_df
+from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, derived_cache_dir, term_df
 from .embed import Embedder, make_embedder
 from .search import SearchIndex, StaleIndexError
 from .settings import Settings
@@ -53,6 +53,11 @@ class IndexedCorpus:
     """The read half of the `Corpus` interface over a `SearchIndex`."""
 
     settings: Settings
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """None: an index held in memory has nowhere to keep caches (LocalCorpus has)."""
+        return None
 
     # -- subclasses provide the live index and the embedder
     @property
@@ -172,6 +177,10 @@ class LocalCorpus(IndexedCorpus):
         self._index: SearchIndex | None = None
         self._reader: StoreReader | None = None
         self._lock = threading.Lock()
+
+    @property
+    def cache_dir(self) -> Path:
+        return derived_cache_dir(self.settings, "local")
 
     @property
     def embedder(self) -> Embedder:

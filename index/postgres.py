@@ -66,7 +66,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, _stem
+from .corpus import FACET_FIELDS, SIMILARITY_SAMPLE, DocRecord, TermStats, _stem, derived_cache_dir
 from .embed import Embedder, make_embedder
 from .filters import FILTER_FIELDS, active_filters, match_values
 from .settings import Settings, relative_source
@@ -201,6 +201,11 @@ class PgCorpus:
         self._pool_conns: list = []  # connections of the parallel-search threads (_pool)
 
     # ------------------------------------------------------------ plumbing
+    @property
+    def cache_dir(self) -> Path:
+        """This host's cache folder for this database (named by a digest of the DSN, never the DSN)."""
+        return derived_cache_dir(self.settings, "postgres:" + self._dsn)
+
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:

@@ -44,6 +44,20 @@ def test_is_a_corpus(corpus):
     assert len(corpus) > 0 and corpus.model_id
 
 
+def test_cache_dir_is_bound_to_the_store_and_its_chunking(corpus):
+    """Caches of data derived from the passages (the stance store) live in the corpus's cache folder: under
+    index_dir, one per store and chunking, never naming the database's DSN; none for an in-memory index."""
+    folder = corpus.cache_dir
+    if type(corpus).__name__ == "MemoryCorpus":
+        assert folder is None
+        return
+    assert folder.is_relative_to(corpus.settings.index_dir) and "postgres" not in str(folder)
+    other = type(corpus).__new__(type(corpus))
+    other.__dict__.update(corpus.__dict__)
+    other.settings = corpus.settings.with_overrides(chunk__size=corpus.settings.chunk.size + 100)
+    assert other.cache_dir != folder
+
+
 def test_search_finds_compound_and_cites(corpus):
     hits = corpus.search("ordningsvakter i offentliga miljöer", k=3)
     assert hits and hits[0].chunk.doc_id == "a_sdn"

@@ -157,6 +157,7 @@ def test_overall_stances_are_read_once_per_document_and_follow_its_metadata(real
     real = ans._document_stance
     monkeypatch.setattr(ans, "_document_stance", lambda *a, **k: calls.append(a[1].doc_id) or real(*a, **k))
     monkeypatch.setattr(ans, "_OVERALL", type(ans._OVERALL)())
+    monkeypatch.setattr(ans, "store_for", lambda corpus: None)  # this process's memory only (the disk store below)
     assert ans.warm_stances(real_retriever) == 5 and len(calls) == 5
     first = answer(real_retriever, "Vilken nämnd var mest kritisk?")
     again = answer(real_retriever, "Vilken nämnd var mest positiv?")
@@ -487,3 +488,35 @@ def test_a_negated_improvement_is_critique():
     assert find_cues("Det leder till mycket text som inte gör programmets intentioner tydligare.")[1]
     assert find_cues("Det blir inte tydligare av att allt räknas upp.")[1]
     assert not find_cues("Programmet gör ansvarsfördelningen tydligare.")[1]
+
+
+def test_overall_stances_are_kept_on_disk_for_the_next_process(real_retriever, monkeypatch, tmp_path):
+    """A restarted app reads no document for a ranking: the stances an earlier process read are in the
+    corpus's cache folder (assistant.stance_store), keyed by the document version and the stance method;
+    a changed catalogue entry or a changed method is read afresh."""
+    from dataclasses import replace
+
+    import assistant.answerers as ans
+    import assistant.stance_store as st
+
+    assert real_retriever.cache_dir is not None and str(real_retriever.cache_dir).startswith(
+        str(real_retriever.settings.index_dir))
+    disk = st.StanceStore(tmp_path / "stances.sqlite")
+    monkeypatch.setattr(ans, "store_for", lambda corpus: disk)
+    calls = []
+    real = ans._document_stance
+    monkeypatch.setattr(ans, "_document_stance", lambda *a, **k: calls.append(a[1].doc_id) or real(*a, **k))
+    monkeypatch.setattr(ans, "_OVERALL", type(ans._OVERALL)())
+    assert ans.warm_stances(real_retriever) == 5 and len(calls) == 5 and len(disk) == 5
+    before = answer(real_retriever, "Vilken nämnd var mest kritisk?")
+    monkeypatch.setattr(ans, "_OVERALL", type(ans._OVERALL)())  # a new process: nothing in memory
+    assert ans.warm_stances(real_retriever) == 5 and len(calls) == 5  # every stance from disk
+    after = answer(real_retriever, "Vilken nämnd var mest kritisk?")
+    assert after.text == before.text and [c.quote for c in after.citations] == [c.quote for c in before.citations]
+    rec = real_retriever.documents()[0]
+    ans.document_stance(real_retriever, replace(rec, meta=replace(rec.meta, namnd="Ny nämnd")))
+    assert len(calls) == 6
+    monkeypatch.setattr(ans, "_OVERALL", type(ans._OVERALL)())
+    monkeypatch.setattr(st, "method_digest", lambda: "another method")
+    ans.document_stance(real_retriever, rec)
+    assert len(calls) == 7  # rows of another stance method are never served
