@@ -159,9 +159,12 @@ def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[s
     the corpus than this one (a word the corpus has: 'samordningsan' + 'svar' would be a split too)."""
     from index.corpus import _stem
 
-    splits = [(_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
-              for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i]))
-              if len(head) >= 4 and (not seam_only or (word[i - 1] == "s" and head == word[:i - 1]))]
+    # at a linking s first ('trygghets|arb' of 'trygghetsarbetet', whose tail may be a three-letter stem), then
+    # anywhere, the longest head first
+    seams = [(_stem(word[:i - 1]), _stem(word[i:])) for i in range(len(word) - 3, 4, -1) if word[i - 1] == "s"]
+    splits = seams if seam_only else list(dict.fromkeys(seams + [
+        (_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
+        for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]))
     if not splits:
         return []
     splits = [(a, b) for a, b in splits if len(a) >= 4 and len(b) >= 3]  # 'för'+'eningsliv' is no split of 'föreningsliv'

@@ -1249,6 +1249,8 @@ def test_a_compound_of_another_head_shares_its_seam_part(real_retriever):
     from assistant.evidence import Scorer, compound_parts
 
     assert compound_parts(real_retriever, "samordningsansvar", seam_only=True) == ["samordning", "ansv"]
+    # a compound no passage has splits at its seam too: 'trygghetsarbetet' ~ 'trygghetsskapande arbetet'
+    assert Scorer(real_retriever, "trygghetsarbetet").coverage("det trygghetsskapande arbetet")[0] == 1.0
     s = Scorer(real_retriever, "samordningsansvaret")
     assert s.coverage("programmet ger stadsdelsförvaltningarnas samordningsuppdrag utan avgränsning av kommunalt ansvar")[0] == 1.0
     a = answer(real_retriever, "varför då?", history=["vad tyckte EAV om samordningsansvaret för sdn i trygghetsprogrammet"])
