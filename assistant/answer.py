@@ -72,10 +72,10 @@ WRITTEN_SCAN_DOCS = 20  # the most documents read whole for a word the index fol
 def _written_passages(corpus: Corpus, scorer: Scorer, filters: dict, hits: list[Hit]) -> list:
     """The passages of the documents in scope that write a topic word the index cannot tell from another
     ('Brå' is 'bra' to the analyser, everywhere), when the search found none of them: read from the
-    documents themselves, for a scope narrowed to a few documents (a version, a nämnd)."""
-    if not scorer.written or not filters or any(scorer.writes(h.chunk.text) for h in hits):
+    documents themselves, for a scope of a few documents (a version, a nämnd, a small corpus)."""
+    if not scorer.written or any(scorer.writes(h.chunk.text) for h in hits):
         return []
-    docs = corpus.documents(filters)
+    docs = corpus.documents(filters or None)
     if len(docs) > WRITTEN_SCAN_DOCS:
         return []
     seen = {h.chunk.id for h in hits}
