@@ -154,7 +154,8 @@ def _bound_suffixes() -> frozenset[str]:
 
 def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[str]:
     """A (folded or stemmed) compound as the two stemmed parts the corpus has ('resursbehov' -> 'resur',
-    'behov'; a linking s dropped), the longest head first; [] when it does not split so. `seam_only`: only
+    'behov'; a linking s dropped), split at a linking s first, then anywhere with the longest head first;
+    [] when it does not split so. `seam_only`: only
     at a linking s ('samordnings|ansvar' -> 'samordning', 'ansv'), each part standing in other words of
     the corpus than this one (a word the corpus has: 'samordningsan' + 'svar' would be a split too)."""
     from index.corpus import _stem
