@@ -1091,7 +1091,23 @@ def _reservation_after(in_order: list, s) -> object | None:
     if i is None or i + 1 >= len(in_order):
         return None
     nxt = in_order[i + 1]
-    return nxt if _opens_with_contrast(nxt.text) else None
+    t = normalize_ws(nxt.text)
+    return nxt if _opens_with_contrast(t) or (leans_back(t) and _states_need(t)) else None
+
+
+def _states_need(text: str) -> bool:
+    """Does the sentence state a need or a request (taxonomy.yaml `improvements` evidence: 'Här ser
+    förvaltningen ett behov av vidareutvecklad samordning …')?"""
+    from .analyse import taxonomy
+
+    return any(ev.search(fold(text.lower())) for _, ev in taxonomy().improvements)
+
+
+def _follows_with_need(s, views: list) -> bool:
+    """Is `s` a sentence going on from the one before it among `views` to state a need ('Här ser
+    förvaltningen ett behov av …' after the ordningsvakter): a request on the topic, counted as critique."""
+    t = normalize_ws(s.text)
+    return leans_back(t) and _states_need(t) and any(v.order < s.order for v in views)
 
 
 def _opens_with_contrast(text: str) -> bool:
@@ -1258,15 +1274,17 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
         p, c = find_cues(s.text)
         if p and not c and not (topic and _opens_with_contrast(s.text)):
             pos.append(s)
-        elif c or _REQUEST.search(s.text) or (topic and _opens_with_contrast(s.text)):
+        elif c or _REQUEST.search(s.text) or (topic and (_opens_with_contrast(s.text) or _follows_with_need(s, views))):
             crit.append(s)  # on a topic, a sentence set against the one before is a reservation to it
         else:
             other.append(s)
     stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
     if crit and not pos and not any(find_cues(s.text)[0] for s in crit):
         stance = "kritisk"  # 'instämmer helt …, men anser att det bör …' is support with a reservation, not critique
-    elif stance == "positiv" and topic and any(_opens_with_contrast(s.text) for s in crit):
-        stance = "blandad"  # support, then 'Samtidigt är det viktigt att …': with a reservation
+    elif stance == "positiv" and topic and any(_opens_with_contrast(s.text) or _follows_with_need(s, views)
+                                                 for s in crit):
+        stance = "blandad"  # support, then 'Samtidigt är det viktigt att …' or 'Här ser … ett behov av …'
+
     return _DocStance(rec, stance, pos, crit, other)
 
 

@@ -1314,3 +1314,10 @@ def test_a_word_that_folds_onto_another_is_matched_as_written(real_retriever):
     b = answer(real_retriever, "vad nämns om Brå i underlaget")  # no filter: a corpus of a few documents is read too
     assert not b.abstained and "rekommenderas av Brå" in b.text
 
+
+
+def test_a_need_stated_right_after_the_support_is_a_reservation_on_the_topic(real_retriever):
+    """000 is positive to the ordningsvakter, then: 'Här ser förvaltningen ett behov av vidareutvecklad
+    samordning …' – asked for shortcomings there, that need is the answer."""
+    a = answer(real_retriever, "ser de några brister där?", history=["vad tycker spånga tensta om ordningsvakterna"])
+    assert not a.abstained and a.text.startswith("Ja") and "vidareutvecklad samordning" in a.text
