@@ -26,7 +26,7 @@ from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
-from .evidence import Scorer, completed, cut_at_end, leans_back
+from .evidence import Scorer, completed, cut_at_end, leans_back, opens_with
 from .enumeration import asks_for_list, holds_list as _holds_list, list_end
 from .quotes import quotable, sentence_spans, verify_quote, without_heading
 from .stance_store import stance_key, store_for
@@ -1091,28 +1091,26 @@ def _reservation_after(in_order: list, s) -> object | None:
     if i is None or i + 1 >= len(in_order):
         return None
     nxt = in_order[i + 1]
-    t = normalize_ws(nxt.text)
-    return nxt if _opens_with_contrast(t) or (leans_back(t) and _states_need(t)) else None
+    return nxt if _opens_with_contrast(nxt.text) or _need_pointing_back(nxt.text) else None
 
 
-def _states_need(text: str) -> bool:
-    """Does the sentence state a need or a request (taxonomy.yaml `improvements` evidence: 'Här ser
-    förvaltningen ett behov av vidareutvecklad samordning …')?"""
+def _need_pointing_back(text: str) -> bool:
+    """Does the sentence point back to the one before and state a need or a request there (taxonomy.yaml
+    `improvements` evidence: 'Här ser förvaltningen ett behov av vidareutvecklad samordning …')?"""
     from .analyse import taxonomy
 
-    return any(ev.search(fold(text.lower())) for _, ev in taxonomy().improvements)
+    t = normalize_ws(text)
+    return leans_back(t) and any(ev.search(fold(t.lower())) for _, ev in taxonomy().improvements)
 
 
 def _follows_with_need(s, views: list) -> bool:
-    """Is `s` a sentence going on from the one before it among `views` to state a need ('Här ser
-    förvaltningen ett behov av …' after the ordningsvakter): a request on the topic, counted as critique."""
-    t = normalize_ws(s.text)
-    return leans_back(t) and _states_need(t) and any(v.order < s.order for v in views)
+    """Is `s` a sentence going on from one before it among `views` to state a need ('Här ser förvaltningen
+    ett behov av …' after the ordningsvakter): a request on the topic, counted as critique."""
+    return _need_pointing_back(s.text) and any(v.order < s.order for v in views)
 
 
 def _opens_with_contrast(text: str) -> bool:
-    opening = " ".join(words(fold(normalize_ws(text).lower()))[:4])
-    return any(opening == c or opening.startswith(c + " ") for c in taxonomy_words("contrast_openings"))
+    return opens_with(text, taxonomy_words("contrast_openings"))
 
 
 class _DocPassages:
@@ -1268,21 +1266,25 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
         sents = document_sentences(corpus, rec.doc_id)
         views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
     pos, crit, other = [], [], []
+    reserved = False  # on a topic, a sentence set against the one before is a reservation to it
     for s in views:
         if voice(s.text) == "account":
             continue
         p, c = find_cues(s.text)
-        if p and not c and not (topic and _opens_with_contrast(s.text)):
+        contrast = bool(topic) and _opens_with_contrast(s.text)
+        if p and not c and not contrast:
             pos.append(s)
-        elif c or _REQUEST.search(s.text) or (topic and (_opens_with_contrast(s.text) or _follows_with_need(s, views))):
-            crit.append(s)  # on a topic, a sentence set against the one before is a reservation to it
+            continue
+        reservation = contrast or (bool(topic) and _follows_with_need(s, views))
+        if c or _REQUEST.search(s.text) or reservation:
+            crit.append(s)
+            reserved = reserved or reservation
         else:
             other.append(s)
     stance = detect_stance([s.text for s in pos + crit])[0] if (pos or crit) else "neutral"
     if crit and not pos and not any(find_cues(s.text)[0] for s in crit):
         stance = "kritisk"  # 'instämmer helt …, men anser att det bör …' is support with a reservation, not critique
-    elif stance == "positiv" and topic and any(_opens_with_contrast(s.text) or _follows_with_need(s, views)
-                                                 for s in crit):
+    elif stance == "positiv" and reserved:
         stance = "blandad"  # support, then 'Samtidigt är det viktigt att …' or 'Här ser … ett behov av …'
 
     return _DocStance(rec, stance, pos, crit, other)

@@ -51,8 +51,7 @@ def leans_back(sentence: str) -> bool:
 
     ws = words(fold(sentence.lower()))
     head = ws[:2]
-    opening = " ".join(ws[:4]) + " "
-    if any(" " in c and opening.startswith(c + " ") for c in taxonomy().continuations):
+    if opens_with(sentence, (c for c in taxonomy().continuations if " " in c)):
         return True  # 'På motsvarande sätt är det med …'
     if not head or head[0] not in taxonomy().continuations:
         return False
@@ -60,6 +59,13 @@ def leans_back(sentence: str) -> bool:
     # (weak forms end in -a/-e) opens a new subject; "Det leder till …", "Detta är …" point back
     return not (head[0] in ("det", "den", "denna", "dessa") and len(head) > 1 and re.search(r"(a|e)$", head[1])
                 and len(head[1]) > 3)
+
+
+def opens_with(sentence: str, phrases: Iterable[str]) -> bool:
+    """Does the sentence open with one of the (folded) phrases, as whole words ('samtidigt', 'på motsvarande
+    sätt'; its first four words are read)?"""
+    opening = " ".join(words(fold(sentence.lower()))[:4]) + " "
+    return any(opening.startswith(c + " ") for c in phrases)
 
 
 def _is_heading(text: str, section: str) -> bool:
