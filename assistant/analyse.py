@@ -351,11 +351,11 @@ def unknown_body(question: str, known: Sequence[str],
     return _unknown_author(question, known, corpus_words)
 
 
-# "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …": the subject of an
-# opinion verb is the author asked about
+# "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …", "Tyckte Storstockholms
+# brandförsvar att …?" (a yes/no question opens with the verb): the subject of an opinion verb is the author asked about
 _OPINION_VERBS = ("tyckte", "tycker", "skrev", "skriver", "svarade", "svarar", "anser", "ansåg", "menade", "menar", "sa",
                   "sade", "säger", "kommenterade", "yttrade")
-_AUTHOR = re.compile(r"\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?(?:" + "|".join(_OPINION_VERBS) + r")"
+_AUTHOR = re.compile(r"(?:\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?|^\s*)(?:" + "|".join(_OPINION_VERBS) + r")"
                      r"\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
                      r"[\wåäöéüÅÄÖ\-]+?)(?=\s+(?:om|i|på|till|kring|angående|gällande|att|egentligen|själv|"
                      r"överhuvudtaget|sen|sedan|då|nu|också|även)\b|\s*[?.!]?\s*$)", re.I)
@@ -379,6 +379,8 @@ def _unknown_author(question: str, known: Sequence[str], corpus_words: Callable[
     generic = taxonomy().generic_subjects
     if not words_ or words_[0] in generic or fold(np.lower()) in generic or mentioned_namnder(np, known):
         return ""
+    if words_[0] in taxonomy_words("body_quantifiers") or words_[0] in taxonomy().question_words:
+        return ""  # 'svarade nån nämnd …?', 'tyckte vilken nämnd …': which one, not a name
     if _in_catalogue(words_, corpus_words()):  # 'Stockholms stad', a handläggare's name: the corpus has them
         return ""
     actors = taxonomy().actors
@@ -1294,7 +1296,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if prog:
         req = replace(req, unknown_programme=prog)
     docs = docs_for(catalogue, req.namnder, req.period)
-    pointed = bool(_OPINION_OF_PRONOUN.search(fold(question.lower())))
+    # the nämnd pointed at: 'vad tyckte de …', 'vad svarade den nämnden …' (a reference word whose scope is the nämnd)
+    pointed = bool(_OPINION_OF_PRONOUN.search(fold(question.lower()))) or any(
+        tuple(tax.scopes.get(w, ())) == ("namnder",) for w in _qwords(question.lower()))
     if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited) \
             and not ("period" not in req.inherited and pointed):
         # context from the previous turn must not make the question impossible: "Sammanfatta
@@ -1384,6 +1388,38 @@ def topic_is_substantial(topic: str) -> bool:
     asks_more = taxonomy().elaboration + taxonomy_words("topic_back_references")
     return len([w for w in topic.split() if (len(w) >= 3 or (len(w) >= 2 and w.isupper()))  # 'mål', 'brå', 'EU'
                 and not fold(w.lower()).startswith(asks_more)]) >= 1
+
+
+# a sentence ends at . ! ? before a capital, or at ? before anything ('… 2020-2023? ge en överblick'); not at
+# the dot of an abbreviation before lower case ('kulturförv. och stadsarkivet')
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÉ])|(?<=\?)\s+(?=\S)")
+
+
+def asker_context(message: str) -> tuple[str, str]:
+    """(the question, the asker's situation told before it) of a message of several sentences: a sentence
+    with a word by which the asker speaks of themself (taxonomy.yaml `asker_words`: 'Vi har själva publika
+    lokaler och funderar på om de räknas in.') tells what the asker has or wants, not what is asked. Before
+    the last question (the last sentence ending in '?') it is context, returned apart (it may hold what 'det'
+    points at); after it, it is left out ('Vill veta vem jag ska ringa om förskolefrågorna.'). Other
+    sentences stay with the question ('I 18-21 skulle varje nämnd ha en samordnare. Vad gäller nu?'). A
+    message without such a sentence, or without a '?', comes back as it is, with no context."""
+    text = (message or "").strip()
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    asks = [i for i, p in enumerate(parts) if p.endswith("?")]
+    if len(parts) < 2 or not asks:
+        return text, ""
+    last = asks[-1]
+    mine = set(taxonomy_words("asker_words"))
+
+    def own(p: str) -> bool:
+        return bool({w.lower() for w in words(p)} & mine)
+
+    if not any(own(p) for i, p in enumerate(parts) if i != last):
+        return text, ""
+    before = [p for p in parts[:last] if own(p)]
+    head = [p for p in parts[:last] if not own(p)]
+    tail = [p for p in parts[last + 1:] if not own(p)]
+    return " ".join([*head, parts[last], *tail]), " ".join(before)
 
 
 def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:

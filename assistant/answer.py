@@ -18,7 +18,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches
+from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches, topic_terms
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 from .spelling import corrected
 
@@ -59,6 +59,10 @@ def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict
     written = _written_passages(corpus, scorer, filters, hits)
     ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written, [h.rank for h in hits] + [0] * len(written),
                                           joined=True))
+    if rare := _rare_term_passages(corpus, scorer, filters, ranked, [h.chunk for h in hits] + written, k):
+        written += rare
+        ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written,
+                                              [h.rank for h in hits] + [0] * len(written), joined=True))
     if getattr(req, "period", "") and _asks_within_period(question):
         ranked = [s for s in ranked if not about_other_period(s.text, req.period)]
     features = scorer.answerability(ranked)
@@ -80,6 +84,31 @@ def _written_passages(corpus: Corpus, scorer: Scorer, filters: dict, hits: list[
         return []
     seen = {h.chunk.id for h in hits}
     return [c for d in docs for c in corpus.passages(d.doc_id) if c.id not in seen and scorer.writes(c.text)]
+
+
+def _rare_term_passages(corpus: Corpus, scorer: Scorer, filters: dict, ranked: list[Scored], read: list,
+                        k: int, top: int = 5) -> list:
+    """The passages holding the topic's rarest term, when no top sentence of the search's passages has it
+    ('Vilken funktion har trygghets- och säkerhetsrådet?': the one passage on the råd loses to many on
+    'säkerhetsarbetet'): a lexical search for that word alone, in the same scope, keeping the passages
+    that carry it."""
+    present = [t for t in scorer.terms if scorer.df.get(t)]
+    if len(present) < 2:
+        return []  # the search was for that word already
+    rarest = max(present, key=lambda t: scorer.idf[t])
+    if any(rarest in s.found for s in ranked[:top]):
+        return []
+    word = next((w for w in words(scorer.topic) if rarest in topic_terms(w)), "")
+    if not word or verb_form(word.lower()) or _everyday(word):
+        # a verb ('kräver') says what is done, an everyday word ('klar', 'platser') is said of many things: the
+        # search's passages stand
+        return []
+    seen = {c.id for c in read}
+    try:
+        found = corpus.search(word, k=k, mode="bm25", filters=filters or None)
+    except Exception:  # noqa: BLE001 - a store without a lexical half: the search's passages only
+        return []
+    return [h.chunk for h in found if h.chunk.id not in seen and rarest in scorer.coverage(h.chunk.text)[1]]
 
 
 def about_other_period(text: str, period: str) -> bool:
@@ -377,17 +406,24 @@ def verb_form(word: str) -> bool:
     return False
 
 
-def _names_a_topic(corpus: Corpus, word: str) -> bool:
-    """Can a word the corpus lacks stand for a topic of its own? Not an everyday Swedish word (wordfreq
-    zipf >= EVERYDAY_ZIPF: 'fick', 'sett'), a function word (taxonomy.yaml `function_words`) or a
-    compound of parts the corpus has ('bibliotekstudien' = 'bibliotek' + 'studien')."""
+def _everyday(word: str) -> bool:
+    """Is the word an everyday Swedish word (wordfreq zipf >= EVERYDAY_ZIPF: 'klar', 'platser') or a function
+    word (taxonomy.yaml `function_words`), said of many things?"""
     from wordfreq import zipf_frequency
 
     from .analyse import taxonomy
 
+    return fold(word.lower()) in taxonomy().function_words or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
+
+
+def _names_a_topic(corpus: Corpus, word: str) -> bool:
+    """Can a word the corpus lacks stand for a topic of its own? Not an everyday Swedish word (wordfreq
+    zipf >= EVERYDAY_ZIPF: 'fick', 'sett'), a function word (taxonomy.yaml `function_words`) or a
+    compound of parts the corpus has ('bibliotekstudien' = 'bibliotek' + 'studien')."""
+    from .analyse import taxonomy
+
     fw = fold(word.lower())
-    return not (fw in taxonomy().function_words or zipf_frequency(word.lower(), "sv") >= EVERYDAY_ZIPF
-                or fw.startswith(taxonomy().elaboration)  # 'exemplet', 'detaljerna' ask to go on, name nothing
+    return not (_everyday(word) or fw.startswith(taxonomy().elaboration)  # 'exemplet', 'detaljerna' ask to go on, name nothing
                 or _known_compound(corpus, fw))
 
 
@@ -1082,7 +1118,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import analyse, full_periods, taxonomy
+    from .analyse import analyse, asker_context, full_periods, taxonomy
     from .answerers import answer_catalogue, answer_change, answer_stance, answer_summary
     from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
@@ -1091,6 +1127,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if not question:
         return Answer(question="", text="Skriv en fråga.", abstained=True)
     question = typed = question[:2000]
+    question, told = asker_context(question)  # 'Vi har själva … . Nämner någon …?': the asker's situation is context
+    if told:
+        history = [*(history or []), told]
     # 'samordningsuppdarget' read as the corpus's word, '24-27' as the catalogue's 2024-2027
     question = full_periods(corpus, corrected(corpus, question))
     history = [full_periods(corpus, corrected(corpus, h)) for h in history] if history else history

@@ -1394,12 +1394,22 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             if d.stance == "ej berört":
                 parts.append(f"**{_who(d.rec)}** tar inte upp »{topic}« i sitt yttrande.")
                 continue
+            # no objection stated, but a reservation ('Samtidigt är det viktigt att …', 'Här ser förvaltningen ett
+            # behov av …'): what an asker after objections can take up, shown as such
+            reserved = [s for s in d.other if _opens_with_contrast(s.text) or _need_pointing_back(s.text)] \
+                if (objections or asks_critique) and not want_pos and not d.critical else []
             reply = _YES_NO.get((d.stance, asks_critique), "") if lead and not asks_why else ""
+            if reply and reserved and asks_critique:
+                reply = "Inga uttalade invändningar, men förbehåll."
             if reply:  # "Var EAV positiva?": the answer to the question asked, then the evidence
                 parts.append(reply)
             label = _STANCE_LABEL.get(d.stance, d.stance)
             crit = [x for x in (cites.sentence(s) for s in d.critical[:MAX_CRITIQUE_POINTS]) if x] if objections else []
-            if crit:
+            held = [x for x in (cites.sentence(s) for s in reserved[:MAX_CRITIQUE_POINTS]) if x]
+            if held and not crit:
+                parts.append(f"**{_who(d.rec)}** är {label} och framför ingen uttalad kritik, men har dessa förbehåll "
+                             "och önskemål:\n" + "\n".join(f"- {x}" for x in held))
+            elif crit:
                 parts.append(f"**{_who(d.rec)}** är {label}. Invändningar och ändringsönskemål:\n"
                              + "\n".join(f"- {x}" for x in crit))
             elif objections:

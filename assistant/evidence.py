@@ -239,15 +239,18 @@ def evidence_units(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def matches(term: str, word: str) -> bool:
+def matches(term: str, word: str, seam: int | None = None) -> bool:
     """`index.corpus.term_matches`, plus derivations that stemming keeps apart:
     a long term matches a word sharing all but its last three letters
-    ('kommunicer' ~ 'kommunikation', 'samordn' ~ 'samordningsansvar'), and a
+    ('kommunicer' ~ 'kommunikation', 'samordn' ~ 'samordningsansvar'; past the compound's linking s at
+    `seam`, at least three more: 'säkerhetsråd' is no 'säkerhetsarbete'), and a
     noun in -ning the words of its verb's root of five letters or more
     ('forskning' ~ 'forskare', 'invandning' ~ 'invander', 'bedomning' ~ 'bedomde')."""
     if term_matches(term, word):
         return True
     n = max(6, len(term) - 3)
+    if seam is not None:  # the term's linking s ('sakerhets|rad'): the head is shared by other compounds
+        n = max(n, seam + 4)  # ('säkerhetsarbete'), so the tail's start is shared too
     if len(term) >= 7 and len(word) >= n and word[:n] == term[:n]:
         return True
     root = len(term) - 4
@@ -360,6 +363,7 @@ class Scorer:
     _word_is_name: dict = field(init=False, default_factory=dict)  # folded word -> does it name a nämnd
     _alts: dict = field(init=False, default_factory=dict)  # term -> its particle compound ('folj' -> 'uppfolj')
     _exact: dict = field(init=False, default_factory=dict)  # term -> the word as written ('bra' -> 'brå')
+    _seams: dict = field(init=False, default_factory=dict)  # compound term -> index of its linking s
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -390,6 +394,8 @@ class Scorer:
         self._parts = {t: ps for t in self.terms if len(t) >= COMPOUND_MIN
                        and (ps := compound_parts(self.corpus, t, seam_only=bool(self.df.get(t))))}
         self._all_parts = frozenset(p for ps in self._parts.values() for p in ps)
+        # where a compound's linking s stands ('sakerhets|rad'), for `matches`
+        self._seams = {t: i - 1 for t, ps in self._parts.items() if (i := t.find(ps[1], 4)) > 0 and t[i - 1] == "s"}
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
             self._qvec = self.corpus.embed_query(dense_text)
@@ -417,7 +423,7 @@ class Scorer:
         for w in ws:  # what each word matches, worked out once per word and question
             known = self._word_match.get(w)
             if known is None:
-                known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w)
+                known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w, self._seams.get(t))
                                                      or (t in self._alts and matches(self._alts[t], w))),
                                                frozenset(p for p in self._all_parts if matches(p, w)))
             hit |= known[0]

@@ -1,0 +1,103 @@
+"""Questions as busy handläggare type them (several sentences, the asker's own situation, yes/no with the
+verb first, a nämnd pointed at with 'den nämnden') and evidence that a short compound part or a crowded
+search would otherwise hide. Pure functions first, then the real corpus with the real model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analyse import analyse, asker_context, unknown_body
+from assistant.evidence import matches
+
+KNOWN = ["Enskede-Årsta-Vantörs stadsdelsnämnd", "Hägersten-Liljeholmens stadsdelsnämnd", "Kulturnämnden och Stadsarkivet",
+         "Kyrkogårdsnämnden", "Spånga-Tensta stadsdelsnämnd"]
+
+
+def test_the_askers_own_situation_is_context_not_the_question():
+    q, told = asker_context("Vi har själva publika lokaler och funderar på om de räknas in. "
+                            "Nämner någon att bibliotek borde ingå i begreppet offentlig miljö?")
+    assert q == "Nämner någon att bibliotek borde ingå i begreppet offentlig miljö?"
+    assert told == "Vi har själva publika lokaler och funderar på om de räknas in."
+    q, told = asker_context("Vilka avdelningar beredde ärendet? Vill veta vem jag ska ringa om förskolefrågorna.")
+    assert (q, told) == ("Vilka avdelningar beredde ärendet?", "")  # after the question: left out
+
+
+@pytest.mark.parametrize("message", [
+    "I 18-21 skulle varje nämnd ha en säkerhetssamordnare. Vad gäller enligt 20-23?",  # background that is content
+    "vad innehöll programmet 2018–2021? ge en överblick",  # an instruction after the question
+    "kulturförv. och stadsarkivet hade väl synpunkter?",  # an abbreviation's dot ends no sentence
+    "Jag undrar vad EAV tyckte om ordningsvakter",  # one sentence, no '?': nothing to tell apart
+])
+def test_messages_without_a_told_situation_stay_whole(message):
+    assert asker_context(message) == (message, "")
+
+
+def test_a_yes_no_question_names_its_author_with_the_verb_first():
+    assert unknown_body("Tyckte Storstockholms brandförsvar att programmet var bra?", KNOWN) == "Storstockholms brandförsvar"
+    assert unknown_body("Tycker Spånga-Tensta att programmet är bra?", KNOWN) == ""
+    assert unknown_body("Tyckte de att ordningsvakter var bra?", KNOWN) == ""
+    assert unknown_body("svarade nån nämnd på remissen om 2024-2027", KNOWN) == ""  # which one, not a name
+
+
+def test_a_compound_term_past_its_linking_s_is_not_any_compound_with_the_same_head():
+    assert matches("sakerhetsrad", "sakerhetsarbetet")  # without the seam: the shared-prefix derivation rule
+    assert not matches("sakerhetsrad", "sakerhetsarbetet", seam=8)
+    assert matches("sakerhetsrad", "sakerhetsradet", seam=8)
+    assert matches("kommunicer", "kommunikation")  # the derivation the rule is for
+
+
+@pytest.mark.integration
+def test_the_scorer_keeps_a_compound_apart_from_its_heads_other_compounds(real_retriever):
+    from assistant.evidence import Scorer
+
+    sc = Scorer(real_retriever, "säkerhetsrådet")
+    assert sc.coverage("ett trygghets- och säkerhetsråd som är rådgivande")[0] == 1.0
+    assert sc.coverage("Trygghets- och säkerhetsarbetet behöver stärkas.")[0] == 0.0
+
+
+@pytest.mark.integration
+def test_the_one_passage_with_the_rarest_term_is_read_when_the_search_misses_it(real_retriever):
+    """Eight passages on 'säkerhetsarbete' crowd out the one on the råd: a lexical search for the rarest
+    topic word alone brings it in; a list of 'stadens funktionalitet' is no answer to 'vilken funktion'."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vilken funktion har trygghets- och säkerhetsrådet i programmet 2018-2021?")
+    assert not a.abstained and "rådgivande" in a.citations[0].quote
+    assert a.citations[0].chunk.doc_id == "003_8cbd9df508089135"
+
+
+@pytest.mark.integration
+def test_an_unknown_author_of_a_yes_no_question_abstains(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Tyckte Storstockholms brandförsvar att trygghetsprogrammet var bra?")
+    assert a.abstained and "Storstockholms brandförsvar" in a.warnings[0]
+
+
+@pytest.mark.integration
+def test_den_namnden_keeps_the_namnd_even_where_it_made_the_question_unanswerable(real_retriever):
+    """'Vad svarade den nämnden på det förra programmet?' asks the nämnd pointed at; Kyrkogårdsnämnden
+    answered 2024–2027 only, so the answer is that it did not comment on 2020–2023, not other nämnder's text."""
+    from assistant.answer import answer
+
+    history = ["Vem var handläggare för Kyrkogårdsnämndens yttrande?"]
+    req = analyse("Vad svarade den nämnden på det förra programmet, 2020–2023?", real_retriever, history)
+    assert req.namnder == ("Kyrkogårdsnämnden",) and req.unknown_period == "2020-2023"
+    a = answer(real_retriever, "Vad svarade den nämnden på det förra programmet, 2020–2023?", history=history)
+    assert a.abstained and "2020–2023" in a.warnings[0]
+
+
+@pytest.mark.integration
+def test_asking_for_objections_shows_reservations_when_none_is_stated(real_retriever):
+    """Spånga-Tensta states no critique, but 'Samtidigt är det viktigt att hålla ihop …' and 'Här ser
+    förvaltningen ett behov av …' are what an asker after objections can take up: shown as reservations."""
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Hade Spånga-Tensta några invändningar alls mot programmet eller var de bara positiva? "
+                               "Letar efter något vi kan haka på i vårt eget svar.")
+    assert not a.abstained and a.request["topic"] in ("", "alls")  # the asker's sentence is no topic
+    assert "förbehåll" in a.text and "parallella processer" in a.text and "vidareutvecklad samordning" in a.text
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"}
+    # a nämnd with stated critique keeps its objections
+    b = answer(real_retriever, "Vilka invändningar hade Enskede-Årsta-Vantör?")
+    assert "förbehåll" not in b.text and "Invändningar" in b.text
