@@ -101,3 +101,12 @@ def test_asking_for_objections_shows_reservations_when_none_is_stated(real_retri
     # a nämnd with stated critique keeps its objections
     b = answer(real_retriever, "Vilka invändningar hade Enskede-Årsta-Vantör?")
     assert "förbehåll" not in b.text and "Invändningar" in b.text
+
+
+def test_remissinstanser_as_the_ones_who_speak_ask_for_no_recipient_list():
+    from assistant.answer import detail_gap
+
+    said = ["Förvaltningarna anser att offentlig miljö även kan innefatta bibliotek."]
+    assert detail_gap("Nämner någon av remissinstanserna att bibliotek borde ingå i offentlig miljö?", said) is None
+    assert detail_gap("Vilka var remissinstanserna?", said) == "Underlaget anger inte vilka som fick remissen."
+    assert detail_gap("vilka remissinstanser fick remissen?", ["Ärendet har remitterats till nämnderna."]) is None
