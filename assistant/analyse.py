@@ -1396,13 +1396,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖÉ])|(?<=\?)\s+(?=\S)")
 
 
 def asker_context(message: str) -> tuple[str, str]:
-    """(the question, the asker's situation told before it) of a message of several sentences: a sentence
-    with a word by which the asker speaks of themself (taxonomy.yaml `asker_words`: 'Vi har själva publika
-    lokaler och funderar på om de räknas in.') tells what the asker has or wants, not what is asked. Before
-    the last question (the last sentence ending in '?') it is context, returned apart (it may hold what 'det'
-    points at); after it, it is left out ('Vill veta vem jag ska ringa om förskolefrågorna.'). Other
-    sentences stay with the question ('I 18-21 skulle varje nämnd ha en samordnare. Vad gäller nu?'). A
-    message without such a sentence, or without a '?', comes back as it is, with no context."""
+    """(the question, the background told before it) of a message of several sentences, read as a short
+    conversation: the statements before the last question (the last sentence ending in '?') are the
+    background it is asked against, a previous turn ('EAV saknade något om välfärdsbrott i 2020–2023. Har
+    det kommit in något i den nya versionen?': 'det' points into it, the version asked about is the
+    question's own). A sentence with a word by which the asker speaks of themself (taxonomy.yaml
+    `asker_words`: 'Vi har själva publika lokaler …') is their situation: before the question it is
+    background too, after it it is left out ('Vill veta vem jag ska ringa om förskolefrågorna.'); other
+    sentences after it stay with it ('… 2018–2021? ge en överblick'). A message of one sentence, or without
+    a '?', comes back as it is, with no background."""
     text = (message or "").strip()
     parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
     asks = [i for i, p in enumerate(parts) if p.endswith("?")]
@@ -1414,10 +1416,13 @@ def asker_context(message: str) -> tuple[str, str]:
     def own(p: str) -> bool:
         return bool({w.lower() for w in words(p)} & mine)
 
-    if not any(own(p) for i, p in enumerate(parts) if i != last):
+    def told(p: str) -> bool:  # a statement before the question: the background it is asked against
+        return own(p) or not p.endswith("?")
+
+    if not any(told(p) for p in parts[:last]) and not any(own(p) for p in parts[last + 1:]):
         return text, ""
-    before = [p for p in parts[:last] if own(p)]
-    head = [p for p in parts[:last] if not own(p)]
+    before = [p for p in parts[:last] if told(p)]
+    head = [p for p in parts[:last] if not told(p)]
     tail = [p for p in parts[last + 1:] if not own(p)]
     return " ".join([*head, parts[last], *tail]), " ".join(before)
 

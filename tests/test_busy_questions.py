@@ -22,8 +22,24 @@ def test_the_askers_own_situation_is_context_not_the_question():
     assert (q, told) == ("Vilka avdelningar beredde ärendet?", "")  # after the question: left out
 
 
+def test_a_statement_before_the_question_is_its_background():
+    q, told = asker_context("EAV saknade något om välfärdsbrott i 2020–2023-versionen. Har det kommit in i den nya?")
+    assert (q, told) == ("Har det kommit in i den nya?", "EAV saknade något om välfärdsbrott i 2020–2023-versionen.")
+    # an earlier question stays with the last one
+    assert asker_context("Stämmer det att X? Vilken siffra var det?") == ("Stämmer det att X? Vilken siffra var det?", "")
+
+
+@pytest.mark.integration
+def test_the_version_asked_about_is_the_questions_own_not_the_backgrounds(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "EAV saknade något om bedrägerier mot välfärdssystemen i 2020–2023-versionen. "
+                               "Har det kommit in något om välfärdsbrott i den nya versionen?")
+    assert not a.abstained and a.request["period"] == "2024-2027"
+    assert "002_80d6bf5fc05df009" in {c.chunk.doc_id for c in a.citations}
+
+
 @pytest.mark.parametrize("message", [
-    "I 18-21 skulle varje nämnd ha en säkerhetssamordnare. Vad gäller enligt 20-23?",  # background that is content
     "vad innehöll programmet 2018–2021? ge en överblick",  # an instruction after the question
     "kulturförv. och stadsarkivet hade väl synpunkter?",  # an abbreviation's dot ends no sentence
     "Jag undrar vad EAV tyckte om ordningsvakter",  # one sentence, no '?': nothing to tell apart
