@@ -706,10 +706,18 @@ _JUDGED = re.compile(r"(?<!\w)(?:det (?:ar|var|vore|blir|blev|skulle vara)|(?:ar
                      r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt) )?((?:(?:en|ett) )?(?:\w+ )?\w+) att(?!\w)")
 
 
+# "… något exempel de tycker är bra?": the judgement a clause of opinion gives
+_JUDGED_CLAUSE = re.compile(r"(?<!\w)(?:tycker|tyckte|anser|ansag|menar|menade|bedomer|bedomde|finner|fann) "
+                            r"(?:(?:de|dom|han|hon|hen|den|det|man|ni|nagon) )?(?:ar|var|vore|varit) "
+                            r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt|extra|sarskilt|riktigt|speciellt) )?(\w+)(?!\w)")
+
+
 def _judged(question_words: str) -> set[str]:
-    """The judging words of 'det är ADJ att …' and 'det var en bra idé att …' frames in the question's words:
-    how it is judged, not what."""
-    return {w for m in _JUDGED.finditer(fold(question_words)) for w in m.group(1).split()}
+    """The judging words of 'det är ADJ att …' and 'det var en bra idé att …' frames and of a clause of opinion
+    ('… exempel de tycker är bra') in the question's words: how it is judged, not what."""
+    folded = fold(question_words)
+    return {w for m in _JUDGED.finditer(folded) for w in m.group(1).split()} \
+        | {m.group(1) for m in _JUDGED_CLAUSE.finditer(folded)}
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:
@@ -1227,6 +1235,8 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         at = ordered.index(titled) if titled in ordered else -1
         if 0 <= at < len(ordered) - 1:
             period, baseline = ordered[at + 1], titled
+    if qtype == "topic" and previous is None and cue_regex("still_holds").search(fold(question.lower())):
+        qtype = "change"  # "gäller målet … fortfarande i nya programmet?": asked on its own, what changed
     if qtype == "topic" and len(versions_named(question, periods)) >= 2:
         qtype = "change"  # "2018-2021-programmet utgick från X, vad utgår 2020-2023 från?": two versions related
     if qtype == "change" and periods and not periods_named(question) and not _YEAR_OF.search(question) \
@@ -1255,7 +1265,9 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             # gälla?" after "vad sa Kyrkogårdsnämnden om programmet?": the version it commented on)
             req = replace(req, period=context)
             inherited.append("period")
-        if "topic" in scope and previous.topic and not _OTHER_THINGS.search(fold(question.lower())) and (
+        whole = bool(re.search(taxonomy_data().get("whole_view_cues") or r"(?!)", fold(question.lower())))
+        if "topic" in scope and previous.topic and not _OTHER_THINGS.search(fold(question.lower())) \
+                and not (whole and not _REFERS_BACK.search(fold(question.lower()))) and (
                 not topic_is_substantial(req.topic) or _REFERS_BACK.search(
                 fold(question.lower())) or _narrows(question) or _likens(question) or _names_back(question, previous.topic)
                 or asks_why(question) or _relational(req.topic)):

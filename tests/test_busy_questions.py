@@ -126,3 +126,26 @@ def test_remissinstanser_as_the_ones_who_speak_ask_for_no_recipient_list():
     assert detail_gap("Nämner någon av remissinstanserna att bibliotek borde ingå i offentlig miljö?", said) is None
     assert detail_gap("Vilka var remissinstanserna?", said) == "Underlaget anger inte vilka som fick remissen."
     assert detail_gap("vilka remissinstanser fick remissen?", ["Ärendet har remitterats till nämnderna."]) is None
+
+
+@pytest.mark.integration
+def test_a_followup_asking_for_the_whole_view_does_not_carry_the_previous_topic(real_retriever):
+    req = analyse("Och HL då – hur såg de på programmet 2018-2021 i stort?", real_retriever,
+                  ["Vad tyckte Spånga-Tensta om att det gamla programmet delades i två?"])
+    assert req.qtype == "summary" and req.namnder == ("Hägersten-Liljeholmens stadsdelsnämnd",)
+    assert req.topic == "" and "topic" not in req.inherited
+
+
+def test_a_clause_of_opinion_judges_and_names_no_topic():
+    from assistant.analyse import topic_of
+
+    assert topic_of("finns det något exempel de tycker är bra?", KNOWN) == "exempel"
+    assert topic_of("vilka åtgärder anser dom är mest angelägna?", KNOWN) == "åtgärder"
+
+
+@pytest.mark.integration
+def test_whether_something_still_holds_is_a_change_question_on_its_own_and_a_followup_in_a_conversation(real_retriever):
+    alone = analyse("gäller målet om halverad otrygghet till 2025 fortfarande i nya programmet?", real_retriever)
+    assert alone.qtype == "change" and alone.period == "2024-2027"
+    after = analyse("finns dom kvar i 2024-2027?", real_retriever, ["vilka fokusområden hade programmet 2020-2023 enligt eav"])
+    assert after.qtype == "topic" and "topic" in after.inherited
