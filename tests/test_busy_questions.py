@@ -149,3 +149,10 @@ def test_whether_something_still_holds_is_a_change_question_on_its_own_and_a_fol
     assert alone.qtype == "change" and alone.period == "2024-2027"
     after = analyse("finns dom kvar i 2024-2027?", real_retriever, ["vilka fokusområden hade programmet 2020-2023 enligt eav"])
     assert after.qtype == "topic" and "topic" in after.inherited
+
+
+def test_a_question_opening_on_how_something_is_worded_is_a_phrasing_question():
+    from assistant.analyse import question_type
+
+    assert question_type("Hur brukar man formulera förslaget till beslut när nämnden svarar på remissen?") == "phrasing"
+    assert question_type("vilka nämnder svarade på remissen?") == "catalogue"
