@@ -147,7 +147,10 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     if _asks_who(q):  # "vilken nämnd tycker att det behövs mer pengar?": which body, not how much
         return False
     # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
-    asks_what = re.match(r"\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner|namnde)\b", q)
+    # … at the start of any of its sentences ('Stämmer det att X redovisade hur stor andel …? Vilken siffra var det?'),
+    # or a claim put to be confirmed ('stämmer det att …', 'är det sant att …')
+    asks_what = re.search(r"(^|[?.!]\s+)\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner"
+                          r"|namnde|stammer det|ar det (sant|sa|riktigt))\b", q)
     counted = _counted_noun(q, topic)
     # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it, not any number (the
     # generic count kind, whose cue is the counting words themselves: "20 december" does not count millions)

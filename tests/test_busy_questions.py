@@ -156,3 +156,12 @@ def test_a_question_opening_on_how_something_is_worded_is_a_phrasing_question():
 
     assert question_type("Hur brukar man formulera förslaget till beslut när nämnden svarar på remissen?") == "phrasing"
     assert question_type("vilka nämnder svarade på remissen?") == "catalogue"
+
+
+def test_an_amount_asked_in_a_later_sentence_or_a_claim_to_confirm_needs_an_amount():
+    from assistant.answer import _quantity_gap
+
+    said = ["Förvaltningen är positiv till målet att halvera den upplevda otryggheten till år 2025."]
+    assert _quantity_gap("Stämmer det att X redovisade hur stor andel som känner sig otrygga? Vilken siffra var det?", said)
+    assert _quantity_gap("Är det sant att andelen otrygga redovisas?", said)
+    assert not _quantity_gap("Stämmer det att hälften känner sig otrygga?", ["Hälften av de boende känner sig otrygga."])
