@@ -47,15 +47,37 @@ class TopicEvidence:
     features: dict[str, float]
 
 
-def topic_text(req, question: str) -> str:
+def topic_text(req, question: str, corpus: Corpus | None = None) -> str:
     """What the evidence must be about: the analysed topic, or the question
-    itself when the analysis found no topic words."""
-    return req.topic if req.topic and len(analyze(req.topic)) else question
+    itself when the analysis found no topic words; asked for the counterpart of
+    something (`counterpart_topic`), the kind of thing it is."""
+    topic = req.topic if req.topic and len(analyze(req.topic)) else question
+    return counterpart_topic(corpus, topic, question) if corpus is not None else topic
+
+
+def counterpart_topic(corpus: Corpus, topic: str, question: str) -> str:
+    """A question after the counterpart of something elsewhere (taxonomy.yaml `correspondence_cues`: 'vad
+    motsvarar säkerhetssamordnare i 2020–2023?'): each compound of the topic as its head, the kind of thing
+    ('samordnare'), split at its linking s into parts the corpus has; the cue words left out. The topic as
+    it is otherwise."""
+    from .analyse import cue_regex
+
+    rx = cue_regex("correspondence_cues")
+    if not rx.search(fold(question.lower())):
+        return topic
+    out = []
+    for w in topic.split():
+        f = fold(w.lower())
+        if rx.fullmatch(f):
+            continue
+        parts = compound_parts(corpus, f, seam_only=True) if len(f) >= 8 else []
+        out.append(parts[1] if parts else w)
+    return " ".join(out) or topic
 
 
 def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict, k: int) -> TopicEvidence:
     hits = corpus.search(query, k=k, filters=filters or None)
-    scorer = Scorer(corpus, topic_text(req, question), dense_text=query)
+    scorer = Scorer(corpus, topic_text(req, question, corpus), dense_text=query)
     written = _written_passages(corpus, scorer, filters, hits)
     ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written, [h.rank for h in hits] + [0] * len(written),
                                           joined=True))

@@ -168,7 +168,10 @@ def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[s
 
     # at a linking s first ('trygghets|arb' of 'trygghetsarbetet', whose tail may be a three-letter stem), then
     # anywhere, the longest head first
-    seams = [(_stem(word[:i - 1]), _stem(word[i:])) for i in range(len(word) - 3, 4, -1) if word[i - 1] == "s"]
+    # (a head ending in s takes no linking s: 'säkerhets|samordnare' splits as 'säkerhet' + 'samordnare', not
+    # 'säkerhets' + 'amordnare')
+    seams = [(_stem(word[:i - 1]), _stem(word[i:])) for i in range(len(word) - 3, 4, -1)
+             if word[i - 1] == "s" and word[i - 2] != "s"]
     splits = seams if seam_only else list(dict.fromkeys(seams + [
         (_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
         for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]))

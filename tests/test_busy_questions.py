@@ -165,3 +165,15 @@ def test_an_amount_asked_in_a_later_sentence_or_a_claim_to_confirm_needs_an_amou
     assert _quantity_gap("Stämmer det att X redovisade hur stor andel som känner sig otrygga? Vilken siffra var det?", said)
     assert _quantity_gap("Är det sant att andelen otrygga redovisas?", said)
     assert not _quantity_gap("Stämmer det att hälften känner sig otrygga?", ["Hälften av de boende känner sig otrygga."])
+
+
+@pytest.mark.integration
+def test_the_counterpart_of_a_compound_is_its_kind_in_the_other_version(real_retriever):
+    """'vad motsvarar säkerhetssamordnare i 20-23?': 2020–2023 has 'utsedda samordnare', a samordnare of
+    another name; the compound is read as its head (split at its linking s, parts the corpus has)."""
+    from assistant.answer import answer, counterpart_topic
+
+    assert counterpart_topic(real_retriever, "krav säkerhetssamordnare motsvarar", "vad motsvarar det?") == "krav samordn"
+    assert counterpart_topic(real_retriever, "säkerhetssamordnare", "vem är säkerhetssamordnare?") == "säkerhetssamordnare"
+    a = answer(real_retriever, "krav på säkerhetssamordnare fanns i 2018 – vad motsvarar det i 20-23?")
+    assert not a.abstained and "utsedda samordnare" in a.citations[0].quote
