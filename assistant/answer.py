@@ -478,14 +478,48 @@ def head_words(question: str) -> list[str]:
     return out
 
 
+_PLACE_PREPOSITIONS = ("i", "pa", "vid")
+
+
+def place_words(question: str) -> list[str]:
+    """Where the asked-about thing is, after the topic preposition: the last word of each place phrase ('om
+    otryggheten i *tunnelbanan* och på *pendeltågsstationer*', 'på stadens *begravningsplatser*'), up to a
+    function word; no name of a body, year or version."""
+    from .analyse import taxonomy, taxonomy_words
+
+    preps = taxonomy_words("topic_prepositions")
+    function = taxonomy().function_words
+    ws = words(question)
+    folded = [fold(w.lower()) for w in ws]
+    start = next((i for i, f in enumerate(folded) if f in preps), None)
+    if start is None:
+        return []
+    out: list[str] = []
+    i = start + 1
+    while i < len(ws):
+        if folded[i] in _PLACE_PREPOSITIONS:
+            run = []
+            for w, f in zip(ws[i + 1:], folded[i + 1:]):
+                if f in STOPWORDS_SV or f in function or f in preps or f.isdigit() or w.isupper() or len(w) <= 2:
+                    if f in ("den", "det", "de"):  # 'i den offentliga miljön': the article goes on
+                        continue
+                    break
+                run.append(w)
+            if run:
+                out.append(run[-1])
+        i += 1
+    return out
+
+
 def absent_head(corpus: Corpus, question: str) -> list[str]:
-    """The words of the question's head noun phrase (`head_words`) that occur nowhere in the corpus, by
-    `absent_focus`'s test of a word. A modifier the corpus has ('offentliga platser') does not make the
-    head answerable."""
+    """The words of the question's head noun phrase (`head_words`), or of where it is (`place_words`), that
+    occur nowhere in the corpus, by `absent_focus`'s test of a word. A modifier the corpus has ('offentliga
+    platser') does not make the head answerable, nor the thing a place the corpus never names ('otryggheten
+    i tunnelbanan')."""
     from .analyse import in_corpus
 
     out: list[str] = []
-    for w in head_words(question):
+    for w in dict.fromkeys(head_words(question) + place_words(question)):
         fw = fold(w.lower())
         genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
         if not any(in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):

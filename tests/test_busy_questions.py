@@ -177,3 +177,23 @@ def test_the_counterpart_of_a_compound_is_its_kind_in_the_other_version(real_ret
     assert counterpart_topic(real_retriever, "säkerhetssamordnare", "vem är säkerhetssamordnare?") == "säkerhetssamordnare"
     a = answer(real_retriever, "krav på säkerhetssamordnare fanns i 2018 – vad motsvarar det i 20-23?")
     assert not a.abstained and "utsedda samordnare" in a.citations[0].quote
+
+
+def test_where_the_thing_asked_about_is():
+    from assistant.answer import place_words
+
+    assert place_words("Vad säger remissvaren om otryggheten i tunnelbanan och på pendeltågsstationer?") == [
+        "tunnelbanan", "pendeltågsstationer"]
+    assert place_words("vad skriver de om skadegörelse på stadens begravningsplatser?") == ["begravningsplatser"]
+    assert place_words("vad säger EAV om trygghet i den offentliga miljön?") == ["miljön"]
+    assert place_words("vad gäller i 2020-2023?") == []  # no topic preposition, no place asked
+
+
+@pytest.mark.integration
+def test_a_place_the_corpus_never_names_makes_the_question_unanswerable(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vad säger remissvaren om otryggheten i tunnelbanan och på pendeltågsstationer?")
+    assert a.abstained and ("tunnelbanan" in a.warnings[0] or "pendeltågsstationer" in a.warnings[0])
+    b = answer(real_retriever, "Vad säger Spånga-Tensta om ordningsvakter i offentliga miljöer?")
+    assert not b.abstained
