@@ -197,3 +197,15 @@ def test_a_place_the_corpus_never_names_makes_the_question_unanswerable(real_ret
     assert a.abstained and ("tunnelbanan" in a.warnings[0] or "pendeltågsstationer" in a.warnings[0])
     b = answer(real_retriever, "Vad säger Spånga-Tensta om ordningsvakter i offentliga miljöer?")
     assert not b.abstained
+
+
+@pytest.mark.integration
+def test_catalogue_words_in_their_inflected_and_short_forms(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vilket ärendenr har eav:s tjänsteutlåtande om trygghetsprogrammet?")
+    assert not a.abstained and "EAV 2020/514" in a.text
+    b = answer(real_retriever, "När gick sista svarsdagen ut för kulturförvaltningens och Stadsarkivets remiss?")
+    assert "2021-02-21" in b.text and "senaste dokumentet" not in b.text
+    c = answer(real_retriever, "Hur brukar beslutsmeningen lyda när nämnden skickar förvaltningens svar vidare till KS?")
+    assert c.request["type"] == "phrasing" and "som svar på remissen" in c.text
