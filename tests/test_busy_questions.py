@@ -209,3 +209,14 @@ def test_catalogue_words_in_their_inflected_and_short_forms(real_retriever):
     assert "2021-02-21" in b.text and "senaste dokumentet" not in b.text
     c = answer(real_retriever, "Hur brukar beslutsmeningen lyda när nämnden skickar förvaltningens svar vidare till KS?")
     assert c.request["type"] == "phrasing" and "som svar på remissen" in c.text
+
+
+@pytest.mark.integration
+def test_the_programme_proposal_is_no_topic_and_splitting_it_is_a_revision(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vilken sdn var mest negativ till programförslaget 2020-23?")
+    assert a.request["type"] == "stance" and a.request["topic"] == ""
+    assert a.citations[0].chunk.doc_id == "001_2da92ff9d07e789e"
+    b = answer(real_retriever, "Hur kommer det sig att man splittade upp det gamla trygghets- och säkerhetsprogrammet?")
+    assert b.request["type"] == "change" and "två olika program" in b.text
