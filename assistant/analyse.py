@@ -354,11 +354,11 @@ def unknown_body(question: str, known: Sequence[str],
 # "Vad skrev polisen i sitt remissvar …", "vad tyckte Storstockholms brandförsvar om …", "Tyckte Storstockholms
 # brandförsvar att …?" (a yes/no question opens with the verb): the subject of an opinion verb is the author asked about
 _OPINION_VERBS = ("tyckte", "tycker", "skrev", "skriver", "svarade", "svarar", "anser", "ansåg", "menade", "menar", "sa",
-                  "sade", "säger", "kommenterade", "yttrade")
+                  "sade", "säger", "kommenterade", "yttrade", "bemötte", "bemöter", "besvarade", "besvarar")
 _AUTHOR = re.compile(r"(?:\b(?:vad|hur|vilket|vilka)\s+(?:\w+\s+)?|^\s*)(?:" + "|".join(_OPINION_VERBS) + r")"
                      r"\s+((?:[\wåäöéüÅÄÖ\-]+\s+){0,2}?"
                      r"[\wåäöéüÅÄÖ\-]+?)(?=\s+(?:om|i|på|till|kring|angående|gällande|att|egentligen|själv|"
-                     r"överhuvudtaget|sen|sedan|då|nu|också|även)\b|\s*[?.!]?\s*$)", re.I)
+                     r"överhuvudtaget|sen|sedan|då|nu|också|även)\b|\s+[\wåäöéüÅÄÖ-]+:s\b|\s*[?.!]?\s*$)", re.I)
 
 
 def _in_catalogue(folded_words: Sequence[str], corpus_words: frozenset[str]) -> bool:

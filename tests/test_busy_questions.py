@@ -220,3 +220,9 @@ def test_the_programme_proposal_is_no_topic_and_splitting_it_is_a_revision(real_
     assert a.citations[0].chunk.doc_id == "001_2da92ff9d07e789e"
     b = answer(real_retriever, "Hur kommer det sig att man splittade upp det gamla trygghets- och säkerhetsprogrammet?")
     assert b.request["type"] == "change" and "två olika program" in b.text
+
+
+def test_who_answered_someone_elses_critique_is_an_author_the_corpus_lacks():
+    assert unknown_body("Hur bemötte stadsledningskontoret EAV:s kritik om att uppdraget saknar avgränsning?",
+                        KNOWN) == "stadsledningskontoret"
+    assert unknown_body("Vad tyckte EAV om HL:s förslag?", KNOWN) == ""
