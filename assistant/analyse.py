@@ -1265,7 +1265,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             # gälla?" after "vad sa Kyrkogårdsnämnden om programmet?": the version it commented on)
             req = replace(req, period=context)
             inherited.append("period")
-        whole = bool(re.search(taxonomy_data().get("whole_view_cues") or r"(?!)", fold(question.lower())))
+        whole = bool(cue_regex("whole_view_cues").search(fold(question.lower())))
         if "topic" in scope and previous.topic and not _OTHER_THINGS.search(fold(question.lower())) \
                 and not (whole and not _REFERS_BACK.search(fold(question.lower()))) and (
                 not topic_is_substantial(req.topic) or _REFERS_BACK.search(

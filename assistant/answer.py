@@ -18,7 +18,8 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches, topic_terms
+from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches,
+                       topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 from .spelling import corrected
 
@@ -484,7 +485,7 @@ _PLACE_PREPOSITIONS = ("i", "pa", "vid")
 def place_words(question: str) -> list[str]:
     """Where the asked-about thing is, after the topic preposition: the last word of each place phrase ('om
     otryggheten i *tunnelbanan* och på *pendeltågsstationer*', 'på stadens *begravningsplatser*'), up to a
-    function word; no name of a body, year or version."""
+    function word or a number; a short form in capitals ('i EAV') is no place word."""
     from .analyse import taxonomy, taxonomy_words
 
     preps = taxonomy_words("topic_prepositions")
