@@ -48,12 +48,12 @@ class TopicEvidence:
     features: dict[str, float]
 
 
-def topic_text(req, question: str, corpus: Corpus | None = None) -> str:
+def topic_text(corpus: Corpus, req, question: str) -> str:
     """What the evidence must be about: the analysed topic, or the question
     itself when the analysis found no topic words; asked for the counterpart of
     something (`counterpart_topic`), the kind of thing it is."""
     topic = req.topic if req.topic and len(analyze(req.topic)) else question
-    return counterpart_topic(corpus, topic, question) if corpus is not None else topic
+    return counterpart_topic(corpus, topic, question)
 
 
 def counterpart_topic(corpus: Corpus, topic: str, question: str) -> str:
@@ -78,14 +78,16 @@ def counterpart_topic(corpus: Corpus, topic: str, question: str) -> str:
 
 def topic_evidence(corpus: Corpus, req, question: str, query: str, filters: dict, k: int) -> TopicEvidence:
     hits = corpus.search(query, k=k, filters=filters or None)
-    scorer = Scorer(corpus, topic_text(req, question, corpus), dense_text=query)
+    scorer = Scorer(corpus, topic_text(corpus, req, question), dense_text=query)
+
+    def ranked_over(extra: list) -> list[Scored]:  # the search's passages and those read besides it
+        return scorer.rank(scorer.sentences([h.chunk for h in hits] + extra, [h.rank for h in hits] + [0] * len(extra),
+                                            joined=True))
+
     written = _written_passages(corpus, scorer, filters, hits)
-    ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written, [h.rank for h in hits] + [0] * len(written),
-                                          joined=True))
+    ranked = ranked_over(written)
     if rare := _rare_term_passages(corpus, scorer, filters, ranked, [h.chunk for h in hits] + written, k):
-        written += rare
-        ranked = scorer.rank(scorer.sentences([h.chunk for h in hits] + written,
-                                              [h.rank for h in hits] + [0] * len(written), joined=True))
+        ranked = ranked_over(written + rare)
     if getattr(req, "period", "") and _asks_within_period(question):
         ranked = [s for s in ranked if not about_other_period(s.text, req.period)]
     features = scorer.answerability(ranked)
@@ -496,19 +498,18 @@ def place_words(question: str) -> list[str]:
     if start is None:
         return []
     out: list[str] = []
-    i = start + 1
-    while i < len(ws):
-        if folded[i] in _PLACE_PREPOSITIONS:
-            run = []
-            for w, f in zip(ws[i + 1:], folded[i + 1:]):
-                if f in STOPWORDS_SV or f in function or f in preps or f.isdigit() or w.isupper() or len(w) <= 2:
-                    if f in ("den", "det", "de"):  # 'i den offentliga miljön': the article goes on
-                        continue
-                    break
-                run.append(w)
-            if run:
-                out.append(run[-1])
-        i += 1
+    for i in range(start + 1, len(ws)):
+        if folded[i] not in _PLACE_PREPOSITIONS:
+            continue
+        run = []
+        for w, f in zip(ws[i + 1:], folded[i + 1:]):
+            if f in STOPWORDS_SV or f in function or f in preps or f.isdigit() or w.isupper() or len(w) <= 2:
+                if f in ("den", "det", "de"):  # 'i den offentliga miljön': the article goes on
+                    continue
+                break
+            run.append(w)
+        if run:
+            out.append(run[-1])
     return out
 
 

@@ -1091,7 +1091,13 @@ def _reservation_after(in_order: list, s) -> object | None:
     if i is None or i + 1 >= len(in_order):
         return None
     nxt = in_order[i + 1]
-    return nxt if _opens_with_contrast(nxt.text) or _need_pointing_back(nxt.text) else None
+    return nxt if _is_reservation(nxt.text) else None
+
+
+def _is_reservation(text: str) -> bool:
+    """A sentence opening with a contrast ('Samtidigt är det viktigt att …') or stating a need it points
+    back for ('Här ser förvaltningen ett behov av …'): a reservation to what goes before."""
+    return _opens_with_contrast(text) or _need_pointing_back(text)
 
 
 def _need_pointing_back(text: str) -> bool:
@@ -1218,7 +1224,7 @@ def document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sco
         _remember(key, memo)
         if (disk := store_for(corpus)) is not None:
             with contextlib.suppress(sqlite3.Error):
-                disk.put(stance_key(rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta)), memo.stance, memo.refs)
+                disk.put(_stance_key(rec), memo.stance, memo.refs)
         return memo.view(corpus, rec)  # a ranking holds every document's stance at once: positions, not passages
     return out
 
@@ -1231,13 +1237,18 @@ def _remember(key: tuple, memo: _StanceMemo) -> _StanceMemo:
     return memo
 
 
+def _stance_key(rec: DocRecord) -> str:
+    """The stance store's key of one document version (its id, content, passages and catalogue entry)."""
+    return stance_key(rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta))
+
+
 def _kept_stance(corpus: Corpus, rec: DocRecord) -> _StanceMemo | None:
     """The document version's overall stance as an earlier process read it (assistant.stance_store)."""
     disk = store_for(corpus)
     if disk is None:
         return None
     try:
-        row = disk.get(stance_key(rec.doc_id, rec.sha256, rec.n_chunks, repr(rec.meta)))
+        row = disk.get(_stance_key(rec))
     except sqlite3.Error:
         return None
     return None if row is None else _StanceMemo(*row)
@@ -1396,7 +1407,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                 continue
             # no objection stated, but a reservation ('Samtidigt är det viktigt att …', 'Här ser förvaltningen ett
             # behov av …'): what an asker after objections can take up, shown as such
-            reserved = [s for s in d.other if _opens_with_contrast(s.text) or _need_pointing_back(s.text)] \
+            reserved = [s for s in d.other if _is_reservation(s.text)] \
                 if (objections or asks_critique) and not want_pos and not d.critical else []
             reply = _YES_NO.get((d.stance, asks_critique), "") if lead and not asks_why else ""
             if reply and reserved and asks_critique:
