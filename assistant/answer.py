@@ -18,7 +18,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_parts, cut_at_start, leans_back, matches,
+from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start, leans_back, matches,
                        topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 from .spelling import corrected
@@ -524,7 +524,8 @@ def absent_head(corpus: Corpus, question: str) -> list[str]:
     for w in dict.fromkeys(head_words(question) + place_words(question)):
         fw = fold(w.lower())
         genitive = w[:-1] if fw.endswith("s") and len(fw) >= 4 else ""
-        if not any(in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w):
+        if not any(in_corpus(corpus, x) for x in (w, genitive) if x) and _names_a_topic(corpus, w) \
+                and not any(compound_head(corpus, t, w) for t in topic_terms(w)):  # 'vakterna' of 'ordningsvakterna'
             out.append(w)
     return out
 

@@ -187,6 +187,23 @@ def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[s
     return next(([a, b] for a, b in splits if df.get(a, 0) > n and df.get(b, 0) > n), [])
 
 
+HEAD_TERM_LEN = 4  # a stem this short matches as a prefix only (index.corpus.term_matches), never inside a compound
+WORD_ZIPF = 1.0  # a form this common in Swedish at large (wordfreq) is a word of its own, not a compound's tail
+
+
+def compound_head(corpus: Corpus, term: str, word: str) -> str:
+    """The stem of a short word the corpus has only as the head of compounds, with the linking s before it
+    ('vakterna' -> 'svakt', carried by 'ordningsvakterna'), for a four-letter stem in no passage of its
+    own; '' otherwise. The s and the word must not make another Swedish word ('kola' -> 'skola'), so that
+    the match stays at a seam."""
+    from wordfreq import zipf_frequency
+
+    if len(term) != HEAD_TERM_LEN or zipf_frequency("s" + word.lower(), "sv") >= WORD_ZIPF:
+        return ""
+    head = "s" + term
+    return head if corpus.term_stats([head]).df.get(head) else ""
+
+
 def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
     """How many leading characters of `b` repeat the end of `a` (neighbouring passages overlap): the
     longest such run of at least `shortest`; None when none does."""
@@ -372,8 +389,11 @@ class Scorer:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
         stats = self.corpus.term_stats(self.terms) if self.terms else None
         if stats and any(not stats.df.get(t) for t in self.terms):
+            heads = {t: h for w in words(self.topic) for t in topic_terms(w)
+                     if t in self.terms and not stats.df.get(t) and (h := compound_head(self.corpus, t, w))}
             self.terms = list(dict.fromkeys(p for t in self.terms for p in
-                                            ([t] if stats.df.get(t) else compound_parts(self.corpus, t) or [t])))
+                                            ([t] if stats.df.get(t) else [heads[t]] if t in heads
+                                             else compound_parts(self.corpus, t) or [t])))
             stats = self.corpus.term_stats(self.terms)
         if stats and any(not stats.df.get(t) and t in _synonyms() for t in self.terms):
             # 'jobb' in no passage: the documents say 'arbet' (taxonomy.yaml `colloquial_synonyms`)

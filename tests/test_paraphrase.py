@@ -1,0 +1,55 @@
+"""Questions in other words than the documents': a short word the documents use only inside compounds
+('vakterna' against 'ordningsvakterna', 'bild' against 'lägesbild'). A tiny invented corpus first (the
+words come from the data), then the real corpus with the real model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evidence import Scorer, compound_head
+from index.types import Chunk
+
+
+def _chunk(n: int, text: str) -> Chunk:
+    return Chunk(id=f"d1-{n}", doc_id="d1", source="corpus/d1.txt", text=text, original=text, start=0,
+                 end=len(text), page=1 + n, page_end=1 + n, section="Förvaltningens synpunkter",
+                 title="Trygghetsprogram 2028–2031 – svar på remiss", namnd="Idrottsnämnden",
+                 doc_type="yttrande", period="2028-2031", year=2027)
+
+
+CHUNKS = [
+    _chunk(0, "Förvaltningen ser positivt på att idrottsvakterna finns på plats under matcherna."),
+    _chunk(1, "Skolan och föreningarna behöver samverka om lokalerna på kvällarna."),
+    _chunk(2, "Lägesbilden följs upp varje år i verksamhetsplanen."),
+]
+
+
+def test_a_short_word_matches_as_the_head_of_the_corpus_compounds():
+    from conftest import memory_corpus
+
+    corpus = memory_corpus(CHUNKS)
+    assert compound_head(corpus, "vakt", "vakterna") == "svakt"  # only 'idrottsvakterna' has it
+    assert compound_head(corpus, "bild", "bilden") == "sbild"
+    # 's' + 'kola' is a word of its own ('skola'): no seam, no match
+    assert compound_head(corpus, "kol", "kola") == "" and compound_head(corpus, "kola", "kola") == ""
+    assert compound_head(corpus, "match", "matcher") == ""  # five letters: the store matches it inside words
+    scorer = Scorer(corpus, "vakterna matcherna")
+    assert "svakt" in scorer.terms and not scorer.absent
+    assert scorer.coverage(CHUNKS[0].text)[0] == 1.0
+    assert scorer.coverage(CHUNKS[1].text)[0] == 0.0
+
+
+def test_a_word_the_corpus_has_nowhere_stays_absent():
+    from conftest import memory_corpus
+
+    scorer = Scorer(memory_corpus(CHUNKS), "hundarna")
+    assert scorer.absent  # no 'shund' either
+
+
+@pytest.mark.integration
+def test_guards_asked_about_in_other_words_are_the_ordningsvakter(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Vad tycker Spånga-Tensta om vakterna som staden har ute på gator och torg?")
+    assert not a.abstained, a.warnings
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"} and "komplement" in a.text
