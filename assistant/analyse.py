@@ -819,7 +819,7 @@ def _followup_scope(question: str, own_topic: str, qtype: str) -> tuple[str, ...
     ('nämnderna', 'vilken nämnd': `corpus_wide`) never takes over a nämnd."""
     qw = _qwords(question.lower())
     tax = taxonomy()
-    if len(qw) > 14:
+    if len(qw) > 14 and qw[0] not in ("och", "men", "samt"):  # a long question stands alone, unless it goes on
         return ()
     refs = set(qw) & tax.references
     joined = " ".join(qw)

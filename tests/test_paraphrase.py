@@ -53,3 +53,18 @@ def test_guards_asked_about_in_other_words_are_the_ordningsvakter(real_retriever
     a = answer(real_retriever, "Vad tycker Spånga-Tensta om vakterna som staden har ute på gator och torg?")
     assert not a.abstained, a.warnings
     assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"} and "komplement" in a.text
+
+
+def test_a_question_that_goes_on_with_och_or_ends_in_ocksa_is_a_followup():
+    from conftest import memory_corpus
+
+    from assistant.analyse import analyse
+
+    corpus = memory_corpus(CHUNKS)
+    first = "Vad skriver Idrottsnämnden om vakterna på matcherna?"
+    long = ("och om det inte är meningen att föreningarna ska stå för lokalerna på kvällarna, vad vill de då "
+            "att programmet gör i stället?")  # more than 14 words, opening with 'och'
+    assert analyse(long, corpus, [first]).namnder == ("Idrottsnämnden",)
+    assert analyse(long[4:], corpus, [first]).namnder == ()  # the same words, standing alone
+    also = analyse("måste nämnderna följa upp lägesbilden också?", corpus, [first])
+    assert also.followup and also.period == "2028-2031"
