@@ -648,6 +648,8 @@ def question_verbs(question: str, names: Sequence[str] = ()) -> set[str]:
     if len(qw) > i + 1 and qw[i] not in leads and (finite(qw[i]) or qw[i].endswith(("des", "tes"))) \
             and qw[i + 1] in taxonomy_words("subject_pronouns"):  # ('*åtgärdades* det i 2024-2027?': a passive)
         out.add(qw[i])  # a yes/no question opens with its verb, its subject next ('*stämmer* det att …', '*gäller* den …')
+        if len(qw) > i + 2 and qw[i + 2] in taxonomy_words("verb_particles"):
+            out.add(qw[i + 2])  # and the verb's particle after the subject ('*lyfte* de *fram* …')
     for j, w in enumerate(qw):
         if w in modals:
             out.add(w)
@@ -712,12 +714,18 @@ _JUDGED_CLAUSE = re.compile(r"(?<!\w)(?:tycker|tyckte|anser|ansag|menar|menade|b
                             r"(?:(?:mer|mindre|sa|lika|mest|minst|inte|helt|extra|sarskilt|riktigt|speciellt) )?(\w+)(?!\w)")
 
 
+# "… nåt som funkar bra?": a relative clause judging how something works
+_WORKS_CLAUSE = re.compile(r"(?<!\w)som (\w+) (?:(?:sa|riktigt|mycket|inte|helt|sarskilt) )?(bra|val|battre|bast|daligt|samre)(?!\w)")
+
+
 def _judged(question_words: str) -> set[str]:
-    """The judging words of 'det är ADJ att …' and 'det var en bra idé att …' frames and of a clause of opinion
-    ('… exempel de tycker är bra') in the question's words: how it is judged, not what."""
+    """The judging words of 'det är ADJ att …' and 'det var en bra idé att …' frames, of a clause of opinion
+    ('… exempel de tycker är bra') and of a relative clause on how something works ('nåt som funkar bra') in
+    the question's words: how it is judged, not what."""
     folded = fold(question_words)
     return {w for m in _JUDGED.finditer(folded) for w in m.group(1).split()} \
-        | {m.group(1) for m in _JUDGED_CLAUSE.finditer(folded)}
+        | {m.group(1) for m in _JUDGED_CLAUSE.finditer(folded)} \
+        | {w for m in _WORKS_CLAUSE.finditer(folded) for w in m.groups()}
 
 
 def topic_of(question: str, known: Sequence[str]) -> str:

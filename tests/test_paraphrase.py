@@ -68,3 +68,16 @@ def test_a_question_that_goes_on_with_och_or_ends_in_ocksa_is_a_followup():
     assert analyse(long[4:], corpus, [first]).namnder == ()  # the same words, standing alone
     also = analyse("måste nämnderna följa upp lägesbilden också?", corpus, [first])
     assert also.followup and also.period == "2028-2031"
+
+
+def test_words_that_judge_or_point_back_are_no_topic_of_a_followup():
+    from conftest import memory_corpus
+
+    from assistant.analyse import analyse
+
+    corpus = memory_corpus(CHUNKS)
+    first = "Hur ser Idrottsnämnden på samverkan om lokalerna?"
+    good = analyse("lyfte de fram nåt som funkar bra?", corpus, [first])  # particle after the subject, a judging clause
+    assert good.topic == analyse(first, corpus).topic and "topic" in good.inherited
+    other = analyse("höll de med om det, eller såg de annorlunda på saken?", corpus, [first])
+    assert not {"annorlunda", "saken"} & set(other.topic.split()) and "lokalerna" in other.topic
