@@ -81,3 +81,15 @@ def test_words_that_judge_or_point_back_are_no_topic_of_a_followup():
     assert good.topic == analyse(first, corpus).topic and "topic" in good.inherited
     other = analyse("höll de med om det, eller såg de annorlunda på saken?", corpus, [first])
     assert not {"annorlunda", "saken"} & set(other.topic.split()) and "lokalerna" in other.topic
+
+
+def test_when_it_was_written_asks_for_the_date_and_a_deadline_names_no_topic():
+    from conftest import memory_corpus
+
+    from assistant.analyse import analyse, question_type
+
+    assert question_type("när är det skrivet?") == "catalogue" and question_type("när skrevs den?") == "catalogue"
+    assert question_type("när var det?") != "catalogue"  # any event: no document's date
+    corpus = memory_corpus(CHUNKS)
+    deadline = analyse("när skulle svaret senast vara inne?", corpus, ["Vad tyckte Idrottsnämnden om vakterna?"])
+    assert deadline.qtype == "catalogue" and "senast" not in deadline.topic
