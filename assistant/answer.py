@@ -976,10 +976,35 @@ def _unanswerable(req) -> str:
         if req.namnder:
             return f"Underlaget innehåller inget yttrande från {req.namnder[0]} om programmet {version}."
         return f"Inget dokument i underlaget gäller programmet {version}."
-    if getattr(req, "unknown_programme", "") and req.qtype != "topic":  # "Vad står det om säkerhetsprogrammet?" may be answered
+    if getattr(req, "unknown_programme", "") and (req.qtype != "topic" or _asks_response_to(req.question, req.unknown_programme)):
+        # "Vad står det om säkerhetsprogrammet?" may be answered; "vad svarade de på remissen om
+        # säkerhetsprogrammet?" asks for a response no document is
         version = f" {req.period.replace('-', '–')}" if req.period else ""
         return f"Inget dokument i underlaget gäller {req.unknown_programme}{version}."
     return ""
+
+
+def _asks_response_to(question: str, programme: str) -> bool:
+    """Does the question ask for a response to the programme (taxonomy.yaml `response_to_cues`, then a
+    preposition and at most two words before its name: 'remissen om säkerhetsprogrammet', 'yttrat sig över
+    det nya säkerhetsprogrammet'), not what the documents say of it ('svarade de något om hur
+    säkerhetsprogrammet …')?"""
+    from .analyse import _qwords, cue_regex
+
+    q = " ".join(_qwords(question.lower()))
+    key = fold(programme.lower())
+    at = q.find(key)
+    if at < 0:
+        return False
+    before = q[:at].split()[-7:]
+    m = cue_regex("response_to_cues").search(" ".join(before))
+    if not m:
+        return False
+    preps = ("om", "pa", "over", "kring", "angaende", "till")
+    tail = " ".join(before)[m.end():].split()
+    if m.group(0).split()[-1] in preps:  # 'svarade på': the verb's own preposition
+        return len(tail) <= 2
+    return any(w in preps for w in tail) and len(tail) - max(i for i, w in enumerate(tail) if w in preps) - 1 <= 2
 
 
 def named_in_order(text: str, known: list[str]) -> list[str]:

@@ -93,3 +93,25 @@ def test_when_it_was_written_asks_for_the_date_and_a_deadline_names_no_topic():
     corpus = memory_corpus(CHUNKS)
     deadline = analyse("när skulle svaret senast vara inne?", corpus, ["Vad tyckte Idrottsnämnden om vakterna?"])
     assert deadline.qtype == "catalogue" and "senast" not in deadline.topic
+
+
+def test_a_response_to_a_programme_is_asked_apart_from_what_is_said_of_it():
+    from assistant.answer import _asks_response_to
+
+    assert _asks_response_to("vad svarade de på remissen om säkerhetsprogrammet då?", "säkerhetsprogrammet")
+    assert _asks_response_to("Har någon yttrat sig över det nya säkerhetsprogrammet?", "säkerhetsprogrammet")
+    assert _asks_response_to("Vilka synpunkter hade EAV på säkerhetsprogrammet?", "säkerhetsprogrammet")
+    assert not _asks_response_to("vad står det om säkerhetsprogrammet?", "säkerhetsprogrammet")
+    assert not _asks_response_to("svarade de något om hur säkerhetsprogrammet och trygghetsprogrammet hänger ihop "
+                                 "med krisberedskapen?", "säkerhetsprogrammet")  # too far from the response word
+
+
+@pytest.mark.integration
+def test_a_response_to_a_programme_nobody_answered_is_refused(real_retriever):
+    from assistant.answer import answer
+
+    history = ["Spånga-Tensta tyckte det var bra att programmet delades i två, vilka två blev det?"]
+    a = answer(real_retriever, "vad svarade de på remissen om säkerhetsprogrammet då?", history=history)
+    assert a.abstained and "säkerhetsprogrammet" in a.warnings[0]
+    said = answer(real_retriever, "vad står det om säkerhetsprogrammet 2020-2023?")
+    assert not said.abstained  # what the documents say of it stands
