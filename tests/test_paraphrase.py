@@ -115,3 +115,23 @@ def test_a_response_to_a_programme_nobody_answered_is_refused(real_retriever):
     assert a.abstained and "säkerhetsprogrammet" in a.warnings[0]
     said = answer(real_retriever, "vad står det om säkerhetsprogrammet 2020-2023?")
     assert not said.abstained  # what the documents say of it stands
+
+
+def test_a_time_when_something_was_on_remiss_asks_for_no_recipients():
+    from assistant.analyse import topic_of
+    from assistant.answer import detail_asked
+
+    assert detail_asked("Vilka fick programmet på remiss?") and detail_asked("vilka var remissinstanserna?")
+    assert not detail_asked("tog nån upp fusk mot välfärden när förra programmet var på remiss?")
+    assert not detail_asked("tar någon upp det nu när programmet är på remiss?")
+    assert "redan" not in topic_of("tog nån upp fusk mot välfärden redan när förra programmet var på remiss?", [])
+
+
+@pytest.mark.integration
+def test_a_topic_raised_when_the_earlier_version_was_on_remiss(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "tog nån upp fusk mot välfärden redan när förra programmet var på remiss?",
+               history=["Vad står det om välfärdsbrott i trygghetsprogrammet 2024-2027 enligt kyrkogårdsförvaltningens svar?"])
+    assert not a.abstained and a.request["period"] == "2020-2023"
+    assert "001_2da92ff9d07e789e" in {c.chunk.doc_id for c in a.citations} and "välfärdssystemen" in a.text
