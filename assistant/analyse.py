@@ -490,17 +490,20 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
         return (norm[hits[0]], "") if hits else ("", f"{m.group(1)} års program")
     tax = taxonomy()
     qw = set(_qwords(question))
+    # "programmet som kom efter", "det som det ersatte": a clause saying which way from the version in context
+    following = bool(qw & tax.following) or bool(cue_regex("next_version_phrases").search(fold(question.lower())))
+    previous = bool(qw & tax.previous) or bool(cue_regex("previous_version_phrases").search(fold(question.lower())))
     mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
     if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
         refs = "|".join(map(re.escape, sorted(tax.versions)))
         mentions_programme = bool(re.search(rf"(?<!\w)(det|den) ({refs})(?!\w)", fold(question.lower())))
-    if ordered and mentions_programme and qw & tax.previous and qw & tax.latest and not context:
+    if ordered and mentions_programme and previous and qw & tax.latest and not context:
         return norm[ordered[-1]], ""  # "målet i det nya programmet jämfört med förra": the newest, set against the one before
-    if ordered and mentions_programme and qw & tax.previous:
+    if ordered and mentions_programme and previous:
         anchor = context.replace("–", "-") if context.replace("–", "-") in norm else ordered[-1]
         i = ordered.index(anchor)
         return (norm[ordered[i - 1]], "") if i > 0 else ("", "")
-    if ordered and mentions_programme and qw & tax.following:
+    if ordered and mentions_programme and following:
         anchor = context.replace("–", "-")
         if anchor not in norm:
             return norm[ordered[-1]], ""  # "nästa program" with nothing before it: the newest there is

@@ -135,3 +135,13 @@ def test_a_topic_raised_when_the_earlier_version_was_on_remiss(real_retriever):
                history=["Vad står det om välfärdsbrott i trygghetsprogrammet 2024-2027 enligt kyrkogårdsförvaltningens svar?"])
     assert not a.abstained and a.request["period"] == "2020-2023"
     assert "001_2da92ff9d07e789e" in {c.chunk.doc_id for c in a.citations} and "välfärdssystemen" in a.text
+
+
+def test_a_clause_after_the_programme_word_says_which_version():
+    from assistant.analyse import resolve_period
+
+    periods = ["2018-2021", "2020-2023", "2024-2027", "2028-2031"]
+    assert resolve_period("och i programmet som kom efter, hur beskrivs det?", periods, "2020-2023") == ("2024-2027", "")
+    assert resolve_period("hur var det i programmet som det ersatte?", periods, "2024-2027") == ("2020-2023", "")
+    assert resolve_period("och i programmet som kom innan?", periods, "2018-2021") == ("", "")  # none before the first
+    assert resolve_period("vad står det i programmet om skolan?", periods, "2020-2023") == ("", "")
