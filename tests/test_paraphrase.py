@@ -145,3 +145,11 @@ def test_a_clause_after_the_programme_word_says_which_version():
     assert resolve_period("hur var det i programmet som det ersatte?", periods, "2024-2027") == ("2020-2023", "")
     assert resolve_period("och i programmet som kom innan?", periods, "2018-2021") == ("", "")  # none before the first
     assert resolve_period("vad står det i programmet om skolan?", periods, "2020-2023") == ("", "")
+
+
+def test_what_an_inquiry_proposed_is_asked_with_its_adjective_too():
+    from assistant.answer import detail_asked
+
+    assert detail_asked("och vad föreslog sen den statliga utredningen om kommunernas ansvar?")
+    assert detail_asked("vad föreslog utredningen?")
+    assert not detail_asked("vad föreslog EAV om samordningen?")
