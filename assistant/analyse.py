@@ -776,8 +776,9 @@ _OTHER_THINGS = re.compile(r"^((och|men|sa) )?(vad|vilka|vilket|nagot|nat|nan) (
 # A pronoun object closing a clause points back at the previous turn's subject ("… med det?", "om dem")
 # ("… där?": within it)
 _REFERS_BACK = re.compile(r"(?<!\w)((om|med|till|av|for|kring|pa|mot|inom|i) (det|detta|den|denna|dem|dom|dessa)|dar"
-                          # the thing as the subject or object of a closing verb: 'hur ofta görs den?', 'vem finansierar det?'
-                          r"|\w{3,}(s|r) (det|detta|den|denna|dem|dom|dessa))(?=\s*($|[?.!,]))")
+                          # the thing as the subject or object of a closing verb: 'hur ofta görs den?', 'vem finansierar det?',
+                          # 'vem ska anordna dem?', 'vem anordnade dem?'
+                          r"|\w{3,}(s|r|a|de|te) (det|detta|den|denna|dem|dom|dessa))(?=\s*($|[?.!,]))")
 
 
 def _names_back(question: str, previous_topic: str) -> bool:

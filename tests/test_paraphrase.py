@@ -153,3 +153,15 @@ def test_what_an_inquiry_proposed_is_asked_with_its_adjective_too():
     assert detail_asked("och vad föreslog sen den statliga utredningen om kommunernas ansvar?")
     assert detail_asked("vad föreslog utredningen?")
     assert not detail_asked("vad föreslog EAV om samordningen?")
+
+
+def test_a_pronoun_object_of_an_infinitive_or_past_verb_refers_back():
+    from conftest import memory_corpus
+
+    from assistant.analyse import analyse
+
+    corpus = memory_corpus(CHUNKS)
+    first = "Vad tycker Idrottsnämnden om idrottsvakterna?"
+    for q in ("vem ska anordna dem?", "vem anordnade dem?", "vem finansierar det?"):
+        req = analyse(q, corpus, [first])
+        assert "idrottsvakterna" in req.topic and "topic" in req.inherited, (q, req.topic)
