@@ -984,6 +984,19 @@ def _unanswerable(req) -> str:
     return ""
 
 
+def _absent_decision(corpus: Corpus, question: str) -> str:
+    """Why a question about a kind of decision or minute no document of the corpus contains cannot be
+    answered ('hur brukar reservationerna formuleras?', 'när den avstyrker'; taxonomy.yaml `decision_kinds`):
+    quoting other decisions would answer another question. '' when the question names none, or the corpus has it."""
+    from .analyse import in_corpus, taxonomy_words
+
+    kinds = tuple(taxonomy_words("decision_kinds"))
+    for w in words(question):
+        if fold(w.lower()).startswith(kinds) and not in_corpus(corpus, w):
+            return f"Underlaget nämner inte »{w}« någonstans."
+    return ""
+
+
 def _asks_response_to(question: str, programme: str) -> bool:
     """Does the question ask for a response to the programme (taxonomy.yaml `response_to_cues`, then a
     preposition and at most two words before its name: 'remissen om säkerhetsprogrammet', 'yttrat sig över
@@ -1246,7 +1259,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if "question" in req.inherited:  # "och hos Spånga-Tensta?": the previous question, asked of the new nämnd
         question = req.question
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
-    reason = _unanswerable(req)
+    # (a stance question is answered with the positions the documents do take: 'avstyrkte någon?' -> none did)
+    reason = _unanswerable(req) or (_absent_decision(corpus, asked) if req.qtype != "stance" else "")
     drafting = draft_requested(asked)
     if drafting:  # "skriv ett utkast till yttrande om …": a nämnd or version with no document is input
         ans = answer_draft(corpus, req, asked)

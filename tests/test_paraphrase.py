@@ -165,3 +165,25 @@ def test_a_pronoun_object_of_an_infinitive_or_past_verb_refers_back():
     for q in ("vem ska anordna dem?", "vem anordnade dem?", "vem finansierar det?"):
         req = analyse(q, corpus, [first])
         assert "idrottsvakterna" in req.topic and "topic" in req.inherited, (q, req.topic)
+
+
+def test_a_kind_of_decision_no_document_has_makes_the_question_unanswerable():
+    from conftest import memory_corpus
+
+    from assistant.answer import _absent_decision
+
+    corpus = memory_corpus([*CHUNKS, _chunk(3, "Nämnden avslog motionen och en ledamot reserverade sig mot beslutet.")])
+    assert _absent_decision(corpus, "Hur brukar nämnden formulera sig när den avstyrker ett förslag?") == \
+        "Underlaget nämner inte »avstyrker« någonstans."
+    assert _absent_decision(corpus, "hur formuleras reservationerna?")  # 'reserverade' is another word
+    assert _absent_decision(corpus, "Hur skrev de när de avslog motionen?") == ""  # the corpus has it
+    assert _absent_decision(corpus, "Hur avslutas yttrandena?") == ""  # 'avslutas' is no 'avslå'
+
+
+@pytest.mark.integration
+def test_formulations_of_reservations_none_has_are_refused(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Hur brukar reservationerna formuleras i de här ärendena?")
+    assert a.abstained and "reservationerna" in a.warnings[0]
+    assert not answer(real_retriever, "Hur brukar yttrandena avslutas?").abstained
