@@ -426,7 +426,14 @@ def unknown_owner(question: str, known: Sequence[str], corpus_words: Callable[[]
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|till)\s*((?:19|20)?\d\d)(?!\d)")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.:])(\d\d)\s*[-–]\s*(\d\d)(?![\d/.:])")
-_YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:års|ars)\b")
+# a version by its first year: "2018 års program", "det gamla programmet från 2018" (the year: `_year`)
+_YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:års|ars)\b|\b(?:\w*program\w*|version\w*) (?:från|fran) ((?:19|20)\d\d)\b",
+                      re.I)
+
+
+def _year(m: re.Match) -> str:
+    """The year a `_YEAR_OF` match names."""
+    return m.group(1) or m.group(2)
 
 
 def _norm_period(a: str, b: str) -> str:
@@ -467,7 +474,7 @@ def versions_named(text: str, periods: Sequence[str]) -> set[str]:
     norm = {str(p).replace("–", "-") for p in periods}
     out = periods_named(text) & norm
     for m in _YEAR_OF.finditer(text):
-        out |= {p for p in norm if p.startswith(m.group(1))}
+        out |= {p for p in norm if p.startswith(_year(m))}
     return out
 
 
@@ -486,8 +493,8 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
             return norm[hit], ""
     m = _YEAR_OF.search(question)
     if m:
-        hits = [p for p in ordered if p.startswith(m.group(1))]
-        return (norm[hits[0]], "") if hits else ("", f"{m.group(1)} års program")
+        hits = [p for p in ordered if p.startswith(_year(m))]
+        return (norm[hits[0]], "") if hits else ("", f"{_year(m)} års program")
     tax = taxonomy()
     qw = set(_qwords(question))
     # "programmet som kom efter", "det som det ersatte": a clause saying which way from the version in context

@@ -50,7 +50,9 @@ def _asked_section(question: str) -> str | None:
             hw = fold(h.lower()).split()
             if len(hw) == 1 and len(hw[0]) >= 10:
                 root = re.escape(re.sub(r"(er|ar|or|en|et)$", "", hw[0]))
-                if re.search(rf"\b{root}(er|ar|or)?(en|et|na|erna|arna)?(?!\w)|\b{root}s?(avsnitt|del|rubrik|stycke)\w*", q):
+                # (after an indefinite article it is a thing of its kind: 'en synpunkt där man …')
+                if re.search(rf"(?<!\ben )(?<!\bett )(?<!nagon )(?<!nagra )(?<!\bnan )\b{root}(er|ar|or)?(en|et|na|erna|arna)?(?!\w)"
+                             rf"|\b{root}s?(avsnitt|del|rubrik|stycke)\w*", q):
                     return family
     return None
 
@@ -74,6 +76,7 @@ def _topic_words(topic: str) -> str:
     return " ".join(w for w in (topic or "").split() if not _is_meta(w))
 
 
+_CONTRAST = re.compile(r"(?<!\w)(men|dock|samtidigt|daremot|anda)(?!\w)")  # a clause set against the one before
 MAX_RECURRING = 5  # formulations shown when the question asks for the recurring ones in general
 RUN_WORDS = 3  # words a formulation shares across documents, at least
 OPENING_WORDS = 2  # ... starting within the sentence's first words: officialese formulas open the sentence
@@ -153,7 +156,9 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     q = _WITHOUT.sub(" ", fold(req.question.lower()))  # "… utan att låta negativa": not what it asks for
     # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
     judgement = taxonomy_words("judgement_words")  # "hur formulerade HL sin samlade bedömning?": its stance, either way
+    # "… där man först berömmer något och sen vill att det kompletteras": support and critique in one sentence
     stance = "" if (quoted or section or position) else \
+        "mixed" if _WANTS_CHANGE.search(q) and _WANTS_POSITIVE.search(q) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else \
         "any" if judgement and any(fold(w.lower()).startswith(judgement) for w in words(req.topic or "")) else ""
     scorer = None if (quoted or section or position or stance) else Scorer(corpus, _topic_words(req.topic) or req.question)
@@ -184,6 +189,11 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                     picked.sort(key=lambda x: not agree.search(fold(x.text.lower())))
             elif stance == "any":
                 picked = sorted(ds.positive + ds.critical, key=lambda x: x.order)
+            elif stance == "mixed":  # support, then critique or a reservation in the same sentence ('bra att …, men …')
+                def mixed(text: str) -> bool:
+                    pos, crit = find_cues(text)
+                    return bool(pos) and (bool(crit) or bool(_CONTRAST.search(fold(text.lower()))))
+                picked = sorted((x for x in ds.positive + ds.critical if mixed(x.text)), key=lambda x: x.order)
             else:
                 picked = list(ds.critical)
             if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first

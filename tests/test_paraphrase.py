@@ -187,3 +187,32 @@ def test_formulations_of_reservations_none_has_are_refused(real_retriever):
     a = answer(real_retriever, "Hur brukar reservationerna formuleras i de här ärendena?")
     assert a.abstained and "reservationerna" in a.warnings[0]
     assert not answer(real_retriever, "Hur brukar yttrandena avslutas?").abstained
+
+
+def test_version_by_its_first_year_after_fran_and_idioms_that_name_no_topic():
+    from assistant.analyse import resolve_period, topic_of, versions_named
+
+    periods = ["2018-2021", "2020-2023", "2024-2027"]
+    assert resolve_period("Fanns X med redan i det gamla programmet från 2018?", periods) == ("2018-2021", "")
+    assert resolve_period("HL:s yttrande från 2017", periods) == ("", "")  # a document's year, not a version's
+    assert versions_named("programmet från 2024 jämfört med 2018 års", periods) == {"2024-2027", "2018-2021"}
+    assert topic_of("gillade dom det reviderade programmet, och i så fall varför?", []) == ""
+    assert "enda" not in topic_of("Vilka var positiva utan en enda invändning?", [])
+
+
+def test_an_indefinite_synpunkt_names_no_section():
+    from assistant.phrasing import _asked_section
+
+    assert _asked_section("Hur kan man skriva en synpunkt där man först berömmer något?") is None
+    assert _asked_section("vad står under synpunkterna hos EAV?") == "Förvaltningens synpunkter och förslag"
+
+
+@pytest.mark.integration
+def test_praise_then_a_wish_for_change_is_shown_as_such_sentences(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Hur kan man skriva en synpunkt där man först berömmer något och sen ändå vill att det kompletteras?")
+    assert a.request["type"] == "phrasing" and not a.abstained
+    quotes = [c.quote.lower() for c in a.citations]
+    assert quotes and all("bra" in q or "positiv" in q or "instämmer" in q for q in quotes)
+    assert all(any(w in q for w in ("men", "dock", "samtidigt")) for q in quotes)
