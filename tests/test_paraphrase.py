@@ -216,3 +216,10 @@ def test_praise_then_a_wish_for_change_is_shown_as_such_sentences(real_retriever
     quotes = [c.quote.lower() for c in a.citations]
     assert quotes and all("bra" in q or "positiv" in q or "instämmer" in q for q in quotes)
     assert all(any(w in q for w in ("men", "dock", "samtidigt")) for q in quotes)
+
+
+def test_a_wish_that_the_text_be_made_clearer_is_a_wish_for_change():
+    from assistant.analyse import question_type
+
+    assert question_type("Vilka nämnder ville att programtexten skulle göras tydligare på någon punkt?") == "stance"
+    assert question_type("Vilka nämnder ville ha ändringar?") == "stance"
