@@ -157,6 +157,13 @@ def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentenc
     return []
 
 
+def _both_counts(d, positive_first: bool) -> str:
+    """'10 meningar med stöd, 1 med kritik eller ändringsönskemål' (the side asked about first)."""
+    pos, crit = f"{len(d.positive)} med stöd", f"{len(d.critical)} med kritik eller ändringsönskemål"
+    first, second = (pos, crit) if positive_first else (crit, pos)
+    return first.replace(" med", f" {'mening' if first.startswith('1 ') else 'meningar'} med", 1) + ", " + second
+
+
 def _who(rec: DocRecord) -> str:
     m = rec.meta
     bits = [b for b in (str(m.year) if m.year else "", f"om programmet {m.period.replace('-', '–')}" if m.period else "") if b]
@@ -1376,10 +1383,10 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             lines = [f"Minst {'positiv' if want_pos else 'kritisk'} är **{top.rec.meta.namnd or top.rec.doc_id}** "
                      f"({_sentences_n(len(top.positive))} med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"
                      + (": " + ev if (ev := evidence(top, not want_pos)) else ".")]
-        else:
-            lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** har flest {kind} "
-                     f"({_sentences_n(len(top.positive if want_pos else top.critical))}): " + evidence(top, want_pos)]
-        if least:  # the order is by support against critique: both counts, and what the nämnd says most
+        else:  # the order weighs support against critique: both counts, so that it can be followed
+            lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** är mest {'positiv' if want_pos else 'kritisk'} "
+                     f"({_both_counts(top, want_pos)}): " + evidence(top, want_pos)]
+        if least:  # and what the nämnd says most
             others = [d for d in ranked[1:] if d.positive or d.critical]
             if others:
                 lines.append("Därefter:\n" + "\n".join(
@@ -1387,7 +1394,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                     "med kritik – " + evidence(d, len(d.positive) >= len(d.critical), 1) for d in others[:5]))
         elif others := [d for d in ranked[1:] if (d.positive if want_pos else d.critical)]:
             lines.append("Därefter:\n" + "\n".join(
-                f"- {d.rec.meta.namnd or d.rec.doc_id}: {_sentences_n(len(d.positive if want_pos else d.critical))} – "
+                f"- {d.rec.meta.namnd or d.rec.doc_id}: {_both_counts(d, want_pos)} – "
                 + evidence(d, want_pos, 1) for d in others[:5]))
         lines.append("Rangordningen bygger på antalet meningar där nämnden själv uttrycker kritik eller "
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
