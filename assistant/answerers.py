@@ -251,6 +251,9 @@ def _asked_role(question: str) -> tuple[str, str]:
     return "", ""
 
 
+_SIGNED_ON = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")
+
+
 def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
     """The signature block as [(chunk, quote, names)]: a short line whose word
     ends in a title of taxonomy.yaml `signatory_titles` ('Förvaltningschef',
@@ -504,8 +507,10 @@ def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_
                 continue
             ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
             title = parts[-1][1] if len(parts) > 1 else ""
+            # a date on the signature line ('Svante Borg, Förvaltningschef  2023-11-21'): when it was signed
+            dated = next((m.group(0) for _, q, _ in parts if (m := _SIGNED_ON.search(q))), "")
             lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
-                         + "".join(f" [{n}]" for n in ns))
+                         + (f" den {dated}" if dated else "") + "".join(f" [{n}]" for n in ns))
             continue
         if field == "recipient":
             got, sent = _labelled(corpus, rec, field), _sent_to(corpus, rec)

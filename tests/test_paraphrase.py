@@ -223,3 +223,12 @@ def test_a_wish_that_the_text_be_made_clearer_is_a_wish_for_change():
 
     assert question_type("Vilka nämnder ville att programtexten skulle göras tydligare på någon punkt?") == "stance"
     assert question_type("Vilka nämnder ville ha ändringar?") == "stance"
+
+
+@pytest.mark.integration
+def test_the_signature_lines_date_is_when_it_was_signed(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "när godkändes kyrkogårdsförvaltningens tjänsteutlåtande digitalt och av vem")
+    assert "undertecknat av **Svante Borg** den 2023-11-21" in a.text
+    assert any("2023-11-21" in c.quote for c in a.citations)  # the quote carries it
