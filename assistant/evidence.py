@@ -204,6 +204,22 @@ def compound_head(corpus: Corpus, term: str, word: str) -> str:
     return head if corpus.term_stats([head]).df.get(head) else ""
 
 
+def body_kin(term: str) -> tuple[str, ...]:
+    """The same bodies by another body word (taxonomy.yaml `body_heads`): a compound term ending in one
+    stands for its modifier with the others, and for the modifier alone when that is a word of six letters or
+    more ('stadsdelsnamnd' -> 'stadsdelsforvaltning', 'stadsdel': the documents say 'stadsdelarna';
+    'facknamnd' -> 'fackforvaltning', not 'fack', which 'fackliga' starts)."""
+    from .analyse import taxonomy_words
+
+    heads = taxonomy_words("body_heads")
+    for h in heads:
+        if term.endswith(h) and len(term) >= len(h) + 4:
+            mod = term[:-len(h)]
+            base = mod[:-1] if mod.endswith("s") and not mod.endswith("ss") else mod
+            return tuple([mod + o for o in heads if o != h] + ([base] if len(base) >= 6 else []))
+    return ()
+
+
 def _overlap(a: str, b: str, longest: int = 400, shortest: int = 12) -> int | None:
     """How many leading characters of `b` repeat the end of `a` (neighbouring passages overlap): the
     longest such run of at least `shortest`; None when none does."""
@@ -384,6 +400,7 @@ class Scorer:
     _alts: dict = field(init=False, default_factory=dict)  # term -> its particle compound ('folj' -> 'uppfolj')
     _exact: dict = field(init=False, default_factory=dict)  # term -> the word as written ('bra' -> 'brå')
     _seams: dict = field(init=False, default_factory=dict)  # compound term -> index of its linking s
+    _kin: dict = field(init=False, default_factory=dict)  # body term -> the same bodies by another body word
 
     def __post_init__(self) -> None:
         self.terms = [t for t in topic_terms(self.topic) if not self._names().match(t)]  # 'kulturförvaltningen' names, is no topic
@@ -419,6 +436,7 @@ class Scorer:
         self._all_parts = frozenset(p for ps in self._parts.values() for p in ps)
         # where a compound's linking s stands ('sakerhets|rad'), for `matches`
         self._seams = {t: i - 1 for t, ps in self._parts.items() if (i := t.find(ps[1], 4)) > 0 and t[i - 1] == "s"}
+        self._kin = {t: kin for t in self.terms if (kin := body_kin(t))}
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):
             self._qvec = self.corpus.embed_query(dense_text)
@@ -447,7 +465,8 @@ class Scorer:
             known = self._word_match.get(w)
             if known is None:
                 known = self._word_match[w] = (frozenset(t for t in self.terms if matches(t, w, self._seams.get(t))
-                                                     or (t in self._alts and matches(self._alts[t], w))),
+                                                     or (t in self._alts and matches(self._alts[t], w))
+                                                     or any(matches(k, w) for k in self._kin.get(t, ()))),
                                                frozenset(p for p in self._all_parts if matches(p, w)))
             hit |= known[0]
             parts_hit |= known[1]

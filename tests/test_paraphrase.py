@@ -232,3 +232,18 @@ def test_the_signature_lines_date_is_when_it_was_signed(real_retriever):
     a = answer(real_retriever, "när godkändes kyrkogårdsförvaltningens tjänsteutlåtande digitalt och av vem")
     assert "undertecknat av **Svante Borg** den 2023-11-21" in a.text
     assert any("2023-11-21" in c.quote for c in a.citations)  # the quote carries it
+
+
+def test_a_body_said_with_another_body_word_is_the_same_body():
+    from conftest import memory_corpus
+
+    from assistant.evidence import body_kin
+
+    assert body_kin("stadsdelsnamnd") == ("stadsdelsforvaltning", "stadsdel")
+    assert body_kin("facknamnd") == ("fackforvaltning",)  # not 'fack', which 'fackliga' starts
+    assert body_kin("samverkan") == ()
+    corpus = memory_corpus([_chunk(0, "Det är bra att stadsdelarna får ett samordningsansvar, men fackförvaltningarna "
+                                      "måste involveras."), _chunk(1, "De fackliga organisationerna har informerats.")])
+    scorer = Scorer(corpus, "stadsdelsnämnderna facknämnderna")
+    assert scorer.coverage(corpus.passages("d1")[0].text)[0] == 1.0
+    assert scorer.coverage(corpus.passages("d1")[1].text)[0] == 0.0
