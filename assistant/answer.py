@@ -111,6 +111,10 @@ def _written_passages(corpus: Corpus, scorer: Scorer, filters: dict, hits: list[
     return [c for d in docs for c in corpus.passages(d.doc_id) if c.id not in seen and scorer.writes(c.text)]
 
 
+# the noun a list question asks for ("vilka *teorier* …", "vilka olika *metoder* …"): its kinds make a list
+_LISTED_NOUN = re.compile(r"(?<!\w)(?:vilka|nagra|vilken typ av|vilka typer av|vilka slags)(?: olika| andra)? (\w{4,})")
+
+
 def _rare_term_passages(corpus: Corpus, scorer: Scorer, filters: dict, ranked: list[Scored], read: list,
                         k: int, top: int = 5) -> list:
     """The passages holding the topic's rarest term, when no top sentence of the search's passages has it
@@ -846,7 +850,12 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
                       query=query, filters=filters)
     ranked = _prefer_programme(_promote_kinds(ev.ranked, question))
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
-        ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0)
+        noun = m.group(1) if (m := _LISTED_NOUN.search(fold(question.lower()))) else ""
+        # the noun's terms as the scorer reads them: a compound it split, by its head ('forskningsteori' -> 'teori')
+        listed = [t if t in ev.scorer.terms else (compound_parts(corpus, t) or [""])[-1] for t in topic_terms(noun)]
+        listed = [t for t in listed if t in ev.scorer.terms]
+        ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0,
+                               instances=lambda text: ev.scorer.kinds_named(text, listed))
     if llm is not None and getattr(llm, "enabled", False):
         from .llm import llm_answer
 

@@ -166,14 +166,17 @@ def list_end(text: str, start: int, end: int, about=lambda lead: True) -> int | 
     return enumeration_end(text, start, end, nxt, about)
 
 
-def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5) -> list:
+def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5,
+                  instances=lambda text: 0) -> list:
     """For a list question: the best-ranked sentences that hold or introduce an
     enumeration of the topic (lexical coverage at least `min_share` of the best
     among the top `window`), extended to the whole enumeration. When such lists
     are about as relevant as the best sentence (relevance within `min_share`),
     they are the answer on their own; otherwise they go first and the rest keep
     their order. `ranked` holds evidence.Scored; `about(text)` says whether a
-    text names the question's subject."""
+    text names the question's subject; `instances(text)` how many kinds of it the
+    text names ('rutinaktivitetsteorin', 'Broken Windows-teorin' for 'teorier'): two
+    or more hold a list too, whatever the layout left of its bullets."""
     from dataclasses import replace
 
     head = ranked[:window]
@@ -185,6 +188,8 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
         e = None
         if i < window and s.lex >= min_share * best_lex:
             e = list_end(s.chunk.text, s.start, s.end, about)
+            if e is None and instances(s.text) >= 2:
+                e = s.end
         if e is not None:
             lists.append(replace(s, end=max(e, s.end)))
         else:
@@ -196,6 +201,8 @@ def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, mi
         # the best sentence names its items in the running text ("stadsbyggnadsnämnden, trafiknämnden,
         # miljönämnden och stadsdelsnämnderna har ett särskilt ansvar …"): it answers the list question first
         lists.insert(0, rest.pop(0))
+    # a list of kinds of the subject before a list the subject is an item of ('teorier, metoder, arbetssätt …')
+    lists.sort(key=lambda x: instances(x.text) < 2)
     covered = [(x.chunk.id, x.start, x.end) for x in lists]
     rest = [s for s in rest if not any(s.chunk.id == c and a <= s.start < b for c, a, b in covered)]
     if max(x.rel for x in lists) >= min_share * ranked[0].rel:

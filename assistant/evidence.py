@@ -477,6 +477,12 @@ class Scorer:
             found = frozenset(t for t in found if t not in self._exact or any(_inflects(w, self._exact[t]) for w in written))
         return sum(self.idf[t] for t in found) / total, found
 
+    def kinds_named(self, text: str, terms: Iterable[str]) -> int:
+        """How many distinct words of `text` name a kind of one of `terms` (a listed noun's), the term as a
+        compound's head ('rutinaktivitetsteorin', 'windows-teorin' for 'teori'), not the word itself ('teorier')."""
+        tokens = re.findall(r"\w+(?:-\w+)*", fold(text.lower()))  # hyphenated compounds whole
+        return len({w for w in tokens for t in terms if len(t) >= 4 and t in w[1:] and not w.startswith(t)})
+
     def completed(self, chunk: Chunk) -> Chunk:
         """`completed(chunk, the next passage)`, the document's passages read once per question."""
         following = self._passages.get(chunk.doc_id)

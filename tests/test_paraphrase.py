@@ -247,3 +247,22 @@ def test_a_body_said_with_another_body_word_is_the_same_body():
     scorer = Scorer(corpus, "stadsdelsnämnderna facknämnderna")
     assert scorer.coverage(corpus.passages("d1")[0].text)[0] == 1.0
     assert scorer.coverage(corpus.passages("d1")[1].text)[0] == 0.0
+
+
+def test_kinds_of_the_listed_noun_make_a_list_whatever_the_layout():
+    from conftest import memory_corpus
+
+    corpus = memory_corpus([_chunk(0, "Arbetet ska utgå från\nrutinaktivitetsteorin\nBroken Windows-teorin\noch aktuell forskning.")])
+    scorer = Scorer(corpus, "teorier")
+    text = corpus.passages("d1")[0].text
+    assert scorer.kinds_named(text, ["teori"]) == 2  # the hyphenated compound counts whole
+    assert scorer.kinds_named("I programmet nämns teorier, metoder och rutiner.", ["teori"]) == 0
+
+
+@pytest.mark.integration
+def test_which_theories_quotes_the_theories_themselves(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "vilka teorier vill dom ha med i programmet?",
+               history=["eav:s remissvar, vad är kritiken i korthet?"])
+    assert "rutinaktivitetsteorin" in a.citations[0].quote
