@@ -18,8 +18,8 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start, leans_back, matches,
-                       topic_terms)
+from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start,
+                       leans_back, matches, topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
 from .spelling import corrected
 
@@ -113,6 +113,14 @@ def _written_passages(corpus: Corpus, scorer: Scorer, filters: dict, hits: list[
 
 # the noun a list question asks for ("vilka *teorier* …", "vilka olika *metoder* …"): its kinds make a list
 _LISTED_NOUN = re.compile(r"(?<!\w)(?:vilka|nagra|vilken typ av|vilka typer av|vilka slags)(?: olika| andra)? (\w{4,})")
+
+
+def _listed_terms(corpus: Corpus, scorer: Scorer, question: str) -> list[str]:
+    """The scorer's terms of the noun a list question asks for (`_LISTED_NOUN`); a compound the scorer split
+    by its head ('forskningsteorier' -> 'teori')."""
+    m = _LISTED_NOUN.search(fold(question.lower()))
+    terms = [t if t in scorer.terms else (compound_parts(corpus, t) or [""])[-1] for t in topic_terms(m.group(1) if m else "")]
+    return [t for t in terms if t in scorer.terms]
 
 
 def _rare_term_passages(corpus: Corpus, scorer: Scorer, filters: dict, ranked: list[Scored], read: list,
@@ -850,10 +858,7 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
                       query=query, filters=filters)
     ranked = _prefer_programme(_promote_kinds(ev.ranked, question))
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
-        noun = m.group(1) if (m := _LISTED_NOUN.search(fold(question.lower()))) else ""
-        # the noun's terms as the scorer reads them: a compound it split, by its head ('forskningsteori' -> 'teori')
-        listed = [t if t in ev.scorer.terms else (compound_parts(corpus, t) or [""])[-1] for t in topic_terms(noun)]
-        listed = [t for t in listed if t in ev.scorer.terms]
+        listed = _listed_terms(corpus, ev.scorer, question)
         ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0,
                                instances=lambda text: ev.scorer.kinds_named(text, listed))
     if llm is not None and getattr(llm, "enabled", False):

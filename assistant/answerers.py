@@ -159,9 +159,9 @@ def _grounds(corpus: Corpus, stated: list[Sentence], n: int = 2) -> list[Sentenc
 
 def _both_counts(d, positive_first: bool) -> str:
     """'10 meningar med stöd, 1 med kritik eller ändringsönskemål' (the side asked about first)."""
-    pos, crit = f"{len(d.positive)} med stöd", f"{len(d.critical)} med kritik eller ändringsönskemål"
-    first, second = (pos, crit) if positive_first else (crit, pos)
-    return first.replace(" med", f" {'mening' if first.startswith('1 ') else 'meningar'} med", 1) + ", " + second
+    sides = [(len(d.positive), "med stöd"), (len(d.critical), "med kritik eller ändringsönskemål")]
+    (n, said), (m, other) = sides if positive_first else sides[::-1]
+    return f"{_sentences_n(n)} {said}, {m} {other}"
 
 
 def _who(rec: DocRecord) -> str:
@@ -1383,7 +1383,6 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         if not ((top.positive or top.critical) if least else (top.positive if want_pos else top.critical)):
             return _abstain(req, "Inget av yttrandena innehåller tydliga " + ("positiva" if want_pos else "kritiska")
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
-        kind = "positiva synpunkter" if want_pos else "kritiska synpunkter eller ändringsönskemål"
         if _RANK_LEAST.search(q):  # "minst positiv": the fewest in relation to the other side, said so
             lines = [f"Minst {'positiv' if want_pos else 'kritisk'} är **{top.rec.meta.namnd or top.rec.doc_id}** "
                      f"({_sentences_n(len(top.positive))} med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"

@@ -77,6 +77,14 @@ def _topic_words(topic: str) -> str:
 
 
 _CONTRAST = re.compile(r"(?<!\w)(men|dock|samtidigt|daremot|anda)(?!\w)")  # a clause set against the one before
+
+
+def _mixed(text: str) -> bool:
+    """Support, then a critique or a clause set against it, in one sentence ('Det är bra att …, men …')."""
+    positive, critical = find_cues(text)
+    return bool(positive) and (bool(critical) or bool(_CONTRAST.search(fold(text.lower()))))
+
+
 MAX_RECURRING = 5  # formulations shown when the question asks for the recurring ones in general
 RUN_WORDS = 3  # words a formulation shares across documents, at least
 OPENING_WORDS = 2  # ... starting within the sentence's first words: officialese formulas open the sentence
@@ -189,11 +197,8 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                     picked.sort(key=lambda x: not agree.search(fold(x.text.lower())))
             elif stance == "any":
                 picked = sorted(ds.positive + ds.critical, key=lambda x: x.order)
-            elif stance == "mixed":  # support, then critique or a reservation in the same sentence ('bra att …, men …')
-                def mixed(text: str) -> bool:
-                    pos, crit = find_cues(text)
-                    return bool(pos) and (bool(crit) or bool(_CONTRAST.search(fold(text.lower()))))
-                picked = sorted((x for x in ds.positive + ds.critical if mixed(x.text)), key=lambda x: x.order)
+            elif stance == "mixed":
+                picked = sorted((x for x in ds.positive + ds.critical if _mixed(x.text)), key=lambda x: x.order)
             else:
                 picked = list(ds.critical)
             if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first

@@ -485,6 +485,7 @@ def test_the_scorers_word_caches_give_the_direct_coverage_on_the_real_corpus(rea
         names = {w for w in (fold(x.lower()) for x in words(text)) if rx.match(w)}
         ws = ({fold(w) for w in words(text)} | coordinated_compounds(text)) - names
         found = frozenset(t for t in s.terms if any(matches(t, w) for w in ws)
+                          or any(matches(k, w) for k in s._kin.get(t, ()) for w in ws)  # the same body, another body word
                           or (t in s._parts and all(any(matches(p, w) for w in ws) for p in s._parts[t])))
         return (sum(s.idf[t] for t in found) / sum(s.idf.values()) if s.idf else 0.0), found
 
