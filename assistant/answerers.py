@@ -1037,6 +1037,9 @@ MAX_CRITIQUE_POINTS = 5
 # critique (or changes) rather than support.
 _YES_NO = {("positiv", False): "Ja.", ("blandad", False): "Ja, men med invändningar.", ("kritisk", False): "Nej.",
            ("positiv", True): "Nej.", ("blandad", True): "Ja, på några punkter.", ("kritisk", True): "Ja."}
+# "Ställde de sig bakom förslaget, eller hade de något att anmärka på?": two alternatives, no yes/no question
+_ALTERNATIVE = re.compile(r"(?<!\w)eller (\w+ ){0,2}(hade|har|var|ar|ville|vill|fanns|finns|tyckte|tycker|sag|ser|ansag|anser"
+                          r"|onskade|onskar|gjorde|kritiserade|stallde)(?!\w)")
 _ALL_OF_THEM = re.compile(r"\b(alla|samtliga|bada|bagge)\b")
 _ASKS_AGAINST = re.compile(r"\b(emot|invand\w*|missnoj\w*|tveksam\w*|ifragasat\w*|brist\w*|saknade|saknar|betankligh\w*"
                            r"|farhag\w*|orolig\w*|nackdel\w*|svaghet\w*|forbehall\w*|reservation\w*)\b")
@@ -1420,7 +1423,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             # behov av …'): what an asker after objections can take up, shown as such
             reserved = [s for s in d.other if _is_reservation(s.text)] \
                 if (objections or asks_critique) and not want_pos and not d.critical else []
-            reply = _YES_NO.get((d.stance, asks_critique), "") if lead and not asks_why else ""
+            reply = _YES_NO.get((d.stance, asks_critique), "") if lead and not asks_why and not _ALTERNATIVE.search(q) else ""
             if reply and reserved and asks_critique:
                 reply = "Inga uttalade invändningar, men förbehåll."
             if reply:  # "Var EAV positiva?": the answer to the question asked, then the evidence

@@ -266,3 +266,12 @@ def test_which_theories_quotes_the_theories_themselves(real_retriever):
     a = answer(real_retriever, "vilka teorier vill dom ha med i programmet?",
                history=["eav:s remissvar, vad är kritiken i korthet?"])
     assert "rutinaktivitetsteorin" in a.citations[0].quote
+
+
+@pytest.mark.integration
+def test_a_question_of_two_alternatives_gets_no_bare_yes(real_retriever):
+    from assistant.answer import answer
+
+    a = answer(real_retriever, "Ställde sig Spånga-Tensta bakom förslaget, eller hade dom något att anmärka på?")
+    assert not a.abstained and not a.text.startswith(("Ja", "Nej")) and "är positiv" in a.text
+    assert answer(real_retriever, "Var Kyrkogårdsnämnden positiv eller inte?").text.startswith("Ja.")
