@@ -79,6 +79,17 @@ def _topic_words(topic: str) -> str:
 _CONTRAST = re.compile(r"(?<!\w)(men|dock|samtidigt|daremot|anda)(?!\w)")  # a clause set against the one before
 
 
+NEAR_DUPLICATE = 0.9  # the share of the shorter sentence that the longer one repeats, in order
+
+
+def _restates(a: str, b: str) -> bool:
+    """Does one sentence repeat nearly all of the other ('Vidare anser kulturförvaltningarna att …' and the
+    body's 'Vidare anser förvaltningarna att … arbetet utnyttja …')?"""
+    a, b = fold(a.lower()), fold(b.lower())
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(x.size for x in m.get_matching_blocks()) >= NEAR_DUPLICATE * min(len(a), len(b))
+
+
 def _mixed(text: str) -> bool:
     """Support, then a critique or a clause set against it, in one sentence ('Det är bra att …, men …')."""
     positive, critical = find_cues(text)
@@ -211,6 +222,8 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
             picked = [by_text[x.text] for x in scored if x.text in by_text and x.lex > 0
                       and x.rel >= 0.8 * best][:PER_DOC]
         picked = [s for s in picked if not any(o is not s and fold(o.text) in fold(s.text) for o in picked)]
+        # a restatement (the summary's sentence again in the body, a word changed): the first one read
+        picked = [s for i, s in enumerate(picked) if not any(_restates(o.text, s.text) for o in picked[:i])]
         if picked:  # (a sentence that repeats another with its heading glued on is left out)
             chosen[rec.doc_id] = sorted(picked, key=lambda s: s.order)
     return chosen

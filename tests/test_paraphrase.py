@@ -275,3 +275,14 @@ def test_a_question_of_two_alternatives_gets_no_bare_yes(real_retriever):
     a = answer(real_retriever, "Ställde sig Spånga-Tensta bakom förslaget, eller hade dom något att anmärka på?")
     assert not a.abstained and not a.text.startswith(("Ja", "Nej")) and "är positiv" in a.text
     assert answer(real_retriever, "Var Kyrkogårdsnämnden positiv eller inte?").text.startswith("Ja.")
+
+
+def test_a_restated_sentence_is_a_near_duplicate():
+    from assistant.phrasing import _restates
+
+    summary = "Vidare anser kulturförvaltningarna att det är bra att stadsdelarna får ett samordningsansvar."
+    body = "Vidare anser förvaltningarna att det är bra att stadsdelarna får ett samordningsansvar utnyttja lokalerna."
+    assert _restates(summary, body) and _restates(body, summary)
+    assert not _restates("Dock bör det framgå tydligare av programmet om offentlig miljö även syftar på bibliotek.",
+                         "Förvaltningarna instämmer helt, men anser att det bör framgå tydligare att offentlig miljö "
+                         "inte bara syftar på utomhusmiljöer, utan även kan innefatta bibliotek.")
