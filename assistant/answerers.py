@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from index.corpus import Corpus, DocRecord, term_matches
+from index.metaguess import iso_dates
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
@@ -249,9 +250,6 @@ def _asked_role(question: str) -> tuple[str, str]:
         if f in offices or f.endswith(taxonomy().titles):  # 'ordförande', the signature titles ('…direktör')
             return f, w.lower()
     return "", ""
-
-
-_SIGNED_ON = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")
 
 
 def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
@@ -508,7 +506,7 @@ def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_
             ns = [n for n in (cites.add(c, q) for c, q, _ in parts) if n]
             title = parts[-1][1] if len(parts) > 1 else ""
             # a date on the signature line ('Svante Borg, Förvaltningschef  2023-11-21'): when it was signed
-            dated = next((m.group(0) for _, q, _ in parts if (m := _SIGNED_ON.search(q))), "")
+            dated = next((d for _, q, _ in parts for d in iso_dates(q)), "")
             lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
                          + (f" den {dated}" if dated else "") + "".join(f" [{n}]" for n in ns))
             continue

@@ -22,7 +22,7 @@ from index.corpus import Corpus
 from index.textnorm import STOPWORDS_SV, analyze, fold, words
 from index.types import Answer
 
-from .analyse import Request, cue_regex, namnd_keys, taxonomy, taxonomy_words
+from .analyse import Request, cue_regex, namnd_keys, phrases_regex, taxonomy, taxonomy_words
 from .answerers import (_WANTS_CHANGE, _WANTS_POSITIVE, _WITHOUT, NO_ANSWER, Sentence, _Cites, _scope, document_sentences,
                         document_stance)
 from .compare import find_cues
@@ -76,7 +76,6 @@ def _topic_words(topic: str) -> str:
     return " ".join(w for w in (topic or "").split() if not _is_meta(w))
 
 
-_CONTRAST = re.compile(r"(?<!\w)(men|dock|samtidigt|daremot|anda)(?!\w)")  # a clause set against the one before
 
 
 NEAR_DUPLICATE = 0.9  # the share of the shorter sentence that the longer one repeats, in order
@@ -92,8 +91,8 @@ def _restates(a: str, b: str) -> bool:
 
 def _mixed(text: str) -> bool:
     """Support, then a critique or a clause set against it, in one sentence ('Det är bra att …, men …')."""
-    positive, critical = find_cues(text)
-    return bool(positive) and (bool(critical) or bool(_CONTRAST.search(fold(text.lower()))))
+    positive, critical = find_cues(text)  # the contrast words of taxonomy.yaml `contrast_openings`, anywhere in it
+    return bool(positive) and (bool(critical) or bool(phrases_regex("contrast_openings").search(fold(text.lower()))))
 
 
 MAX_RECURRING = 5  # formulations shown when the question asks for the recurring ones in general

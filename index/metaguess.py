@@ -182,6 +182,11 @@ _RE_NAME = re.compile(r"[A-ZÅÄÖÉÜ][a-zåäöéüß]+(?:-[A-ZÅÄÖÉÜ]?[a-
 _SENTENCE_END = re.compile(r"[.!?;,]['\"”’»)]*$")
 
 
+def iso_dates(text: str) -> list[str]:
+    """The valid ISO dates written in `text` ('2023-11-21'), in text order."""
+    return [m.group(0) for m in _RE_ISO.finditer(text) if _valid_iso(m.group(0))]
+
+
 def _valid_iso(value: str) -> bool:
     try:
         return bool(re.fullmatch(r"\d{4}-\d\d-\d\d", value)) and bool(dt.date.fromisoformat(value))
