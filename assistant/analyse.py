@@ -564,7 +564,31 @@ def _spelled(word: str) -> str:
     if zipf_frequency(word.lower(), "sv") > 0:
         return f
     near = [v for v in vocab if _one_edit(f, v) and not f.startswith(v)]
+    if not near and len(f) >= TWO_EDIT_LETTERS:  # 'synpkter' -> 'synpunkter': two slips in a long word
+        near = [v for v in vocab if len(v) >= TWO_EDIT_LETTERS and _edits(f, v) == 2 and not f.startswith(v)]
     return near[0] if len(near) == 1 else f
+
+
+TWO_EDIT_LETTERS = 8  # a cue word this long, and a typed word as long, may be two slips apart
+
+
+def _edits(a: str, b: str, limit: int = 2) -> int:
+    """The optimal-string-alignment distance of a and b (insertions, deletions, substitutions and swaps
+    of neighbours), or limit + 1 when it exceeds limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1] if prev[-1] <= limit else limit + 1
 
 
 def cue_text(question: str) -> str:
@@ -762,7 +786,7 @@ def topic_of(question: str, known: Sequence[str]) -> str:
                 or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons
                 or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
-                or f in cues or _names_any(f, keys)):
+                or f in cues or _spelled(w) in cues or _names_any(f, keys)):  # 'positv': a misspelt cue word
             continue
         out.append(w)
     return " ".join(dict.fromkeys(out + _particle_compounds(question, out)))
@@ -955,7 +979,7 @@ def _docs_by_dnr(question: str, catalogue: Sequence[DocRecord]) -> tuple[str, ..
 
 
 _PROGRAMME_WORD = re.compile(r"(?<!\w)(\w{4,}?)program(?:met|men|mets|mens|s)?(?!\w)")
-_CONJOINED = re.compile(r"(?<!\w)(\w{4,})- (?:och|eller) \w+program")
+_CONJOINED = re.compile(r"(?<!\w)(\w{4,})- (?:och|eller) (?:(?:ett|en|det|den) )?\w+program")  # 'ett trygghets- och ett säkerhetsprogram'
 
 
 def _programme_keys(text: str) -> set[str]:
@@ -1034,6 +1058,9 @@ def unknown_programme(question: str, catalogue: Sequence[DocRecord], period: str
         return ""
     missing = [k for k in asked if k not in named]
     if not missing:
+        return ""
+    if len(missing) < len(asked) and _CONJOINED.search(fold(question.lower())):
+        # 'delades i ett trygghets- och ett säkerhetsprogram': the pair asked about, one of them commented on
         return ""
     word = next((w for w in words(question) if fold(w.lower()).startswith(missing[0])), missing[0])
     return word
