@@ -1533,8 +1533,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                    or cue_regex("membership_cues").search(fold(req.question.lower())))  # … and what it added
     versions = ([period] + earlier[-1:] + (later if revised else [])) if scorer else [period] + later
     against = earlier[-1] if earlier else ""  # the version the head says the asked one is compared with
-    if scorer and later and {fold(w.lower()) for w in words(req.question)} & taxonomy().following:
-        versions, against = [period] + later, later[0]  # "… och behölls de i nästa version?": against the next
+    if scorer and later and ({fold(w.lower()) for w in words(req.question)} & taxonomy().following or not earlier):
+        # "… och behölls de i nästa version?", or a change in the first version there is: against the next
+        versions, against = [period] + later, later[0]
     if later and cue_regex("present_cues").search(cue_text(req.question)):
         versions = [period] + periods[i + 1:]  # "… och hur är det idag?": the asked version and the newer ones
     if scorer and not req.period:  # "Har antalet X ändrats mellan programversionerna?": every version, newest first
@@ -1560,7 +1561,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                 by_text = {x.text: x for x in scorer.sentences(corpus.passages(rec.doc_id))}
                 # "… inom ramen för fem fokusområden" + numbered lines: no body sentence, but the list; also when
                 # the question compares versions on it ("skillnaden i fokusområden mellan …"): what each lists
-                if listing or len(named) >= 2:
+                if listing or len(named) >= 2 or amounts:  # "… inom ramen för fem fokusområden" states how many
                     intros = _list_intros(by_text, sentences, about)
                     sentences, lists = sentences + intros, {id(x) for x in intros}
             for s in sentences:
