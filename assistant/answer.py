@@ -961,8 +961,14 @@ def _with_history(corpus: Corpus, req, question: str) -> dict:
     taxonomy.yaml `version_history_cues`) also reads the documents on the version after it, which tell it."""
     from .analyse import cue_regex
 
+    from .analyse import _qwords, taxonomy
+
     filters = req.filters()
     if "period" not in filters or not cue_regex("version_history_cues").search(fold(question.lower())):
+        return filters
+    if set(_qwords(question.lower())) & taxonomy().previous:
+        # 'vad hände med det gamla programmet när 2020-2023 kom?': the history asked is the earlier version's,
+        # which the named version's documents tell
         return filters
     periods = sorted(corpus.facets().get("period", {}), key=lambda p: p.replace("–", "-"))
     norm = [p.replace("–", "-") for p in periods]
