@@ -175,7 +175,9 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     # "Hur uttrycker X att de håller med?" / "Hur formuleras kritik?": the sentences that take that stance
     judgement = taxonomy_words("judgement_words")  # "hur formulerade HL sin samlade bedömning?": its stance, either way
     # "… där man först berömmer något och sen vill att det kompletteras": support and critique in one sentence
-    stance = "" if (quoted or section or position) else \
+    # (a section named beside a stance, "… positivt ställningstagande, typ i sammanfattningen": the stance's
+    # sentences in that section first)
+    stance = "" if (quoted or position) else \
         "mixed" if _WANTS_CHANGE.search(q) and _WANTS_POSITIVE.search(q) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else \
         "any" if judgement and any(fold(w.lower()).startswith(judgement) for w in words(req.topic or "")) else ""
@@ -194,7 +196,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
             body = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or \
                 [s for s in sents if s.family] or sents
             picked = body[-1:]
-        elif section:
+        elif section and not stance:
             picked = [s for s in sents if s.family == section][:PER_DOC]
         elif position == "opening":
             views = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or sents
@@ -213,6 +215,8 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                 picked = list(ds.critical)
             if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first
                 picked.sort(key=lambda x: -about.coverage(x.text)[0])
+            if section:
+                picked.sort(key=lambda x: x.family != section)
             picked = picked[:PER_DOC]
         else:
             scored = scorer.rank(scorer.sentences(corpus.passages(rec.doc_id)))
