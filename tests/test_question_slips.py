@@ -89,3 +89,17 @@ def test_a_misspelt_stance_word_still_gets_the_stance(real_retriever):
     a = answer(real_retriever, "Var Hägersten-Liljeholmen positv till trygghets och säkerhetsprogrammet?")
     assert not a.abstained, a.warnings
     assert "ser positivt på programmet" in a.text
+
+
+def test_money_named_is_not_an_amount_asked():
+    from assistant.answer import _quantity_gap
+
+    said = ["Förvaltningen anser att finansieringen av samordningsuppdraget är otydlig."]
+    # a view on the money asked for: the sentence answers without a figure
+    assert not _quantity_gap("hur tänker de kring pengarna?", said)
+    assert not _quantity_gap("vad säger de om budgeten för trygghetsarbetet?", said)
+    # an amount asked for: no figure, no answer
+    assert _quantity_gap("hur mycket pengar avsätts för samordningsuppdraget?", said)
+    assert _quantity_gap("vad kostar ordningsvakterna per år?", said)
+    assert _quantity_gap("hur stor budget har de?", said)
+    assert not _quantity_gap("hur mycket pengar avsätts?", ["Staden avsätter 4,5 miljoner kronor per år."])
