@@ -232,8 +232,10 @@ def _short_initials(question: str, namnd: str) -> bool:
     return bool(re.search(rf"(?<!\w){re.escape(abbr)}(?::s|s)?(?!\w)", question))
 
 
-_SUFFIX_FORMS = tuple(f"{s}{body}{end}" for s in ("", "s") for body in ("namnd", "forvaltning", "styrelse", "stadsdelsnamnd")
-                      for end in ("", "en", "ens", "s", "ernas", "erna"))
+# a nämnd said by its office ('trafikkontoret' for Trafiknämnden; taxonomy.yaml `office_words`)
+_SUFFIX_FORMS = tuple(f"{s}{body}{end}" for s in ("", "s")
+                      for body in ("namnd", "forvaltning", "styrelse", "stadsdelsnamnd", *taxonomy_words("office_words"))
+                      for end in ("", "en", "ens", "s", "ernas", "erna", "et", "ets"))
 
 
 def _names(word: str, key: str) -> bool:

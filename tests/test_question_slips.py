@@ -103,3 +103,13 @@ def test_money_named_is_not_an_amount_asked():
     assert _quantity_gap("vad kostar ordningsvakterna per år?", said)
     assert _quantity_gap("hur stor budget har de?", said)
     assert not _quantity_gap("hur mycket pengar avsätts?", ["Staden avsätter 4,5 miljoner kronor per år."])
+
+
+def test_a_nämnd_said_by_its_office_and_a_degree_word_that_names_no_topic():
+    from assistant.analyse import mentioned_namnder, topic_of
+
+    known = ["Trafiknämnden", "Idrottsnämnden", "Kyrkogårdsnämnden"]
+    assert mentioned_namnder("Tycker trafikkontoret att det är bra?", known) == ["Trafiknämnden"]
+    assert mentioned_namnder("vad skriver trafikkontorets handläggare?", known) == ["Trafiknämnden"]
+    assert mentioned_namnder("vad säger kontoret om belysning?", known) == []  # no nämnd's own word
+    assert topic_of("och idrottsnämnden då, var de lika positiva?", known) == ""
