@@ -102,6 +102,7 @@ def test_money_named_is_not_an_amount_asked():
     assert _quantity_gap("hur mycket pengar avsätts för samordningsuppdraget?", said)
     assert _quantity_gap("vad kostar ordningsvakterna per år?", said)
     assert _quantity_gap("hur stor budget har de?", said)
+    assert _quantity_gap("har de angett någon budget för det?", said)  # whether a figure is stated
     assert not _quantity_gap("hur mycket pengar avsätts?", ["Staden avsätter 4,5 miljoner kronor per år."])
 
 
