@@ -959,9 +959,7 @@ def topic_query(req, question: str, history: list[str] | None) -> str:
 def _with_history(corpus: Corpus, req, question: str) -> dict:
     """The request's filters; a question on a version's history ('när antogs programmet 2020-2023?',
     taxonomy.yaml `version_history_cues`) also reads the documents on the version after it, which tell it."""
-    from .analyse import cue_regex
-
-    from .analyse import _qwords, taxonomy
+    from .analyse import _qwords, cue_regex, taxonomy
 
     filters = req.filters()
     if "period" not in filters or not cue_regex("version_history_cues").search(fold(question.lower())):
