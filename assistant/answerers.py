@@ -1386,7 +1386,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                             + " ställningstaganden" + (f" om {req.topic}" if req.topic else "") + ".")
         if _RANK_LEAST.search(q):  # "minst positiv": the fewest in relation to the other side, said so
             lines = [f"Minst {'positiv' if want_pos else 'kritisk'} är **{top.rec.meta.namnd or top.rec.doc_id}** "
-                     f"({_sentences_n(len(top.positive))} med stöd, {len(top.critical)} med kritik eller ändringsönskemål)"
+                     f"({_both_counts(top, True)})"
                      + (": " + ev if (ev := evidence(top, not want_pos)) else ".")]
         else:  # the order weighs support against critique: both counts, so that it can be followed
             lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** är mest {'positiv' if want_pos else 'kritisk'} "

@@ -76,8 +76,6 @@ def _topic_words(topic: str) -> str:
     return " ".join(w for w in (topic or "").split() if not _is_meta(w))
 
 
-
-
 NEAR_DUPLICATE = 0.9  # the share of the shorter sentence that the longer one repeats, in order
 
 
