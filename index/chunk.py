@@ -35,6 +35,8 @@ class HeadingTaxonomy:
     other: tuple[str, ...]
     preamble: str
     contents: tuple[str, ...] = ()  # titles over a table of contents ('Innehåll'), no sections
+    dissent: tuple[str, ...] = ()  # sections of `other` where members record a view of their own ('Reservation')
+    author_forms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # generic author <- folded word ends ('kontorets')
 
     def is_contents_title(self, line: str) -> bool:
         """A line that titles a table of contents (folded, case and a trailing colon ignored)."""
@@ -58,11 +60,28 @@ class HeadingTaxonomy:
         return dict(self.families)
 
     def canonical(self, line: str) -> str | None:
-        """The heading a line is (folded, case and a trailing colon ignored), or None."""
+        """The heading a line is (folded, case and a trailing colon ignored), or None. A heading that names
+        its author ('Trafikkontorets synpunkter') is the generic one ('Förvaltningens synpunkter'; `author_forms`)."""
         line = line.strip().rstrip(":").strip()
         if len(line) > 2 * self._longest:  # (cheap) far too long to be a heading, whatever its spacing
             return None
-        return self._folded.get(re.sub(r"\s+", " ", fold(line)))
+        key = re.sub(r"\s+", " ", fold(line))
+        return self._folded.get(key) or self._folded.get(self._generic_author(key), None)
+
+    def names_author(self, line: str) -> bool:
+        """Is the line a listed heading only with its own author in it ('Trafikkontorets synpunkter')?"""
+        key = re.sub(r"\s+", " ", fold(line.strip().rstrip(":").strip()))
+        return key not in self._folded and self.canonical(line) is not None
+
+    def _generic_author(self, key: str) -> str:
+        first, _, rest = key.partition(" ")
+        if not rest:
+            return ""
+        low = first.lower()
+        for generic, ends in self.author_forms:
+            if low.endswith(ends):
+                return fold(generic) + " " + rest
+        return ""
 
     def family(self, section: str) -> str | None:
         """The draft section a heading (or a 'Main › Sub' section name) belongs to, or None."""
@@ -80,7 +99,9 @@ def heading_taxonomy() -> HeadingTaxonomy:
     fams = tuple((str(k), tuple(str(h) for h in v)) for k, v in (data.get("families") or {}).items())
     other = tuple(str(h) for h in data.get("other") or ())
     contents = tuple(str(h) for h in data.get("contents") or ())
-    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"), contents)
+    dissent = tuple(str(h) for h in data.get("dissent") or ())
+    authors = tuple((str(k), tuple(fold(str(e)) for e in v)) for k, v in (data.get("author_forms") or {}).items())
+    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"), contents, dissent, authors)
 
 
 SECTION_HEADINGS = list(heading_taxonomy().headings)
@@ -170,8 +191,9 @@ def _heuristic_sections(text: str) -> list[tuple[int, str]]:
         stripped = line.strip()
         head = _canonical_heading(stripped) if stripped else None
         if head:
-            main = head
-            out.append((off, head))
+            # (a heading with its author named keeps the document's words: 'Trafikkontorets synpunkter')
+            main = stripped.rstrip(":").strip() if heading_taxonomy().names_author(stripped) else head
+            out.append((off, main))
         elif stripped and main:
             nxt = next((ln.strip() for _, ln in lines[i + 1 : i + 3] if ln.strip()), "")
             page_start = line.startswith(" ") and not line.startswith("  ")

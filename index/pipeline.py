@@ -30,7 +30,18 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "7"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "8"  # bump when chunking/cleaning changes what a document turns into
+
+
+def _data_version() -> str:
+    """The taxonomy files that shape what a document turns into (headings, OCR context, metadata cues): an
+    edit of one re-reads every document on the next ingest, as a code change that bumps CODE_VERSION does."""
+    from importlib import resources
+
+    h = hashlib.sha1()
+    for name in ("headings.yaml", "ocr_context.yaml", "metadata_cues.yaml"):
+        h.update(resources.files("index").joinpath(name).read_bytes())
+    return h.hexdigest()[:12]
 
 
 def passage_text(c: Chunk, context: str = "namnd") -> str:
@@ -50,8 +61,11 @@ def embed_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+_DATA_VERSION = _data_version()
+
+
 def _doc_signature(settings: Settings, entry: dict | None) -> str:
-    payload = {"chunk": settings.chunk.model_dump(), "entry": entry, "code": CODE_VERSION}
+    payload = {"chunk": settings.chunk.model_dump(), "entry": entry, "code": CODE_VERSION, "data": _DATA_VERSION}
     return hashlib.sha1(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
