@@ -269,17 +269,40 @@ def _qwords(text: str) -> list[str]:
     return [fold(w) for w in _QSPLIT.split(text) if w]
 
 
+def parties_named(question: str) -> list[str]:
+    """The political parties a question names (taxonomy.yaml `parties`), as abbreviations: by a name
+    ('vänsterpartiet', 'moderaternas') or by the abbreviation in capitals as a word of its own ('V:s',
+    'M, L och KD', '(SD)'; lower-case letters are too often something else)."""
+    qw = _qwords(question.lower())
+    out = []
+    for abbr, names in (taxonomy_data().get("parties") or {}).items():
+        starts = tuple(fold(n.lower()) for n in names)
+        if re.search(rf"(?<![\w\-:]){re.escape(abbr)}(?::s)?(?![\w\-:])", question) or any(w.startswith(starts) for w in qw):
+            out.append(str(abbr))
+    return out
+
+
+def party_name(abbr: str) -> str:
+    """'V' -> 'Vänsterpartiet (V)'."""
+    names = (taxonomy_data().get("parties") or {}).get(abbr) or []
+    return f"{names[0]} ({abbr})" if names else abbr
+
+
 def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
     """Nämnder of the corpus that the question names (full name, a distinctive
     part of it, its förvaltning, or its initials such as 'EAV')."""
     qw = _qwords(question)
-    out = []
+    hits: dict[str, set[str]] = {}
     for n in known:
         abbr = namnd_abbreviation(n)
-        if (any(_names(w, k) for k in namnd_keys(n) for w in qw) or (abbr and (abbr in qw or abbr + "s" in qw))
-                or _short_initials(question, n)):
-            out.append(n)
-    return out
+        keys = {k for k in namnd_keys(n) if any(_names(w, k) for w in qw)}
+        if (abbr and (abbr in qw or abbr + "s" in qw)) or _short_initials(question, n):
+            keys.add("#" + n)  # its initials: its own
+        if keys:
+            hits[n] = keys
+    # a name part two nämnder share ('Hägersten' of Hägersten-Liljeholmen and Hägersten-Älvsjö) names
+    # neither when the question names more of one ('hägersten-älvsjö')
+    return [n for n, keys in hits.items() if not any(keys < other for other in hits.values())]
 
 
 # A named body: a capitalised word ending in nämnd/förvaltning/styrelse, "X stadsdelsnämnd", Polisregion X.
@@ -460,6 +483,32 @@ def full_periods(corpus: Corpus, text: str) -> str:
     return _SHORT_PERIOD.sub(lambda m: _by_short_form(m, periods) or m.group(0), text)
 
 
+_CAPS = re.compile(r"(?<![\w\-/])([A-ZÅÄÖ]{2,5})(?::s)?(?![\w\-/])(?!\s*\d)")
+
+
+def office_names(corpus: Corpus, text: str) -> str:
+    """`text` with a nämnd's office named by the prefix of its diarienummer written out as the nämnd ('SBK'
+    of 'SBK 2023-14082' is Stadsbyggnadsnämnden's office, so "vad vill SBK …?" asks Stadsbyggnadsnämnden;
+    from the catalogue: a prefix of one nämnd's documents only, in capitals; a prefix followed by a number
+    is the diarienummer itself). The catalogue is read only for a short word in capitals."""
+    if not _CAPS.search(text):
+        return text
+    owners: dict[str, set[str]] = {}
+    for rec in corpus.documents():
+        m = re.match(r"\s*([A-ZÅÄÖ]{2,5})[\s\-]*\d", rec.meta.dnr or "")
+        if m and rec.meta.namnd:
+            owners.setdefault(m.group(1), set()).add(rec.meta.namnd)
+    unique = {p: next(iter(n)) for p, n in owners.items() if len(n) == 1}
+    known = list(corpus.facets().get("namnd", {}))
+
+    def name(m: re.Match) -> str:  # (initials that name a nämnd already, 'EAV', stay as typed)
+        if m.group(1) not in unique or mentioned_namnder(m.group(0), known):
+            return m.group(0)
+        namnd = unique[m.group(1)]
+        return namnd + ("s" if m.group(0).endswith(":s") and not namnd.endswith("s") else "")
+    return _CAPS.sub(name, text) if unique else text
+
+
 def _period_start(period) -> str:
     """The first year of a version ('2020-2023' or '2020–2023' -> '2020'): the key versions are ordered by."""
     return str(period).split("-")[0].split("–")[0]
@@ -606,7 +655,13 @@ def question_type(question: str) -> str:
         for qtype, patterns in types:
             if any(p.search(q) for p in patterns):
                 return qtype
-    return "topic"
+    # an attribution before the question ("enligt soc, vad ändrades …?", "i HL:s yttrande: vad …"): the
+    # question proper opens after it
+    lead = _ATTRIBUTION.match(question)
+    return question_type(question[lead.end():]) if lead else "topic"
+
+
+_ATTRIBUTION = re.compile(r"\s*(enligt|hos|för|i|inom)\s+[^,:;?]{1,40}?[,:;]\s*(?=\w)", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -773,6 +828,9 @@ def topic_of(question: str, known: Sequence[str]) -> str:
     reasons = set(taxonomy_words("reason_words")) if cue_regex("reason_cues").search(fold(question.lower())) else set()
     verbs = question_verbs(question, keys) | _in_verb_phrases(" ".join(_qwords(question.lower())))
     verbs |= _judged(" ".join(_qwords(question.lower())))
+    # a decision recorded besides the answer is what is asked about, not how ('vilka *reserverade* sig?',
+    # taxonomy.yaml `decision_kinds`): such a verb stays a topic word, so a follow-up inherits it
+    verbs = {v for v in verbs if not v.startswith(tuple(taxonomy_words("decision_kinds")))}
     back, shape = taxonomy_words("topic_back_references"), taxonomy_words("format_words") + taxonomy_words("number_words")
     # the counting words ('samma antal som innan'): how many is asked, the thing counted is the topic
     shape += tuple(c for c in counting_words() if " " not in c)
@@ -1382,6 +1440,14 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         # one clause, the version the subject of another: the question is about that version
         req = replace(req, namnder=())
         docs = docs_for(catalogue, req.namnder, req.period)
+    if req.namnder and req.period and not docs and req.qtype == "change" and tax.revision.search(cue_text(question)):
+        # "enligt soc, vad ändrades när 2018-2021 skulle ersättas?": the nämnd's response to the version that
+        # replaced it tells (taxonomy.yaml `revision_cues`)
+        later = sorted({d.meta.period for d in catalogue if d.meta.namnd in req.namnder and d.meta.period
+                        and _period_start(d.meta.period) > _period_start(req.period)}, key=_period_start)
+        if later:
+            req = replace(req, period=later[0].replace("–", "-"))
+            docs = docs_for(catalogue, req.namnder, req.period)
     if req.namnder and req.period and not docs:
         # the nämnd exists but did not comment on that version: say so rather than answer from another
         return replace(req, unknown_period=req.period, period=req.period)

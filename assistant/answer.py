@@ -696,8 +696,16 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     The longest such heading wins; None when the question names no document or no heading."""
     if not req.doc_ids:
         return None
+    from index.chunk import heading_taxonomy
+
     named = _names_terms(question)
+    # (a part of the minute named by a follow-up's inherited topic is asked too: "Vilka reserverade sig?" then
+    # "varför gjorde de det?"; a topic is no heading otherwise: 'samverkan' is discussed under any)
+    named_on = _names_terms(question + (" " + req.topic if req.topic else ""))
     topic = set(analyze(req.topic)) if req.topic else set()
+    # the parts of a minute besides the answer (index/headings.yaml `other`: 'Reservation', 'Särskilt
+    # uttalande'): named by a word or its verb ('reserverade sig'), only that part holds what is asked
+    own_parts = {fold(h.lower()) for h in heading_taxonomy().other}
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
@@ -707,7 +715,9 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
             # a one-word heading names a section only of one nämnd's response: asked of two ("är X och Y överens
             # om samordningen?"), it is a topic both may discuss, under any heading
             one_word = len(stems) < 2 and len(req.namnder) < 2
-            if stems and named(stems) and (len(stems) >= 2 or (one_word and topic and topic <= stems)) and len(stems) > best_n:
+            own = fold(section.split(" › ")[-1].lower()).strip() in own_parts
+            if stems and (named_on if own else named)(stems) \
+                    and (len(stems) >= 2 or (one_word and (own or (topic and topic <= stems)))) and len(stems) > best_n:
                 best, best_n = section, len(stems)
     return best
 
@@ -733,7 +743,9 @@ def _names_terms(question: str):
     # a verb names its noun ('vad *föreslog* de för *beslut*?' names 'Förslag till beslut'): taxonomy.yaml `verb_nouns`
     qwords += [n for w in qwords for v, n in nouns.items() if w.startswith(v)]
     asked = set(analyze(question)) | set(analyze(" ".join(qwords)))
-    return lambda stems: all(st in asked or any(term_matches(st, w) for w in qwords) for st in stems)
+    # (an adjective's ending aside: 'särskilda uttalandet' names 'Särskilt uttalande')
+    return lambda stems: all(st in asked or any(term_matches(st, w) or (len(st) >= 6 and w.startswith(st[:-1]))
+                                                for w in qwords) for st in stems)
 
 
 MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
@@ -1236,8 +1248,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import analyse, asker_context, full_periods, taxonomy
-    from .answerers import answer_catalogue, answer_change, answer_stance, answer_summary
+    from .analyse import analyse, asker_context, full_periods, office_names, parties_named, taxonomy
+    from .answerers import answer_catalogue, answer_change, answer_party, answer_stance, answer_summary
     from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
 
@@ -1249,8 +1261,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     if told:
         history = [*(history or []), told]
     # 'samordningsuppdarget' read as the corpus's word, '24-27' as the catalogue's 2024-2027
-    question = full_periods(corpus, corrected(corpus, question))
-    history = [full_periods(corpus, corrected(corpus, h)) for h in history] if history else history
+    # ('SBK' as the nämnd whose diarienummer it heads)
+    question = office_names(corpus, full_periods(corpus, corrected(corpus, question)))
+    history = [office_names(corpus, full_periods(corpus, corrected(corpus, h))) for h in history] if history else history
     if short := short_form_asked(question):  # "vad står Brå för?": where the documents write it out
         ans = _answer_short_form(corpus, question, short, {k: v for k, v in (filters or {}).items() if v})
         ans.request = {"type": "topic", "topic": short, "followup": bool(history)}
@@ -1289,6 +1302,12 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
             related = []
         ans = Answer(question, NO_ANSWER, abstained=True, related=related, warnings=[reason], query=question,
                      filters=ui_filters)
+    elif (parties := parties_named(asked)) and req.qtype in ("topic", "summary", "stance") and not ui_filters:
+        ans = answer_party(corpus, req, parties)  # "var V nöjda med beslutet?": what its members said
+        if not ans.abstained and _quantity_gap(question, [c.quote for c in ans.citations], req.topic):
+            ans = Answer(asked, NO_ANSWER, abstained=True, warnings=[QUANTITY_GAP], query=question, filters=req.filters())
+        if ans.abstained and not ans.related:
+            ans.related = corpus.search(req.topic or question, k=3, filters=req.filters() or None)
     elif req.qtype in ("catalogue", "summary", "stance", "phrasing") and not ui_filters:
         ans = {"catalogue": answer_catalogue, "summary": answer_summary, "stance": answer_stance,
                "phrasing": answer_phrasing}[req.qtype](corpus, req)

@@ -86,7 +86,7 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     return out
 
 
-_OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden)|vi)\b(?!s)"
+_OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden|kontoret)|vi)\b(?!s)"
                   r"|(förvaltningens|nämndens|kontorets|förvaltningarnas) (uppfattning|bedömning|åsikt|ståndpunkt)\b)",
                   re.I)
 _ACCOUNT = re.compile(r"^(i (förslaget|programmet|remissen)|enligt (förslaget|programmet)|(förslaget|programmet|"
@@ -250,6 +250,24 @@ def _asked_role(question: str) -> tuple[str, str]:
         if f in offices or f.endswith(taxonomy().titles):  # 'ordförande', the signature titles ('…direktör')
             return f, w.lower()
     return "", ""
+
+
+_PERSON = r"([A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+(?: \([A-ZÅÄÖ]{1,3}\))?)"
+
+
+def _role_in_text(corpus: Corpus, rec: DocRecord, role: str) -> tuple[Chunk, str, str] | None:
+    """(passage, sentence, name) of the first body sentence that names the office with a person after it
+    ('Ordföranden Linnea Ström (S) yrkade bifall …', 'nämndens ordförande Per Lind'), or None."""
+    for chunk in corpus.passages(rec.doc_id):
+        for a, b in sentence_spans(chunk.text):
+            sent = normalize_ws(chunk.text[a:b])
+            folded = fold(sent.lower())  # (one letter for one: its offsets are the sentence's)
+            at = folded.find(role) if len(folded) == len(sent) else -1
+            if at < 0 or (at and folded[at - 1].isalpha()) or not is_body_sentence(sent):
+                continue
+            if m := re.match(rf"\w*,? {_PERSON}", sent[at:]):
+                return chunk, sent, m.group(1)
+    return None
 
 
 def _signature(corpus: Corpus, rec: DocRecord) -> list[tuple[Chunk, str, str]]:
@@ -499,6 +517,12 @@ def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_
         if field in ("signed", "role"):  # "vem var ordförande?": the signature block, when it names that office
             role, written = _asked_role(req.question) if field == "role" else ("", "")
             parts = _signature(corpus, rec)
+            if role and (not parts or not any(role in fold(q.lower()) for _, q, _ in parts)) \
+                    and (named := _role_in_text(corpus, rec, role)):
+                # a minute names the office in its text ('Ordföranden Linnea Ström (S) yrkade bifall …')
+                n = cites.add(named[0], named[1])
+                lines.append(f"- {who}: {written} **{named[2]}**" + (f" [{n}]" if n else ""))
+                continue
             if not parts or (role and not any(role in fold(q.lower()) for _, q, _ in parts)):
                 lines.append(f"- {who}: " + (f"dokumentet anger ingen {written or 'sådan befattning'}." if field == "role"
                                              else "ingen underskrift hittades i dokumentet."))
@@ -658,6 +682,9 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
     if field == "list" or (field in ("date", "period") and not req.namnder and len(docs) > 1):
         lines = [_list_line(corpus, rec, cites, req) for rec in docs[:MAX_LIST_DOCS]]
         scope = f" om programmet {req.period.replace('-', '–')}" if req.period else (f" år {year}" if year else "")
+        # the remiss they answer, when the catalogue gives them one ('KS 2027/1150')
+        remisses = sorted({d.meta.remiss_dnr for d in docs if getattr(d.meta, "remiss_dnr", "")})
+        scope += f" (remiss {remisses[0]})" if len(remisses) == 1 and len(docs) > 1 else ""
         head = (f"{len(docs)} nämnder har yttrat sig{scope} i underlaget:" if len(docs) > 1
                 else f"En nämnd har yttrat sig{scope} i underlaget:")
         text = head + "\n\n" + "\n".join(lines)
@@ -799,6 +826,16 @@ def asked_length(q: str) -> int:
     numbers = [w for w in taxonomy_words("number_words") if " " not in w]
     n = int(word) if word.isdigit() else ({"en": 1, "ett": 1} | {w: i + 1 for i, w in enumerate(numbers[1:13])}).get(word, 0)
     return min(n, MAX_SUMMARY_POINTS + 1)
+
+
+def summarise_section(corpus: Corpus, rec: DocRecord, section: str, cites: _Cites,
+                      max_points: int = MAX_TOPIC_POINTS) -> str:
+    """One section of one document in brief ("sammanfatta reservationen"): its most central distinct
+    sentences, in reading order, under the section's own heading; "" when the document lacks it."""
+    sents = [s for s in document_sentences(corpus, rec.doc_id) if s.chunk.section == section]
+    picked = sorted(_most_central(sents, max_points), key=lambda s: s.order)
+    lines = [f"- {x}" for s in picked if (x := cites.sentence(s))]
+    return f"**{_who(rec)}**, avsnittet »{section.split(' › ')[-1]}«:\n" + "\n".join(lines) if lines else ""
 
 
 def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points: int = MAX_SUMMARY_POINTS,
@@ -975,6 +1012,16 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
     if _CRITIQUE_SUMMARY.search(q):  # "sammanfatta kritiken i remissvaren": each one's objections, in reading order
         text = _summarise_critique(corpus, req, docs, cites, per_doc=2 if len(docs) > 1 else ONE_DOC_POINTS)
         if text:
+            return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
+    # a part of the named document ("sammanfatta reservationen i trafiknämnden", "… förslaget till beslut"):
+    # that section's central sentences, from the documents' own headings
+    from .answer import named_section
+
+    section = named_section(corpus, req, req.question) if req.doc_ids else None
+    # (its views, "sammanfatta EAV:s synpunkter och förslag", are what a summary of the whole document is made of)
+    if section and section_family(section) != "Förvaltningens synpunkter och förslag":
+        text = "\n\n".join(p for p in (summarise_section(corpus, rec, section, cites) for rec in docs[:3]) if p)
+        if cites.items:
             return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     # the document named ("kort sammanfattning av X:s svar"): no topic to summarise it on
     plain = set(taxonomy_words("summary_plain_words"))
@@ -1330,6 +1377,64 @@ def stance_topic(corpus: Corpus, topic: str) -> str:
     return " ".join(keep)
 
 
+def dissent_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
+    """The sentences of a document's sections where members record a view besides the decision
+    (index/headings.yaml `dissent`: 'Reservation', 'Särskilt uttalande'), in reading order."""
+    from index.chunk import heading_taxonomy
+
+    kinds = {fold(h.lower()) for h in heading_taxonomy().dissent}
+    return [s for s in document_sentences(corpus, doc_id)
+            if fold(s.chunk.section.split(" › ")[-1].lower()).strip() in kinds]
+
+
+def dissent_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
+    """One line on the document's dissent section, its opening sentence quoted (who and what); "" without one."""
+    sents = dissent_sentences(corpus, rec.doc_id)
+    quote = cites.sentence(sents[0]) if sents else ""
+    return f"Utöver beslutet finns avsnittet »{sents[0].chunk.section.split(' › ')[-1]}«: {quote}" if quote else ""
+
+
+def _names_party(text: str, abbr: str, names: tuple[str, ...]) -> bool:
+    """Does a sentence name the party: its abbreviation in capitals as a word ('Sara Öberg (V)', 'M, L och
+    KD'), or a word of its name ('Vänsterpartiet delar …')?"""
+    return bool(re.search(rf"(?<![\w\-:]){re.escape(abbr)}(?::s)?(?![\w\-:])", text)) \
+        or any(w.startswith(names) for w in (fold(x.lower()) for x in words(text)))
+
+
+def answer_party(corpus: Corpus, req: Request, parties: Sequence[str]) -> Answer:
+    """What members of a party said ("sammanfatta V:s särskilda uttalande", "var vänsterpartiet nöjda?"): the
+    section of the minute where they record it (index/headings.yaml `dissent`), whole; else the sentences that
+    name the party. Abstains, saying so, when no document in scope names the party."""
+    from .analyse import party_name
+
+    names = {p: tuple(fold(n.lower()) for n in (taxonomy_data().get("parties") or {}).get(p, [])[1:]) for p in parties}
+    named = [party_name(p) for p in parties]
+    who = ", ".join(named[:-1]) + " och " + named[-1] if len(named) > 1 else named[0]
+    cites = _Cites()
+    parts: list[str] = []
+    for rec in _scope(corpus, req)[:MAX_LIST_DOCS]:
+        sents = document_sentences(corpus, rec.doc_id)
+        named = [s for s in sents if any(_names_party(s.text, p, names[p]) for p in parties)]
+        if not named:
+            continue
+        dissent = {s.chunk.section for s in dissent_sentences(corpus, rec.doc_id)}
+        section = next((s.chunk.section for s in named if s.chunk.section in dissent), None)
+        picked = [s for s in sents if s.chunk.section == section] if section else named
+        picked = sorted(_most_central(picked, MAX_TOPIC_POINTS) if len(picked) > MAX_TOPIC_POINTS else picked,
+                        key=lambda s: s.order)
+        if req.qtype == "stance":
+            label = _STANCE_LABEL.get(stance := detect_stance([s.text for s in picked])[0], stance)
+        lines = [f"- {x}" for s in picked if (x := cites.sentence(s))]
+        if lines:
+            where = f", avsnittet »{section.split(' › ')[-1]}«" if section else ""
+            lean = f" ({label})" if req.qtype == "stance" and stance != "neutral" else ""
+            parts.append(f"**{who}** i {_who(rec)}{where}{lean}:\n" + "\n".join(lines))
+    if not parts:
+        return _abstain(req, f"Underlaget nämner inte {who}" + (f" i {' eller '.join(req.namnder)}s dokument"
+                                                               if req.namnder else "") + ".")
+    return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
+
+
 def answer_stance(corpus: Corpus, req: Request) -> Answer:
     docs = _scope(corpus, req)
     if not req.namnder:  # "vilken av stadsdelsnämnderna var mest kritisk?": the nämnder of that kind
@@ -1341,6 +1446,15 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     only = bool(_WITHOUT.search(q))
     q = _WITHOUT.sub(" ", q)
     topic = stance_topic(corpus, req.topic)
+    if topic and req.doc_ids:  # "varför reserverade de sig?": the part of the minute that says so
+        from .answer import named_section
+
+        section = named_section(corpus, replace(req, topic=topic), req.question)
+        if section and section in {s.chunk.section for s in dissent_sentences(corpus, req.doc_ids[0])}:
+            cites = _Cites()
+            text = "\n\n".join(p for p in (summarise_section(corpus, rec, section, cites) for rec in docs[:3]) if p)
+            if cites.items:
+                return Answer(req.question, text, cites.items, query=req.question, filters=req.filters())
     scorer = Scorer(corpus, topic, dense_text=req.topic) if topic else None
     stances = [document_stance(corpus, rec, topic, scorer) for rec in docs]
     if scorer and all(d.stance == "ej berört" for d in stances):
@@ -1452,6 +1566,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                                                                           else d.critical)[:3])) if x] if asks_why else []
                 if why:  # "varför är de positiva?": what the document says right after its stance
                     parts.append("Skälen som anges:\n" + "\n".join(f"- {x}" for x in why))
+            if not scorer and (other_view := dissent_line(corpus, d.rec, cites)):
+                parts.append(other_view)  # "avstyrkte X programmet?": members who did, beside the decision
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
     # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence
@@ -1577,7 +1693,9 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                         is_list = listed is not s or id(s) in lists
                         scored.append((listed, ev.rel + 0.2 * bool(n) + 0.3 * (states or is_list), ev.lex))
                 elif n and voice(s.text) != "own" or (n >= 2):
-                    scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text)), 1.0))
+                    # (one that names another version of the catalogue sets the two side by side)
+                    other = any(p != rec.meta.period and p in versions_named(s.text, periods) for p in periods)
+                    scored.append((s, n + 0.5 * bool(re.search(r"\d{4}", s.text)) + other, 1.0))
             candidates.append((vi, rec, scored))
     # a topic of several words that the documents use as a phrase ("otillåten påverkan"): a sentence with
     # only the commoner of its words ("kriminell påverkan") is about something else

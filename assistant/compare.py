@@ -77,6 +77,11 @@ POSITIVE_CUES: dict[str, tuple[str, ...]] = {
     "ser fördelar": (r"ser (?:\w+ ){0,2}fordelar",),
     "viktigt komplement": ("viktigt komplement",),
     "ser positivt": ("ser positivt",),
+    # agreement in the officialese of a response ("Kontoret delar programmets inriktning", "tillstyrker")
+    "delar inriktningen": (r"delar (?:\w+ ){0,2}(?:inriktning|inriktningen|bedomning|bedomningen|synsatt|synsattet|"
+                           r"ambition|ambitionen|ambitionerna|intentioner|intentionerna)",),
+    "tillstyrker": ("tillstyrker", "tillstyrks"),
+    "värdefullt": (r"(?:ser|anser|bedomer) (?:\w+ ){0,3}(?:som )?vardefull(?:t|a)?",),
 }
 CRITICAL_CUES: dict[str, tuple[str, ...]] = {
     "saknar": ("saknar",),
@@ -95,6 +100,8 @@ CRITICAL_CUES: dict[str, tuple[str, ...]] = {
     "inte tydligare": (r"inte (?:gor|blir|gjort|blivit) (?:\w+ ){0,3}(?:tydligare|klarare|enklare|battre)",
                        r"(?:gor|blir) (?:\w+ ){0,3}inte (?:tydligare|klarare|enklare|battre)"),
     "dock": ("dock",),
+    # the decision itself, wholly or in part ("Kontoret avstyrker vidare skrivningen om …", "avstyrker förslaget delvis")
+    "avstyrker": ("avstyrker", "avstyrks", "avstyrka", "avstyrkt"),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from index.chunk import heading_taxonomy
 from index.corpus import Corpus
 from index.textnorm import STOPWORDS_SV, analyze, fold, words
 from index.types import Answer
@@ -54,7 +55,24 @@ def _asked_section(question: str) -> str | None:
                 if re.search(rf"(?<!\ben )(?<!\bett )(?<!nagon )(?<!nagra )(?<!\bnan )\b{root}(er|ar|or)?(en|et|na|erna|arna)?(?!\w)"
                              rf"|\b{root}s?(avsnitt|del|rubrik|stycke)\w*", q):
                     return family
+    # a part of the minute of its own (index/headings.yaml `other`: 'Reservation', 'Särskilt uttalande'): named
+    # also as a thing of its kind ('hur formulerar man en reservation?'), never inside another word
+    for head in heading_taxonomy().other:
+        hw = fold(head.lower()).split()
+        if (len(hw) >= 2 or len(hw[0]) >= 10) and re.search(
+                r"\b" + r"\w*\s+".join(re.escape(re.sub(r"(er|ar|or|en|et)$", "", w)) for w in hw) + r"\w*", q):
+            return heading_taxonomy().canonical(head)
     return None
+
+
+def _folded_words(text: str) -> list[str]:
+    return [fold(w.lower()) for w in words(text)]
+
+
+def _part(s: Sentence) -> str | None:
+    """The section family a sentence is in, or the part of the minute of its own ('Reservation')."""
+    own = heading_taxonomy().canonical((s.chunk.section or "").split(" › ")[-1])
+    return s.family or (own if own in heading_taxonomy().other else None)
 
 
 def _asks_for_any_formulation(req: Request) -> bool:
@@ -179,11 +197,20 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
         "mixed" if _WANTS_CHANGE.search(q) and _WANTS_POSITIVE.search(q) else \
         "critical" if _WANTS_CHANGE.search(q) else "positive" if _WANTS_POSITIVE.search(q) else \
         "any" if judgement and any(fold(w.lower()).startswith(judgement) for w in words(req.topic or "")) else ""
-    scorer = None if (quoted or section or position or stance) else Scorer(corpus, _topic_words(req.topic) or req.question)
+    # a kind of decision named ("hur formulerar man att nämnden avstyrker delvis?"; taxonomy.yaml
+    # `decision_kinds`): the sentences that take it, those with the question's other words first
+    kinds = tuple(taxonomy_words("decision_kinds"))
+    decided = [f[:max(len(k) for k in kinds if f.startswith(k))] for f in (fold(w.lower()) for w in words(req.question))
+               if f.startswith(kinds)] if not (quoted or section) else []
+    scorer = None if (quoted or section or position or stance or decided) else \
+        Scorer(corpus, _topic_words(req.topic) or req.question)
     agree = cue_regex("agreement_cues")
     about = Scorer(corpus, req.topic) if stance and stance != "any" and analyze(req.topic or "") else None
     chosen: dict[str, list[Sentence]] = {}
-    for rec in docs[:MAX_DOCS]:
+    # (a decision or a phrase asked for is looked for in every document in scope; its takers are few)
+    for rec in (docs if quoted or decided else docs[:MAX_DOCS]):
+        if len(chosen) >= MAX_DOCS:
+            break
         sents = document_sentences(corpus, rec.doc_id)
         if not sents:
             continue
@@ -195,7 +222,12 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
                 [s for s in sents if s.family] or sents
             picked = body[-1:]
         elif section and not stance:
-            picked = [s for s in sents if s.family == section][:PER_DOC]
+            picked = [s for s in sents if _part(s) == section][:PER_DOC]
+        elif decided:
+            rest = set(analyze(req.topic or ""))
+            picked = [s for s in sents if any(w.startswith(tuple(decided)) for w in _folded_words(s.text))]
+            picked.sort(key=lambda x: -len(rest & set(analyze(x.text))))
+            picked = picked[:PER_DOC]
         elif position == "opening":
             views = [s for s in sents if s.family == "Förvaltningens synpunkter och förslag"] or sents
             picked = views[:1]
@@ -214,7 +246,7 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
             if about is not None:  # "att de håller med stadsledningskontoret": the stance sentences on that first
                 picked.sort(key=lambda x: -about.coverage(x.text)[0])
             if section:
-                picked.sort(key=lambda x: x.family != section)
+                picked.sort(key=lambda x: _part(x) != section)
             picked = picked[:PER_DOC]
         else:
             scored = scorer.rank(scorer.sentences(corpus.passages(rec.doc_id)))

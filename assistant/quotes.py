@@ -11,7 +11,10 @@ from index.types import Chunk
 # A sentence ends at . ! ? (or a colon before a list) followed by whitespace and
 # an upper-case letter, digit, bullet or quote; a blank line also ends one, and so does a line break before a
 # numbered list item ('… 2020-2023⏎2. Stockholms …': the item's number opens the next one).
-_BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n|\n(?=[ \t]*\d{1,2}\.[ \t]+[A-ZÅÄÖ])")
+# A table row of a DOCX ('Fokusområde | Synpunkt', cells joined by ' | ') is a unit of its own: a line break
+# before one ends the sentence, so no row is glued to the header row or to the row before.
+_BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÅÄÖÉ0-9•\-–\"”»(])|\n[ \t]*\n|\n(?=[ \t]*\d{1,2}\.[ \t]+[A-ZÅÄÖ])"
+                       r"|\n(?=[^\n]*\S \| \S)")
 # Words no Swedish sentence or heading ends with (prepositions, conjunctions, articles): a blank line after one
 # is a layout break inside the sentence ('… centrala läge, både på⏎⏎Kungsklippan och …').
 _OPEN_END = re.compile(r"(?:,|\b(?:på|i|och|eller|samt|men|av|till|med|för|om|att|som|från|vid|hos|mot|genom|"
@@ -82,7 +85,10 @@ def verify_quote(quote: str, chunk: Chunk) -> bool:
     return quote_in_source(quote, chunk.text)
 
 
-LETTERHEAD = re.compile(r"(telefon|tfn|tel\.|e-post|@|www\.|\bbox \d|\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
+# (the phone word as a letterhead writes it, a number after it: 'Telefon: 08-508 263 17'; a sentence on
+# 'telefonbedrägerier' or on being lured 'via telefon' is body text)
+LETTERHEAD = re.compile(r"(\btelefon(nummer|nr)?\b(?=[^.!?]{0,30}\d)|\btfn\b|\btel\.|\be-post\s*:|@|www\.|\bbox \d|"
+                        r"\d{3} \d{2} stockholm|\d{2,3}-\d{5,}|^sida \d)", re.I)
 
 
 # A short line with a year and no sentence end: a title or an attachment ('Stockholms stads trygghetsprogram

@@ -1,0 +1,228 @@
+"""What a nämnd's minute holds besides its answer: a reservation, a särskilt uttalande, the parties whose
+members wrote them, headings that name their own author ('Trafikkontorets synpunkter'), an office named by
+its diarienummer's prefix ('TK'), and two nämnder that share a name part. Pure checks first, then a tiny
+corpus of two minutes of a programme version the real corpus lacks, with the real model."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write_corpus
+
+TRAFIK = """Trafiknämnden
+
+Yttrande
+Dnr TK 2031/118
+2031-11-20
+
+Handläggare: Ylva Strand, trafikkontoret
+Telefon: 08-508 111 22
+
+Trafiknämnden beslutar
+
+1. Trafiknämnden godkänner trafikkontorets förslag till yttrande och överlämnar det till kommunstyrelsen.
+
+Trafikkontorets synpunkter
+
+Trafikkontoret delar programmets inriktning och ser det som värdefullt att staden har ett gemensamt program för tryggheten i trafikmiljön.
+
+Kontoret anser att belysningen på gång- och cykelbanor bör prioriteras, eftersom många resenärer känner sig otrygga vid busshållplatser efter mörkrets inbrott.
+
+Programmet saknar dessutom en beskrivning av hur vinterväghållningen påverkar äldres möjligheter att röra sig ute.
+
+Reservation
+
+Ledamöterna Per Lind (M) och Åsa Berg (KD) reserverade sig mot beslutet till förmån för ett eget förslag om att avstyrka programmets avsnitt om uppföljning.
+
+Som skäl anförde de att programmet saknar mätbara mål för pendelstationerna och att trygghetskameror vid infartsparkeringarna borde ha prioriterats.
+"""
+
+BROMMA = """BROMMA STADSDELSNÄMND
+PROTOKOLLSUTDRAG
+
+§ 9 Stockholms stads trygghetsprogram 2032–2035, svar på remiss
+
+Beslut
+
+1. Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande och överlämnar det till kommunstyrelsen som svar på remissen.
+
+Ärendet
+
+Förvaltningen välkomnar att programmet lyfter fram föreningslivet som en viktig kraft för tryggheten i Bromma.
+\fFörvaltningen är kritisk till att stadsdelsnämnden ska ansvara för kameratillstånd, eftersom nämnden saknar både kompetens och resurser för det.
+
+Särskilt uttalande
+
+Ordföranden Olle Berg (S) yrkade bifall till förvaltningens förslag.
+
+Ledamoten Nora Ek (V) anmälde ett särskilt uttalande enligt följande.
+
+Vänsterpartiet anser att fritidsgårdarnas öppettider borde ha fått en egen plats i programmet.
+
+Vi är kritiska till att programmet lägger så stor vikt vid kontroll i stället för förebyggande arbete bland unga.
+"""
+
+META = """a_trafik:
+  namnd: Trafiknämnden
+  doc_type: yttrande
+  period: 2032-2035
+  year: 2031
+  title: Yttrande över Stockholms stads trygghetsprogram 2032–2035
+  dnr: TK 2031/118
+  remiss_dnr: KS 2031/900
+  date: '2031-11-20'
+b_bromma:
+  namnd: Bromma stadsdelsnämnd
+  doc_type: protokoll
+  period: 2032-2035
+  year: 2031
+  title: Protokollsutdrag § 9, trygghetsprogram 2032–2035
+  dnr: BR 2031/77
+  remiss_dnr: KS 2031/900
+  date: '2031-12-02'
+"""
+
+
+def test_a_heading_that_names_its_author_is_the_listed_heading_and_keeps_its_words():
+    from index.chunk import detect_sections, heading_taxonomy
+
+    tax = heading_taxonomy()
+    assert tax.family("Trafikkontorets synpunkter") == "Förvaltningens synpunkter och förslag"
+    assert tax.family("Kulturförvaltningens bedömning:") == "Förvaltningens synpunkter och förslag"
+    assert tax.canonical("Trafiknämnden beslutar") == "Nämnden beslutar"
+    assert tax.canonical("Samverkan") is None and not tax.names_author("Förvaltningens synpunkter")
+    names = [name for _, name in detect_sections(TRAFIK)]
+    assert "Trafikkontorets synpunkter" in names and "Reservation" in names  # the document's own words
+
+
+def test_a_phone_word_is_letterhead_only_with_a_number():
+    from assistant.quotes import quotable
+
+    assert not quotable("Handläggare Ylva Strand, telefon 08-508 111 22.")
+    assert quotable("Biståndshandläggarna möter allt fler äldre som lurats genom telefonbedrägerier.")
+    assert quotable("Många äldre blir lurade via telefon eller bank-id varje vecka.")
+
+
+def test_parties_are_named_by_name_or_by_capitals():
+    from assistant.analyse import parties_named
+
+    assert parties_named("Var vänsterpartiet nöjda med beslutet?") == ["V"]
+    assert set(parties_named("Varför reserverade sig M, L och KD?")) == {"M", "L", "KD"}
+    assert parties_named("kan du sammanfatta V:s särskilda uttalande?") == ["V"]
+    assert parties_named("Vad säger EAV om S:t Eriksplan?") == []  # 'S:t' is no party
+    assert parties_named("vad tyckte SDN om det?") == []
+
+
+def test_a_name_part_two_namnder_share_names_the_one_named_more_fully():
+    from assistant.analyse import mentioned_namnder
+
+    known = ["Hägersten-Liljeholmens stadsdelsnämnd", "Hägersten-Älvsjö stadsdelsnämnd"]
+    assert mentioned_namnder("vad tyckte hägersten-älvsjö?", known) == ["Hägersten-Älvsjö stadsdelsnämnd"]
+    assert mentioned_namnder("Vad skrev Hägersten-Liljeholmen?", known) == ["Hägersten-Liljeholmens stadsdelsnämnd"]
+    assert mentioned_namnder("vad tyckte hägersten?", known) == known  # ambiguous: both
+
+
+def test_a_table_row_is_a_sentence_of_its_own():
+    from assistant.quotes import sentence_spans
+
+    text = ("Synpunkter per fokusområde\nFokusområde | Synpunkt\nFörebyggande insatser | Förvaltningen instämmer i "
+            "att tidiga insatser är grunden.\nRiktade insatser | Här finns två förslag till ändringar.")
+    assert [text[a:b] for a, b in sentence_spans(text)][1:] == [
+        "Fokusområde | Synpunkt", "Förebyggande insatser | Förvaltningen instämmer i att tidiga insatser är grunden.",
+        "Riktade insatser | Här finns två förslag till ändringar."]
+
+
+def test_question_types_asked_in_other_words():
+    from assistant.analyse import question_type
+
+    assert question_type("enligt soc, vad ändrades när det gamla programmet skulle ersättas?") == "change"
+    assert question_type("vilka dokument i underlaget handlar om programmet för 2020–2023?") == "catalogue"
+    assert question_type("vilka yttranden handlar om samverkan?") != "catalogue"  # a topic, not the catalogue
+    assert question_type("Sa stadsbyggnadsnämnden nej till hela programmet?") == "stance"
+    assert question_type("Vilka av dem som svarade på programmet 2020–2023 ville ha ändringar i det?") == "stance"
+
+
+@pytest.fixture(scope="module")
+def minutes(tmp_path_factory):
+    from index.pipeline import ingest
+    from index.retriever import Retriever
+    from index.settings import Settings
+
+    root = tmp_path_factory.mktemp("minutes")
+    corpus = write_corpus(root / "corpus", {"a_trafik.txt": TRAFIK, "b_bromma.txt": BROMMA}, META)
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
+    assert ingest(settings, progress=False).ok
+    return Retriever(settings)
+
+
+def _sections(ans) -> set[str]:
+    return {c.chunk.section for c in ans.citations}
+
+
+@pytest.mark.integration
+def test_a_reservation_is_summarised_from_its_own_section(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "kan du sammanfatta reservationen i trafiknämnden?")
+    assert not a.abstained and _sections(a) == {"Reservation"}
+    assert "avsnittet »Reservation«" in a.text and "trygghetskameror" in a.text
+    # asked by its verb, then why: the follow-up keeps the reservation as its topic
+    first = answer(minutes, "Vilka i trafiknämnden reserverade sig?")
+    assert not first.abstained and "Per Lind (M)" in first.text
+    why = answer(minutes, "varför gjorde de det?", history=["Vilka i trafiknämnden reserverade sig?"])
+    assert not why.abstained and _sections(why) == {"Reservation"} and "mätbara mål" in why.text
+
+
+@pytest.mark.integration
+def test_a_stance_answer_names_the_reservation_beside_the_decision(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "Avstyrkte trafiknämnden programmet?")
+    assert not a.abstained and a.request["type"] == "stance"
+    assert "delar programmets inriktning" in a.text  # 'delar … inriktning': support in a response's officialese
+    assert "Utöver beslutet finns avsnittet »Reservation«" in a.text and "reserverade sig" in a.text
+    assert "Trafikkontorets synpunkter Trafikkontoret" not in a.text  # the heading is no part of a quote
+
+
+@pytest.mark.integration
+def test_what_a_party_said_is_its_own_statement_and_an_absent_party_is_said_to_be_absent(minutes):
+    from assistant.answer import answer
+
+    v = answer(minutes, "Var vänsterpartiet i Bromma nöjda med beslutet?")
+    assert not v.abstained and _sections(v) == {"Särskilt uttalande"}
+    assert "Vänsterpartiet (V)" in v.text and "fritidsgårdarnas" in v.text
+    sd = answer(minutes, "Vad tyckte SD i Bromma om programmet?")
+    assert sd.abstained
+    cost = answer(minutes, "vad skulle kamerorna som M och KD ville ha i trafiknämnden kosta?")
+    assert cost.abstained  # the reservation names no amount
+
+
+@pytest.mark.integration
+def test_a_reservation_is_a_precedent_for_phrasing_one(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "hur formulerar man en reservation? finns det ngt exempel")
+    assert not a.abstained and _sections(a) == {"Reservation"}
+
+
+@pytest.mark.integration
+def test_an_office_named_by_its_diarienummer_prefix_is_its_namnd(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "vad vill TK med belysningen?")
+    assert not a.abstained and a.request["namnder"] == ["Trafiknämnden"]
+    assert {c.chunk.doc_id for c in a.citations} == {"a_trafik"}
+    dnr = answer(minutes, "vilket ärende har dnr TK 2031/118?")  # the diarienummer itself stays one
+    assert not dnr.abstained and "TK 2031/118" in dnr.text
+
+
+@pytest.mark.integration
+def test_a_minute_names_its_chair_and_its_decision_and_the_remiss_heads_the_list(minutes):
+    from assistant.answer import answer
+
+    chair = answer(minutes, "vem var ordförande i Bromma?")
+    assert not chair.abstained and "**Olle Berg (S)**" in chair.text and "yrkade bifall" in chair.citations[0].quote
+    listed = answer(minutes, "vilka nämnder har svarat på programmet 2032–2035?")
+    assert "(remiss KS 2031/900)" in listed.text and {c.chunk.doc_id for c in listed.citations} == {"a_trafik", "b_bromma"}
+    phrased = answer(minutes, "Hur formulerar man att nämnden avstyrker? finns det något exempel")
+    assert not phrased.abstained and all("avstyrk" in c.quote for c in phrased.citations)
