@@ -216,3 +216,16 @@ def test_harness_on_the_real_index(items, real_retriever):
     assert outcomes["u01"]["abstained"], "a nämnd with no document here (Socialnämnden) must be refused"
     assert outcomes["t01"]["passed"], outcomes["t01"]["reasons"]  # Spånga-Tensta on ordningsvakter, 000 s. 4
     assert "| **all** |" in ea.format_markdown(rep)
+
+
+@pytest.mark.parametrize("name, folders", [("answers.jsonl", ["corpus", "eval/unseen"]),
+                                           ("xb/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb"])])
+def test_the_unseen_sets_are_valid_over_their_own_corpora(tmp_path, name, folders):
+    # eval/unseen/run.sh scores them over the seed corpus plus the unseen documents (eight, eleven)
+    for folder in folders:
+        for p in (ROOT / folder).iterdir():
+            if p.suffix in (".txt", ".pdf", ".docx"):
+                (tmp_path / p.name).write_bytes(p.read_bytes())
+    items = ea.load_items(ROOT / "eval" / "unseen" / name, corpus_dir=tmp_path)
+    assert len(items) == 60 and {it.split for it in items} == set(ea.SPLITS)
+    assert len({it.type for it in items}) == len(ea.TYPES)
