@@ -550,7 +550,11 @@ def resolve_period(question: str, periods: Sequence[str], context: str = "") -> 
     qw = set(_qwords(question))
     # "programmet som kom efter", "det som det ersatte": a clause saying which way from the version in context
     following = bool(qw & tax.following) or bool(cue_regex("next_version_phrases").search(fold(question.lower())))
-    previous = bool(qw & tax.previous) or bool(cue_regex("previous_version_phrases").search(fold(question.lower())))
+    earlier = qw & tax.previous
+    if earlier == {"innan"} and re.search(r"(?<!\w)innan (det|den|de|dom|\w*programmet|forslaget|\w*namnden|kommunstyrelsen)"
+                                          r" \w+", fold(question.lower())):
+        earlier = set()  # a conjunction, not the version before: "… innan programmet antas"
+    previous = bool(earlier) or bool(cue_regex("previous_version_phrases").search(fold(question.lower())))
     mentions_programme = bool(qw & {"program", "programmet", "programversion", "versionen", "version", "trygghetsprogrammet"})
     if context and not mentions_programme:  # a follow-up on a version: "Och hur många har det nya?"
         refs = "|".join(map(re.escape, sorted(tax.versions)))

@@ -186,7 +186,7 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     # 'Vem står för pengarna?' asks who, not how much; 'har de angett någon budget?' asks whether there is one
     # … at the start of any of its sentences ('Stämmer det att X redovisade hur stor andel …? Vilken siffra var det?'),
     # or a claim put to be confirmed ('stämmer det att …', 'är det sant att …')
-    asks_what = re.search(r"(^|[?.!]\s+)\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner"
+    asks_what = re.search(r"(^|[?.!,;]\s+)\s*((och|men|samt) )?(vad|hur|vilken|vilket|har|hade|finns|fanns|anger|angav|namner"
                           r"|namnde|stammer det|ar det (sant|sa|riktigt))\b", q)
     counted = _counted_noun(q, topic)
     # "hur många aktörer …": a number before that noun ("minst tre aktörer") states it, not any number (the
@@ -1332,8 +1332,13 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
                             {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
-        gap = None if ans.abstained else (time_gap(question, [c.quote for c in ans.citations])
-                                          or _programme_gap(req, [c.quote for c in ans.citations]))
+        quotes = [c.quote for c in ans.citations]
+        # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke;
+        # a listed answer counts by its items)
+        listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
+        gap = None if ans.abstained else (time_gap(question, quotes) or _programme_gap(req, quotes)
+                                          or (QUANTITY_GAP if not listed and _quantity_gap(question, quotes, req.topic)
+                                              else None))
         if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when
             ans = Answer(asked, NO_ANSWER, abstained=True,
                          related=corpus.search(req.topic or question, k=3, filters=ans.filters or None),

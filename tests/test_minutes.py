@@ -45,6 +45,7 @@ PROTOKOLLSUTDRAG
 Beslut
 
 1. Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande och överlämnar det till kommunstyrelsen som svar på remissen.
+2. Stadsdelsnämnden begär att kommunstyrelsen redovisar finansieringen av kameratillstånden innan programmet antas.
 
 Ärendet
 
@@ -142,6 +143,15 @@ def test_question_types_asked_in_other_words():
     assert question_type("Vilka av dem som svarade på programmet 2020–2023 ville ha ändringar i det?") == "stance"
 
 
+def test_innan_before_a_clause_is_no_earlier_version():
+    from assistant.analyse import question_type, resolve_period
+
+    versions = ["2028-2031", "2032-2035"]
+    assert resolve_period("begärde någon finansiering innan programmet antas?", versions) == ("", "")
+    assert resolve_period("vad stod det i programmet innan?", versions) == ("2028-2031", "")
+    assert question_type("Har någon formulerat en beslutspunkt om finansieringen? hur lät den?") == "phrasing"
+
+
 @pytest.fixture(scope="module")
 def minutes(tmp_path_factory):
     from index.pipeline import ingest
@@ -226,3 +236,14 @@ def test_a_minute_names_its_chair_and_its_decision_and_the_remiss_heads_the_list
     assert "(remiss KS 2031/900)" in listed.text and {c.chunk.doc_id for c in listed.citations} == {"a_trafik", "b_bromma"}
     phrased = answer(minutes, "Hur formulerar man att nämnden avstyrker? finns det något exempel")
     assert not phrased.abstained and all("avstyrk" in c.quote for c in phrased.citations)
+
+
+@pytest.mark.integration
+def test_an_amount_no_quote_states_is_not_answered_and_a_decision_point_is_quoted(minutes):
+    from assistant.answer import answer
+
+    votes = answer(minutes, "hur röstade ledamöterna i Bromma, hur många var för och emot?")
+    assert votes.abstained  # the minute says who spoke, not how many voted which way
+    point = answer(minutes, "Har någon formulerat en beslutspunkt om finansiering innan programmet antas? hur lät den?")
+    assert not point.abstained and point.request["type"] == "phrasing" and not point.request["period"]
+    assert any("innan programmet antas" in c.quote for c in point.citations)
