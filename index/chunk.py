@@ -37,6 +37,7 @@ class HeadingTaxonomy:
     contents: tuple[str, ...] = ()  # titles over a table of contents ('Innehåll'), no sections
     dissent: tuple[str, ...] = ()  # sections of `other` where members record a view of their own ('Reservation')
     author_forms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # generic author <- folded word ends ('kontorets')
+    decision: tuple[str, ...] = ()  # sections of `other` that record a minute's decision ('Beslut')
 
     def is_contents_title(self, line: str) -> bool:
         """A line that titles a table of contents (folded, case and a trailing colon ignored)."""
@@ -101,7 +102,8 @@ def heading_taxonomy() -> HeadingTaxonomy:
     contents = tuple(str(h) for h in data.get("contents") or ())
     dissent = tuple(str(h) for h in data.get("dissent") or ())
     authors = tuple((str(k), tuple(fold(str(e)) for e in v)) for k, v in (data.get("author_forms") or {}).items())
-    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"), contents, dissent, authors)
+    decision = tuple(str(h) for h in data.get("decision") or ())
+    return HeadingTaxonomy(fams, other, str(data.get("preamble") or "Inledning"), contents, dissent, authors, decision)
 
 
 SECTION_HEADINGS = list(heading_taxonomy().headings)
