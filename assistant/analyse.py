@@ -823,6 +823,16 @@ def _judged(question_words: str) -> set[str]:
         | {w for m in _WORKS_CLAUSE.finditer(folded) for w in m.groups()}
 
 
+def _misspelt_meta(folded: str) -> bool:
+    """A word one edit from a long meta word (taxonomy.yaml `meta_words`: 'trygghetsprogramet' for
+    'trygghetsprogrammet'): it names the documents, not a topic."""
+    from .spelling import _unknown
+
+    return len(folded) >= 8 and folded not in taxonomy().meta_words \
+        and any(len(m) >= 8 and _one_edit(folded, m) for m in taxonomy().meta_words) \
+        and _unknown(folded)  # ('programmets' is a word of its own: the programme's, named as a topic's owner)
+
+
 def topic_of(question: str, known: Sequence[str]) -> str:
     """The subject words: no stopwords, question/meta words, cue words, names or periods."""
     tax = taxonomy()
@@ -850,7 +860,8 @@ def topic_of(question: str, known: Sequence[str]) -> str:
                 or len(f) <= 2 or f.isdigit() or f in tax.meta_words or f in tax.references
                 or f in tax.function_words or (back and f.startswith(back)) or f in shape or f in reasons
                 or f in tax.latest or f in tax.previous or f in tax.following or f in tax.oldest_words or f in _GENERIC
-                or f in cues or _spelled(w) in cues or _names_any(f, keys)):  # 'positv': a misspelt cue word
+                or f in cues or _spelled(w) in cues or _names_any(f, keys)  # 'positv': a misspelt cue word
+                or _misspelt_meta(f)):  # 'trygghetsprogramet': the programme, typed fast
             continue
         out.append(w)
     return " ".join(dict.fromkeys(out + _particle_compounds(question, out)))

@@ -282,6 +282,25 @@ def _counted_noun(folded_question: str, topic: str = "") -> re.Pattern | None:
     return re.compile(r"(?<!\w)(\d+|" + "|".join(map(re.escape, numbers)) + r")\s+(\w+\s+)?" + re.escape(stem))
 
 
+def _nämnd_before_members(ranked: list[Scored], question: str) -> tuple[list[Scored], list[Scored]]:
+    """(the nämnd's own sentences, those some of its members wrote beside its decision): index/headings.yaml
+    `dissent` ('Särskilt uttalande', 'Reservation') go after the nämnd's text on the topic, unless the
+    question asks for them (a party, a reservation): "vilka problem ser HÄ med indikatorerna?" is asked of
+    the nämnd. Without any own sentence on the topic, the order stays."""
+    from index.chunk import heading_taxonomy
+
+    from .analyse import parties_named, taxonomy_words
+
+    kinds = {fold(h.lower()) for h in heading_taxonomy().dissent}
+    asked = parties_named(question) or any(fold(w.lower()).startswith(tuple(taxonomy_words("decision_kinds")))
+                                           for w in words(question))
+    members = [x for x in ranked if fold(x.chunk.section.split(" › ")[-1].lower()).strip() in kinds]
+    own = [x for x in ranked if x not in members]
+    if asked or not members or not any(x.lex > 0 for x in own):
+        return ranked, []
+    return own, members
+
+
 def _prefer_programme(ranked: list[Scored], share: float = 0.8) -> list[Scored]:
     """When a programme document itself says it (relevance within `share` of the best sentence), its text
     comes before the yttranden's accounts of it: "programmet säger" from the source, not second hand."""
@@ -868,11 +887,12 @@ def _answer_topic(corpus: Corpus, req, question: str, query: str, filters: dict,
     if reason:
         return Answer(question, NO_ANSWER, abstained=True, related=ev.hits[:3], warnings=[reason],
                       query=query, filters=filters)
-    ranked = _prefer_programme(_promote_kinds(ev.ranked, question))
+    ranked, members = _nämnd_before_members(_prefer_programme(_promote_kinds(ev.ranked, question)), question)
     if asks_for_list(question):  # "Vilka fokusområden …?": quote the enumeration itself
         listed = _listed_terms(corpus, ev.scorer, question)
         ranked = promote_lists(ranked, lambda text: ev.scorer.coverage(text)[0] > 0,
                                instances=lambda text: ev.scorer.kinds_named(text, listed))
+    ranked = ranked + members
     if llm is not None and getattr(llm, "enabled", False):
         from .llm import llm_answer
 
@@ -966,6 +986,22 @@ def topic_query(req, question: str, history: list[str] | None) -> str:
     if req.qtype == "change":
         query += " nytt ändrat jämfört med tidigare program"
     return query
+
+
+_OF_PROGRAMME = re.compile(r"(?<!\w)((enligt|i|ur) (det |den )?(\w+ )?(\w*programm?et|\w*programforslaget|forslaget)"
+                           r"|(sager|star|skriver|beskriver|anger|sa|stod) (det |den )?(i )?(\w+ )?(\w*programm?et|forslaget)"
+                           r"|(\w*programm?et|forslaget) (sager|anger|beskriver|skriver|tar upp|sa|angav))(?!\w)")
+
+
+def _programme_scope(corpus: Corpus, req, question: str, filters: dict) -> dict:
+    """A question that asks what the programme says ("hur snabbt ska klotter tas bort enligt programmet
+    2032–2035?", "vad står det i förslaget om …") is asked of the programme's own text when the catalogue
+    has it for that version (doc_type 'program'), not of the responses that retell it."""
+    if req.namnder or req.doc_ids or "doc_type" in filters or not _OF_PROGRAMME.search(fold(question.lower())):
+        return filters
+    if not any(d.meta.doc_type == "program" for d in corpus.documents({"period": req.period} if req.period else None)):
+        return filters
+    return {**filters, "doc_type": ["program"]}
 
 
 def _with_history(corpus: Corpus, req, question: str) -> dict:
@@ -1331,7 +1367,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                          warnings=[gap], query=question, filters=req.filters())
     else:
         ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
-                            {**_with_history(corpus, req, question), **ui_filters}, k, llm, abstain_threshold)
+                            {**_programme_scope(corpus, req, question, _with_history(corpus, req, question)), **ui_filters},
+                            k, llm, abstain_threshold)
         quotes = [c.quote for c in ans.citations]
         # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke;
         # a listed answer counts by its items)

@@ -87,7 +87,12 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
 
 
 _OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden|kontoret)|vi)\b(?!s)"
-                  r"|(förvaltningens|nämndens|kontorets|förvaltningarnas) (uppfattning|bedömning|åsikt|ståndpunkt)\b)",
+                  r"|(förvaltningens|nämndens|kontorets|förvaltningarnas) (uppfattning|bedömning|åsikt|ståndpunkt)\b"
+                  # the subject after the verb, an adverbial first ('I övrigt är förvaltningen kritisk …',
+                  # 'Sammantaget anser nämnden …'): Swedish puts the verb second
+                  r"|([a-zåäö]+ ){1,3}(är|var|anser|ansåg|ser|menar|bedömer|ställer|tycker|vill|föreslår|välkomnar|delar|"
+                  r"instämmer|saknar|efterfrågar|avstyrker|tillstyrker) (förvaltningen|nämnden|kontoret|förvaltningarna|"
+                  r"[a-zåäö\-]+(förvaltningen|nämnden|kontoret))\b)",
                   re.I)
 _ACCOUNT = re.compile(r"^(i (förslaget|programmet|remissen)|enligt (förslaget|programmet)|(förslaget|programmet|"
                       r"trygghetsprogrammet) (innehåller|beskriver|lyfter|anger|tar upp|har|ska|fokuserar|utgör))", re.I)
@@ -653,6 +658,11 @@ def answer_catalogue(corpus: Corpus, req: Request) -> Answer:
                 spans.append((m.start(), m.end(), f))
         fields = [f for _, _, f in sorted(spans)] or [field]
     docs = _of_kind(_scope(corpus, req), q)
+    if field not in _LISTING_FIELDS and not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) \
+            and not _RESPONSE_OBJECT.search(q):
+        # "vem är kontaktperson för förslaget till trygghetsprogram 2032–2035?": the programme's own document
+        programmes = [d for d in _scope(corpus, req, responses_only=False) if d.meta.doc_type == "program"]
+        docs = programmes or docs
     if field == "list" and cue_regex("not_responded_cues").search(q):
         # "vilka nämnder har inte svarat?": the index holds the responses that came in, not who stayed silent
         return _abstain(req, "Underlaget innehåller bara de yttranden som kommit in; vilka som inte svarat framgår "
@@ -851,6 +861,10 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     views = [s for s in sents if s.family in ("Sammanfattning", "Förvaltningens synpunkter och förslag")] or sents
     stance_sents = [s.text for s in views if voice(s.text) == "own"] or [s.text for s in views[:8]]
     stance, cues = detect_stance(stance_sents)
+    # the response's own word on the proposal as a whole ("I övrigt är förvaltningen kritisk till förslaget")
+    # outweighs the count of its cues
+    declared = [s for s in views if voice(s.text) == "own" and _DECLARED.search(s.text)]
+    stance = _declared_side(declared) or stance
     stance_text = {"positiv": "i huvudsak positiv", "kritisk": "i huvudsak kritisk",
                    "blandad": "positiv men med invändningar", "neutral": "neutral (inga tydliga ställningstaganden)"}[stance]
     parts = [f"**{_who(rec)}** är {stance_text} till förslaget."]
@@ -863,7 +877,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
         objecting = [s for s in rest if voice(s.text) == "own" and (find_cues(s.text)[1] or _REQUEST.search(s.text))]
         rest = objecting or rest
     # the verdict, then the most central points (within an asked-for length, the verdict is one of them)
-    lead = _verdict(rest) if max_points >= 2 else None
+    lead = (next((s for s in declared if s in rest), None) or _verdict(rest)) if max_points >= 2 else None
     budget = max_points - (lead is not None and bool(max_quotes))
     central = _most_central([s for s in rest if s is not lead], budget + (lead is not None))
     chosen = ([lead] if lead else []) + [s for s in central if lead is None or _distinct(s.text, lead.text)][:budget]
@@ -875,6 +889,9 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
 
 
 _PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget|\w+sprogram)(?!\w)")
+# a stance declared on the proposal as a whole ('ställer sig positiv till förslaget', 'är kritisk till programmet')
+_DECLARED = re.compile(r"(?<!\w)(positiv|positiva|kritisk|kritiska|negativ|negativa|tveksam|tveksamma) till "
+                       r"(hela |det |den )?(\w+ )?(förslaget|programmet|remissen|\w+programmet|programförslaget)(?!\w)", re.I)
 _RESPONSE_OBJECT = re.compile(r"(?<!\w)(yttrande\w*|remissvar\w*|svar|svaret|svaren|tjansteutlatande\w*|\w*namnd\w*)(?!\w)")
 _DESCRIBES = ("Ärendet", "Bakgrund", "Sammanfattning")  # section families where a response retells the programme
 
@@ -1357,8 +1374,17 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
         stance = "kritisk"  # 'instämmer helt …, men anser att det bör …' is support with a reservation, not critique
     elif stance == "positiv" and reserved:
         stance = "blandad"  # support, then 'Samtidigt är det viktigt att …' or 'Här ser … ett behov av …'
-
+    if not topic and (declared := _declared_side([s for s in pos + crit if voice(s.text) == "own"])):
+        stance = declared  # its own word on the proposal as a whole outweighs the count of its cues
     return _DocStance(rec, stance, pos, crit, other)
+
+
+def _declared_side(sents: Sequence[Sentence]) -> str:
+    """The stance the sentences declare on the proposal as a whole (`_DECLARED`: 'I övrigt är förvaltningen
+    kritisk till förslaget'): 'positiv', 'kritisk', 'blandad' when both are declared, '' when none is."""
+    sides = {"kritisk" if m.group(1).lower().startswith(("krit", "neg", "tvek")) else "positiv"
+             for s in sents if (m := _DECLARED.search(s.text))}
+    return "blandad" if len(sides) == 2 else (sides.pop() if sides else "")
 
 
 def stance_topic(corpus: Corpus, topic: str) -> str:
@@ -1385,6 +1411,19 @@ def dissent_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     kinds = {fold(h.lower()) for h in heading_taxonomy().dissent}
     return [s for s in document_sentences(corpus, doc_id)
             if fold(s.chunk.section.split(" › ")[-1].lower()).strip() in kinds]
+
+
+def decision_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
+    """The document's (proposed) decision, its first sentence quoted: the section 'Förslag till beslut', or a
+    minute's 'Beslut' ('Nämnden beslutar'); "" without one."""
+    from index.chunk import heading_taxonomy
+
+    decided = set(heading_taxonomy().decision)
+    first = next((s for s in document_sentences(corpus, rec.doc_id) if s.family == "Förslag till beslut"
+                  or heading_taxonomy().canonical(s.chunk.section.split(" › ")[0]) in decided), None)
+    quote = cites.sentence(first) if first else ""
+    label = "Förslag till beslut" if first is not None and first.family == "Förslag till beslut" else "Beslut"
+    return f"{label}: {quote}" if quote else ""
 
 
 def dissent_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
@@ -1520,6 +1559,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 
     asks_why = bool(cue_regex("reason_cues").search(q))
+    asks_decision = any(w.startswith(tuple(taxonomy_words("decision_verbs"))) for w in q.split())
     if len(stances) == 1 or req.namnder:
         # "Vad kritiserade de?" / "Vilka invändningar hade X?": the objections themselves, in reading order
         objections = not want_pos and bool(_ASKS_WHAT_CRITIQUE.search(q))
@@ -1566,6 +1606,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                                                                           else d.critical)[:3])) if x] if asks_why else []
                 if why:  # "varför är de positiva?": what the document says right after its stance
                     parts.append("Skälen som anges:\n" + "\n".join(f"- {x}" for x in why))
+            if not scorer and asks_decision and (decided := decision_line(corpus, d.rec, cites)):
+                parts.append(decided)  # "tillstyrkte X förslaget?": what it decided, in its own words
             if not scorer and (other_view := dissent_line(corpus, d.rec, cites)):
                 parts.append(other_view)  # "avstyrkte X programmet?": members who did, beside the decision
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())

@@ -26,6 +26,8 @@ Trafikkontorets synpunkter
 
 Trafikkontoret delar programmets inriktning och ser det som värdefullt att staden har ett gemensamt program för tryggheten i trafikmiljön.
 
+Kontoret anser att klotter i gångtunnlarna bör saneras snabbare än i dag, eftersom klottret gör tunnlarna otrygga.
+
 Kontoret anser att belysningen på gång- och cykelbanor bör prioriteras, eftersom många resenärer känner sig otrygga vid busshållplatser efter mörkrets inbrott.
 
 Programmet saknar dessutom en beskrivning av hur vinterväghållningen påverkar äldres möjligheter att röra sig ute.
@@ -49,7 +51,7 @@ Beslut
 
 Ärendet
 
-Förvaltningen välkomnar att programmet lyfter fram föreningslivet som en viktig kraft för tryggheten i Bromma.
+Förvaltningen välkomnar att programmet lyfter fram föreningslivet som en viktig kraft för tryggheten i Bromma. I övrigt är förvaltningen kritisk till förslaget och föreslår ändringar på tre punkter.
 \fFörvaltningen är kritisk till att stadsdelsnämnden ska ansvara för kameratillstånd, eftersom nämnden saknar både kompetens och resurser för det.
 
 Särskilt uttalande
@@ -61,9 +63,35 @@ Ledamoten Nora Ek (V) anmälde ett särskilt uttalande enligt följande.
 Vänsterpartiet anser att fritidsgårdarnas öppettider borde ha fått en egen plats i programmet.
 
 Vi är kritiska till att programmet lägger så stor vikt vid kontroll i stället för förebyggande arbete bland unga.
+
+Vi anser att ansvaret för kameratillstånd inte hör hemma hos stadsdelsnämnden.
 """
 
-META = """a_trafik:
+PROGRAM = """Stockholms stads trygghetsprogram 2032–2035
+
+Kontaktperson: Eva Holm, strateg
+
+1 Inledning
+
+Programmet anger stadens mål för tryggheten under perioden 2032–2035 och hur målen följs upp.
+
+2 Stadens offentliga miljö
+
+Klotter på stadens egendom ska saneras inom 24 timmar om det är kränkande och annars inom fem dagar.
+
+Belysningen vid stadens hållplatser ska ses över varje höst.
+"""
+
+META = """c_program:
+  namnd: Kommunstyrelsen
+  doc_type: program
+  period: 2032-2035
+  year: 2031
+  title: Stockholms stads trygghetsprogram 2032–2035
+  dnr: KS 2031/900
+  date: '2031-09-01'
+  handlaggare: Eva Holm
+a_trafik:
   namnd: Trafiknämnden
   doc_type: yttrande
   period: 2032-2035
@@ -159,7 +187,7 @@ def minutes(tmp_path_factory):
     from index.settings import Settings
 
     root = tmp_path_factory.mktemp("minutes")
-    corpus = write_corpus(root / "corpus", {"a_trafik.txt": TRAFIK, "b_bromma.txt": BROMMA}, META)
+    corpus = write_corpus(root / "corpus", {"a_trafik.txt": TRAFIK, "b_bromma.txt": BROMMA, "c_program.txt": PROGRAM}, META)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
     assert ingest(settings, progress=False).ok
     return Retriever(settings)
@@ -247,3 +275,45 @@ def test_an_amount_no_quote_states_is_not_answered_and_a_decision_point_is_quote
     point = answer(minutes, "Har någon formulerat en beslutspunkt om finansiering innan programmet antas? hur lät den?")
     assert not point.abstained and point.request["type"] == "phrasing" and not point.request["period"]
     assert any("innan programmet antas" in c.quote for c in point.citations)
+
+
+@pytest.mark.integration
+def test_what_the_programme_says_is_read_in_the_programme(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "Hur snabbt ska klotter tas bort enligt trygghetsprogrammet 2032–2035?")
+    assert not a.abstained and {c.chunk.doc_id for c in a.citations} == {"c_program"} and "24 timmar" in a.text
+    typo = answer(minutes, "hur snabbt ska klotter saneras i nya trygghetsprogramet 2032-2035?")
+    assert "trygghetsprogramet" not in typo.request["topic"]  # the programme, typed fast, is no topic word
+    contact = answer(minutes, "Vem är kontaktperson för förslaget till trygghetsprogram 2032–2035?")
+    assert not contact.abstained and "Eva Holm" in contact.text and {c.chunk.doc_id for c in contact.citations} == {"c_program"}
+    # asked of a nämnd, the nämnd's own text comes before what its members said beside the decision
+    own = answer(minutes, "vad säger Bromma om att ansvaret för kameratillstånd hör hemma hos stadsdelsnämnden?")
+    assert not own.abstained and own.citations[0].chunk.section == "Ärendet"
+
+
+def test_the_own_voice_after_an_adverbial_and_a_declared_stance():
+    from assistant.answerers import _declared_side, voice
+
+    assert voice("I övrigt är förvaltningen kritisk till förslaget och föreslår ändringar.") == "own"
+    assert voice("Sammantaget anser trafikkontoret att programmet är bra.") == "own"
+    assert voice("I förslaget anges att nämnderna ska samverka.") == "account"
+
+    class S:  # a sentence as the stance reads it
+        def __init__(self, text):
+            self.text = text
+
+    assert _declared_side([S("I övrigt är förvaltningen kritisk till förslaget.")]) == "kritisk"
+    assert _declared_side([S("Förvaltningen ställer sig positiv till det reviderade programmet."),
+                           S("Förvaltningen är kritisk till förslaget i den delen.")]) == "blandad"
+    assert _declared_side([S("Förvaltningen är kritisk till att nämnden ska ansvara.")]) == ""  # a part, not the whole
+
+
+@pytest.mark.integration
+def test_a_response_that_calls_itself_critical_is_summarised_as_critical_and_its_decision_is_shown(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "Vad tyckte Bromma i stort om programmet?")
+    assert not a.abstained and "är i huvudsak kritisk" in a.text and "kritisk till förslaget" in a.text
+    b = answer(minutes, "tillstyrkte Bromma förslaget eller inte?")
+    assert not b.abstained and "Beslut: »Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande" in b.text
