@@ -30,7 +30,7 @@ from .textnorm import lexical_tokens
 from .types import Chunk, IngestReport
 from .writer import StoreWriter
 
-CODE_VERSION = "8"  # bump when chunking/cleaning changes what a document turns into
+CODE_VERSION = "9"  # bump when chunking/cleaning changes what a document turns into
 
 
 def _data_version() -> str:

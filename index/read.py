@@ -37,6 +37,8 @@ from index.types import Document
 SUPPORTED_SUFFIXES = (".txt", ".pdf", ".docx")
 MAX_FILE_BYTES = 100 * 1024 * 1024  # refuse files above 100 MB
 MAX_PDF_PAGES = 5_000
+# private-use code points of bullet glyphs in the Symbol and Wingdings fonts, as a PDF extraction gives them
+_FONT_BULLETS = str.maketrans({c: "•" for c in "\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc\uf076\uf06e\uf06c\uf0e0\uf0f0"})
 MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuse DOCX whose parts unpack to more (zip bombs)
 PAGE_SEPARATOR = "\n\n"  # between pages of PDF/DOCX extractions
 _SKIP_NAMES = {"metadata.yaml", "metadata.yml"}
@@ -230,7 +232,10 @@ def _pdf_page(page) -> tuple[str, list[_PdfLine]]:
         except Exception:  # noqa: BLE001 - hints are optional
             frags.append((text, 0.0, False, None, None, ""))
 
-    text = page.extract_text(visitor_text=visit) or ""
+    # a Word bullet set in the Symbol or Wingdings font comes out as a private-use character (U+F0B7 …): a
+    # bullet, one character for one so that every offset stays
+    text = (page.extract_text(visitor_text=visit) or "").translate(_FONT_BULLETS)
+    frags[:] = [(f[0].translate(_FONT_BULLETS), *f[1:]) for f in frags]
     if "".join(f[0] for f in frags) != text or not text.strip():
         return text, []
     try:
