@@ -279,7 +279,11 @@ def _counted_noun(folded_question: str, topic: str = "") -> re.Pattern | None:
         if not noun:
             return None
     stem = noun[:max(4, len(noun) - 2)]
-    return re.compile(r"(?<!\w)(\d+|" + "|".join(map(re.escape, numbers)) + r")\s+(\w+\s+)?" + re.escape(stem))
+    number = r"(\d+|" + "|".join(map(re.escape, numbers)) + r")"
+    # the number before the noun ('åtta gemensamma indikatorer'), or after it as a change of count ('antalet
+    # indikatorer minskas från tolv till åtta')
+    return re.compile(r"(?<!\w)" + number + r"\s+(\w+\s+)?" + re.escape(stem)
+                      + r"|" + re.escape(stem) + r"\w*\s+(\w+\s+){0,3}(fran|till)\s+" + number + r"(?!\w)")
 
 
 def _nämnd_before_members(ranked: list[Scored], question: str) -> tuple[list[Scored], list[Scored]]:

@@ -431,6 +431,20 @@ def _sent_to(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
     return got[0], got[1], value[:1].upper() + value[1:]
 
 
+_MEETING = re.compile(r"(?i)sammantr[aä]d\w*[^\n]{0,30}?(" + r"\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|"
+                      r"augusti|september|oktober|november|december)\s+\d{4}|\d{4}-\d{2}-\d{2})")
+
+
+def _meeting(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
+    """(passage, line, date) of the meeting the document names for it ('… sammanträdet den 18 november 2031',
+    'Sammanträdesdatum: 2027-10-26'), or None."""
+    for chunk in corpus.passages(rec.doc_id):
+        for line in chunk.text.splitlines():
+            if m := _MEETING.search(line):
+                return chunk, line.strip(), m.group(1)
+    return None
+
+
 def _when(rec: DocRecord) -> tuple[int, str] | None:
     """When a document was written, to order by: (year, ISO date or "")."""
     m = rec.meta
@@ -538,6 +552,16 @@ def _field_lines(corpus: Corpus, req: Request, docs: list, field: str, cites: "_
             dated = next((d for _, q, _ in parts for d in iso_dates(q)), "")
             lines.append(f"- {who}: undertecknat av **{clean_names(parts[0][2])}**" + (f" ({title})" if title else "")
                          + (f" den {dated}" if dated else "") + "".join(f" [{n}]" for n in ns))
+            continue
+        if field == "meeting":  # 'Till Miljö- och hälsoskyddsnämnden, sammanträdet den 18 november 2031'
+            # (a dated sentence on what the question names, "… i förvaltningsgruppen", or no meeting line: when, as
+            # any date question)
+            got = None if req.topic and _dated_on(corpus, rec, req.topic) else _meeting(corpus, rec)
+            if got is None:
+                lines += _field_lines(corpus, req, [rec], "date", cites)
+                continue
+            n = cites.add(got[0], got[1])
+            lines.append(f"- {who}: sammanträdet **{got[2]}**" + (f" [{n}]" if n else ""))
             continue
         if field == "recipient":
             got, sent = _labelled(corpus, rec, field), _sent_to(corpus, rec)
@@ -1008,8 +1032,13 @@ def answer_summary(corpus: Corpus, req: Request) -> Answer:
     # "… som HL beskriver det", "vad innehöll programmet 2018-2021, enligt yttrandet?": the responses' account
     account = bool(req.doc_ids or _RESPONSE_OBJECT.search(q)) and _PROGRAMME_OBJECT.search(q) \
         and cue_regex("programme_account_cues").search(q)
-    if account or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q) and not _RESPONSE_OBJECT.search(q)
-                   and not _CRITIQUE_SUMMARY.search(q)):  # "sammanfatta kritiken mot programmet": the responses' critique
+    from .answer import _OF_PROGRAMME
+
+    # "sammanfatta vad stadsdelsnämnderna ska göra enligt förslaget": the programme's text, whoever it names
+    of_programme = not req.namnder and not req.doc_ids and bool(_OF_PROGRAMME.search(q)) and not _CRITIQUE_SUMMARY.search(q)
+    if account or of_programme or (not req.namnder and not req.doc_ids and _PROGRAMME_OBJECT.search(q)
+                                   and not _RESPONSE_OBJECT.search(q)
+                                   and not _CRITIQUE_SUMMARY.search(q)):  # "sammanfatta kritiken mot programmet": the responses' critique
         # what the programme contains, or ("… som HL beskriver det") what one nämnd's response retells of it
         cites = _Cites()
         if account:  # "kyrkogårdsförvaltningens beskrivning av …": the account asked for, no topic
@@ -1703,6 +1732,10 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
         versions = named[:4]
     q = fold(req.question.lower())  # an amount asked for ("antalet …"): sentences stating one of its kind first
     amounts = [ev for cue, ev in taxonomy().quantities if cue.search(q)]
+    from .answer import _counted_noun
+
+    if amounts and (counted := _counted_noun(q, topic)):  # "har antalet indikatorer ändrats?": 'från tolv till åtta'
+        amounts.append(counted)
     listing = asks_for_list(req.question)
     about = (lambda text: scorer.coverage(text)[0] > 0) if scorer else None  # does a text name the topic
     lists: set[int] = set()  # the list intros' ids
@@ -1730,7 +1763,7 @@ def answer_change(corpus: Corpus, req: Request) -> Answer | None:
                             _PROGRAMME_OBJECT.search(fold(s.text.lower())) and not any(find_cues(s.text)))):
                         continue  # a version not asked about: what it says of that programme, not its other views
                     if ev is not None and ev.lex > 0:
-                        states = any(a.search(fold(s.text)) for a in amounts)
+                        states = any(a.search(fold(s.text.lower())) for a in amounts)
                         listed = _listed(s, about) if listing or len(named) >= 2 else s  # "vilka fokusområden …": the list itself
                         is_list = listed is not s or id(s) in lists
                         scored.append((listed, ev.rel + 0.2 * bool(n) + 0.3 * (states or is_list), ev.lex))

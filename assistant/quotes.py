@@ -62,12 +62,23 @@ def without_heading(quote: str, section: str = "") -> str:
 
     own = {normalize_ws(p).lower() for p in section.split("›") if p.strip()}
     t = _OCR_BULLET.sub("", normalize_ws(quote))  # 'e Stadsdelsnämnderna har …': a bullet OCR read as a letter
+    t = re.sub(r"^[•▪●◦·]\s+(?=\S)", "", t)  # a list item's bullet is no part of what it says
     ws = t.split(" ")
     for n in range(min(6, len(ws) - 4), 0, -1):  # the longest heading first; at least 4 words must remain
         head, rest = " ".join(ws[:n]), " ".join(ws[n:])
-        if (is_known_heading(head) or head.lower() in own) and rest[:1].isupper():
-            return rest
+        if (is_known_heading(head) or head.lower() in own) and (rest[:1].isupper() or _NUMBERED_HEAD.match(rest)):
+            t = rest
+            break
+    # a numbered section heading glued before the sentence ('3.1 Mål för programperioden Det övergripande …')
+    m = _NUMBERED_HEAD.match(t)
+    if m and len(t[m.end():].split()) >= 4:
+        t = t[m.end():]
     return t
+
+
+# A numbered heading: its number, a capitalised first word, at most six lower-case words, then the sentence's
+# capitalised first word
+_NUMBERED_HEAD = re.compile(r"\d{1,2}(?:\.\d{1,2})+\.?\s+[A-ZÅÄÖ][a-zåäö\-]+(?:\s+[a-zåäö\-–]+){0,6}\s+(?=[A-ZÅÄÖ][a-zåäö])")
 
 
 def sentences(text: str) -> list[str]:

@@ -41,6 +41,7 @@ Som skäl anförde de att programmet saknar mätbara mål för pendelstationerna
 
 BROMMA = """BROMMA STADSDELSNÄMND
 PROTOKOLLSUTDRAG
+Sammanträdesdatum: 2031-12-02
 
 § 9 Stockholms stads trygghetsprogram 2032–2035, svar på remiss
 
@@ -73,13 +74,17 @@ Kontaktperson: Eva Holm, strateg
 
 1 Inledning
 
-Programmet anger stadens mål för tryggheten under perioden 2032–2035 och hur målen följs upp.
+Programmet anger stadens mål för tryggheten under perioden 2032–2035 och hur målen följs upp. Antalet gemensamma trygghetsindikatorer minskas från tolv till åtta.
 
 2 Stadens offentliga miljö
 
 Klotter på stadens egendom ska saneras inom 24 timmar om det är kränkande och annars inom fem dagar.
 
 Belysningen vid stadens hållplatser ska ses över varje höst.
+
+3 Uppföljning
+
+Stadsdelsnämnderna ska rapportera en lokal lägesbild en gång per år. Kommunstyrelsen lämnar en halvtidsrapport till kommunfullmäktige senast i juni 2034.
 """
 
 META = """c_program:
@@ -169,6 +174,11 @@ def test_question_types_asked_in_other_words():
     assert question_type("vilka yttranden handlar om samverkan?") != "catalogue"  # a topic, not the catalogue
     assert question_type("Sa stadsbyggnadsnämnden nej till hela programmet?") == "stance"
     assert question_type("Vilka av dem som svarade på programmet 2020–2023 ville ha ändringar i det?") == "stance"
+    # a 'när' inside another question is a clause of time, not a question when
+    assert question_type("Vad skrev trafiknämnden om gångtunnlarna när de svarade på 2024–2027?") == "topic"
+    assert question_type("Blev det någon reservation när nämnden behandlade ärendet?") != "catalogue"
+    assert question_type("vem är handläggare och när skrevs yttrandet?") == "catalogue"
+    assert question_type("När ska nämnden behandla det?") == "catalogue"
 
 
 def test_innan_before_a_clause_is_no_earlier_version():
@@ -317,3 +327,62 @@ def test_a_response_that_calls_itself_critical_is_summarised_as_critical_and_its
     assert not a.abstained and "är i huvudsak kritisk" in a.text and "kritisk till förslaget" in a.text
     b = answer(minutes, "tillstyrkte Bromma förslaget eller inte?")
     assert not b.abstained and "Beslut: »Stadsdelsnämnden godkänner förvaltningens tjänsteutlåtande" in b.text
+
+
+@pytest.mark.integration
+def test_the_programme_summarised_on_whom_it_names_a_meeting_date_and_a_follow_up_on_when(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "Sammanfatta vad stadsdelsnämnderna ska göra enligt förslaget 2032–2035")
+    assert not a.abstained and {c.chunk.doc_id for c in a.citations} == {"c_program"}
+    met = answer(minutes, "när behandlade Bromma ärendet?")
+    assert met.request["type"] == "catalogue" and "sammanträdet **2031-12-02**" in met.text
+    done = answer(minutes, "när ska den vara klar?", history=["Vad säger programmet 2032–2035 om halvtidsrapporten?"])
+    assert not done.abstained and "juni 2034" in done.text and done.request["topic"] == "halvtidsrapporten"
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_word_bullets_in_a_pdf_are_bullets_and_not_part_of_a_quote(tmp_path):
+    import subprocess
+
+    import docx
+
+    from assistant.quotes import without_heading
+    from index.read import read_document
+
+    d = docx.Document()
+    d.add_paragraph("Förändringar jämfört med föregående program")
+    d.add_paragraph("Antalet gemensamma trygghetsindikatorer minskas från tolv till åtta.", style="List Bullet")
+    d.add_paragraph("Den lokala lägesbilden rapporteras en gång per år.", style="List Bullet")
+    src = tmp_path / "program.docx"
+    d.save(src)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=120)
+    text = read_document(tmp_path / "program.pdf").text
+    assert not any("\uf000" <= ch <= "\uf0ff" for ch in text)  # no private-use glyph of the Symbol font
+    line = next(ln for ln in text.splitlines() if "tolv till åtta" in ln)
+    assert line.lstrip().startswith("•")
+    assert without_heading(line.strip()) == "Antalet gemensamma trygghetsindikatorer minskas från tolv till åtta."
+
+
+def test_a_count_changed_states_the_count_and_a_numbered_heading_is_no_part_of_a_quote():
+    from assistant.answer import _counted_noun, _quantity_gap
+    from assistant.quotes import without_heading
+
+    q = "har antalet trygghetsindikatorer ändrats i nya programmet?"
+    assert _counted_noun("har antalet trygghetsindikatorer andrats", "").search(
+        "antalet gemensamma trygghetsindikatorer minskas fran tolv till atta")
+    assert not _quantity_gap(q, ["Antalet gemensamma trygghetsindikatorer minskas från tolv till åtta."])
+    assert _quantity_gap(q, ["Trygghetsindikatorerna redovisas per stadsdelsområde."])
+    assert without_heading("3.1 Mål för programperioden Det övergripande målet är att staden är trygg.") == \
+        "Det övergripande målet är att staden är trygg."
+    assert without_heading("2.1 procent av invånarna känner sig otrygga i centrum.") == \
+        "2.1 procent av invånarna känner sig otrygga i centrum."
+
+
+@pytest.mark.integration
+def test_a_changed_count_is_quoted_from_the_programme(minutes):
+    from assistant.answer import answer
+
+    a = answer(minutes, "har antalet trygghetsindikatorer ändrats i nya programmet?")
+    assert not a.abstained and any("från tolv till åtta" in c.quote for c in a.citations)
