@@ -201,6 +201,50 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
 
 
+_WHICH_N = re.compile(r"(?<!\w)vilka (\w+) (?:\w+ )?(\w{4,})")
+
+
+def unnamed_members(question: str, quotes: list[str]) -> str | None:
+    """"Vilka tre stadsdelsområden …?" asks for the three by name: when a quote states the count ('i tre
+    stadsdelsområden') but the quotes name fewer of them (capitalised words inside a sentence) and list
+    none, why it cannot be answered; None otherwise."""
+    from .analyse import taxonomy_words
+    from .enumeration import inline_items
+
+    m = _WHICH_N.search(fold(question.lower()))
+    numbers = [w for w in taxonomy_words("number_words") if " " not in w and w not in ("en", "ett")]
+    if not m or not (m.group(1) in numbers or m.group(1).isdigit()):
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else numbers.index(m.group(1)) + 2
+    stem = m.group(2)[:max(4, len(m.group(2)) - 2)]
+    counted = re.compile(rf"(?<!\w){re.escape(m.group(1))}\s+(\w+\s+){{0,2}}{re.escape(stem)}")
+    # (a quote that lists them, inline or after a colon or in numbered items, names them whatever their case)
+    if not any(counted.search(fold(q.lower())) for q in quotes) or any(
+            inline_items(q) or ":" in q or re.search(r"(?<!\w)\d\.\s", q) for q in quotes):
+        return None
+    names = {w for q in quotes for w in re.findall(r"(?<=\s)[A-ZÅÄÖ][a-zåäö\-]{2,}", q)}
+    written = {fold(w.lower()): w for w in words(question)}
+    return None if len(names) >= n else \
+        f"Underlaget anger att det gäller {written.get(m.group(1), m.group(1))} {written.get(m.group(2), m.group(2))} men inte vilka."
+
+
+_SHARE_OF = re.compile(r"(?<!\w)(?:andel|andelen|procent|hur manga procent)\s+(?:av|bland)\s+(?:de |dem |alla )?(\w{4,})")
+
+
+def population_gap(question: str, quotes: list[str]) -> str | None:
+    """"Hur stor andel av kvinnorna …?" asks for a share of that group: when the quotes state shares ('66
+    procent av invånarna') but none of them of the group asked about, why it cannot be answered."""
+    m = _SHARE_OF.search(fold(question.lower()))
+    if not m:
+        return None
+    stem = m.group(1)[:max(4, len(m.group(1)) - 3)]
+    stated = [fold(q.lower()) for q in quotes if re.search(r"\d\s*(%|procent)", q)]
+    if not stated or any(re.search(rf"(?<!\w){re.escape(stem)}", q) for q in stated):
+        return None
+    written = {fold(w.lower()): w for w in words(question)}
+    return f"Underlaget anger ingen andel för {written.get(m.group(1), m.group(1))}."
+
+
 def _asks_who(folded_question: str) -> bool:
     """Does the question ask which body ('vilken nämnd …', 'vilka av stadsdelsnämnderna …': taxonomy.yaml
     `body_kinds`)?"""
@@ -1378,6 +1422,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         # a listed answer counts by its items)
         listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
         gap = None if ans.abstained else (time_gap(question, quotes) or _programme_gap(req, quotes)
+                                          or unnamed_members(question, quotes) or population_gap(question, quotes)
                                           or (QUANTITY_GAP if not listed and _quantity_gap(question, quotes, req.topic)
                                               else None))
         if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when

@@ -386,3 +386,27 @@ def test_a_changed_count_is_quoted_from_the_programme(minutes):
 
     a = answer(minutes, "har antalet trygghetsindikatorer ändrats i nya programmet?")
     assert not a.abstained and any("från tolv till åtta" in c.quote for c in a.citations)
+
+
+def test_which_three_asks_for_names_a_count_alone_does_not_give():
+    from assistant.answer import unnamed_members
+
+    q = "Vilka tre stadsdelsområden ska testa den digitala fältverksamheten?"
+    told = ["Under 2032–2033 prövas en digital fältverksamhet i tre stadsdelsområden."]
+    assert unnamed_members(q, told) == "Underlaget anger att det gäller tre stadsdelsområden men inte vilka."
+    named = ["Försöket görs i tre stadsdelsområden: Farsta, Rinkeby-Kista och Skärholmen."]
+    assert unnamed_members(q, named) is None
+    listed = ["Arbetet ska värna fyra övergripande områden: individens trygghet stadens funktionalitet miljö"]
+    assert unnamed_members("vilka fyra övergripande områden ska arbetet värna?", listed) is None
+    assert unnamed_members("vilka stadsdelsområden deltar?", told) is None  # no count asked
+
+
+def test_a_share_of_a_group_is_stated_for_that_group():
+    from assistant.answer import population_gap
+
+    q = "hur stor andel av kvinnorna i Farsta känner sig trygga ute på kvällen?"
+    assert population_gap(q, ["66 procent av invånarna i stadsdelsområdet känner sig trygga."]) == \
+        "Underlaget anger ingen andel för kvinnorna."
+    assert population_gap(q, ["Bland kvinnorna uppgav 58 procent att de känner sig trygga."]) is None
+    assert population_gap("hur stor andel av invånarna känner sig trygga?", ["66 procent av invånarna …"]) is None
+    assert population_gap(q, ["Farsta har ett lokalt trygghetsråd."]) is None  # no share stated: another gap's case
