@@ -179,6 +179,8 @@ def test_question_types_asked_in_other_words():
     assert question_type("Blev det någon reservation när nämnden behandlade ärendet?") != "catalogue"
     assert question_type("vem är handläggare och när skrevs yttrandet?") == "catalogue"
     assert question_type("När ska nämnden behandla det?") == "catalogue"
+    assert question_type("Vad hände med kravet på halvårsvisa lägesbilder i 2032–2035?") == "change"
+    assert question_type("vad hände med förslaget om kameror?") != "change"  # no version: a topic
 
 
 def test_innan_before_a_clause_is_no_earlier_version():
