@@ -273,13 +273,16 @@ def parties_named(question: str) -> list[str]:
     """The political parties a question names (taxonomy.yaml `parties`), as abbreviations: by a name
     ('vänsterpartiet', 'moderaternas') or by the abbreviation in capitals as a word of its own ('V:s',
     'M, L och KD', '(SD)'; lower-case letters are too often something else)."""
-    qw = _qwords(question.lower())
-    out = []
-    for abbr, names in (taxonomy_data().get("parties") or {}).items():
-        starts = tuple(fold(n.lower()) for n in names)
-        if re.search(rf"(?<![\w\-:]){re.escape(abbr)}(?::s)?(?![\w\-:])", question) or any(w.startswith(starts) for w in qw):
-            out.append(str(abbr))
-    return out
+    return [str(abbr) for abbr in (taxonomy_data().get("parties") or {}) if names_party(question, str(abbr))]
+
+
+def names_party(text: str, abbr: str) -> bool:
+    """Does a text name the party: its abbreviation in capitals as a word of its own ('Sara Öberg (V)', 'M, L
+    och KD', 'V:s'; not 'S:t'), or a word starting as its name does ('Vänsterpartiet delar …', 'moderaternas')?"""
+    names = (taxonomy_data().get("parties") or {}).get(abbr) or []
+    starts = tuple(fold(n.lower()) for n in names)
+    return bool(re.search(rf"(?<![\w\-:]){re.escape(abbr)}(?::s)?(?![\w\-:])", text)) \
+        or bool(starts) and any(w.startswith(starts) for w in _qwords(text.lower()))
 
 
 def party_name(abbr: str) -> str:

@@ -1462,32 +1462,24 @@ def dissent_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
     return f"Utöver beslutet finns avsnittet »{sents[0].chunk.section.split(' › ')[-1]}«: {quote}" if quote else ""
 
 
-def _names_party(text: str, abbr: str, names: tuple[str, ...]) -> bool:
-    """Does a sentence name the party: its abbreviation in capitals as a word ('Sara Öberg (V)', 'M, L och
-    KD'), or a word of its name ('Vänsterpartiet delar …')?"""
-    return bool(re.search(rf"(?<![\w\-:]){re.escape(abbr)}(?::s)?(?![\w\-:])", text)) \
-        or any(w.startswith(names) for w in (fold(x.lower()) for x in words(text)))
-
-
 def answer_party(corpus: Corpus, req: Request, parties: Sequence[str]) -> Answer:
     """What members of a party said ("sammanfatta V:s särskilda uttalande", "var vänsterpartiet nöjda?"): the
     section of the minute where they record it (index/headings.yaml `dissent`), whole; else the sentences that
     name the party. Abstains, saying so, when no document in scope names the party."""
-    from .analyse import party_name
+    from .analyse import names_party, party_name
 
-    names = {p: tuple(fold(n.lower()) for n in (taxonomy_data().get("parties") or {}).get(p, [])[1:]) for p in parties}
-    named = [party_name(p) for p in parties]
-    who = ", ".join(named[:-1]) + " och " + named[-1] if len(named) > 1 else named[0]
+    titles = [party_name(p) for p in parties]
+    who = ", ".join(titles[:-1]) + " och " + titles[-1] if len(titles) > 1 else titles[0]
     cites = _Cites()
     parts: list[str] = []
     for rec in _scope(corpus, req)[:MAX_LIST_DOCS]:
         sents = document_sentences(corpus, rec.doc_id)
-        named = [s for s in sents if any(_names_party(s.text, p, names[p]) for p in parties)]
-        if not named:
+        naming = [s for s in sents if any(names_party(s.text, p) for p in parties)]
+        if not naming:
             continue
         dissent = {s.chunk.section for s in dissent_sentences(corpus, rec.doc_id)}
-        section = next((s.chunk.section for s in named if s.chunk.section in dissent), None)
-        picked = [s for s in sents if s.chunk.section == section] if section else named
+        section = next((s.chunk.section for s in naming if s.chunk.section in dissent), None)
+        picked = [s for s in sents if s.chunk.section == section] if section else naming
         picked = sorted(_most_central(picked, MAX_TOPIC_POINTS) if len(picked) > MAX_TOPIC_POINTS else picked,
                         key=lambda s: s.order)
         if req.qtype == "stance":
