@@ -285,6 +285,15 @@ def names_party(text: str, abbr: str) -> bool:
         or bool(starts) and any(w.startswith(starts) for w in _qwords(text.lower()))
 
 
+def number_value(word: str) -> int:
+    """A count as a question writes it ('3', 'tre', 'ett') as a number; 0 for any other word
+    (taxonomy.yaml `number_words`, in order from 'en', 'ett', 'två')."""
+    if word.isdigit():
+        return int(word)
+    numbers = [w for w in taxonomy_words("number_words") if " " not in w]
+    return ({"en": 1, "ett": 1} | {w: i + 1 for i, w in enumerate(numbers[1:13])}).get(fold(word.lower()), 0)
+
+
 def party_name(abbr: str) -> str:
     """'V' -> 'Vänsterpartiet (V)'."""
     names = (taxonomy_data().get("parties") or {}).get(abbr) or []

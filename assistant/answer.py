@@ -208,14 +208,13 @@ def unnamed_members(question: str, quotes: list[str]) -> str | None:
     """"Vilka tre stadsdelsområden …?" asks for the three by name: when a quote states the count ('i tre
     stadsdelsområden') but the quotes name fewer of them (capitalised words inside a sentence) and list
     none, why it cannot be answered; None otherwise."""
-    from .analyse import taxonomy_words
+    from .analyse import number_value
     from .enumeration import inline_items
 
     m = _WHICH_N.search(fold(question.lower()))
-    numbers = [w for w in taxonomy_words("number_words") if " " not in w and w not in ("en", "ett")]
-    if not m or not (m.group(1) in numbers or m.group(1).isdigit()):
+    n = number_value(m.group(1)) if m else 0
+    if n < 2:  # ('vilka en …' is no count)
         return None
-    n = int(m.group(1)) if m.group(1).isdigit() else numbers.index(m.group(1)) + 2
     stem = m.group(2)[:max(4, len(m.group(2)) - 2)]
     counted = re.compile(rf"(?<!\w){re.escape(m.group(1))}\s+(\w+\s+){{0,2}}{re.escape(stem)}")
     # (a quote that lists them, inline or after a colon or in numbered items, names them whatever their case)
@@ -339,10 +338,9 @@ def _nämnd_before_members(ranked: list[Scored], question: str) -> tuple[list[Sc
 
     from .analyse import parties_named, taxonomy_words
 
-    kinds = {fold(h.lower()) for h in heading_taxonomy().dissent}
     asked = parties_named(question) or any(fold(w.lower()).startswith(tuple(taxonomy_words("decision_kinds")))
                                            for w in words(question))
-    members = [x for x in ranked if fold(x.chunk.section.split(" › ")[-1].lower()).strip() in kinds]
+    members = [x for x in ranked if heading_taxonomy().is_dissent(x.chunk.section)]
     own = [x for x in ranked if x not in members]
     if asked or not members or not any(x.lex > 0 for x in own):
         return ranked, []
@@ -1418,8 +1416,9 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                             {**_programme_scope(corpus, req, question, _with_history(corpus, req, question)), **ui_filters},
                             k, llm, abstain_threshold)
         quotes = [c.quote for c in ans.citations]
-        # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke;
-        # a listed answer counts by its items)
+        # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke. An
+        # answer of three or more quoted lines is left alone: a list counts by its items, and which lines are
+        # items is not told apart from which are quotes here)
         listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
         gap = None if ans.abstained else (time_gap(question, quotes) or _programme_gap(req, quotes)
                                           or unnamed_members(question, quotes) or population_gap(question, quotes)

@@ -431,8 +431,7 @@ def _sent_to(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
     return got[0], got[1], value[:1].upper() + value[1:]
 
 
-_MEETING = re.compile(r"(?i)sammantr[aä]d\w*[^\n]{0,30}?(" + r"\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|"
-                      r"augusti|september|oktober|november|december)\s+\d{4}|\d{4}-\d{2}-\d{2})")
+_MEETING = re.compile(r"(?i)sammantr[aä]d\w*[^\n]{0,30}?" + _DATE)
 
 
 def _meeting(corpus: Corpus, rec: DocRecord) -> tuple[Chunk, str, str] | None:
@@ -856,10 +855,9 @@ def asked_length(q: str) -> int:
     m = _LENGTH.search(q)
     if not m:
         return 0
-    word = m.group(1)
-    numbers = [w for w in taxonomy_words("number_words") if " " not in w]
-    n = int(word) if word.isdigit() else ({"en": 1, "ett": 1} | {w: i + 1 for i, w in enumerate(numbers[1:13])}).get(word, 0)
-    return min(n, MAX_SUMMARY_POINTS + 1)
+    from .analyse import number_value
+
+    return min(number_value(m.group(1)), MAX_SUMMARY_POINTS + 1)
 
 
 def summarise_section(corpus: Corpus, rec: DocRecord, section: str, cites: _Cites,
@@ -1437,9 +1435,7 @@ def dissent_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     (index/headings.yaml `dissent`: 'Reservation', 'Särskilt uttalande'), in reading order."""
     from index.chunk import heading_taxonomy
 
-    kinds = {fold(h.lower()) for h in heading_taxonomy().dissent}
-    return [s for s in document_sentences(corpus, doc_id)
-            if fold(s.chunk.section.split(" › ")[-1].lower()).strip() in kinds]
+    return [s for s in document_sentences(corpus, doc_id) if heading_taxonomy().is_dissent(s.chunk.section)]
 
 
 def decision_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
@@ -1447,9 +1443,8 @@ def decision_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
     minute's 'Beslut' ('Nämnden beslutar'); "" without one."""
     from index.chunk import heading_taxonomy
 
-    decided = set(heading_taxonomy().decision)
     first = next((s for s in document_sentences(corpus, rec.doc_id) if s.family == "Förslag till beslut"
-                  or heading_taxonomy().canonical(s.chunk.section.split(" › ")[0]) in decided), None)
+                  or heading_taxonomy().is_decision(s.chunk.section)), None)
     quote = cites.sentence(first) if first else ""
     label = "Förslag till beslut" if first is not None and first.family == "Förslag till beslut" else "Beslut"
     return f"{label}: {quote}" if quote else ""

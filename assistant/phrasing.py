@@ -34,6 +34,7 @@ from .quotes import without_heading
 MIN_SHARED_WORDS = 3
 PER_DOC = 2
 MAX_DOCS = 8
+MAX_SCANNED_DOCS = 200  # documents read for a quoted phrase or a named decision (a large catalogue: the search's first)
 _QUOTED = re.compile(r"['\"»”“‘’]([^'\"»”“‘’]{6,120})['\"«”“‘’]")
 
 
@@ -207,15 +208,15 @@ def _pick_sentences(corpus: Corpus, req: Request, docs) -> dict[str, list[Senten
     agree = cue_regex("agreement_cues")
     about = Scorer(corpus, req.topic) if stance and stance != "any" and analyze(req.topic or "") else None
     chosen: dict[str, list[Sentence]] = {}
-    if scorer is not None and len(docs) > MAX_DOCS:
-        # on a topic: the documents that speak to it first (the search's order), not the catalogue's first few
+    looked_for = bool(quoted or decided)  # a phrase or a decision: its takers are few, so more documents are read
+    if (scorer is not None and len(docs) > MAX_DOCS) or (looked_for and len(docs) > MAX_SCANNED_DOCS):
+        # the documents that speak to it first (the search's order), not the catalogue's first few
         hits = corpus.search(_topic_words(req.topic) or req.question, k=4 * MAX_DOCS, filters=req.filters() or None)
         rank = {}
         for i, h in enumerate(hits):
             rank.setdefault(h.chunk.doc_id, i)
         docs = sorted(docs, key=lambda d: rank.get(d.doc_id, len(hits)))
-    # (a decision or a phrase asked for is looked for in every document in scope; its takers are few)
-    for rec in (docs if quoted or decided else docs[:MAX_DOCS]):
+    for rec in docs[:MAX_SCANNED_DOCS if looked_for else MAX_DOCS]:
         if len(chosen) >= MAX_DOCS:
             break
         sents = document_sentences(corpus, rec.doc_id)

@@ -84,6 +84,14 @@ class HeadingTaxonomy:
                 return fold(generic) + " " + rest
         return ""
 
+    def is_dissent(self, section: str) -> bool:
+        """Is a section ('Main › Sub') one where members record a view of their own (`dissent`)?"""
+        return self.canonical((section or "").split(" › ")[-1]) in self.dissent
+
+    def is_decision(self, section: str) -> bool:
+        """Is a section one under which a minute records its decision (`decision`: 'Beslut')?"""
+        return self.canonical((section or "").split(" › ")[0]) in self.decision
+
     def family(self, section: str) -> str | None:
         """The draft section a heading (or a 'Main › Sub' section name) belongs to, or None."""
         h = self.canonical((section or "").split(" › ")[0])
