@@ -310,11 +310,41 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
         keys = {k for k in namnd_keys(n) if any(_names(w, k) for w in qw)}
         if (abbr and (abbr in qw or abbr + "s" in qw)) or _short_initials(question, n):
             keys.add("#" + n)  # its initials: its own
+        if _company_named(qw, n, known):
+            keys.add("#" + n)
         if keys:
             hits[n] = keys
     # a name part two nämnder share ('Hägersten' of Hägersten-Liljeholmen and Hägersten-Älvsjö) names
     # neither when the question names more of one ('hägersten-älvsjö')
     return [n for n, keys in hits.items() if not any(keys < other for other in hits.values())]
+
+
+def is_company(name: str) -> bool:
+    """Is the respondent a company ('AB Familjebostäder'; taxonomy.yaml `company_marks`)?"""
+    return bool(set(re.split(r"[\s\-]+", fold(name.lower()))) & set(taxonomy_words("company_marks")))
+
+
+def _company_named(qw: Sequence[str], name: str, known: Sequence[str]) -> bool:
+    """Does a question word name the company `name` by what it is (taxonomy.yaml `company_words`): the bare
+    'bolaget' when the catalogue has no other company, 'bostadsbolaget' when its first part ('bostad') is
+    in the name ('Familjebostäder')?"""
+    if not is_company(name):
+        return False
+    ends = sorted(taxonomy_words("company_words"), key=len, reverse=True)
+    name_words = [w for w in re.split(r"[\s\-]+", fold(name.lower())) if w not in taxonomy_words("company_marks")]
+    for w in qw:
+        end = next((e for e in ends if w.endswith(e)), None)
+        if end is None:
+            continue
+        head = w[:-len(end)]
+        if not head:
+            if sum(map(is_company, known)) == 1:
+                return True
+            continue
+        stem = head[:-1] if head.endswith("s") and len(head) > 4 else head
+        if len(stem) >= 4 and any(stem in nw for nw in name_words):
+            return True
+    return False
 
 
 # A named body: a capitalised word ending in nämnd/förvaltning/styrelse, "X stadsdelsnämnd", Polisregion X.
@@ -463,9 +493,10 @@ def unknown_owner(question: str, known: Sequence[str], corpus_words: Callable[[]
 
 _PERIOD = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|till)\s*((?:19|20)?\d\d)(?!\d)")
 _SHORT_PERIOD = re.compile(r"(?<![\d/.:])(\d\d)\s*[-–]\s*(\d\d)(?![\d/.:])")
-# a version by its first year: "2018 års program", "det gamla programmet från 2018" (the year: `_year`)
-_YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:års|ars)\b|\b(?:\w*program\w*|version\w*) (?:från|fran) ((?:19|20)\d\d)\b",
-                      re.I)
+# a version by its first year: "2018 års program", "det gamla programmet från 2018", "2028-programmet",
+# "2028-förslaget" (the year: `_year`)
+_YEAR_OF = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*(?:års|ars)\b|-(?=(?:\w*program|förslag|forslag|version)\w*\b))"
+                      r"|\b(?:\w*program\w*|version\w*) (?:från|fran) ((?:19|20)\d\d)\b", re.I)
 
 
 def _year(m: re.Match) -> str:
@@ -1341,6 +1372,12 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
         context = _previous_version(previous, catalogue)
     period, unknown_period = resolve_period(question, periods, context)
     tax = taxonomy()
+    if period and namnder and not context and set(_qwords(question.lower())) & tax.latest \
+            and not (periods_named(question) or _YEAR_OF.search(question) or _SHORT_PERIOD.search(question)) \
+            and not docs_for(catalogue, namnder, period):
+        # "vad tyckte Familjebostäder om det nya programmet?": new when they answered, the latest version they did
+        theirs = sorted({d.meta.period for d in catalogue if d.meta.namnd in namnder and d.meta.period}, key=_period_start)
+        period = theirs[-1] if theirs else period
     titled = baseline = ""  # a version named by its programme's title; that version when it is compared with
     if (not periods_named(question) and not _YEAR_OF.search(question)
             and set(_qwords(question.lower())) & tax.versions):

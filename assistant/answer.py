@@ -9,6 +9,7 @@ text; `compose` checks that with `verify_quote` before returning.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Sequence
@@ -18,6 +19,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
+from .analyse import is_company
 from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start,
                        leans_back, matches, topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
@@ -46,6 +48,10 @@ class TopicEvidence:
     scorer: Scorer
     ranked: list[Scored]
     features: dict[str, float]
+
+
+# eval/calibrate.py collects what the calibrated model decides on, as the answer path computes it
+MODEL_TRACE: ContextVar[list | None] = ContextVar("MODEL_TRACE", default=None)
 
 
 def topic_text(corpus: Corpus, req, question: str) -> str:
@@ -199,6 +205,27 @@ def _quantity_gap(question: str, sentences: list[str], topic: str = "") -> bool:
     if kinds:
         return not any(ev.search(fold(s.lower())) for ev in kinds for s in sentences)
     return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(s) for s in sentences)
+
+
+_YEAR = re.compile(r"(?<![\d\-–/])((?:19|20)\d\d)(?![\d\-–/])")
+
+
+def year_amount_gap(question: str, quotes: list[str]) -> str | None:
+    """An amount asked for one year ("hur många vandringar gjordes 2026?") that no quote stating a number
+    states for that year ('drygt 60 per år sedan 2024' is no count for 2026): the reason, else None. A
+    programme version ('2024–2027') or its first year ('2028-programmet') is no such year."""
+    from .analyse import _YEAR_OF
+
+    if not _QUANTITY.search(question):
+        return None
+    versions = {m.group(1) for m in _YEAR_OF.finditer(question) if m.group(1)}
+    years = [y for y in _YEAR.findall(question) if y not in versions]
+    if len(years) != 1:
+        return None
+    counted = [q for q in quotes if _NUMBER.search(q)]
+    if any(years[0] in q for q in counted):
+        return None
+    return f"Underlaget anger ingen sådan uppgift för {years[0]}."
 
 
 _WHICH_N = re.compile(r"(?<!\w)vilka (\w+) (?:\w+ )?(\w{4,})")
@@ -634,6 +661,8 @@ def abstain_reason(ev: TopicEvidence, question: str, threshold: float | None = N
     if detail_asked(question):  # "vem beredde ärendet hos X?": the sentence stating it answers, whatever its words
         return None
     cal = calibration()
+    if (trace := MODEL_TRACE.get()) is not None:
+        trace.append(ev)
     if cal.probability(ev.features) >= (cal.threshold if threshold is None else threshold):
         return None
     missing = _missing_words(ev, question)
@@ -744,6 +773,8 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
             n = len(citations) + 1
             citations.append(Citation(n, chunk, quote, round(max(x.rel for x in group), 4)))
             label = "" if chunk.doc_type == "program" else _VOICE_LABEL[voice(quote)]
+            if label and voice(quote) == "own" and is_company(chunk.namnd):
+                label = "Bolagets synpunkt: "  # a company's board answers, not a nämnd
             lines.append(f"- {label}»{quote}« [{n}]")
         if lines:
             paragraphs.append(f"**{_source_phrase(sents[0].chunk)}**\n" + "\n".join(lines))
@@ -771,10 +802,14 @@ def named_section(corpus: Corpus, req, question: str) -> str | None:
     # the parts of a minute besides the answer (index/headings.yaml `other`: 'Reservation', 'Särskilt
     # uttalande'): named by a word or its verb ('reserverade sig'), only that part holds what is asked
     own_parts = {fold(h.lower()) for h in heading_taxonomy().other}
+    # a heading that is the author's name ('AB Familjebostäder' of a letterhead) is who is asked, not which part
+    author = set(analyze(" ".join(getattr(req, "namnder", ()))))
     best, best_n = None, 0
     for doc_id in req.doc_ids[:6]:
         for section in {c.section for c in corpus.passages(doc_id) if c.section}:
             stems, authors = _heading_terms(section.split(" › ")[-1])
+            if stems and stems <= author:
+                continue
             if len(stems - authors) >= 2:
                 stems -= authors
             # a one-word heading names a section only of one nämnd's response: asked of two ("är X och Y överens
@@ -1109,6 +1144,25 @@ def _absent_decision(corpus: Corpus, question: str) -> str:
     return ""
 
 
+def _absent_dissent(corpus: Corpus, req, question: str) -> str:
+    """Why a question about a reservation or a särskilt uttalande (taxonomy.yaml `dissent_words`) of the
+    documents it asks about cannot be answered: none of them has such a section or names one (a
+    tjänsteutlåtande written before the nämnd met). '' when it asks none, or one of them has it."""
+    from .analyse import taxonomy_words
+    from .answerers import dissent_sentences
+
+    q = " ".join(fold(w.lower()) for w in words(question))
+    if not req.doc_ids or not re.search(r"(?<!\w)(" + "|".join(map(re.escape, taxonomy_words("dissent_words"))) + ")", q):
+        return ""
+    for doc_id in req.doc_ids[:MAX_SECTION_DOCS]:
+        if dissent_sentences(corpus, doc_id) or any(
+                re.search(r"(?<!\w)(" + "|".join(map(re.escape, taxonomy_words("dissent_words"))) + ")",
+                          " ".join(fold(w.lower()) for w in words(c.text))) for c in corpus.passages(doc_id)):
+            return ""
+    who = " och ".join(dict.fromkeys(req.namnder)) or "Dokumenten frågan gäller"
+    return f"{who}: underlaget innehåller ingen reservation, protokollsanteckning eller särskilt uttalande."
+
+
 def _asks_response_to(question: str, programme: str) -> bool:
     """Does the question ask for a response to the programme (taxonomy.yaml `response_to_cues`, then a
     preposition and at most two words before its name: 'remissen om säkerhetsprogrammet', 'yttrat sig över
@@ -1373,7 +1427,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         question = req.question
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
     # (a stance question is answered with the positions the documents do take: 'avstyrkte någon?' -> none did)
-    reason = _unanswerable(req) or (_absent_decision(corpus, asked) if req.qtype != "stance" else "")
+    reason = _unanswerable(req) or (_absent_decision(corpus, asked) if req.qtype != "stance" else "") \
+        or _absent_dissent(corpus, req, asked)
     drafting = draft_requested(asked)
     if drafting:  # "skriv ett utkast till yttrande om …": a nämnd or version with no document is input
         ans = answer_draft(corpus, req, asked)
@@ -1420,7 +1475,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         # answer of three or more quoted lines is left alone: a list counts by its items, and which lines are
         # items is not told apart from which are quotes here)
         listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
-        gap = None if ans.abstained else (time_gap(question, quotes) or _programme_gap(req, quotes)
+        gap = None if ans.abstained else (time_gap(question, quotes) or year_amount_gap(question, quotes)
+                                          or _programme_gap(req, quotes)
                                           or unnamed_members(question, quotes) or population_gap(question, quotes)
                                           or (QUANTITY_GAP if not listed and _quantity_gap(question, quotes, req.topic)
                                               else None))

@@ -22,14 +22,14 @@ from index.metaguess import iso_dates
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys,
+from .analyse import (Request, is_company, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys,
                       periods_named, taxonomy, taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
 from .evidence import Scorer, completed, cut_at_end, leans_back, opens_with
 from .enumeration import asks_for_list, holds_list as _holds_list, list_end
-from .quotes import quotable, sentence_spans, verify_quote, without_heading
+from .quotes import DECLARED, quotable, sentence_spans, verify_quote, without_heading
 from .stance_store import stance_key, store_for
 
 NO_ANSWER = "Jag hittar inget i underlaget som besvarar frågan."
@@ -58,10 +58,12 @@ class Sentence:
 
 
 def is_body_sentence(text: str) -> bool:
-    """A quotable sentence (`quotes.quotable`) that is also whole: 5+ words, starting
-    like a sentence and ending in sentence punctuation (not cut at a chunk edge)."""
+    """A quotable sentence (`quotes.quotable`) that is also whole: 5+ words (3+ for a verdict of its own
+    on the proposal: 'Förvaltningen tillstyrker förslaget.'), starting like a sentence and ending in
+    sentence punctuation (not cut at a chunk edge)."""
     t = normalize_ws(text)
-    if len(words(t)) < 5 or not quotable(t):
+    n = len(words(t))
+    if (n < 5 and not (n >= 3 and _OWN.match(t) and DECLARED.search(t))) or not quotable(t):
         return False
     return bool(re.match(r"^[\"»”(A-ZÅÄÖÉ0-9•\-–]", t)) and bool(re.search(r"[.!?»”)]$", t))
 
@@ -86,13 +88,14 @@ def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     return out
 
 
-_OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|[a-zåäö\-]+(förvaltningen|nämnden|kontoret)|vi)\b(?!s)"
-                  r"|(förvaltningens|nämndens|kontorets|förvaltningarnas) (uppfattning|bedömning|åsikt|ståndpunkt)\b"
+_OWN = re.compile(r"^((förvaltningen|nämnden|kontoret|förvaltningarna|bolaget|styrelsen|"
+                  r"[a-zåäö\-]+(förvaltningen|nämnden|kontoret|bolaget)|vi)\b(?!s)"
+                  r"|(förvaltningens|nämndens|kontorets|förvaltningarnas|bolagets|styrelsens) (uppfattning|bedömning|åsikt|ståndpunkt)\b"
                   # the subject after the verb, an adverbial first ('I övrigt är förvaltningen kritisk …',
                   # 'Sammantaget anser nämnden …'): Swedish puts the verb second
                   r"|([a-zåäö]+ ){1,3}(är|var|anser|ansåg|ser|menar|bedömer|ställer|tycker|vill|föreslår|välkomnar|delar|"
                   r"instämmer|saknar|efterfrågar|avstyrker|tillstyrker) (förvaltningen|nämnden|kontoret|förvaltningarna|"
-                  r"[a-zåäö\-]+(förvaltningen|nämnden|kontoret))\b)",
+                  r"bolaget|styrelsen|[a-zåäö\-]+(förvaltningen|nämnden|kontoret|bolaget))\b)",
                   re.I)
 _ACCOUNT = re.compile(r"^(i (förslaget|programmet|remissen)|enligt (förslaget|programmet)|(förslaget|programmet|"
                       r"trygghetsprogrammet) (innehåller|beskriver|lyfter|anger|tar upp|har|ska|fokuserar|utgör))", re.I)
@@ -786,6 +789,13 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
 _VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
 
 
+def _voice_label(s: Sentence) -> str:
+    """How a summary line presents its sentence: the responder's own assessment (a company's, 'Bolagets
+    bedömning') or its account of the proposal."""
+    v = voice(s.text)
+    return "Bolagets bedömning: " if v == "own" and is_company(s.chunk.namnd) else _VOICE_LABEL[v]
+
+
 def _verdict(views: list[Sentence]) -> Sentence | None:
     """The response's own first judgement of the proposal, in reading order: the first own-voice sentence
     with a stance cue ('Förvaltningen tycker att det är bra med ett gemensamt program …'). A tjänsteutlåtande
@@ -842,7 +852,7 @@ def summarise_document_on(corpus: Corpus, rec: DocRecord, topic: str, cites: _Ci
         return ""
     label = _STANCE_LABEL.get(ds.stance, ds.stance)
     head = f"**{_who(rec)}** om »{topic}«" + (f" ({label})" if ds.stance in ("positiv", "kritisk", "blandad") else "") + ":"
-    lines = [f"- {_VOICE_LABEL[voice(s.text)]}{x}" for s in views if (x := cites.sentence(s))]
+    lines = [f"- {_voice_label(s)}{x}" for s in views if (x := cites.sentence(s))]
     return head + "\n" + "\n".join(lines) if lines else ""
 
 
@@ -885,7 +895,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     stance, cues = detect_stance(stance_sents)
     # the response's own word on the proposal as a whole ("I övrigt är förvaltningen kritisk till förslaget")
     # outweighs the count of its cues
-    declared = [s for s in views if voice(s.text) == "own" and _DECLARED.search(s.text)]
+    declared = [s for s in views if voice(s.text) == "own" and DECLARED.search(s.text)]
     stance = _declared_side(declared) or stance
     stance_text = {"positiv": "i huvudsak positiv", "kritisk": "i huvudsak kritisk",
                    "blandad": "positiv men med invändningar", "neutral": "neutral (inga tydliga ställningstaganden)"}[stance]
@@ -906,14 +916,12 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     chosen.sort(key=lambda s: s.order)
     if chosen:
         parts.append("Huvudsakliga synpunkter:\n" + "\n".join(
-            f"- {_VOICE_LABEL[voice(s.text)]}{cites.sentence(s)}" for s in chosen))
+            f"- {_voice_label(s)}{cites.sentence(s)}" for s in chosen))
     return "\n\n".join(p for p in parts if p)
 
 
 _PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget|\w+sprogram)(?!\w)")
 # a stance declared on the proposal as a whole ('ställer sig positiv till förslaget', 'är kritisk till programmet')
-_DECLARED = re.compile(r"(?<!\w)(positiv|positiva|kritisk|kritiska|negativ|negativa|tveksam|tveksamma) till "
-                       r"(hela |det |den )?(\w+ )?(förslaget|programmet|remissen|\w+programmet|programförslaget)(?!\w)", re.I)
 _RESPONSE_OBJECT = re.compile(r"(?<!\w)(yttrande\w*|remissvar\w*|svar|svaret|svaren|tjansteutlatande\w*|\w*namnd\w*)(?!\w)")
 _DESCRIBES = ("Ärendet", "Bakgrund", "Sammanfattning")  # section families where a response retells the programme
 
@@ -1112,7 +1120,13 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
                       r" (bör|behöver|borde|skulle (kunna|behöva))\b|(bör|behöver|borde)( \w+){0,3} (förtydligas|"
                       r"tydliggöras|kompletteras|ändras|framgå|utvecklas|preciseras|ses över|läggas till|omfatta|"
                       r"inkludera|klargöras|lyftas fram)\b|önskar|efterfrågar|efterlyser|saknar|saknas|"
-                      r"föreslår att .{0,40}(kompletteras|förtydligas|ändras))", re.I)
+                      r"föreslår att .{0,40}(kompletteras|förtydligas|ändras)"
+                      # a change proposed with the programme as its subject ('föreslår att programmet anger …')
+                      r"|föreslår att (programmet|förslaget|trygghetsprogrammet|texten|avsnittet|skrivningen) \w+"
+                      # or in the passive ('föreslår att antalet indikatorer … begränsas'), not the response's own
+                      # way to the kommunstyrelse ('… att tjänsteutlåtandet överlämnas …')
+                      r"|föreslår att (?![^.]*(tjänsteutlåtande|yttrande|remissvar|svar på remiss))[^.]{0,80}\b\w{4,}as\b)",
+                      re.I)
 
 
 # "Vad kritiserade X?", "Vilka invändningar hade X?": asks WHAT the objections were, not whether there were any
@@ -1407,10 +1421,10 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
 
 
 def _declared_side(sents: Sequence[Sentence]) -> str:
-    """The stance the sentences declare on the proposal as a whole (`_DECLARED`: 'I övrigt är förvaltningen
+    """The stance the sentences declare on the proposal as a whole (`DECLARED`: 'I övrigt är förvaltningen
     kritisk till förslaget'): 'positiv', 'kritisk', 'blandad' when both are declared, '' when none is."""
-    sides = {"kritisk" if m.group(1).lower().startswith(("krit", "neg", "tvek")) else "positiv"
-             for s in sents if (m := _DECLARED.search(s.text))}
+    sides = {"kritisk" if (m.group(1) or m.group(2)).lower().startswith(("krit", "neg", "tvek", "avst")) else "positiv"
+             for s in sents if (m := DECLARED.search(s.text))}
     return "blandad" if len(sides) == 2 else (sides.pop() if sides else "")
 
 
@@ -1523,6 +1537,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         sel = ds.positive if positive else ds.critical
         if scorer:  # on a topic: the sentences that speak to it most, shown in reading order
             sel = sorted(sorted(sel, key=lambda s: -scorer.coverage(s.text)[0])[:n], key=lambda s: s.order)
+        else:  # on the proposal: its own word on the whole of it first ('Förvaltningen tillstyrker förslaget.')
+            sel = sorted(sel, key=lambda s: not (voice(s.text) == "own" and DECLARED.search(s.text)))
         sel = sel[:n]
         return " ".join(x for x in (cites.sentence(s) for s in sel) if x)
 
@@ -1628,6 +1644,16 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                 parts.append(other_view)  # "avstyrkte X programmet?": members who did, beside the decision
         return Answer(req.question, "\n\n".join(parts), cites.items, query=req.question, filters=req.filters())
 
+    # "Vilka var emot …, och var det nån som tyckte det var bra?": both sides asked, in clauses of their own
+    clauses = re.split(r"[,;?]|\s(?:och|eller|men)\s", q)
+    if any(_WANTS_POSITIVE.search(c) for c in clauses) and any(
+            (_WANTS_CHANGE.search(c) or _ASKS_AGAINST.search(c)) and not _WANTS_POSITIVE.search(c) for c in clauses):
+        sides = [("Emot eller med invändningar:", [d for d in stances if d.critical], False),
+                 ("För:", [d for d in stances if d.positive], True)]
+        lines = [head + "\n" + "\n".join(f"- **{d.rec.meta.namnd or d.rec.doc_id}**: " + evidence(d, pos, 1) for d in found)
+                 for head, found, pos in sides if found]
+        if lines:
+            return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
     # "Vilka ville ha ändringar?" / "Vilka var positiva?": a list with evidence
     match = [d for d in stances if (d.positive if want_pos else d.critical)
              and not (only and (d.critical if want_pos else d.positive))]

@@ -107,12 +107,22 @@ LETTERHEAD = re.compile(r"(\btelefon(nummer|nr)?\b(?=[^.!?]{0,30}\d)|\btfn\b|\bt
 _TITLE_LINE = re.compile(r"^(?=.*\b\d{4}\b)(?:\S+\s+){0,5}\S+$(?<![.!?»”\"])")
 
 
+# a stance declared on the proposal as a whole ('ställer sig positiv till förslaget', 'är kritisk till programmet'),
+# or a verb of the verdict ('tillstyrker förslaget', 'avstyrker programmet', 'ställer sig bakom förslaget')
+DECLARED = re.compile(r"(?<!\w)(?:(positiv|positiva|kritisk|kritiska|negativ|negativa|tveksam|tveksamma) till|"
+                       r"(tillstyrker|tillstyrkte|avstyrker|avstyrkte|ställer sig bakom|ställde sig bakom)(?! inte| ej)"
+                       r"(?: i sak)?) "
+                       r"(hela |det |den )?(\w+ )?(förslaget|programmet|remissen|\w+programmet|programförslaget)(?!\w)", re.I)
+
+
 def quotable(sentence: str) -> bool:
-    """Body text worth quoting: 4+ words; not a list intro ending in ':', a
-    letterhead/address/phone line, a page number, a mostly upper-case heading or a
-    fragment with an unclosed parenthesis."""
+    """Body text worth quoting: 4+ words (3 for a verdict: 'Förvaltningen tillstyrker förslaget.'); not a
+    list intro ending in ':', a letterhead/address/phone line, a page number, a mostly upper-case heading
+    or a fragment with an unclosed parenthesis."""
     t = normalize_ws(sentence)
-    if len(words(t)) < 4 or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")") or _TITLE_LINE.match(t):
+    least = 3 if t.endswith(".") and DECLARED.search(t) else 4
+    if len(words(t)) < least or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")") \
+            or _TITLE_LINE.match(t):
         return False  # an unclosed parenthesis: a line the extraction cut ('… 2020-2023 (KS')
     letters = [c for c in t if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):

@@ -2,14 +2,20 @@
 
     .venv/bin/python -m eval.calibrate [--write] [--max-false-refusal 0.05]
 
+    .venv/bin/python -m eval.calibrate --dump rows.json     # keep the collected rows
+    .venv/bin/python -m eval.calibrate --rows rows.json     # refit on them (seconds, not minutes)
+
 Training questions: the dev split of eval/answers.jsonl and the retrieval set
 eval/questions.jsonl (its `none` questions are unanswerable). The held-out split
-of the answer set is never read here. Every question that the router sends to
-the topic answerer contributes the features of its evidence
-(`evidence.Scorer.answerability`) and a label (answerable or not). A logistic
-model (L2, plain numpy, each weight held to its feature's direction: `SIGNS`) is fitted; the threshold is the one that abstains on
-the most unanswerable questions while refusing at most `max_false_refusal` of
-the answerable ones. `--write` stores it in assistant/abstention.yaml.
+of the answer set is never read here. Every question is answered as the app
+answers it (`assistant.answer.answer`, follow-ups with their history); each one
+whose answer reaches the calibrated model contributes the features of its
+evidence (`evidence.Scorer.answerability`, recorded through
+`answer.MODEL_TRACE`) and a label (answerable or not). A logistic model (L2,
+plain numpy, each weight held to its feature's direction: `SIGNS`) is fitted;
+the threshold is the one that gains most, an unanswerable question refused
+worth LEAK_COST answerable ones, refusing at most `max_false_refusal` of the
+answerable ones. `--write` stores it in assistant/abstention.yaml.
 """
 
 from __future__ import annotations
@@ -32,23 +38,28 @@ SIGNS = (1.0, 1.0, -1.0, -1.0, -1.0)
 
 
 def collect(corpus, items: list[tuple[list[str], bool]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Features and labels (1 = answerable) of the questions routed to the topic answerer."""
-    from assistant.analyse import analyse
-    from assistant.answer import route, topic_evidence, topic_query
+    """Features and labels (1 = answerable) of the questions that reach the calibrated model, as the
+    answer path computes them (follow-ups with what they inherit, the rules before the model applied)."""
+    from assistant.answer import MODEL_TRACE, answer
 
     X, y, qs = [], [], []
     for turns, answerable in items:
-        question, history = turns[-1], list(turns[:-1])
-        req = analyse(question, corpus, history)
-        if route(req, {}) != "topic":
-            continue
-        ev = topic_evidence(corpus, req, question, topic_query(req, question, history), req.filters(), 8)
-        if not ev.hits or ev.features.get("quantity_gap"):
-            continue  # decided by rules before the model
+        trace: list = []
+        token = MODEL_TRACE.set(trace)
+        try:
+            answer(corpus, turns[-1], history=list(turns[:-1]) or None)
+        finally:
+            MODEL_TRACE.reset(token)
+        if not trace:
+            continue  # answered by another answerer, or decided by a rule before the model
+        ev = trace[-1]  # (a follow-up may weigh its history's question first)
         X.append([ev.features[f] for f in FEATURES])
         y.append(1.0 if answerable else 0.0)
-        qs.append(question)
+        qs.append(turns[-1])
     return np.array(X, dtype=float), np.array(y), qs
+
+
+LEAK_COST = 2  # an unanswerable question answered costs this many answerable ones refused (a wrong answer is worse)
 
 
 def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: float = 0.5) -> tuple[np.ndarray, float]:
@@ -73,14 +84,19 @@ def _fit(X: np.ndarray, y: np.ndarray, l2: float, steps: int, lr: float) -> tupl
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, max_false_refusal: float) -> tuple[float, dict]:
-    """The threshold with the highest abstention recall whose false-refusal rate stays within the bound."""
+    """The threshold that gains most (unanswerable questions refused, each worth LEAK_COST, minus answerable
+    ones refused) while the false-refusal rate stays within the bound; of equal gains the lower threshold.
+    (Maximising recall alone spends the whole bound: one more unanswerable question refused for fifteen
+    answerable ones.)"""
     best = (0.0, {"abstain_recall": 0.0, "false_refusal": 0.0})
+    best_gain = 0.0
     for th in np.unique(np.concatenate([p, [0.0]])):
         refuse = p < th
         fr = float(refuse[y == 1].mean()) if (y == 1).any() else 0.0
         rec = float(refuse[y == 0].mean()) if (y == 0).any() else 0.0
-        if fr <= max_false_refusal and (rec, -th) > (best[1]["abstain_recall"], -best[0]):
-            best = (float(th), {"abstain_recall": rec, "false_refusal": fr})
+        gain = LEAK_COST * int(refuse[y == 0].sum()) - int(refuse[y == 1].sum())
+        if fr <= max_false_refusal and gain > best_gain:
+            best, best_gain = (float(th), {"abstain_recall": rec, "false_refusal": fr}), gain
     return best
 
 
@@ -103,11 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="store the fitted model in assistant/abstention.yaml")
     ap.add_argument("--max-false-refusal", type=float, default=0.05)
     ap.add_argument("--show", action="store_true", help="print every question with its probability")
+    ap.add_argument("--dump", type=Path, help="write the collected rows (features, label, question) as JSON")
+    ap.add_argument("--rows", type=Path, help="fit on the rows an earlier --dump wrote instead of collecting them")
     args = ap.parse_args(argv)
     from index.corpus import open_corpus
 
-    corpus = open_corpus(load_settings())
-    X, y, qs = collect(corpus, training_items())
+    corpus = None if args.rows else open_corpus(load_settings())
+    if args.rows:  # the rows of an earlier --dump: refit without answering every question again
+        rows = json.loads(args.rows.read_text(encoding="utf-8"))["rows"]
+        X, y = np.array([r["x"] for r in rows]), np.array([r["y"] for r in rows])
+        qs = [r["question"] for r in rows]
+    else:
+        X, y, qs = collect(corpus, training_items())
+    if args.dump:
+        args.dump.write_text(json.dumps({"features": FEATURES, "rows": [
+            {"x": list(map(float, x)), "y": float(yi), "question": q} for x, yi, q in zip(X, y, qs)]}, ensure_ascii=False), encoding="utf-8")
     w, b = fit(X, y)
     p = 1 / (1 + np.exp(-(X @ w + b)))
     th, rates = choose_threshold(p, y, args.max_false_refusal)

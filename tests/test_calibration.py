@@ -26,3 +26,16 @@ def test_the_stored_model_respects_the_directions():
 
     cal = calibration()
     assert all(s * cal.weights.get(f, 0.0) >= 0 for f, s in zip(FEATURES, SIGNS)), cal.weights
+
+
+def test_the_threshold_does_not_spend_the_refusal_bound_for_little():
+    from eval.calibrate import LEAK_COST, choose_threshold
+
+    # refusing below 0.2 catches 6 of the 10 unanswerable and none of 100 answerable; the bound (5 %) would allow
+    # going up to 0.9 for one more unanswerable at the price of 5 answerable: no gain at LEAK_COST 2
+    p = np.array([0.1] * 6 + [0.5] + [0.95] * 3 + [0.2] + [0.45] * 4 + [0.95] * 95)
+    y = np.array([0.0] * 10 + [1.0] * 100)
+    th, rates = choose_threshold(p, y, 0.05)
+    assert LEAK_COST == 2 and th == 0.2
+    assert rates["abstain_recall"] == 0.6 and rates["false_refusal"] == 0.0
+
