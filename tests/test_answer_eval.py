@@ -221,9 +221,12 @@ def test_harness_on_the_real_index(items, real_retriever):
 @pytest.mark.parametrize("name, folders", [("answers.jsonl", ["corpus", "eval/unseen"]),
                                            ("xb/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb"]),
                                            ("xc/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb",
-                                                                 "eval/unseen/xc"])])
+                                                                 "eval/unseen/xc"]),
+                                           ("xd/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb",
+                                                                 "eval/unseen/xc", "eval/unseen/xd"])])
 def test_the_unseen_sets_are_valid_over_their_own_corpora(tmp_path, name, folders):
-    # eval/unseen/run.sh scores them over the seed corpus plus the unseen documents (eight, eleven, fourteen)
+    # eval/unseen/run.sh scores them over the seed corpus plus the unseen documents (eight, eleven, fourteen,
+    # seventeen)
     for folder in folders:
         for p in (ROOT / folder).iterdir():
             if p.suffix in (".txt", ".pdf", ".docx"):
