@@ -1144,20 +1144,26 @@ def _absent_decision(corpus: Corpus, question: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def _dissent_rx() -> re.Pattern:
+    from .analyse import taxonomy_words
+
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, taxonomy_words("dissent_words"))) + ")")
+
+
 def _absent_dissent(corpus: Corpus, req, question: str) -> str:
     """Why a question about a reservation or a särskilt uttalande (taxonomy.yaml `dissent_words`) of the
     documents it asks about cannot be answered: none of them has such a section or names one (a
     tjänsteutlåtande written before the nämnd met). '' when it asks none, or one of them has it."""
-    from .analyse import taxonomy_words
     from .answerers import dissent_sentences
 
-    q = " ".join(fold(w.lower()) for w in words(question))
-    if not req.doc_ids or not re.search(r"(?<!\w)(" + "|".join(map(re.escape, taxonomy_words("dissent_words"))) + ")", q):
+    def folded(text: str) -> str:
+        return " ".join(fold(w.lower()) for w in words(text))
+
+    if not req.doc_ids or not _dissent_rx().search(folded(question)):
         return ""
     for doc_id in req.doc_ids[:MAX_SECTION_DOCS]:
-        if dissent_sentences(corpus, doc_id) or any(
-                re.search(r"(?<!\w)(" + "|".join(map(re.escape, taxonomy_words("dissent_words"))) + ")",
-                          " ".join(fold(w.lower()) for w in words(c.text))) for c in corpus.passages(doc_id)):
+        if dissent_sentences(corpus, doc_id) or any(_dissent_rx().search(folded(c.text)) for c in corpus.passages(doc_id)):
             return ""
     who = " och ".join(dict.fromkeys(req.namnder)) or "Dokumenten frågan gäller"
     return f"{who}: underlaget innehåller ingen reservation, protokollsanteckning eller särskilt uttalande."

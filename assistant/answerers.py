@@ -22,8 +22,8 @@ from index.metaguess import iso_dates
 from index.textnorm import analyze, fold, normalize_ws, words
 from index.types import Answer, Chunk, Citation
 
-from .analyse import (Request, is_company, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, without_cues, namnd_keys,
-                      periods_named, taxonomy, taxonomy_data, taxonomy_words, versions_named, yes_no_lead)
+from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body_abbreviations, is_company, namnd_keys,
+                      periods_named, taxonomy, taxonomy_data, taxonomy_words, versions_named, without_cues, yes_no_lead)
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
@@ -921,7 +921,6 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
 
 
 _PROGRAMME_OBJECT = re.compile(r"(?<!\w)(\w*programmet|\w*programmen|forslaget|\w+sprogram)(?!\w)")
-# a stance declared on the proposal as a whole ('ställer sig positiv till förslaget', 'är kritisk till programmet')
 _RESPONSE_OBJECT = re.compile(r"(?<!\w)(yttrande\w*|remissvar\w*|svar|svaret|svaren|tjansteutlatande\w*|\w*namnd\w*)(?!\w)")
 _DESCRIBES = ("Ärendet", "Bakgrund", "Sammanfattning")  # section families where a response retells the programme
 
