@@ -48,6 +48,18 @@ def write_corpus(root: Path, files: dict[str, str], metadata: str | None = None)
     return root
 
 
+def indexed_corpus(root: Path, files: dict[str, str], metadata: str | None = None):
+    """A tiny corpus written under `root` (`write_corpus`), ingested with the real model, opened for search."""
+    from index.pipeline import ingest
+    from index.retriever import Retriever
+    from index.settings import Settings
+
+    corpus = write_corpus(root / "corpus", files, metadata)
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
+    assert ingest(settings, progress=False).ok
+    return Retriever(settings)
+
+
 @pytest.fixture
 def tiny_corpus(tmp_path):
     """Two short Swedish yttranden with å/ä/ö, compounds and headings."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_corpus
+from conftest import indexed_corpus
 
 TRAFIK = """Trafiknämnden
 
@@ -194,15 +194,8 @@ def test_innan_before_a_clause_is_no_earlier_version():
 
 @pytest.fixture(scope="module")
 def minutes(tmp_path_factory):
-    from index.pipeline import ingest
-    from index.retriever import Retriever
-    from index.settings import Settings
-
-    root = tmp_path_factory.mktemp("minutes")
-    corpus = write_corpus(root / "corpus", {"a_trafik.txt": TRAFIK, "b_bromma.txt": BROMMA, "c_program.txt": PROGRAM}, META)
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
-    assert ingest(settings, progress=False).ok
-    return Retriever(settings)
+    return indexed_corpus(tmp_path_factory.mktemp("minutes"),
+                          {"a_trafik.txt": TRAFIK, "b_bromma.txt": BROMMA, "c_program.txt": PROGRAM}, META)
 
 
 def _sections(ans) -> set[str]:

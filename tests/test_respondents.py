@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_corpus
+from conftest import indexed_corpus
 
 HAMN = """AB Hamnbostäder
 Stockholm 2027-11-02
@@ -138,16 +138,8 @@ def test_a_verdict_is_quotable_in_three_words_and_a_negated_one_is_no_verdict():
 
 @pytest.fixture(scope="module")
 def respondents(tmp_path_factory):
-    from index.pipeline import ingest
-    from index.retriever import Retriever
-    from index.settings import Settings
-
-    root = tmp_path_factory.mktemp("respondents")
-    corpus = write_corpus(root / "corpus", {"e_hamn.txt": HAMN, "f_idrott_2024.txt": IDROTT_2024,
-                                            "g_idrott_2028.txt": IDROTT_2028}, META)
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
-    assert ingest(settings, progress=False).ok
-    return Retriever(settings)
+    return indexed_corpus(tmp_path_factory.mktemp("respondents"), {"e_hamn.txt": HAMN, "f_idrott_2024.txt": IDROTT_2024,
+                                                                  "g_idrott_2028.txt": IDROTT_2028}, META)
 
 
 def _docs(ans) -> set[str]:
