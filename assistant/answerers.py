@@ -27,7 +27,7 @@ from .analyse import (Request, cue_regex, catalogue_words, cue_text, expand_body
 from .compare import STANCE_SENTENCES, detect_stance, find_cues, ranked_sentences
 from .compare import THRESHOLD as COMPARE_THRESHOLD
 from .draft import section_family, swedish_date
-from .evidence import Scorer, completed, cut_at_end, leans_back, opens_with
+from .evidence import MAX_LIST_PASSAGES, Scorer, completed, cut_at_end, leans_back, opens_with
 from .enumeration import asks_for_list, holds_list as _holds_list, list_end
 from .quotes import DECLARED, quotable, sentence_spans, verify_quote, without_heading
 from .stance_store import stance_key, store_for
@@ -70,7 +70,7 @@ def is_body_sentence(text: str) -> bool:
 
 def completed_at(passages: list[Chunk], i: int) -> Chunk:
     """Passage i of a document's passages, its last sentence completed from the next (`completed`)."""
-    return completed(passages[i], passages[i + 1] if i + 1 < len(passages) else None)
+    return completed(passages[i], *passages[i + 1:i + 1 + MAX_LIST_PASSAGES])
 
 
 def document_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:

@@ -80,9 +80,11 @@ def _list_lines_end(text: str, pos: int, *, bullets_only: bool = False, after_co
             continue
         if _BULLET.match(line):
             n, bulleted = n + 1, True
-        elif n and prev_open and stripped[0].islower() and (not after_colon or _OPEN_END.search(prev)):
-            pass  # continues the previous item (after a colon, items start in lower case: only a line the
-            # layout broke after an open word continues one, '… hot och våld mot⏎anställda')
+        elif n and prev_open and (stripped[0].islower() or stripped[0] == "(") \
+                and (not after_colon or _OPEN_END.search(prev)):
+            pass  # continues the previous item, also with its source in brackets ('… sent en kväll⏎(trygghets-
+            # mätningen).'); after a colon, items start in lower case: only a line the layout broke after an open
+            # word continues one, '… hot och våld mot⏎anställda')
         elif not bulleted and not bullets_only and len(stripped.split()) <= MAX_LINE_WORDS \
                 and stripped[-1] not in ".!?" and (n or after_colon or stripped[0].isupper()) \
                 and not (lower and stripped[0].isupper()):  # items in lower case: a capital starts the text after
@@ -162,8 +164,28 @@ def list_end(text: str, start: int, end: int, about=lambda lead: True) -> int | 
 
     if holds_list(text[start:end]):
         return end if about(text[start:end]) else None
-    nxt = next((sp for sp in sentence_spans(text) if sp[0] >= end), None)
-    return enumeration_end(text, start, end, nxt, about)
+    after = [sp for sp in sentence_spans(text) if sp[0] >= end]
+    found = enumeration_end(text, start, end, after[0] if after else None, about)
+    if found is None and (count := stated_count(text[start:end])) >= 2 and about(text[start:end]):
+        # "Målen följs upp med åtta gemensamma indikatorer. … ." and then eight numbered lines: the list the
+        # count announces, a sentence or two on (as many items as it says, so no other list is taken for it)
+        for pos in [end] + [b for _, b in after[:MAX_SENTENCES_TO_LIST]]:
+            e, n = _list_lines_end(text, pos, bullets_only=True)
+            if n == count:
+                return e
+    return found
+
+
+MAX_SENTENCES_TO_LIST = 2  # sentences between a count that announces a list and its items
+
+
+def stated_count(sentence: str) -> int:
+    """The count a sentence gives of something ('följs upp med åtta gemensamma indikatorer', '5 fokusområden'):
+    the largest number, as a word or in digits, before another word; 0 when it gives none."""
+    from .analyse import number_value
+
+    counts = [number_value(w) for w in re.findall(r"(?<![\w\-–/.])(\w+)(?=\s+\w)", sentence)]
+    return max((c for c in counts if 2 <= c <= 30), default=0)
 
 
 def promote_lists(ranked: list, about=lambda text: True, *, window: int = 12, min_share: float = 0.5,

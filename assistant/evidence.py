@@ -102,7 +102,58 @@ def cut_at_end(text: str, a: int, b: int) -> bool:
     return span[-1:] == "," or span[-1:].islower()
 
 
-def completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
+def completed(chunk: Chunk, nxt: Chunk | None = None, *later: Chunk) -> Chunk:
+    """The passage with the sentence its end cuts completed from `nxt` (`_sentence_completed`), and a
+    numbered or bulleted list its end cuts completed too, from `nxt` and the passages `later` after it
+    (`_list_completed`, at most MAX_LIST_TAIL characters)."""
+    out = _sentence_completed(chunk, nxt)
+    for following in (nxt, *later):
+        longer = _list_completed(out, following)
+        if longer is out:
+            break
+        out = longer
+        if following is None or not longer.text.endswith(following.text.rstrip()[-40:]):
+            break  # the list ended inside that passage
+    return out
+
+
+MAX_LIST_TAIL = 1500  # characters of a list's remaining items read on from the passages after it
+MAX_LIST_PASSAGES = 4  # passages read on for them
+_ITEM_LINE = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)])\s+\S")
+
+
+def _list_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
+    """The passage with the list its end cuts ('8 gemensamma indikatorer … 1. Andel invånare …' and the
+    items 2–8 in the next passage) completed from `nxt`, the next passage of the same section: the list
+    is what a 'vilka'-question asks for, and half of it answers it wrongly. Items are numbered or bulleted
+    lines (enumeration's list lines); unchanged when the passage does not end in one, or the rest of the
+    list is longer than MAX_LIST_TAIL."""
+    from .enumeration import _list_lines_end
+
+    if nxt is None or nxt.section != chunk.section:
+        return chunk
+    lines = chunk.text.rstrip().split("\n")
+    last = next((i for i in range(len(lines) - 1, max(-1, len(lines) - 4), -1) if _ITEM_LINE.match(lines[i])), None)
+    if last is None:
+        return chunk
+    contiguous = nxt.start >= chunk.end
+    k = 0 if contiguous else _overlap(chunk.text, nxt.text)
+    o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
+    if k is None or o_k is None:
+        return chunk
+    sep = "\n" if contiguous else ""  # (a list's items are lines)
+    joined = chunk.text + sep + nxt.text[k:]
+    start = sum(len(x) + 1 for x in lines[:last])
+    end, n = _list_lines_end(joined, start, bullets_only=True)
+    if end <= len(chunk.text.rstrip()) or end - len(chunk.text) > MAX_LIST_TAIL \
+            or end - start - len(lines[last]) > MAX_LIST_TAIL:
+        return chunk
+    added = max(0, end - len(chunk.text) - len(sep))
+    return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
+                   end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+
+
+def _sentence_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     """The passage with the sentence its end cuts completed from `nxt`, the next passage of its document
     (passages overlap by a few words only, so a long sentence across a boundary is whole in neither),
     and the sentence after it when that one leans back on it. Same id, section and start; text,
@@ -484,15 +535,16 @@ class Scorer:
         return len({w for w in tokens for t in terms if len(t) >= 4 and t in w[1:] and not w.startswith(t)})
 
     def completed(self, chunk: Chunk) -> Chunk:
-        """`completed(chunk, the next passage)`, the document's passages read once per question."""
+        """`completed(chunk, the passages after it)`, the document's passages read once per question."""
         following = self._passages.get(chunk.doc_id)
         if following is None:
             try:
                 doc = self.corpus.passages(chunk.doc_id)
             except Exception:  # noqa: BLE001 - a store without passage access: the passage as it is
                 doc = []
-            following = self._passages[chunk.doc_id] = {a.id: b for a, b in zip(doc, doc[1:])}
-        return completed(chunk, following.get(chunk.id))
+            following = self._passages[chunk.doc_id] = {a.id: doc[i + 1:i + 1 + MAX_LIST_PASSAGES]
+                                                         for i, a in enumerate(doc)}
+        return completed(chunk, *following.get(chunk.id, ()))
 
     def name_words(self, text: str) -> set[str]:
         """The words of `text` that name a nämnd of the corpus with its body word ('Kyrkogårdsförvaltningen',

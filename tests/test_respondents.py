@@ -2,8 +2,8 @@
 'bolaget' or 'bostadsbolaget'), one nämnd's responses to two programme versions ('det nya programmet' as
 of its response, '2028-programmet'), a verdict in three words ('Idrottsförvaltningen tillstyrker
 förslaget.'), a question asking both who was against and who was for, an amount asked for a year the
-text does not state, and a reservation asked of documents that record none. Pure checks first, then a
-tiny corpus with the real model."""
+text does not state, a reservation asked of documents that record none, and a list that passage
+boundaries cut. Pure checks first, then a tiny corpus with the real model."""
 
 from __future__ import annotations
 
@@ -198,3 +198,31 @@ def test_a_reservation_asked_of_documents_that_record_none_is_refused(respondent
     assert a.abstained and "ingen reservation" in a.warnings[0]
     b = answer(respondents, "Blev det någon reservation när Idrottsnämnden behandlade 2024-förslaget?")
     assert not b.abstained and "Per Ek (M)" in b.text
+
+
+def test_a_list_cut_by_passage_boundaries_is_completed_from_the_passages_after():
+    from assistant.enumeration import list_end, stated_count
+    from assistant.evidence import completed
+    from index.types import Chunk
+
+    source = ("Målen följs upp med åtta gemensamma indikatorer. Samtliga redovisas en gång per år.\n"
+              "1. Andel invånare som känner sig trygga sent en kväll\n(trygghetsmätningen).\n"
+              "2. Andel som avstått från en aktivitet.\n3. Andel som ser klotter som ett problem.\n"
+              "4. Antal anmälda bostadsinbrott.\n5. Andel trygga vid hållplatser.\n"
+              "6. Antal bedrägerier mot äldre.\n7. Andel elever som kontaktats via sociala medier.\n"
+              "8. Andel medarbetare utsatta för otillåten påverkan.\n"
+              "Stadsledningskontoret tar fram utgångsvärden under 2032.")
+    cuts = [0, source.index("2. Andel"), source.index("6. Antal"), source.index("Stadsledningskontoret")]
+    parts = [Chunk(id=f"p{i}", doc_id="d", source="d.txt", text=source[a:b].strip(), original=source[a:b].strip(),
+                   start=a, end=a + len(source[a:b].strip()), page=1, page_end=1, section="3.2 Indikatorer")
+             for i, (a, b) in enumerate(zip(cuts, cuts[1:] + [len(source)]))]
+    whole = completed(parts[0], *parts[1:])
+    assert whole.text.rstrip().endswith("8. Andel medarbetare utsatta för otillåten påverkan.")
+    assert "Stadsledningskontoret" not in whole.text  # the list ends where its items do
+    assert completed(parts[0]).text == parts[0].text  # nothing after it: as it is
+    other = Chunk(**{**parts[1].__dict__, "section": "4 Uppföljning"})
+    assert completed(parts[0], other).text == parts[0].text  # another section goes on: not its list
+    # the count announces the list a sentence before it, and the list has as many items
+    intro_end = whole.text.index("indikatorer.") + len("indikatorer.")
+    assert stated_count(whole.text[:intro_end]) == 8
+    assert list_end(whole.text, 0, intro_end) == len(whole.text.rstrip())
