@@ -307,7 +307,9 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
     hits: dict[str, set[str]] = {}
     for n in known:
         abbr = namnd_abbreviation(n)
-        keys = {k for k in namnd_keys(n) if any(_names(w, k) for w in qw)}
+        common = common_keys(n)  # 'trafiken', 'miljön' are things, not Trafiknämnden or Miljö- och hälsoskyddsnämnden
+        keys = {k for k in namnd_keys(n) if any(_names(w, k) and not (k in common and w[len(k):] in _DEFINITE)
+                                                for w in qw)}
         if (abbr and (abbr in qw or abbr + "s" in qw)) or _short_initials(question, n):
             keys.add("#" + n)  # its initials: its own
         if _company_named(qw, n, known):
@@ -317,6 +319,33 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
     # a name part two nämnder share ('Hägersten' of Hägersten-Liljeholmen and Hägersten-Älvsjö) names
     # neither when the question names more of one ('hägersten-älvsjö')
     return [n for n, keys in hits.items() if not any(keys < other for other in hits.values())]
+
+
+# a common word's definite forms ('trafiken', 'miljön'): the thing; bare or in the genitive ('vad sa kultur
+# om …', 'kulturs svar') it is how users name the nämnd
+_DEFINITE = frozenset(("en", "ens", "et", "ets", "n", "ns", "erna", "ernas", "arna", "arnas"))
+
+
+@lru_cache(maxsize=1024)
+def common_keys(name: str) -> frozenset[str]:
+    """The keys of a nämnd name that are everyday Swedish words made part of it ('Trafik' of
+    'Trafiknämnden', 'Miljö' of 'Miljö- och hälsoskyddsnämnden'; wordfreq zipf >= EVERYDAY_ZIPF): in
+    the definite form ('trafiken', 'den digitala miljön') they are things; named with a body or office
+    word ('trafikkontoret', 'miljöförvaltningen'), bare or in the genitive ('vad sa kultur om …') the
+    nämnd. A place ('Bromma stadsdelsnämnd') stands apart from its body word and names its nämnd alone."""
+    from wordfreq import zipf_frequency
+
+    out = set()
+    for part in re.split(r"\s+", name.strip()):
+        low = part.lower()
+        m = re.match(r"^(\w+?)s?(nämnden|nämnd|förvaltningen|förvaltning|styrelsen|styrelse)$", low)
+        base = m.group(1) if m else (low[:-1] if low.endswith("-") else "")
+        if len(base) >= 4 and zipf_frequency(base, "sv") >= EVERYDAY_ZIPF:
+            out.add(fold(base))
+    return frozenset(out)
+
+
+EVERYDAY_ZIPF = 4.0  # a word this common in Swedish at large (wordfreq) is said of many things
 
 
 def is_company(name: str) -> bool:

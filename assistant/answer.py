@@ -19,7 +19,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .analyse import is_company
+from .analyse import EVERYDAY_ZIPF, is_company  # (EVERYDAY_ZIPF: a word this common is no topic of its own)
 from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start,
                        leans_back, matches, topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
@@ -480,7 +480,6 @@ def _missing_words(ev: TopicEvidence, question: str) -> list[str]:
 
 
 GENERIC_SHARE = 0.1  # a term in at least this share of all passages says little about what is asked
-EVERYDAY_ZIPF = 4.0  # a word this common in Swedish at large (wordfreq) is no topic of its own
 
 
 def absent_focus(scorer: Scorer) -> list[str]:

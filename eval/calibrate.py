@@ -34,7 +34,10 @@ FEATURES = ("lex", "z", "missing", "rare_gap", "absent")  # "best" is lex and z 
 # more. The fit keeps each weight on its side (or at 0): the features are correlated, and an unconstrained
 # fit on a few hundred questions gave z and absent the wrong sign, so a question whose only topic word
 # occurs nowhere was answered *because* its closest passage was far away.
-SIGNS = (1.0, 1.0, -1.0, -1.0, -1.0)
+# z is held at 0: a passage's closeness to the question holds the nämnd and document words it asks with, so a
+# letterhead line of the nämnd asked about is close to any question of it ('och EAV?' after 'vad säger HL om
+# RSA' was answered with EAV's letterhead when z weighed in, no sentence naming RSA).
+SIGNS = (1.0, 0.0, -1.0, -1.0, -1.0)
 
 
 def collect(corpus, items: list[tuple[list[str], bool]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -78,7 +81,8 @@ def _fit(X: np.ndarray, y: np.ndarray, l2: float, steps: int, lr: float) -> tupl
         p = 1 / (1 + np.exp(-(X @ w + b)))
         g = sw * (p - y)
         w -= lr * (X.T @ g / len(y) + l2 * w)
-        w = np.where(np.array(SIGNS[:len(w)]) * w < 0, 0.0, w)  # projected: each weight keeps its sign
+        signs = np.array(SIGNS[:len(w)])
+        w = np.where((signs * w < 0) | (signs == 0), 0.0, w)  # projected: each weight keeps its sign (0: held at 0)
         b -= lr * g.mean()
     return w, b
 

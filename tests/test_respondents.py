@@ -104,6 +104,18 @@ def test_a_company_is_named_by_what_it_is():
     assert mentioned_namnder("vad säger bolaget om kameror?", known[:2]) == ["AB Hamnbostäder"]
 
 
+def test_a_common_word_in_a_namnds_name_names_it_only_as_a_name():
+    from assistant.analyse import mentioned_namnder
+
+    known = ["Trafiknämnden", "Miljö- och hälsoskyddsnämnden", "Kulturnämnden och Stadsarkivet", "Bromma stadsdelsnämnd"]
+    assert mentioned_namnder("Vad säger programmet om trafiken?", known) == []  # the traffic, not the nämnd
+    assert mentioned_namnder("ville de att den digitala miljön blir ett eget område?", known) == []
+    assert mentioned_namnder("vad tyckte trafikkontoret?", known) == ["Trafiknämnden"]
+    assert mentioned_namnder("vad tyckte miljöförvaltningen?", known) == ["Miljö- och hälsoskyddsnämnden"]
+    assert mentioned_namnder("vad sa kultur om Högdalen?", known) == ["Kulturnämnden och Stadsarkivet"]  # a short name
+    assert mentioned_namnder("vad tyckte Bromma?", known) == ["Bromma stadsdelsnämnd"]  # a place stands alone
+
+
 def test_a_version_by_its_first_year_in_a_compound():
     from assistant.analyse import resolve_period
 
