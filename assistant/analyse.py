@@ -321,6 +321,9 @@ def mentioned_namnder(question: str, known: Sequence[str]) -> list[str]:
     return [n for n, keys in hits.items() if not any(keys < other for other in hits.values())]
 
 
+EVERYDAY_ZIPF = 4.0  # a word this common in Swedish at large (wordfreq) is said of many things
+
+
 # a common word's definite forms ('trafiken', 'miljön'): the thing; bare or in the genitive ('vad sa kultur
 # om …', 'kulturs svar') it is how users name the nämnd
 _DEFINITE = frozenset(("en", "ens", "et", "ets", "n", "ns", "erna", "ernas", "arna", "arnas"))
@@ -343,9 +346,6 @@ def common_keys(name: str) -> frozenset[str]:
         if len(base) >= 4 and zipf_frequency(base, "sv") >= EVERYDAY_ZIPF:
             out.add(fold(base))
     return frozenset(out)
-
-
-EVERYDAY_ZIPF = 4.0  # a word this common in Swedish at large (wordfreq) is said of many things
 
 
 def is_company(name: str) -> bool:
@@ -1102,6 +1102,11 @@ def _asks_one_field(folded_question: str) -> bool:
 
 # ------------------------------------------------------------------ analysis
 
+def versions_answered(catalogue: Sequence[DocRecord], namnder: Sequence[str]) -> list[str]:
+    """The programme versions the nämnder's documents concern, oldest first."""
+    return sorted({d.meta.period for d in catalogue if d.meta.namnd in namnder and d.meta.period}, key=_period_start)
+
+
 def docs_for(catalogue: Sequence[DocRecord], namnder: Sequence[str], period: str) -> tuple[str, ...]:
     if not namnder:
         return ()
@@ -1405,7 +1410,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
             and not (periods_named(question) or _YEAR_OF.search(question) or _SHORT_PERIOD.search(question)) \
             and not docs_for(catalogue, namnder, period):
         # "vad tyckte Familjebostäder om det nya programmet?": new when they answered, the latest version they did
-        theirs = sorted({d.meta.period for d in catalogue if d.meta.namnd in namnder and d.meta.period}, key=_period_start)
+        theirs = versions_answered(catalogue, namnder)
         period = theirs[-1] if theirs else period
     titled = baseline = ""  # a version named by its programme's title; that version when it is compared with
     if (not periods_named(question) and not _YEAR_OF.search(question)
@@ -1536,8 +1541,7 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     if req.namnder and req.period and not docs and req.qtype == "change" and tax.revision.search(cue_text(question)):
         # "enligt soc, vad ändrades när 2018-2021 skulle ersättas?": the nämnd's response to the version that
         # replaced it tells (taxonomy.yaml `revision_cues`)
-        later = sorted({d.meta.period for d in catalogue if d.meta.namnd in req.namnder and d.meta.period
-                        and _period_start(d.meta.period) > _period_start(req.period)}, key=_period_start)
+        later = [p for p in versions_answered(catalogue, req.namnder) if _period_start(p) > _period_start(req.period)]
         if later:
             req = replace(req, period=later[0].replace("–", "-"))
             docs = docs_for(catalogue, req.namnder, req.period)

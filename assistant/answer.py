@@ -19,7 +19,7 @@ from index.textnorm import STOPWORDS_SV, analyze, fold, normalize_ws, words
 from index.types import Answer, Citation, Hit
 
 from .enumeration import asks_for_list, promote_lists
-from .analyse import EVERYDAY_ZIPF, is_company  # (EVERYDAY_ZIPF: a word this common is no topic of its own)
+from .analyse import EVERYDAY_ZIPF  # a word this common in Swedish at large is no topic of its own
 from .evidence import (MAX_UNIT_CHARS, Scored, Scorer, calibration, compound_head, compound_parts, cut_at_start,
                        leans_back, matches, topic_terms)
 from .quotes import LETTERHEAD, quotable, sentence_spans, verify_quote, without_heading
@@ -746,7 +746,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
     """Answer text with [n] markers, its citations and warnings: per document
     its best sentences, adjacent ones joined, each labelled as the nämnd's own
     view or its account of the programme."""
-    from .answerers import voice
+    from .answerers import voice_label
 
     citations: list[Citation] = []
     paragraphs: list[str] = []
@@ -771,9 +771,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
                 continue
             n = len(citations) + 1
             citations.append(Citation(n, chunk, quote, round(max(x.rel for x in group), 4)))
-            label = "" if chunk.doc_type == "program" else _VOICE_LABEL[voice(quote)]
-            if label and voice(quote) == "own" and is_company(chunk.namnd):
-                label = "Bolagets synpunkt: "  # a company's board answers, not a nämnd
+            label = "" if chunk.doc_type == "program" else voice_label(quote, chunk.namnd, _VOICE_LABEL)
             lines.append(f"- {label}»{quote}« [{n}]")
         if lines:
             paragraphs.append(f"**{_source_phrase(sents[0].chunk)}**\n" + "\n".join(lines))

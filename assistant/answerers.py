@@ -789,11 +789,23 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
 _VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
 
 
+def voice_label(text: str, namnd: str, labels: dict[str, str]) -> str:
+    """How an answer line presents a quote, from `labels` by its `voice` (the responder's own view, or its
+    account of the proposal); a company's own view is the company's ('Nämndens synpunkt: ' -> 'Bolagets
+    synpunkt: ')."""
+    v = voice(text)
+    if v == "own" and is_company(namnd):
+        return "Bolagets " + labels[v].split(" ", 1)[1]
+    return labels[v]
+
+
 def _voice_label(s: Sentence) -> str:
-    """How a summary line presents its sentence: the responder's own assessment (a company's, 'Bolagets
-    bedömning') or its account of the proposal."""
-    v = voice(s.text)
-    return "Bolagets bedömning: " if v == "own" and is_company(s.chunk.namnd) else _VOICE_LABEL[v]
+    return voice_label(s.text, s.chunk.namnd, _VOICE_LABEL)
+
+
+def _declares(s: Sentence) -> bool:
+    """Does the sentence declare the responder's own stance on the proposal as a whole (`DECLARED`)?"""
+    return voice(s.text) == "own" and bool(DECLARED.search(s.text))
 
 
 def _verdict(views: list[Sentence]) -> Sentence | None:
@@ -895,7 +907,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     stance, cues = detect_stance(stance_sents)
     # the response's own word on the proposal as a whole ("I övrigt är förvaltningen kritisk till förslaget")
     # outweighs the count of its cues
-    declared = [s for s in views if voice(s.text) == "own" and DECLARED.search(s.text)]
+    declared = [s for s in views if _declares(s)]
     stance = _declared_side(declared) or stance
     stance_text = {"positiv": "i huvudsak positiv", "kritisk": "i huvudsak kritisk",
                    "blandad": "positiv men med invändningar", "neutral": "neutral (inga tydliga ställningstaganden)"}[stance]
@@ -1537,7 +1549,7 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
         if scorer:  # on a topic: the sentences that speak to it most, shown in reading order
             sel = sorted(sorted(sel, key=lambda s: -scorer.coverage(s.text)[0])[:n], key=lambda s: s.order)
         else:  # on the proposal: its own word on the whole of it first ('Förvaltningen tillstyrker förslaget.')
-            sel = sorted(sel, key=lambda s: not (voice(s.text) == "own" and DECLARED.search(s.text)))
+            sel = sorted(sel, key=lambda s: not _declares(s))
         sel = sel[:n]
         return " ".join(x for x in (cites.sentence(s) for s in sel) if x)
 

@@ -136,21 +136,51 @@ def _list_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     last = next((i for i in range(len(lines) - 1, max(-1, len(lines) - 4), -1) if _ITEM_LINE.match(lines[i])), None)
     if last is None:
         return chunk
-    contiguous = nxt.start >= chunk.end
-    k = 0 if contiguous else _overlap(chunk.text, nxt.text)
-    o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
-    if k is None or o_k is None:
+    on = _read_on(chunk, nxt, "\n")  # (a list's items are lines)
+    if on is None:
         return chunk
-    sep = "\n" if contiguous else ""  # (a list's items are lines)
-    joined = chunk.text + sep + nxt.text[k:]
     start = sum(len(x) + 1 for x in lines[:last])
-    end, n = _list_lines_end(joined, start, bullets_only=True)
+    end, n = _list_lines_end(on.text, start, bullets_only=True)
     if end <= len(chunk.text.rstrip()) or end - len(chunk.text) > MAX_LIST_TAIL \
             or end - start - len(lines[last]) > MAX_LIST_TAIL:
         return chunk
-    added = max(0, end - len(chunk.text) - len(sep))
-    return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
-                   end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+    return on.upto(end)
+
+
+@dataclass(frozen=True)
+class _ReadOn:
+    """A passage joined with the next one of its document (neighbouring passages overlap by a few words, or
+    meet with only whitespace between): `text` is the two, the overlap once; `upto(end)` is the passage
+    extended to `end` of that text (text, original, end and last page; id, section and start kept)."""
+
+    chunk: Chunk
+    nxt: Chunk
+    sep: str
+    k: int
+    o_k: int
+    contiguous: bool
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text + self.sep + self.nxt.text[self.k:]
+
+    def upto(self, end: int) -> Chunk:
+        c, nxt = self.chunk, self.nxt
+        added = max(0, end - len(c.text) - len(self.sep))
+        return replace(c, text=self.text[:end], original=c.original + self.sep + nxt.original[self.o_k:self.o_k + added],
+                       end=nxt.start + self.o_k + added if self.contiguous or self.o_k else c.end,
+                       page_end=max(c.page_end, nxt.page))
+
+
+def _read_on(chunk: Chunk, nxt: Chunk, sep: str) -> _ReadOn | None:
+    """`chunk` and `nxt` joined (`_ReadOn`), `sep` between them when they meet without overlap; None when
+    they neither meet nor overlap."""
+    contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
+    k = 0 if contiguous else _overlap(chunk.text, nxt.text)
+    o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
+    if k is None or o_k is None:
+        return None
+    return _ReadOn(chunk, nxt, sep if contiguous else "", k, o_k, contiguous)
 
 
 def _sentence_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
@@ -167,13 +197,10 @@ def _sentence_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     cut = cut_at_end(chunk.text, *spans[-1])
     if not cut and (nxt.section != chunk.section or not leans_back(nxt.text[:MAX_UNIT_CHARS])):
         return chunk  # whole, and the next passage does not go on from it
-    contiguous = nxt.start >= chunk.end  # passages stripped at their edges: only whitespace between
-    k = 0 if contiguous else _overlap(chunk.text, nxt.text)
-    o_k = 0 if contiguous else _overlap(chunk.original, nxt.original)
-    if k is None or o_k is None:
+    on = _read_on(chunk, nxt, " ")
+    if on is None:
         return chunk
-    sep = " " if contiguous else ""
-    joined = chunk.text + sep + nxt.text[k:]
+    joined = on.text
     spans = sentence_spans(joined)
     i = next((i for i, (a, b) in enumerate(spans) if b > len(chunk.text)), None)
     if i is None or spans[i][1] - len(chunk.text) > MAX_UNIT_CHARS:
@@ -184,9 +211,7 @@ def _sentence_completed(chunk: Chunk, nxt: Chunk | None) -> Chunk:
     if cut and i + 1 < len(spans) and leans_back(joined[spans[i + 1][0]:spans[i + 1][1]]) \
             and spans[i + 1][1] - len(chunk.text) <= MAX_UNIT_CHARS:
         end = spans[i + 1][1]  # 'På motsvarande sätt …' says nothing without the completed sentence
-    added = end - len(chunk.text) - len(sep)
-    return replace(chunk, text=joined[:end], original=chunk.original + sep + nxt.original[o_k:o_k + added],
-                   end=nxt.start + o_k + added if contiguous or o_k else chunk.end, page_end=max(chunk.page_end, nxt.page))
+    return on.upto(end)
 
 
 @lru_cache(maxsize=8)
