@@ -223,10 +223,13 @@ def test_harness_on_the_real_index(items, real_retriever):
                                            ("xc/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb",
                                                                  "eval/unseen/xc"]),
                                            ("xd/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb",
-                                                                 "eval/unseen/xc", "eval/unseen/xd"])])
+                                                                 "eval/unseen/xc", "eval/unseen/xd"]),
+                                           ("xe/answers.jsonl", ["corpus", "eval/unseen", "eval/unseen/xb",
+                                                                 "eval/unseen/xc", "eval/unseen/xd",
+                                                                 "eval/unseen/xe"])])
 def test_the_unseen_sets_are_valid_over_their_own_corpora(tmp_path, name, folders):
     # eval/unseen/run.sh scores them over the seed corpus plus the unseen documents (eight, eleven, fourteen,
-    # seventeen)
+    # seventeen, twenty)
     for folder in folders:
         for p in (ROOT / folder).iterdir():
             if p.suffix in (".txt", ".pdf", ".docx"):
