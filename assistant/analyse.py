@@ -276,6 +276,13 @@ def parties_named(question: str) -> list[str]:
     return [str(abbr) for abbr in (taxonomy_data().get("parties") or {}) if names_party(question, str(abbr))]
 
 
+def only_parties(text: str) -> bool:
+    """Is the text party names and nothing else ('M och KD', 'V', 'Moderaterna'): no body, for a question
+    about what members of a party said ('vad tyckte M och KD i socialnämnden?')?"""
+    ws = [w for w in re.split(r"[\s,]+", text) if w and fold(w.lower()) not in ("och", "samt", "eller", "&", "plus")]
+    return bool(ws) and all(parties_named(w) for w in ws)
+
+
 def names_party(text: str, abbr: str) -> bool:
     """Does a text name the party: its abbreviation in capitals as a word of its own ('Sara Öberg (V)', 'M, L
     och KD', 'V:s'; not 'S:t'), or a word starting as its name does ('Vänsterpartiet delar …', 'moderaternas')?"""
@@ -355,8 +362,8 @@ def is_company(name: str) -> bool:
 
 def _company_named(qw: Sequence[str], name: str, known: Sequence[str]) -> bool:
     """Does a question word name the company `name` by what it is (taxonomy.yaml `company_words`): the bare
-    'bolaget' when the catalogue has no other company, 'bostadsbolaget' when its first part ('bostad') is
-    in the name ('Familjebostäder')?"""
+    'bolaget' when the catalogue has no other company, 'bostadsbolaget' (definite singular; 'bostadsbolag'
+    is the kind) when its first part ('bostad') is in the name ('Familjebostäder')?"""
     if not is_company(name):
         return False
     ends = sorted(taxonomy_words("company_words"), key=len, reverse=True)
@@ -369,6 +376,8 @@ def _company_named(qw: Sequence[str], name: str, known: Sequence[str]) -> bool:
         if not head:
             if sum(map(is_company, known)) == 1:
                 return True
+            continue
+        if end not in taxonomy_words("company_words_one"):  # 'bostadsbolag', 'bostadsbolagen': the kind
             continue
         stem = head[:-1] if head.endswith("s") and len(head) > 4 else head
         if len(stem) >= 4 and any(stem in nw for nw in name_words):
@@ -1229,7 +1238,8 @@ def expand_body_abbreviations(question: str) -> str:
 def _body_abbreviations() -> tuple[dict[str, str], re.Pattern]:
     abbr = {k.lower(): v for k, v in (taxonomy_data().get("body_abbreviations") or {}).items()}
     forms = sorted(abbr, key=len, reverse=True) or ["(?!)"]  # 'sdn:s' before 'sdn'
-    return abbr, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, forms)) + r")(?![\w-])", re.I)
+    # not the letters of a diarienummer ('KS 2019/1939')
+    return abbr, re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, forms)) + r")(?![\w-])(?! ?\d)", re.I)
 
 
 def author_words(corpus: Corpus) -> frozenset[str]:
@@ -1516,10 +1526,12 @@ def analyse_one(question: str, corpus: Corpus, previous: Request | None = None) 
     pointed = bool(_OPINION_OF_PRONOUN.search(fold(question.lower()))) or any(
         tuple(tax.scopes.get(w, ())) == ("namnder",) for w in _qwords(question.lower()))
     if req.namnder and req.period and not docs and ("period" in req.inherited or "namnder" in req.inherited) \
-            and not ("period" not in req.inherited and pointed):
+            and not ("period" not in req.inherited and pointed) \
+            and not ("period" in req.inherited and cue_regex("same_version_phrases").search(fold(question.lower()))):
         # context from the previous turn must not make the question impossible: "Sammanfatta
         # Kyrkogårdsnämndens yttrande" after a question on another version asks for its own yttrande (but
-        # "vad tyckte de om programmet 2024-2027?" asks the nämnd pointed at, which may not have answered it)
+        # "vad tyckte de om programmet 2024-2027?" asks the nämnd pointed at, which may not have answered it;
+        # "… på samma programversion?" asks the version of the previous turn, answered or not)
         drop = "period" if "period" in req.inherited else "namnder"
         req = replace(req, **{drop: "" if drop == "period" else ()},
                       inherited=tuple(f for f in req.inherited if f != drop))
@@ -1650,11 +1662,22 @@ def asker_context(message: str) -> tuple[str, str]:
     return " ".join([*head, parts[last], *tail]), " ".join(before)
 
 
-def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:
-    """The request for `question`, reading earlier questions of the conversation
-    (oldest first) so follow-ups keep their nämnd, version and topic."""
+def previous_request(corpus: Corpus, history: Sequence[str] | None) -> Request | None:
+    """The request of the conversation's last question (read with the ones before it), None without one."""
     previous = None
     for q in list(history or [])[-MAX_HISTORY:]:
         if q and q.strip():
             previous = analyse_one(q.strip()[:2000], corpus, previous)
-    return analyse_one(question, corpus, previous)
+    return previous
+
+
+def carried_topic(corpus: Corpus, history: Sequence[str] | None) -> str:
+    """The topic a follow-up would take over from the conversation's last question ('' when none)."""
+    previous = previous_request(corpus, history)
+    return _carried_topic(previous, corpus.documents()) if previous is not None and previous.topic else ""
+
+
+def analyse(question: str, corpus: Corpus, history: Sequence[str] | None = None) -> Request:
+    """The request for `question`, reading earlier questions of the conversation
+    (oldest first) so follow-ups keep their nämnd, version and topic."""
+    return analyse_one(question, corpus, previous_request(corpus, history))

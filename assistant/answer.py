@@ -771,7 +771,7 @@ def compose(ranked: list[Scored], **kw) -> tuple[str, list[Citation], list[str]]
                 continue
             n = len(citations) + 1
             citations.append(Citation(n, chunk, quote, round(max(x.rel for x in group), 4)))
-            label = "" if chunk.doc_type == "program" else voice_label(quote, chunk.namnd, _VOICE_LABEL)
+            label = "" if chunk.doc_type == "program" else voice_label(quote, chunk.namnd, _VOICE_LABEL, chunk.section)
             lines.append(f"- {label}»{quote}« [{n}]")
         if lines:
             paragraphs.append(f"**{_source_phrase(sents[0].chunk)}**\n" + "\n".join(lines))
@@ -1387,7 +1387,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import analyse, asker_context, full_periods, office_names, parties_named, taxonomy
+    from .analyse import (analyse, asker_context, carried_topic, cue_regex, full_periods, office_names,
+                          only_parties, parties_named, taxonomy)
     from .answerers import answer_catalogue, answer_change, answer_party, answer_stance, answer_summary
     from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
@@ -1430,6 +1431,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         question = req.question
     ui_filters = {key: v for key, v in (filters or {}).items() if v not in (None, "", [], ())}
     # (a stance question is answered with the positions the documents do take: 'avstyrkte någon?' -> none did)
+    if req.unknown_namnd and only_parties(req.unknown_namnd):  # 'M och KD' are members of a nämnd, no body
+        req = replace(req, unknown_namnd="")
     reason = _unanswerable(req) or (_absent_decision(corpus, asked) if req.qtype != "stance" else "") \
         or _absent_dissent(corpus, req, asked)
     drafting = draft_requested(asked)
@@ -1470,23 +1473,21 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
                          related=corpus.search(req.topic or question, k=3, filters=req.filters() or None),
                          warnings=[gap], query=question, filters=req.filters())
     else:
-        ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
-                            {**_programme_scope(corpus, req, question, _with_history(corpus, req, question)), **ui_filters},
-                            k, llm, abstain_threshold)
-        quotes = [c.quote for c in ans.citations]
-        # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke. An
-        # answer of three or more quoted lines is left alone: a list counts by its items, and which lines are
-        # items is not told apart from which are quotes here)
-        listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
-        gap = None if ans.abstained else (time_gap(question, quotes) or year_amount_gap(question, quotes)
-                                          or _programme_gap(req, quotes)
-                                          or unnamed_members(question, quotes) or population_gap(question, quotes)
-                                          or (QUANTITY_GAP if not listed and _quantity_gap(question, quotes, req.topic)
-                                              else None))
-        if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when
-            ans = Answer(asked, NO_ANSWER, abstained=True,
-                         related=corpus.search(req.topic or question, k=3, filters=ans.filters or None),
-                         warnings=[gap], query=ans.query, filters=ans.filters)
+        ans = _topic_answer(corpus, req, question, asked, history, ui_filters, k, llm, abstain_threshold)
+        if ans.abstained and req.followup and "topic" not in req.inherited and req.topic \
+                and all(_everyday(w) for w in words(req.topic)) and _points_back(asked) \
+                and not cue_regex("mention_questions").search(fold(asked.lower())) \
+                and (carried := carried_topic(corpus, history)) \
+                and not set(words(carried.lower())) <= set(words(req.topic.lower())):
+            # "vilka tider är det värst enligt dem?" after "vad skriver Norrmalm om nattlivet?": everyday words
+            # (no passage says 'värst') ask about an aspect of the previous topic, answered when the two together
+            # are; a word of a topic of its own ('tog de upp avhopparverksamheten också?'), a question whether
+            # a thing is mentioned ('står det något om polisen där?') or one that swaps the topic ('och om
+            # föräldrarna?') asks of that alone
+            again = replace(req, topic=f"{carried} {req.topic}", inherited=(*req.inherited, "topic"))
+            retried = _topic_answer(corpus, again, question, asked, history, ui_filters, k, llm, abstain_threshold)
+            if not retried.abstained and not detail_gap(question, [c.quote for c in retried.citations]):
+                ans, req = retried, again
     ans.request = {**req.to_dict(), "type": "draft"} if drafting else req.to_dict()
     ans.question = typed  # as the user typed it (the analysis read it corrected)
     if ui_filters.get("section") and (topic := _unnamed_in_quotes(ans)):
@@ -1494,6 +1495,38 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         ans = Answer(asked, NO_ANSWER, abstained=True, related=ans.related,
                      warnings=[f"Det valda avsnittet nämner inte »{topic}«."], query=ans.query,
                      filters=ans.filters, request=ans.request)
+    return ans
+
+
+def _points_back(question: str) -> bool:
+    """Does a question point back at the previous turn with a word of its own ('enligt dem', 'var det'; taxonomy.yaml
+    `followup_references`), not as an ellipsis that swaps the topic ('och om föräldrarna?')?"""
+    from .analyse import taxonomy
+
+    qw = words(fold(question.lower()))
+    return bool(qw) and qw[0] not in ("och", "men", "samt") and bool(set(qw) & taxonomy().references)
+
+
+def _topic_answer(corpus: Corpus, req, question: str, asked: str, history: list[str] | None, ui_filters: dict,
+                  k: int, llm, abstain_threshold: float | None) -> Answer:
+    """The topic answerer's answer, refused when the question asks a detail its quotes do not give."""
+    ans = _answer_topic(corpus, req, question, topic_query(req, question, history),
+                        {**_programme_scope(corpus, req, question, _with_history(corpus, req, question)), **ui_filters},
+                        k, llm, abstain_threshold)
+    quotes = [c.quote for c in ans.citations]
+    # (an amount asked for that no quote states: "hur många var för och emot?" answered with who spoke. An
+    # answer of three or more quoted lines is left alone: a list counts by its items, and which lines are
+    # items is not told apart from which are quotes here)
+    listed = sum(1 for ln in ans.text.splitlines() if ln.lstrip().startswith(("- ", "• ", "1.", "2."))) >= 3
+    gap = None if ans.abstained else (time_gap(question, quotes) or year_amount_gap(question, quotes)
+                                      or _programme_gap(req, quotes)
+                                      or unnamed_members(question, quotes) or population_gap(question, quotes)
+                                      or (QUANTITY_GAP if not listed and _quantity_gap(question, quotes, req.topic)
+                                          else None))
+    if gap:  # "när fattade nämnden beslut?": the quotes are on the decision, none says when
+        ans = Answer(asked, NO_ANSWER, abstained=True,
+                     related=corpus.search(req.topic or question, k=3, filters=ans.filters or None),
+                     warnings=[gap], query=ans.query, filters=ans.filters)
     return ans
 
 

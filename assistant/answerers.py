@@ -789,10 +789,15 @@ def _most_central(sents: list[Sentence], n: int) -> list[Sentence]:
 _VOICE_LABEL = {"own": "Förvaltningens bedömning: ", "account": "Om förslaget: ", "": ""}
 
 
-def voice_label(text: str, namnd: str, labels: dict[str, str]) -> str:
+def voice_label(text: str, namnd: str, labels: dict[str, str], section: str = "") -> str:
     """How an answer line presents a quote, from `labels` by its `voice` (the responder's own view, or its
     account of the proposal); a company's own view is the company's ('Nämndens synpunkt: ' -> 'Bolagets
-    synpunkt: ')."""
+    synpunkt: '); in a section where members record a view of their own (index/headings.yaml `dissent`), its
+    'vi' is theirs, not the nämnd's: the section's heading ('Reservation: ')."""
+    from index.chunk import heading_taxonomy
+
+    if section and heading_taxonomy().is_dissent(section):
+        return section.split(" › ")[-1].strip() + ": "
     v = voice(text)
     if v == "own" and is_company(namnd):
         return "Bolagets " + labels[v].split(" ", 1)[1]
@@ -800,7 +805,7 @@ def voice_label(text: str, namnd: str, labels: dict[str, str]) -> str:
 
 
 def _voice_label(s: Sentence) -> str:
-    return voice_label(s.text, s.chunk.namnd, _VOICE_LABEL)
+    return voice_label(s.text, s.chunk.namnd, _VOICE_LABEL, s.chunk.section)
 
 
 def _declares(s: Sentence) -> bool:
@@ -918,7 +923,7 @@ def summarise_document(corpus: Corpus, rec: DocRecord, cites: _Cites, max_points
     if max_points == 1 and stance in ("blandad", "kritisk"):
         # one point for a response with objections ("en rad per nämnd"): its most central objection, not a
         # central sentence of support that hides them
-        objecting = [s for s in rest if voice(s.text) == "own" and (find_cues(s.text)[1] or _REQUEST.search(s.text))]
+        objecting = [s for s in rest if voice(s.text) == "own" and (find_cues(s.text)[1] or requests_change(s.text))]
         rest = objecting or rest
     # the verdict, then the most central points (within an asked-for length, the verdict is one of them)
     lead = (next((s for s in declared if s in rest), None) or _verdict(rest)) if max_points >= 2 else None
@@ -1138,6 +1143,21 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
                       # way to the kommunstyrelse ('… att tjänsteutlåtandet överlämnas …')
                       r"|föreslår att (?![^.]*(tjänsteutlåtande|yttrande|remissvar|svar på remiss))[^.]{0,80}\b\w{4,}as\b)",
                       re.I)
+
+
+
+
+@lru_cache(maxsize=1)
+def _imperative() -> re.Pattern:
+    """A sentence that opens with an editing verb in the imperative (taxonomy.yaml `edit_imperatives`)."""
+    verbs = sorted(taxonomy_words("edit_imperatives"), key=len, reverse=True)
+    return re.compile(r"^(" + "|".join(re.escape(v) for v in verbs) + r") (?!(att|om|sig|det|detta)\b)\w", re.I)
+
+
+def requests_change(text: str) -> bool:
+    """Does the sentence ask for a change of the proposal: a need or wish put on it (`_REQUEST`), or an
+    instruction to edit it ('Komplettera avsnittet med …', 'Inför ett krav på …')?"""
+    return bool(_REQUEST.search(text) or _imperative().match(normalize_ws(text)))
 
 
 # "Vad kritiserade X?", "Vilka invändningar hade X?": asks WHAT the objections were, not whether there were any
@@ -1416,7 +1436,7 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
             pos.append(s)
             continue
         reservation = contrast or (bool(topic) and _follows_with_need(s, views))
-        if c or _REQUEST.search(s.text) or reservation:
+        if c or requests_change(s.text) or reservation:
             crit.append(s)
             reserved = reserved or reservation
         else:
@@ -1556,7 +1576,14 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     if (_RANK_MOST.search(q) or _RANK_LEAST.search(q)) and len(req.namnder) != 1:
         # a ranking across nämnder; of one nämnd, "HL:s största invändning" asks for its objections
         key = (lambda d: len(d.positive) - len(d.critical)) if want_pos else (lambda d: len(d.critical) - 0.5 * len(d.positive))
-        ranked = sorted(stances, key=lambda d: (-key(d), d.rec.doc_id))
+        # on the proposal as a whole, a response's own verdict on it outweighs the count of its cues: one that
+        # rejects it, even in part ('avstyrker förslaget delvis'), is more critical than one that asks for much
+        # but supports it, and never the most positive
+        verdict = {d.rec.doc_id: _declared_side([s for s in d.critical + d.positive if _declares(s)])
+                   for d in stances} if not scorer else {}
+        rejects = (lambda d: -(verdict.get(d.rec.doc_id) == "kritisk")) if want_pos else \
+            (lambda d: {"kritisk": 1.0, "blandad": 0.5}.get(verdict.get(d.rec.doc_id, ""), 0.0))
+        ranked = sorted(stances, key=lambda d: (-rejects(d), -key(d), d.rec.doc_id))
         if _RANK_LEAST.search(q):
             ranked.reverse()
         top = ranked[0]
@@ -1597,7 +1624,9 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
             lines.append("Därefter:\n" + "\n".join(
                 f"- {d.rec.meta.namnd or d.rec.doc_id}: {_both_counts(d, want_pos)} – "
                 + evidence(d, want_pos, 1) for d in others[:5]))
-        lines.append("Rangordningen bygger på antalet meningar där nämnden själv uttrycker kritik eller "
+        lines.append(("Den som avstyrker förslaget, helt eller delvis, räknas som mer kritisk än den som tillstyrker det. "
+                      if any(v == "kritisk" for v in verdict.values()) else "")
+                     + "Rangordningen bygger på antalet meningar där nämnden själv uttrycker kritik eller "
                      "önskar ändringar (bör, behöver, saknar …) respektive stöd.")
         return Answer(req.question, "\n\n".join(lines), cites.items, query=req.question, filters=req.filters())
 

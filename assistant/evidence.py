@@ -263,6 +263,21 @@ def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[s
     return next(([a, b] for a, b in splits if df.get(a, 0) > n and df.get(b, 0) > n), [])
 
 
+def linking_seams(corpus: Corpus, terms: Sequence[str]) -> dict[str, int]:
+    """Where a compound term's linking s stands ('trygghets|rad' -> 8): the last s after a head the corpus
+    has as a word of its own ('trygghet'), with three letters or more after it; for `matches`, so that
+    'trygghetsråd' is no 'trygghetsprogrammet'. Terms shorter than COMPOUND_MIN have none."""
+    from index.corpus import _stem
+
+    cands = {t: [(i - 1, _stem(t[:i - 1])) for i in range(len(t) - 3, 4, -1) if t[i - 1] == "s" and t[i - 2] != "s"]
+             for t in terms if len(t) >= COMPOUND_MIN}
+    heads = {h for cs in cands.values() for _, h in cs}
+    if not heads:
+        return {}
+    df = corpus.term_stats(sorted(heads)).df
+    return {t: next(i for i, h in cs if df.get(h)) for t, cs in cands.items() if any(df.get(h) for _, h in cs)}
+
+
 HEAD_TERM_LEN = 4  # a stem this short matches as a prefix only (index.corpus.term_matches), never inside a compound
 WORD_ZIPF = 1.0  # a form this common in Swedish at large (wordfreq) is a word of its own, not a compound's tail
 
@@ -512,6 +527,7 @@ class Scorer:
         self._all_parts = frozenset(p for ps in self._parts.values() for p in ps)
         # where a compound's linking s stands ('sakerhets|rad'), for `matches`
         self._seams = {t: i - 1 for t, ps in self._parts.items() if (i := t.find(ps[1], 4)) > 0 and t[i - 1] == "s"}
+        self._seams.update(linking_seams(self.corpus, [t for t in self.terms if t not in self._seams]))
         self._kin = {t: kin for t in self.terms if (kin := body_kin(t))}
         dense_text = self.dense_text or self.topic
         if dense_text.strip() and len(self.corpus):

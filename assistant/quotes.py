@@ -21,7 +21,10 @@ _OPEN_END = re.compile(r"(?:,|\b(?:på|i|och|eller|samt|men|av|till|med|för|om|
                        r"efter|inom|utan|under|över|mellan|kring|enligt|både|varken|antingen|en|ett|den|det|de|dess|"
                        r"deras|sin|sitt|sina|vars|där|när|än))\s*$", re.I)
 _BULLETS = "•-–*·"
-_ABBREV = re.compile(r"(?:\b(?:t\.ex|bl\.a|m\.m|s\.k|dvs|osv|ca|kap|nr|s|Bitr)\.|\b[A-ZÅÄÖ]\.)$")
+_ABBREV = re.compile(r"(?:\b(?:t\.ex|bl\.a|m\.m|s\.k|dvs|d\.v\.s|osv|ca|kap|nr|s|Bitr|fr\.o\.m|t\.o\.m|p\.g\.a|jfr|enl|resp|f\.d)\.|"
+                     r"\b[A-ZÅÄÖ]\.)$")
+# 'med flera' before the party of the members it stands for ('Gustav Renström m.fl. (M) och …'): no sentence end
+_MFL_PARTY = re.compile(r"\bm\.\s?fl\.$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -29,7 +32,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        if _ABBREV.search(text[start:m.start()]):
+        if _ABBREV.search(text[start:m.start()]) or (_MFL_PARTY.search(text[start:m.start()])
+                                                      and text[m.end():m.end() + 1] == "("):
             continue  # 't.ex. Polisen' is not a sentence end
         if text[m.start() - 1:m.start()] == ":" and "\n" not in m.group() and text[m.end():m.end() + 1] not in _BULLETS:
             continue  # '… i två olika program: Stockholms stads trygghetsprogram …' goes on in the line; a list breaks it
@@ -115,10 +119,27 @@ DECLARED = re.compile(r"(?<!\w)(?:(positiv|positiva|kritisk|kritiska|negativ|neg
                        r"(hela |det |den )?(\w+ )?(förslaget|programmet|remissen|\w+programmet|programförslaget)(?!\w)", re.I)
 
 
+LINE_BLOCK_LINES = 4  # lines, at least, of a block that no sentence punctuation closes: a title page, not a sentence
+_LIST_LINE = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)]|[a-z][.)])\s+")
+
+
+def _line_block(sentence: str) -> bool:
+    """A run of lines with no sentence end (a title page: 'Stockholms stads trygghetsprogram / 2032–2035 /
+    Förslag – remissversion / Kommunstyrelsen / Dnr …'), unless it is a list: introduced by a line ending in
+    ':' ('… att värna fyra övergripande områden:' and its items), or mostly lines with list markers."""
+    lines = [ln for ln in sentence.splitlines() if ln.strip()]
+    if len(lines) < LINE_BLOCK_LINES or re.search(r"[.!?…»”\"]\s*$", sentence) \
+            or any(ln.rstrip().endswith(":") for ln in lines):
+        return False
+    return sum(bool(_LIST_LINE.match(ln)) for ln in lines) < len(lines) / 2
+
+
 def quotable(sentence: str) -> bool:
     """Body text worth quoting: 4+ words (3 for a verdict: 'Förvaltningen tillstyrker förslaget.'); not a
-    list intro ending in ':', a letterhead/address/phone line, a page number, a mostly upper-case heading
-    or a fragment with an unclosed parenthesis."""
+    list intro ending in ':', a letterhead/address/phone line, a page number, a mostly upper-case heading,
+    a block of title lines or a fragment with an unclosed parenthesis."""
+    if _line_block(sentence):
+        return False
     t = normalize_ws(sentence)
     least = 3 if t.endswith(".") and DECLARED.search(t) else 4
     if len(words(t)) < least or t.endswith(":") or LETTERHEAD.search(t) or t.count("(") > t.count(")") \
