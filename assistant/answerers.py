@@ -1145,8 +1145,6 @@ _REQUEST = re.compile(r"\b((programmet|förslaget|trygghetsprogrammet|dokumentet
                       re.I)
 
 
-
-
 @lru_cache(maxsize=1)
 def _imperative() -> re.Pattern:
     """A sentence that opens with an editing verb in the imperative (taxonomy.yaml `edit_imperatives`)."""
@@ -1156,7 +1154,7 @@ def _imperative() -> re.Pattern:
 
 def requests_change(text: str) -> bool:
     """Does the sentence ask for a change of the proposal: a need or wish put on it (`_REQUEST`), or an
-    instruction to edit it ('Komplettera avsnittet med …', 'Inför ett krav på …')?"""
+    instruction to edit it ('Komplettera avsnittet med …', 'Lägg till ett avsnitt om …')?"""
     return bool(_REQUEST.search(text) or _imperative().match(normalize_ws(text)))
 
 

@@ -16,11 +16,10 @@ import re
 from functools import lru_cache
 
 from index.textnorm import fold
-from .quotes import _OPEN_END
+from .quotes import _OPEN_END, LIST_ITEM as _BULLET
 
 MAX_ITEM_WORDS = 7  # an inline list item is a phrase, not a clause
 MAX_LINE_WORDS = 14  # a list line without a bullet is short
-_BULLET = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)]|[a-z][.)])\s+")
 _FINAL = re.compile(r"\s+(?:och|samt|eller)\s+", re.I)
 
 

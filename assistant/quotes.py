@@ -120,7 +120,8 @@ DECLARED = re.compile(r"(?<!\w)(?:(positiv|positiva|kritisk|kritiska|negativ|neg
 
 
 LINE_BLOCK_LINES = 4  # lines, at least, of a block that no sentence punctuation closes: a title page, not a sentence
-_LIST_LINE = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)]|[a-z][.)])\s+")
+# a list item's marker at the start of a line: a bullet, '1.', '2)', 'a)'
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*▪◦·]|\d{1,2}[.)]|[a-z][.)])\s+")
 
 
 def _line_block(sentence: str) -> bool:
@@ -131,7 +132,7 @@ def _line_block(sentence: str) -> bool:
     if len(lines) < LINE_BLOCK_LINES or re.search(r"[.!?…»”\"]\s*$", sentence) \
             or any(ln.rstrip().endswith(":") for ln in lines):
         return False
-    return sum(bool(_LIST_LINE.match(ln)) for ln in lines) < len(lines) / 2
+    return sum(bool(LIST_ITEM.match(ln)) for ln in lines) < len(lines) / 2
 
 
 def quotable(sentence: str) -> bool:
