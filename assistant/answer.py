@@ -129,29 +129,34 @@ def _listed_terms(corpus: Corpus, scorer: Scorer, question: str) -> list[str]:
     return [t for t in terms if t in scorer.terms]
 
 
+RARE_TERMS_SOUGHT = 2  # missing topic terms looked up on their own, the rarest first
+
+
 def _rare_term_passages(corpus: Corpus, scorer: Scorer, filters: dict, ranked: list[Scored], read: list,
                         k: int, top: int = 5) -> list:
-    """The passages holding the topic's rarest term, when no top sentence of the search's passages has it
+    """The passages holding the topic's rarest terms that no top sentence of the search's passages has
     ('Vilken funktion har trygghets- och säkerhetsrådet?': the one passage on the råd loses to many on
-    'säkerhetsarbetet'): a lexical search for that word alone, in the same scope, keeping the passages
-    that carry it."""
-    present = [t for t in scorer.terms if scorer.df.get(t)]
-    if len(present) < 2:
-        return []  # the search was for that word already
-    rarest = max(present, key=lambda t: scorer.idf[t])
-    if any(rarest in s.found for s in ranked[:top]):
-        return []
-    word = next((w for w in words(scorer.topic) if rarest in topic_terms(w)), "")
-    if not word or verb_form(word.lower()) or _everyday(word):
-        # a verb ('kräver') says what is done, an everyday word ('klar', 'platser') is said of many things: the
-        # search's passages stand
-        return []
+    'säkerhetsarbetet'): a lexical search for each such word alone (at most RARE_TERMS_SOUGHT), in the same
+    scope, keeping the passages that carry it."""
+    found = set().union(*(s.found for s in ranked[:top])) if ranked else set()
+    missing = sorted((t for t in scorer.terms if scorer.df.get(t) and t not in found), key=lambda t: -scorer.idf[t])
     seen = {c.id for c in read}
-    try:
-        found = corpus.search(word, k=k, mode="bm25", filters=filters or None)
-    except Exception:  # noqa: BLE001 - a store without a lexical half: the search's passages only
-        return []
-    return [h.chunk for h in found if h.chunk.id not in seen and rarest in scorer.coverage(h.chunk.text)[1]]
+    out: list = []
+    for term in missing[:RARE_TERMS_SOUGHT]:
+        word = next((w for w in words(scorer.topic) if term in topic_terms(w)), "")
+        if not word or verb_form(word.lower()) or _everyday(word):
+            # a verb ('kräver') says what is done, an everyday word ('klar', 'platser') is said of many things: the
+            # search's passages stand
+            continue
+        try:
+            hits = corpus.search(word, k=k, mode="bm25", filters=filters or None)
+        except Exception:  # noqa: BLE001 - a store without a lexical half: the search's passages only
+            return out
+        for h in hits:
+            if h.chunk.id not in seen and term in scorer.coverage(h.chunk.text)[1]:
+                seen.add(h.chunk.id)
+                out.append(h.chunk)
+    return out
 
 
 def about_other_period(text: str, period: str) -> bool:

@@ -749,6 +749,15 @@ def test_who_belongs_to_a_body_and_how_much_something_changed_must_be_stated(rea
     assert not answer(real_retriever, "vad säger HL om trygghets- och säkerhetsrådet").abstained
 
 
+def test_each_missing_rare_term_is_looked_up_on_its_own(real_retriever):
+    """'uppdrag' is in none of the top sentences of the question's own search (about the programme
+    2020-2023 and the stadsdelsnämnder), but EAV writes that they 'får ett utökat uppdrag': a lexical
+    search for the word alone finds it, as it did before only for the rarest of two or more terms."""
+    a = answer(real_retriever, "Fick stadsdelsnämnderna ett större uppdrag med trygghetsprogrammet 2020–2023?")
+    assert not a.abstained
+    assert any("utökat uppdrag" in c.quote for c in a.citations), a.text
+
+
 def test_when_needs_a_time_in_the_quotes_shown(real_retriever):
     """EAV's response states no date for the nämnd's decision; its sentence on 'beslut som fattats' on
     several levels says nothing of when. The Kyrkogårdsnämnden line with the year still answers when
