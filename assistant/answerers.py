@@ -1449,6 +1449,14 @@ def _document_stance(corpus: Corpus, rec: DocRecord, topic: str = "", scorer: Sc
     return _DocStance(rec, stance, pos, crit, other)
 
 
+NOT_ADDRESSED = "tar inte upp"  # the stance answerer's refusal when no response takes a stance on the topic
+
+
+def not_addressed(ans: Answer) -> bool:
+    """Did the stance answerer refuse because no response in scope takes a stance on the topic?"""
+    return ans.abstained and any(f" {NOT_ADDRESSED} »" in w for w in ans.warnings)
+
+
 def _declared_side(sents: Sequence[Sentence]) -> str:
     """The stance the sentences declare on the proposal as a whole (`DECLARED`: 'I övrigt är förvaltningen
     kritisk till förslaget'): 'positiv', 'kritisk', 'blandad' when both are declared, '' when none is."""
@@ -1557,8 +1565,8 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
     stances = [document_stance(corpus, rec, topic, scorer) for rec in docs]
     if scorer and all(d.stance == "ej berört" for d in stances):
         if req.namnder:  # "höll Kulturförvaltningen med om det?": say whose response lacks it
-            return _abstain(req, " och ".join(dict.fromkeys(_who(d.rec) for d in stances)) + f" tar inte upp »{topic}«.")
-        return _abstain(req, f"Inget av yttrandena i underlaget tar upp »{topic}«.")
+            return _abstain(req, " och ".join(dict.fromkeys(_who(d.rec) for d in stances)) + f" {NOT_ADDRESSED} »{topic}«.")
+        return _abstain(req, f"Inget av yttrandena i underlaget {NOT_ADDRESSED} »{topic}«.")
     cites = _Cites()
     want_pos = bool(_WANTS_POSITIVE.search(q)) and not _WANTS_CHANGE.search(q)
 

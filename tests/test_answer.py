@@ -758,6 +758,18 @@ def test_each_missing_rare_term_is_looked_up_on_its_own(real_retriever):
     assert any("utökat uppdrag" in c.quote for c in a.citations), a.text
 
 
+def test_a_stance_on_a_topic_the_stance_method_misses_falls_back_to_the_topic_answer(real_retriever):
+    """'splittrades' is no word of Spånga-Tensta's ('delas upp i två separata program'), so no sentence of its
+    stance on the topic clears the stance method's bar; the topic answerer finds it (its own abstention
+    decides), with the nämnd's view labelled as such. A topic no response takes up is still refused."""
+    a = answer(real_retriever, "Gillade Spånga-Tensta att det gamla programmet splittrades i ett trygghets- "
+                               "och ett säkerhetsprogram?")
+    assert not a.abstained, a.warnings
+    assert {c.chunk.doc_id for c in a.citations} == {"000_3597c3daaecaf7f2"}
+    assert any("två separata program" in c.quote for c in a.citations) and "Nämndens synpunkt" in a.text
+    assert answer(real_retriever, "Var Spånga-Tensta positiva till fler kameror i tunnelbanan?").abstained
+
+
 def test_when_needs_a_time_in_the_quotes_shown(real_retriever):
     """EAV's response states no date for the nämnd's decision; its sentence on 'beslut som fattats' on
     several levels says nothing of when. The Kyrkogårdsnämnden line with the year still answers when
