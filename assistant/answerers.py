@@ -1489,6 +1489,15 @@ def dissent_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
     return [s for s in document_sentences(corpus, doc_id) if heading_taxonomy().is_dissent(s.chunk.section)]
 
 
+def _declared_decision(corpus: Corpus, rec: DocRecord) -> Sentence | None:
+    """The sentence of the document's (proposed) decision that declares its verdict on the proposal
+    ('Stadsbyggnadsnämnden avstyrker delvis förslaget …'; `DECLARED`), None without one."""
+    from index.chunk import heading_taxonomy
+
+    return next((s for s in document_sentences(corpus, rec.doc_id) if (s.family == "Förslag till beslut"
+                 or heading_taxonomy().is_decision(s.chunk.section)) and DECLARED.search(s.text)), None)
+
+
 def decision_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
     """The document's (proposed) decision, its first sentence quoted: the section 'Förslag till beslut', or a
     minute's 'Beslut' ('Nämnden beslutar'); "" without one."""
@@ -1618,8 +1627,11 @@ def answer_stance(corpus: Corpus, req: Request) -> Answer:
                      f"({_both_counts(top, True)})"
                      + (": " + ev if (ev := evidence(top, not want_pos)) else ".")]
         else:  # the order weighs support against critique: both counts, so that it can be followed
+            # (ranked first by its verdict: the decision that says so leads, 'avstyrker delvis förslaget')
+            decided = _declared_decision(corpus, top.rec) if not want_pos and verdict.get(top.rec.doc_id) == "kritisk" else None
+            lead = f"{decided.chunk.section.split(' › ')[0]}: {quoted} " if decided and (quoted := cites.sentence(decided)) else ""
             lines = [f"**{top.rec.meta.namnd or top.rec.doc_id}** är mest {'positiv' if want_pos else 'kritisk'} "
-                     f"({_both_counts(top, want_pos)}): " + evidence(top, want_pos)]
+                     f"({_both_counts(top, want_pos)}): " + lead + evidence(top, want_pos, 1 if lead else 2)]
         if least:  # and what the nämnd says most
             others = [d for d in ranked[1:] if d.positive or d.critical]
             if others:
