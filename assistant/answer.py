@@ -852,6 +852,7 @@ def _names_terms(question: str):
 
 MAX_LIST_LINES = 8  # lines quoted from a section that is a list (attachments), not sentences
 MAX_SECTION_DOCS = 8  # documents quoted when a question asks for one section of all of them
+MAX_DISSENT_SENTENCES = 5  # sentences quoted from a reservation or särskilt uttalande asked for by name
 WHICH_BODIES_K = 40  # passages searched for the documents of a "vilka nämnder …" question
 
 
@@ -912,7 +913,10 @@ def _answer_section(corpus: Corpus, req, question: str, section: str, filters: d
     """The opening sentences of the named section in each of the question's documents, in document order."""
     from .quotes import quotable, sentence_spans
 
+    from index.chunk import heading_taxonomy
+
     heading = fold(section.split(" › ")[-1].lower())
+    dissent = heading_taxonomy().is_dissent(section)  # members' own view: what they said, not only who they were
     ranked: list[Scored] = []
     for doc_id in req.doc_ids[:6]:
         chunks = sorted((c for c in corpus.passages(doc_id) if c.section == section), key=lambda c: c.start)
@@ -929,7 +933,7 @@ def _answer_section(corpus: Corpus, req, question: str, section: str, filters: d
                     continue
                 ranked.append(Scored(chunk, a, b, 1.0 - 0.01 * n, 0.0, 0.0))
                 n += 1
-            if n >= 2:
+            if n >= (MAX_DISSENT_SENTENCES if dissent else 2):
                 break
         if not n:  # a list section ('Bilagor' / 'Remissunderlag'): its lines are what it says
             for chunk in chunks:
@@ -943,7 +947,8 @@ def _answer_section(corpus: Corpus, req, question: str, section: str, filters: d
                     n += 1
     if not ranked:
         return None
-    text, citations, warnings = compose(sorted(ranked, key=lambda s: -s.rel))
+    text, citations, warnings = compose(sorted(ranked, key=lambda s: -s.rel),
+                                        **({"per_doc": MAX_DISSENT_SENTENCES} if dissent else {}))
     if not citations:
         return None
     text = text.replace("Underlaget tar upp frågan", f"Avsnittet »{section.split(' › ')[-1]}« finns", 1)

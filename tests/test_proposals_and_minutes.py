@@ -69,6 +69,8 @@ Reservation
 Vice ordföranden Gustav Renström m.fl. (M) och ledamoten Daniel Kjellberg (KD) reserverade sig mot beslutet till förmån för eget förslag.
 
 Vi föreslog att programmet skulle kompletteras med ett mål för den brottslighet som barn och unga dras in i.
+
+Utan ett sådant mål går det inte att följa upp om de förebyggande insatserna når de unga. Vi anser också att socialtjänsten ska vara tillgänglig dygnet runt.
 """
 
 META = """norr_2024:
@@ -216,6 +218,16 @@ def test_members_asked_by_party_abbreviation(corpus):
     assert not ans.abstained, ans.warnings
     assert {c.chunk.doc_id for c in ans.citations} == {"soc_2028"}
     assert "Moderaterna" in ans.text and "barn och unga" in ans.text
+
+
+def test_what_the_reservation_proposed_is_quoted_beyond_who_made_it(corpus):
+    from assistant.answer import answer
+
+    ans = answer(corpus, "vad föreslog de istället?", history=["Vem reserverade sig i socialnämnden?"])
+    assert not ans.abstained, ans.warnings
+    assert {c.chunk.doc_id for c in ans.citations} == {"soc_2028"}
+    assert "Renström" in ans.text and "dygnet runt" in ans.text
+    assert "Nämndens synpunkt" not in ans.text  # the members' 'vi', labelled as the reservation's
 
 
 def test_a_passive_how_to_write_question_is_phrasing(corpus):
