@@ -1671,9 +1671,9 @@ def previous_request(corpus: Corpus, history: Sequence[str] | None) -> Request |
     return previous
 
 
-def carried_topic(corpus: Corpus, history: Sequence[str] | None) -> str:
-    """The topic a follow-up would take over from the conversation's last question ('' when none)."""
-    previous = previous_request(corpus, history)
+def carried_topic(corpus: Corpus, previous: Request | None) -> str:
+    """The topic a follow-up would take over from the conversation's last question (`previous_request`;
+    '' when none)."""
     return _carried_topic(previous, corpus.documents()) if previous is not None and previous.topic else ""
 
 

@@ -1397,8 +1397,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
     programme version, documents, topic; follow-ups keep the previous turn's),
     then let the answerer for its type answer, always with citations.
     `abstain_threshold` overrides the calibrated one (for the trade-off table)."""
-    from .analyse import (analyse, asker_context, carried_topic, cue_regex, full_periods, office_names,
-                          only_parties, parties_named, taxonomy)
+    from .analyse import (analyse_one, asker_context, carried_topic, cue_regex, full_periods, office_names,
+                          only_parties, parties_named, previous_request, taxonomy)
     from .answerers import answer_catalogue, answer_change, answer_party, answer_stance, answer_summary, not_addressed
     from .draft_request import answer_draft, draft_requested
     from .phrasing import answer_phrasing
@@ -1433,7 +1433,8 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         ans.request = {**(ans.request or {}), "followup": True,
                        "inherited": list(dict.fromkeys([*(ans.request or {}).get("inherited", []), "section"]))}
         return ans
-    req = analyse(question, corpus, history)
+    previous = previous_request(corpus, history)  # read once: the analysis and a retry on its topic use it
+    req = analyse_one(question, corpus, previous)
     if history:
         req = _from_previous_answer(corpus, req, question, history)
     asked = question
@@ -1493,7 +1494,7 @@ def answer(corpus: Corpus, question: str, *, history: list[str] | None = None,
         if ans.abstained and req.followup and "topic" not in req.inherited and req.topic \
                 and all(_everyday(w) for w in words(req.topic)) and _points_back(asked) \
                 and not cue_regex("mention_questions").search(fold(asked.lower())) \
-                and (carried := carried_topic(corpus, history)) \
+                and (carried := carried_topic(corpus, previous)) \
                 and not set(words(carried.lower())) <= set(words(req.topic.lower())):
             # "vilka tider är det värst enligt dem?" after "vad skriver Norrmalm om nattlivet?": everyday words
             # (no passage says 'värst') ask about an aspect of the previous topic, answered when the two together

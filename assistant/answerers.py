@@ -1492,19 +1492,21 @@ def dissent_sentences(corpus: Corpus, doc_id: str) -> list[Sentence]:
 def _declared_decision(corpus: Corpus, rec: DocRecord) -> Sentence | None:
     """The sentence of the document's (proposed) decision that declares its verdict on the proposal
     ('Stadsbyggnadsnämnden avstyrker delvis förslaget …'; `DECLARED`), None without one."""
+    return next((s for s in document_sentences(corpus, rec.doc_id) if _in_decision(s) and DECLARED.search(s.text)),
+                None)
+
+
+def _in_decision(s: Sentence) -> bool:
+    """Is the sentence in the section 'Förslag till beslut' or under a minute's 'Beslut'?"""
     from index.chunk import heading_taxonomy
 
-    return next((s for s in document_sentences(corpus, rec.doc_id) if (s.family == "Förslag till beslut"
-                 or heading_taxonomy().is_decision(s.chunk.section)) and DECLARED.search(s.text)), None)
+    return s.family == "Förslag till beslut" or heading_taxonomy().is_decision(s.chunk.section)
 
 
 def decision_line(corpus: Corpus, rec: DocRecord, cites: _Cites) -> str:
     """The document's (proposed) decision, its first sentence quoted: the section 'Förslag till beslut', or a
     minute's 'Beslut' ('Nämnden beslutar'); "" without one."""
-    from index.chunk import heading_taxonomy
-
-    first = next((s for s in document_sentences(corpus, rec.doc_id) if s.family == "Förslag till beslut"
-                  or heading_taxonomy().is_decision(s.chunk.section)), None)
+    first = next((s for s in document_sentences(corpus, rec.doc_id) if _in_decision(s)), None)
     quote = cites.sentence(first) if first else ""
     label = "Förslag till beslut" if first is not None and first.family == "Förslag till beslut" else "Beslut"
     return f"{label}: {quote}" if quote else ""

@@ -234,6 +234,13 @@ def _bound_suffixes() -> frozenset[str]:
     return frozenset(_stem(w) for w in taxonomy_words("bound_suffixes"))
 
 
+def _linking_s(word: str) -> list[int]:
+    """Where a compound's tail may start after a linking s ('trygghets|rad' -> 9), rightmost first: an s
+    after a head of four letters or more, three or more letters before the end, not a doubled s (a head
+    ending in s takes none: 'säkerhets|samordnare')."""
+    return [i for i in range(len(word) - 3, 4, -1) if word[i - 1] == "s" and word[i - 2] != "s"]
+
+
 def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[str]:
     """A (folded or stemmed) compound as the two stemmed parts the corpus has ('resursbehov' -> 'resur',
     'behov'; a linking s dropped), split at a linking s first, then anywhere with the longest head first;
@@ -246,8 +253,7 @@ def compound_parts(corpus: Corpus, word: str, seam_only: bool = False) -> list[s
     # anywhere, the longest head first
     # (a head ending in s takes no linking s: 'säkerhets|samordnare' splits as 'säkerhet' + 'samordnare', not
     # 'säkerhets' + 'amordnare')
-    seams = [(_stem(word[:i - 1]), _stem(word[i:])) for i in range(len(word) - 3, 4, -1)
-             if word[i - 1] == "s" and word[i - 2] != "s"]
+    seams = [(_stem(word[:i - 1]), _stem(word[i:])) for i in _linking_s(word)]
     splits = seams if seam_only else list(dict.fromkeys(seams + [
         (_stem(head), _stem(word[i:])) for i in range(len(word) - 4, 3, -1)
         for head in dict.fromkeys((word[:i], word[:i - 1] if word[i - 1] == "s" else word[:i])) if len(head) >= 4]))
@@ -269,8 +275,7 @@ def linking_seams(corpus: Corpus, terms: Sequence[str]) -> dict[str, int]:
     'trygghetsråd' is no 'trygghetsprogrammet'. Terms shorter than COMPOUND_MIN have none."""
     from index.corpus import _stem
 
-    cands = {t: [(i - 1, _stem(t[:i - 1])) for i in range(len(t) - 3, 4, -1) if t[i - 1] == "s" and t[i - 2] != "s"]
-             for t in terms if len(t) >= COMPOUND_MIN}
+    cands = {t: [(i - 1, _stem(t[:i - 1])) for i in _linking_s(t)] for t in terms if len(t) >= COMPOUND_MIN}
     heads = {h for cs in cands.values() for _, h in cs}
     if not heads:
         return {}
